@@ -1,0 +1,174 @@
+import * as path from 'node:path';
+import type * as vscode from 'vscode';
+import type { RunDetail } from '../../core/model';
+import {
+  isFromCompareWebviewMessage, type FromCompareWebviewMessage, type ToCompareWebviewMessage,
+} from '../../protocol/compareMessages';
+import type { PanelContext } from './panelContext';
+import { unsubscribe } from './panelContext';
+import { PanelPayloads } from './panelPayloads';
+import { initPanelWebview } from './panelWebview';
+import { WebviewConnection } from './webviewConnection';
+import { LiveThrottle } from './liveThrottle';
+import { changedFiles, repositoryRoot } from './gitSnapshots';
+import { snapshotUri } from './snapshotContentProvider';
+
+/** Host side of the Compare panel: any number of runs, params/metrics diffs, charts, code diff. */
+export class CompareRunsPanel {
+  static readonly viewType = 'exptrack.compareRuns';
+
+  private readonly connection: WebviewConnection<ToCompareWebviewMessage, FromCompareWebviewMessage>;
+  private readonly payloads: PanelPayloads;
+  private readonly live: LiveThrottle;
+  private readonly changedRuns = new Set<string>();
+  private readonly subscriptions: { dispose(): void }[] = [];
+  private disposed = false;
+
+  constructor(
+    private readonly ctx: PanelContext,
+    readonly panel: vscode.WebviewPanel,
+    private runIds: readonly string[],
+    private readonly onDispose: () => void,
+    private readonly openRun: (runId: string) => void,
+  ) {
+    this.payloads = new PanelPayloads(ctx.data, ctx.metricDirections);
+    initPanelWebview(ctx, panel.webview, 'compare', 'Compare Runs');
+    this.updateTitle();
+    this.connection = new WebviewConnection(panel, isFromCompareWebviewMessage, {
+      onReady: () => this.sendInit(),
+      onMessage: (m) => this.onMessage(m),
+    }, ctx.log);
+    this.live = new LiveThrottle(250, () => this.sendLiveUpdate());
+    const sub = ctx.data.onDidChange((e) => {
+      const touched = e.runs.filter((id) => this.runIds.includes(id));
+      if (!touched.length) return;
+      touched.forEach((id) => this.changedRuns.add(id));
+      this.live.trigger();
+    });
+    this.subscriptions.push({ dispose: () => unsubscribe(sub) }, this.connection, this.live);
+    this.subscriptions.push(panel.onDidDispose(() => this.dispose()));
+  }
+
+  get currentRunIds(): readonly string[] {
+    return this.runIds;
+  }
+
+  /** Replaces the compared runs (a new selection in the tree) and brings the panel forward. */
+  setRuns(runIds: readonly string[]): void {
+    this.runIds = [...new Set(runIds)];
+    this.updateTitle();
+    this.sendInit();
+  }
+
+  private updateTitle(): void {
+    this.panel.title = this.runIds.length === 1 ? 'Compare: 1 run' : `Compare: ${this.runIds.length} runs`;
+  }
+
+  private details(ids: readonly string[] = this.runIds): RunDetail[] {
+    return ids.map((id) => this.ctx.data.getRun(id)).filter((r): r is RunDetail => !!r)
+      .sort((a, b) => a.startedAt - b.startedAt);
+  }
+
+  private sendInit(): void {
+    if (!this.connection.isReady) return;
+    const details = this.details();
+    const directions = this.payloads.directionsFor(details);
+    const series = details.flatMap((d) => this.payloads.overviewSeries(d));
+    const runs = details.map((d) => this.payloads.runData(d, series, directions));
+    this.connection.post({ type: 'init', runs, directions, series });
+  }
+
+  private sendLiveUpdate(): void {
+    const changed = [...this.changedRuns];
+    this.changedRuns.clear();
+    const details = this.details();
+    const directions = this.payloads.directionsFor(details);
+    const series = details.filter((d) => changed.includes(d.id)).flatMap((d) => this.payloads.overviewSeries(d));
+    const runs = details.map((d) => this.payloads.runData(d, series, directions));
+    this.connection.post({ type: 'runsUpdated', runs, series });
+  }
+
+  private async onMessage(m: FromCompareWebviewMessage): Promise<void> {
+    const { vscode: v } = this.ctx;
+    switch (m.type) {
+      case 'fetchRange': {
+        const ranges = m.ranges.filter((r) => this.runIds.includes(r.runId));
+        this.connection.post({ type: 'seriesRange', requestId: m.requestId, key: m.key, series: this.payloads.rangeSeries(m.key, ranges) });
+        return;
+      }
+      case 'requestChangedFiles': {
+        const reply = (files: { path: string; status: string }[], error: string | null) =>
+          this.connection.post({ type: 'changedFiles', requestId: m.requestId, runA: m.runA, runB: m.runB, files, error });
+        const snap = await this.snapshots(m.runA, m.runB);
+        if (typeof snap === 'string') return reply([], snap);
+        try {
+          reply(await changedFiles(snap.repo, snap.revA, snap.revB), null);
+        } catch (e) {
+          reply([], e instanceof Error ? e.message : String(e));
+        }
+        return;
+      }
+      case 'openDiff': {
+        const snap = await this.snapshots(m.runA, m.runB);
+        if (typeof snap === 'string') {
+          void v.window.showWarningMessage(snap);
+          return;
+        }
+        const left = snapshotUri(v.Uri, { repo: snap.repo, rev: snap.revA, path: m.path, label: snap.labelA });
+        const right = snapshotUri(v.Uri, { repo: snap.repo, rev: snap.revB, path: m.path, label: snap.labelB });
+        await v.commands.executeCommand('vscode.diff', left, right, `${path.posix.basename(m.path)} (${snap.labelA} ↔ ${snap.labelB})`);
+        return;
+      }
+      case 'openRun':
+        if (this.runIds.includes(m.runId)) this.openRun(m.runId);
+        return;
+      case 'exportCsv': {
+        const folder = v.workspace.workspaceFolders?.[0]?.uri;
+        const fileName = m.fileName.replace(/[^\w.-]+/g, '_') || 'runs.csv';
+        const target = await v.window.showSaveDialog({
+          defaultUri: folder ? v.Uri.joinPath(folder, fileName) : undefined,
+          filters: { CSV: ['csv'] },
+          saveLabel: 'Export',
+        });
+        if (target) await v.workspace.fs.writeFile(target, new TextEncoder().encode(m.csv));
+        return;
+      }
+      case 'copyText':
+        await v.env.clipboard.writeText(m.text);
+        v.window.setStatusBarMessage(`Copied ${m.what.slice(0, 60)}`, 2500);
+        return;
+    }
+  }
+
+  /** Repository and revisions for two compared runs, or why there are none. */
+  private async snapshots(runA: string, runB: string) {
+    if (!this.runIds.includes(runA) || !this.runIds.includes(runB)) return 'That run is not in this comparison.';
+    const [a, b] = [this.ctx.data.getRun(runA), this.ctx.data.getRun(runB)];
+    if (!a || !b) return 'A compared run no longer exists.';
+    const revA = a.git?.snapshot ?? a.git?.commit;
+    const revB = b.git?.snapshot ?? b.git?.commit;
+    if (!revA || !revB) return `No code snapshot recorded for ${!revA ? a.name : b.name}.`;
+    const repo = await repositoryRoot(a.cwd) ?? await repositoryRoot(b.cwd)
+      ?? await firstRepository(this.ctx.vscode.workspace.workspaceFolders);
+    if (!repo) return 'The runs\' working folder is not in a git repository.';
+    const label = (r: RunDetail) => (r.name || r.id).replace(/[/\\?#]/g, '_');
+    return { repo, revA, revB, labelA: label(a), labelB: label(b) };
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const s of this.subscriptions.splice(0)) s.dispose();
+    this.panel.dispose();
+    this.onDispose();
+  }
+}
+
+async function firstRepository(folders: readonly vscode.WorkspaceFolder[] | undefined): Promise<string | undefined> {
+  for (const f of folders ?? []) {
+    if (f.uri.scheme !== 'file') continue;
+    const root = await repositoryRoot(f.uri.fsPath);
+    if (root) return root;
+  }
+  return undefined;
+}

@@ -1,0 +1,47 @@
+import type * as vscode from 'vscode';
+import type { RunDetail } from '../../core/model';
+import type { MetricDirection } from '../../protocol/panelData';
+
+/** Columns of one downsampled series, as the store's `series()` returns them. */
+export interface SeriesColumns {
+  readonly steps: Float64Array;
+  readonly values: Float64Array;
+  readonly times: Float64Array;
+}
+
+/** A listener registration as returned by an event: a Disposable or an unsubscribe function. */
+export type Subscription = { dispose(): void } | (() => void);
+
+/**
+ * The part of the store the panels read. `Store` satisfies it; tests and the benchmark pass their own.
+ * `series` must downsample to at most `maxPoints` with min/max buckets that keep extremes and the last
+ * point exactly.
+ */
+export interface PanelDataSource {
+  getRun(id: string, options?: { series?: string[] }): RunDetail | undefined;
+  series(runId: string, key: string, options?: { maxPoints?: number; fromStep?: number; toStep?: number }): SeriesColumns;
+  onDidChange(listener: (e: { runs: string[] }) => void): Subscription | void;
+  /** Last lines of a run's console output, when the store keeps it. */
+  outputTail?(runId: string, maxLines: number): string | undefined;
+}
+
+/** The slice of the `vscode` module the panels use, so they can be built against a stand-in. */
+export type PanelVscode = Pick<typeof vscode, 'window' | 'commands' | 'env' | 'workspace' | 'Uri' | 'ViewColumn'>;
+
+/** Everything a panel is constructed with; built once in the composition root. */
+export interface PanelContext {
+  readonly vscode: PanelVscode;
+  readonly extensionUri: vscode.Uri;
+  readonly data: PanelDataSource;
+  /** One line to the extension's log channel; the panel adds its `[panels]` tag. */
+  readonly log: (message: string) => void;
+  /** Per-key direction overrides (e.g. from a setting); read each time a panel sends data. */
+  readonly metricDirections?: () => Readonly<Record<string, MetricDirection>>;
+  /** How "open run" from the Compare panel shows a run; defaults to the Run panel. */
+  readonly openRun?: (runId: string) => void;
+}
+
+export function unsubscribe(s: Subscription | void): void {
+  if (typeof s === 'function') s();
+  else s?.dispose();
+}

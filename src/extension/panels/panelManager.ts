@@ -1,0 +1,88 @@
+import type * as vscode from 'vscode';
+import { readCompareViewState, readRunViewState } from '../../protocol/viewState';
+import type { PanelContext } from './panelContext';
+import { CompareRunsPanel } from './compareRunsPanel';
+import { RunPanel } from './runPanel';
+import { panelWebviewOptions } from './panelWebview';
+import { SnapshotContentProvider, snapshotScheme } from './snapshotContentProvider';
+
+/**
+ * Owns the Compare panel (one, reused) and the Run panels (one per run), restores them after a reload
+ * and serves `exptrack-snapshot:` documents for the code diff. Build one in the composition root.
+ */
+export class PanelManager {
+  private compare: CompareRunsPanel | undefined;
+  private readonly runs = new Map<string, RunPanel>();
+  private readonly registrations: vscode.Disposable[] = [];
+
+  constructor(private readonly ctx: PanelContext) {
+    const { window, workspace } = ctx.vscode;
+    this.registrations.push(
+      workspace.registerTextDocumentContentProvider(snapshotScheme, new SnapshotContentProvider()),
+      window.registerWebviewPanelSerializer(CompareRunsPanel.viewType, {
+        deserializeWebviewPanel: async (panel, state) => {
+          this.compare?.dispose();
+          this.compare = this.createCompare(panel, readCompareViewState(state).runIds);
+        },
+      }),
+      window.registerWebviewPanelSerializer(RunPanel.viewType, {
+        deserializeWebviewPanel: async (panel, state) => {
+          const runId = readRunViewState(state).runId;
+          if (!runId || this.runs.has(runId)) {
+            panel.dispose();
+            return;
+          }
+          this.runs.set(runId, this.createRun(panel, runId));
+        },
+      }),
+    );
+  }
+
+  /** Opens (or retargets and reveals) the Compare panel beside the active editor. */
+  showCompare(runIds: readonly string[]): void {
+    if (this.compare) {
+      this.compare.setRuns(runIds);
+      this.compare.panel.reveal(undefined, false);
+      return;
+    }
+    const { window, ViewColumn } = this.ctx.vscode;
+    const panel = window.createWebviewPanel(CompareRunsPanel.viewType, 'Compare Runs',
+      { viewColumn: ViewColumn.Beside, preserveFocus: false }, panelWebviewOptions(this.ctx));
+    this.compare = this.createCompare(panel, runIds);
+  }
+
+  /** Opens (or reveals) the Run panel of one run beside the active editor. */
+  showRun(runId: string): void {
+    const existing = this.runs.get(runId);
+    if (existing) {
+      existing.panel.reveal(undefined, false);
+      return;
+    }
+    const { window, ViewColumn } = this.ctx.vscode;
+    const panel = window.createWebviewPanel(RunPanel.viewType, 'Run',
+      { viewColumn: ViewColumn.Beside, preserveFocus: false }, panelWebviewOptions(this.ctx));
+    this.runs.set(runId, this.createRun(panel, runId));
+  }
+
+  /** The runs the Compare panel shows now (empty when closed). */
+  get comparedRunIds(): readonly string[] {
+    return this.compare?.currentRunIds ?? [];
+  }
+
+  private createCompare(panel: vscode.WebviewPanel, runIds: readonly string[]): CompareRunsPanel {
+    const created: CompareRunsPanel = new CompareRunsPanel(this.ctx, panel, runIds, () => {
+      if (this.compare === created) this.compare = undefined;
+    }, (runId) => (this.ctx.openRun ?? ((id: string) => this.showRun(id)))(runId));
+    return created;
+  }
+
+  private createRun(panel: vscode.WebviewPanel, runId: string): RunPanel {
+    return new RunPanel(this.ctx, panel, runId, () => this.runs.delete(runId));
+  }
+
+  dispose(): void {
+    this.compare?.dispose();
+    for (const p of [...this.runs.values()]) p.dispose();
+    for (const r of this.registrations.splice(0)) r.dispose();
+  }
+}

@@ -1,0 +1,99 @@
+import type { RunDetail } from '../../core/model';
+import type {
+  GitData, MetricDirection, MetricSummaryData, RunData, RunDetailData, SeriesData, StepRange,
+} from '../../protocol/panelData';
+import type { PanelDataSource } from './panelContext';
+import { inferMetricDirection } from './metricDirection';
+
+/** Points per series sent to a chart: about two per horizontal pixel of a wide panel. */
+export const maxChartPoints = 2000;
+
+/** Step of the best finite value; exact because min/max downsampling keeps every bucket's extremes. */
+function bestStep(series: SeriesData | undefined, direction: MetricDirection | undefined): number | null {
+  if (!series) return null;
+  const { steps, values } = series;
+  let best = -1;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (!Number.isFinite(v)) continue;
+    if (best < 0 || (direction === 'lower' ? v < values[best] : v > values[best])) best = i;
+  }
+  // Without a known direction "best" means nothing; the table shows the step of the last value instead.
+  return best < 0 || !direction ? null : steps[best];
+}
+
+export class PanelPayloads {
+  constructor(
+    private readonly data: PanelDataSource,
+    private readonly overrides: () => Readonly<Record<string, MetricDirection>> = () => ({}),
+  ) {}
+
+  directionsFor(runs: readonly RunDetail[]): Record<string, MetricDirection> {
+    const overrides = this.overrides();
+    const out: Record<string, MetricDirection> = {};
+    for (const run of runs) {
+      for (const key of Object.keys(run.metrics)) {
+        const d = inferMetricDirection(key, overrides);
+        if (d) out[key] = d;
+      }
+    }
+    return out;
+  }
+
+  overviewSeries(run: RunDetail): SeriesData[] {
+    return Object.keys(run.metrics).map((key) => {
+      const c = this.data.series(run.id, key, { maxPoints: maxChartPoints });
+      return { runId: run.id, key, steps: c.steps, values: c.values, times: c.times };
+    });
+  }
+
+  rangeSeries(key: string, ranges: readonly StepRange[]): SeriesData[] {
+    return ranges.map((r) => {
+      const c = this.data.series(r.runId, key, { maxPoints: maxChartPoints, fromStep: r.fromStep, toStep: r.toStep });
+      return { runId: r.runId, key, steps: c.steps, values: c.values, times: c.times };
+    });
+  }
+
+  runData(run: RunDetail, series: readonly SeriesData[], directions: Readonly<Record<string, MetricDirection>>): RunData {
+    const metrics: Record<string, MetricSummaryData> = {};
+    for (const [key, m] of Object.entries(run.metrics)) {
+      const s = series.find((x) => x.runId === run.id && x.key === key);
+      metrics[key] = { last: m.last, min: m.min, max: m.max, count: m.count, lastStep: m.lastStep, bestStep: bestStep(s, directions[key]) };
+    }
+    const git: GitData | null = run.git
+      ? { commit: run.git.commit, branch: run.git.branch, dirty: run.git.dirty, snapshot: run.git.snapshot }
+      : null;
+    return {
+      id: run.id, name: run.name, experiment: run.experiment, status: run.status, command: run.command,
+      startedAt: run.startedAt, endedAt: run.endedAt, durationMs: run.durationMs,
+      params: { ...run.params }, tags: { ...run.tags }, metrics, git,
+    };
+  }
+
+  runDetailData(
+    run: RunDetail, series: readonly SeriesData[], directions: Readonly<Record<string, MetricDirection>>,
+  ): RunDetailData {
+    const environment: Record<string, string> = {};
+    flatten(run.environment, '', environment);
+    return {
+      ...this.runData(run, series, directions),
+      note: run.note,
+      environment,
+      artifacts: run.artifacts.map((a) => ({ path: a.path, role: a.role, kind: a.kind, sha256: a.sha256, size: a.size })),
+      outputTail: this.data.outputTail?.(run.id, 200) ?? null,
+    };
+  }
+}
+
+/** Nested environment records become `gpu.0.name`-style keys with display strings. */
+function flatten(value: unknown, prefix: string, out: Record<string, string>): void {
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    for (const [k, v] of Object.entries(value)) flatten(v, prefix ? `${prefix}.${k}` : k, out);
+  } else if (Array.isArray(value) && value.every((v) => typeof v !== 'object' || v === null)) {
+    out[prefix] = value.join(value.length > 8 ? '\n' : ', ');
+  } else if (Array.isArray(value)) {
+    value.forEach((v, i) => flatten(v, `${prefix}.${i}`, out));
+  } else if (prefix) {
+    out[prefix] = value === null || value === undefined ? '' : String(value);
+  }
+}

@@ -1,0 +1,98 @@
+import * as path from 'node:path';
+import type * as vscode from 'vscode';
+import {
+  isFromRunWebviewMessage, type FromRunWebviewMessage, type ToRunWebviewMessage,
+} from '../../protocol/runMessages';
+import type { PanelContext } from './panelContext';
+import { unsubscribe } from './panelContext';
+import { PanelPayloads } from './panelPayloads';
+import { initPanelWebview } from './panelWebview';
+import { WebviewConnection } from './webviewConnection';
+import { LiveThrottle } from './liveThrottle';
+
+/** Updates a live run's panel at most this often (4 per second). */
+export const runPanelUpdateIntervalMs = 250;
+
+/** Host side of the Run panel: one run, live while it records. */
+export class RunPanel {
+  static readonly viewType = 'exptrack.run';
+
+  private readonly connection: WebviewConnection<ToRunWebviewMessage, FromRunWebviewMessage>;
+  private readonly payloads: PanelPayloads;
+  private readonly live: LiveThrottle;
+  private readonly subscriptions: { dispose(): void }[] = [];
+  private disposed = false;
+
+  constructor(
+    private readonly ctx: PanelContext,
+    readonly panel: vscode.WebviewPanel,
+    readonly runId: string,
+    private readonly onDispose: () => void,
+  ) {
+    this.payloads = new PanelPayloads(ctx.data, ctx.metricDirections);
+    const run = ctx.data.getRun(runId);
+    panel.title = `Run: ${run?.name ?? runId}`;
+    initPanelWebview(ctx, panel.webview, 'run', 'Run');
+    this.connection = new WebviewConnection(panel, isFromRunWebviewMessage, {
+      onReady: () => this.send('init'),
+      onMessage: (m) => this.onMessage(m),
+    }, ctx.log);
+    this.live = new LiveThrottle(runPanelUpdateIntervalMs, () => this.send('runUpdated'));
+    const sub = ctx.data.onDidChange((e) => {
+      if (e.runs.includes(runId)) this.live.trigger();
+    });
+    this.subscriptions.push({ dispose: () => unsubscribe(sub) }, this.connection, this.live);
+    this.subscriptions.push(panel.onDidDispose(() => this.dispose()));
+  }
+
+  private send(type: 'init' | 'runUpdated'): void {
+    if (!this.connection.isReady) return;
+    const run = this.ctx.data.getRun(this.runId);
+    if (!run) {
+      this.connection.post({ type: 'runGone', runId: this.runId });
+      return;
+    }
+    this.panel.title = `Run: ${run.name}`;
+    const directions = this.payloads.directionsFor([run]);
+    const series = this.payloads.overviewSeries(run);
+    const data = this.payloads.runDetailData(run, series, directions);
+    this.connection.post(type === 'init' ? { type, run: data, directions, series } : { type, run: data, series });
+  }
+
+  private async onMessage(m: FromRunWebviewMessage): Promise<void> {
+    const { vscode: v } = this.ctx;
+    switch (m.type) {
+      case 'fetchRange': {
+        const ranges = m.ranges.filter((r) => r.runId === this.runId);
+        this.connection.post({ type: 'seriesRange', requestId: m.requestId, key: m.key, series: this.payloads.rangeSeries(m.key, ranges) });
+        return;
+      }
+      case 'revealArtifact': {
+        const run = this.ctx.data.getRun(this.runId);
+        if (!run || !run.artifacts.some((a) => a.path === m.path)) return;
+        const file = path.isAbsolute(m.path) ? m.path : path.join(run.cwd, m.path);
+        const uri = v.Uri.file(file);
+        try {
+          const stat = await v.workspace.fs.stat(uri);
+          // Directories (datasets) go to the explorer; files open in an editor.
+          await v.commands.executeCommand(stat.type & 2 ? 'revealInExplorer' : 'vscode.open', uri);
+        } catch {
+          void v.window.showWarningMessage(`${m.path} is no longer on disk.`);
+        }
+        return;
+      }
+      case 'copyText':
+        await v.env.clipboard.writeText(m.text);
+        v.window.setStatusBarMessage(`Copied ${m.what.slice(0, 60)}`, 2500);
+        return;
+    }
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const s of this.subscriptions.splice(0)) s.dispose();
+    this.panel.dispose();
+    this.onDispose();
+  }
+}

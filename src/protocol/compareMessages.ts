@@ -1,0 +1,102 @@
+// Messages between the extension host and the Compare panel webview.
+import type { MetricDirection, RunData, SeriesData, StepRange } from './panelData';
+import {
+  arrayOf, isDirections, isNumber, isRecord, isRunData, isSeriesData, isStepRange, isString, nullable, shape,
+  type Check,
+} from './validate';
+
+/** Everything the panel needs to draw, sent once after `ready` (and again when the run set changes). */
+export interface CompareInitMessage {
+  readonly type: 'init';
+  readonly runs: readonly RunData[];
+  readonly directions: Readonly<Record<string, MetricDirection>>;
+  /** Columns of every metric series of every run, downsampled by the host. */
+  readonly series: readonly SeriesData[];
+}
+
+/** Fresh summaries while some compared run is still running, with overview series of changed runs. */
+export interface CompareRunsUpdatedMessage {
+  readonly type: 'runsUpdated';
+  readonly runs: readonly RunData[];
+  readonly series: readonly SeriesData[];
+}
+
+/** Full-resolution (within the point budget) data for a zoomed chart. */
+export interface SeriesRangeMessage {
+  readonly type: 'seriesRange';
+  readonly requestId: number;
+  readonly key: string;
+  readonly series: readonly SeriesData[];
+}
+
+export interface ChangedFile {
+  readonly path: string;
+  /** git's name-status letter: A, M, D, R, C, T. */
+  readonly status: string;
+}
+
+export interface ChangedFilesMessage {
+  readonly type: 'changedFiles';
+  readonly requestId: number;
+  readonly runA: string;
+  readonly runB: string;
+  readonly files: readonly ChangedFile[];
+  /** Why no list could be made (no snapshot, not a git repository...). */
+  readonly error: string | null;
+}
+
+export type ToCompareWebviewMessage =
+  | CompareInitMessage | CompareRunsUpdatedMessage | SeriesRangeMessage | ChangedFilesMessage;
+
+export interface ReadyMessage { readonly type: 'ready' }
+export interface FetchRangeMessage {
+  readonly type: 'fetchRange';
+  readonly requestId: number;
+  readonly key: string;
+  readonly ranges: readonly StepRange[];
+}
+export interface RequestChangedFilesMessage {
+  readonly type: 'requestChangedFiles';
+  readonly requestId: number;
+  readonly runA: string;
+  readonly runB: string;
+}
+export interface OpenDiffMessage { readonly type: 'openDiff'; readonly runA: string; readonly runB: string; readonly path: string }
+export interface OpenRunMessage { readonly type: 'openRun'; readonly runId: string }
+export interface ExportCsvMessage { readonly type: 'exportCsv'; readonly fileName: string; readonly csv: string }
+export interface CopyTextMessage { readonly type: 'copyText'; readonly text: string; readonly what: string }
+
+export type FromCompareWebviewMessage =
+  | ReadyMessage | FetchRangeMessage | RequestChangedFilesMessage | OpenDiffMessage | OpenRunMessage
+  | ExportCsvMessage | CopyTextMessage;
+
+const isChangedFile = shape({ path: isString, status: isString });
+
+const toCompareChecks: Readonly<Record<ToCompareWebviewMessage['type'], Check>> = {
+  init: shape({ runs: arrayOf(isRunData), directions: isDirections, series: arrayOf(isSeriesData) }),
+  runsUpdated: shape({ runs: arrayOf(isRunData), series: arrayOf(isSeriesData) }),
+  seriesRange: shape({ requestId: isNumber, key: isString, series: arrayOf(isSeriesData) }),
+  changedFiles: shape({
+    requestId: isNumber, runA: isString, runB: isString, files: arrayOf(isChangedFile), error: nullable(isString),
+  }),
+};
+
+const fromCompareChecks: Readonly<Record<FromCompareWebviewMessage['type'], Check>> = {
+  ready: () => true,
+  fetchRange: shape({ requestId: isNumber, key: isString, ranges: arrayOf(isStepRange) }),
+  requestChangedFiles: shape({ requestId: isNumber, runA: isString, runB: isString }),
+  openDiff: shape({ runA: isString, runB: isString, path: isString }),
+  openRun: shape({ runId: isString }),
+  exportCsv: shape({ fileName: isString, csv: isString }),
+  copyText: shape({ text: isString, what: isString }),
+};
+
+export function isToCompareWebviewMessage(v: unknown): v is ToCompareWebviewMessage {
+  return isRecord(v) && typeof v.type === 'string' && Object.hasOwn(toCompareChecks, v.type)
+    && toCompareChecks[v.type as ToCompareWebviewMessage['type']](v);
+}
+
+export function isFromCompareWebviewMessage(v: unknown): v is FromCompareWebviewMessage {
+  return isRecord(v) && typeof v.type === 'string' && Object.hasOwn(fromCompareChecks, v.type)
+    && fromCompareChecks[v.type as FromCompareWebviewMessage['type']](v);
+}

@@ -1,0 +1,60 @@
+// Messages between the extension host and the Run panel webview.
+import type { MetricDirection, RunDetailData, SeriesData, StepRange } from './panelData';
+import type { CopyTextMessage, ReadyMessage, SeriesRangeMessage } from './compareMessages';
+import {
+  arrayOf, isDirections, isNumber, isRecord, isRunDetailData, isSeriesData, isStepRange, isString, shape, type Check,
+} from './validate';
+
+export interface RunInitMessage {
+  readonly type: 'init';
+  readonly run: RunDetailData;
+  readonly directions: Readonly<Record<string, MetricDirection>>;
+  readonly series: readonly SeriesData[];
+}
+
+/** Sent at most 4 times a second while the run records. */
+export interface RunUpdatedMessage {
+  readonly type: 'runUpdated';
+  readonly run: RunDetailData;
+  readonly series: readonly SeriesData[];
+}
+
+/** The run was deleted or can no longer be read. */
+export interface RunGoneMessage { readonly type: 'runGone'; readonly runId: string }
+
+export type ToRunWebviewMessage = RunInitMessage | RunUpdatedMessage | SeriesRangeMessage | RunGoneMessage;
+
+export interface RunFetchRangeMessage {
+  readonly type: 'fetchRange';
+  readonly requestId: number;
+  readonly key: string;
+  readonly ranges: readonly StepRange[];
+}
+export interface RevealArtifactMessage { readonly type: 'revealArtifact'; readonly path: string }
+
+export type FromRunWebviewMessage =
+  | ReadyMessage | RunFetchRangeMessage | RevealArtifactMessage | CopyTextMessage;
+
+const toRunChecks: Readonly<Record<ToRunWebviewMessage['type'], Check>> = {
+  init: shape({ run: isRunDetailData, directions: isDirections, series: arrayOf(isSeriesData) }),
+  runUpdated: shape({ run: isRunDetailData, series: arrayOf(isSeriesData) }),
+  seriesRange: shape({ requestId: isNumber, key: isString, series: arrayOf(isSeriesData) }),
+  runGone: shape({ runId: isString }),
+};
+
+const fromRunChecks: Readonly<Record<FromRunWebviewMessage['type'], Check>> = {
+  ready: () => true,
+  fetchRange: shape({ requestId: isNumber, key: isString, ranges: arrayOf(isStepRange) }),
+  revealArtifact: shape({ path: isString }),
+  copyText: shape({ text: isString, what: isString }),
+};
+
+export function isToRunWebviewMessage(v: unknown): v is ToRunWebviewMessage {
+  return isRecord(v) && typeof v.type === 'string' && Object.hasOwn(toRunChecks, v.type)
+    && toRunChecks[v.type as ToRunWebviewMessage['type']](v);
+}
+
+export function isFromRunWebviewMessage(v: unknown): v is FromRunWebviewMessage {
+  return isRecord(v) && typeof v.type === 'string' && Object.hasOwn(fromRunChecks, v.type)
+    && fromRunChecks[v.type as FromRunWebviewMessage['type']](v);
+}
