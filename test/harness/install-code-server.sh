@@ -24,12 +24,15 @@ fi
 export npm_config_unsafe_perm=true   # code-server's postinstall refuses root otherwise
 export npm_config_yes=true           # node-pty's postinstall runs npx node-gyp
 export npm_config_nodedir=/usr       # node-gyp uses local Node headers instead of downloading them
+# npm 11 blocks dependency install scripts unless approved; code-server (and the nested install its
+# postinstall runs) needs them all, in this throwaway cache folder only.
+export npm_config_dangerously_allow_all_scripts=true
 echo "install-code-server: installing code-server@${CS_VERSION} into $DEST (about 75 s)"
 mkdir -p "$DEST"; cd "$DEST"
 cat > package.json <<JSON
-{"name":"code-server-host","private":true,"allowScripts":{"code-server":true,"*":true}}
+{"name":"code-server-host","private":true}
 JSON
-npm install --no-audit --no-fund --loglevel=error --allow-scripts=code-server "code-server@${CS_VERSION}"
+npm install --no-audit --no-fund --loglevel=error "code-server@${CS_VERSION}"
 
 VS=node_modules/code-server/lib/vscode/node_modules
 test -x "$VS/@vscode/ripgrep/bin/rg"

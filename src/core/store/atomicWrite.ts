@@ -1,0 +1,38 @@
+import fs from 'node:fs';
+import path from 'node:path';
+
+/**
+ * Replaces `file` with `data` so that a crash at any moment leaves either the old or the new file:
+ * temp file in the same folder, fsync, rename over, fsync the folder. On failure (ENOSPC...) the temp
+ * file is removed, the old file is untouched, and the error is rethrown.
+ */
+export function writeFileAtomic(file: string, data: Uint8Array, tmpSuffix: string): fs.Stats {
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.tmp-${tmpSuffix}`);
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(tmp, 'w');
+    let off = 0;
+    while (off < data.length) off += fs.writeSync(fd, data, off, data.length - off);
+    fs.fsyncSync(fd);
+    fs.closeSync(fd);
+    fd = undefined;
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    if (fd !== undefined) { try { fs.closeSync(fd); } catch { /* reported by the caller */ } }
+    try { fs.unlinkSync(tmp); } catch { /* never created */ }
+    throw e;
+  }
+  fsyncDir(path.dirname(file));
+  return fs.statSync(file);
+}
+
+/** Makes a rename durable. Not possible on every platform (Windows): best effort. */
+export function fsyncDir(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(dir, 'r');
+    fs.fsyncSync(fd);
+  } catch { /* EISDIR / EPERM on some platforms */ } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}

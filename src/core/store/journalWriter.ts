@@ -1,0 +1,102 @@
+import fs from 'node:fs';
+import type { StoreLogger } from './storeLogger';
+
+/** How long an appended line may wait in memory before it is written. */
+const flushDelayMs = 50;
+/** Idle writers touch their journal this often, so other hosts can tell them from dead ones. */
+const heartbeatMs = 60_000;
+
+/**
+ * Appends JSON lines to one writer's journal. Lines are buffered and written with a synchronous
+ * write on a short timer (and at once on {@link flushSync}), so a point handed over is on disk within
+ * ~50 ms plus the write, and a process exit cannot leave a half-issued async write behind.
+ */
+export class JournalWriter {
+  private fd: number | undefined;
+  private buffer: string[] = [];
+  private bufferedChars = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private failing = false;
+  private closed = false;
+  /** Bytes written so far by this writer (the file length, as we never seek). */
+  written = 0;
+
+  constructor(
+    readonly file: string,
+    private readonly logger: StoreLogger,
+    private readonly onWritten: () => void,
+  ) {
+    this.fd = fs.openSync(file, 'a');
+    this.written = fs.fstatSync(this.fd).size;
+    this.heartbeat = setInterval(() => this.touch(), heartbeatMs);
+    this.heartbeat.unref();
+  }
+
+  /** Buffers one record (one line, no newline inside: JSON.stringify guarantees it). */
+  append(line: string): void {
+    if (this.closed) return;
+    this.buffer.push(line, '\n');
+    this.bufferedChars += line.length + 1;
+    if (!this.timer) {
+      this.timer = setTimeout(() => { this.timer = undefined; if (this.flushSync()) this.onWritten(); }, flushDelayMs);
+      this.timer.unref();
+    }
+  }
+
+  /** Characters waiting in memory. */
+  get pending(): number { return this.bufferedChars; }
+
+  /** Writes everything buffered. Returns true if it wrote anything. Never throws. */
+  flushSync(): boolean {
+    if (this.buffer.length === 0 || this.fd === undefined) return false;
+    const data = Buffer.from(this.buffer.join(''), 'utf8');
+    let off = 0;
+    try {
+      while (off < data.length) off += fs.writeSync(this.fd, data, off, data.length - off);
+      this.buffer = [];
+      this.bufferedChars = 0;
+      this.written += data.length;
+      if (this.failing) { this.failing = false; this.logger.info(`journal ${this.file} is being written again`); }
+      return true;
+    } catch (e) {
+      this.written += off;
+      // Keep what did not reach the file; a later flush retries it.
+      const rest = data.subarray(off).toString('utf8');
+      this.buffer = [rest];
+      this.bufferedChars = rest.length;
+      if (!this.failing) {
+        this.failing = true;
+        const code = (e as NodeJS.ErrnoException).code;
+        this.logger.error(code === 'ENOSPC'
+          ? `disk full: cannot write the journal ${this.file}; recording is kept in memory and retried`
+          : `cannot write the journal ${this.file}: ${(e as Error).message}; retrying`);
+      }
+      if (!this.timer && !this.closed) {
+        this.timer = setTimeout(() => { this.timer = undefined; if (this.flushSync()) this.onWritten(); }, 1000);
+        this.timer.unref();
+      }
+      return off > 0;
+    }
+  }
+
+  private touch(): void {
+    if (this.fd === undefined) return;
+    const now = new Date();
+    try { fs.futimesSync(this.fd, now, now); } catch { /* a heartbeat is best effort */ }
+  }
+
+  /** Flushes and closes the file; idempotent. */
+  close(): void {
+    if (this.closed) return;
+    this.flushSync();
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.timer = this.heartbeat = undefined;
+    if (this.fd !== undefined) {
+      try { fs.closeSync(this.fd); } catch { /* already gone */ }
+      this.fd = undefined;
+    }
+  }
+}

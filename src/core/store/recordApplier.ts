@@ -1,0 +1,288 @@
+import type { Database, SqlValue, Statement } from 'sql.js';
+import type { ParamValue, RunStart } from '../model';
+import { decodeNumber, decodeParam, type JournalRecord } from './journalRecord';
+
+interface PendingSummary {
+  rid: number;
+  key: string;
+  last: number;
+  lastStep: number;
+  lastTime: number;
+  min: number;
+  max: number;
+  count: number;
+}
+
+/** Rows per multi-row metric insert: fewer crossings into wasm per point. */
+const metricRowsPerInsert = 64;
+
+/**
+ * Applies journal records to a database inside the caller's transaction. Metric summaries are
+ * accumulated per batch and merged once per (run, key) in {@link finishBatch}. Everything is
+ * idempotent except metric counts, which the per-journal offsets keep from being applied twice.
+ * Statements belong to one database instance: make a new applier after a reload or an export.
+ */
+export class RecordApplier {
+  private readonly stmts = new Map<string, Statement>();
+  private readonly rids = new Map<string, number | null>();
+  private readonly experiments = new Map<string, number>();
+  private readonly summaries = new Map<string, PendingSummary>();
+  private metricRows: SqlValue[] = [];
+  /** Run ids touched since the last {@link takeChanged}. */
+  private changed = new Set<string>();
+  /** Writers that appended their close record in what was applied. */
+  readonly closedWriters = new Set<string>();
+
+  constructor(private readonly db: Database, private readonly report: (message: string) => void) {}
+
+  private stmt(sql: string): Statement {
+    let s = this.stmts.get(sql);
+    if (!s) { s = this.db.prepare(sql); this.stmts.set(sql, s); }
+    return s;
+  }
+
+  private run(sql: string, params: SqlValue[]): void {
+    const s = this.stmt(sql);
+    s.run(params);
+  }
+
+  private get1(sql: string, params: SqlValue[]): SqlValue[] | undefined {
+    const s = this.stmt(sql);
+    try {
+      s.bind(params);
+      return s.step() ? s.get() : undefined;
+    } finally {
+      s.reset();
+    }
+  }
+
+  /** rid of a run id, or null when unknown (never started here, or deleted). */
+  rid(id: string): number | null {
+    const cached = this.rids.get(id);
+    if (cached !== undefined) return cached;
+    const row = this.get1('SELECT rid FROM runs WHERE id = ?', [id]);
+    const rid = row ? Number(row[0]) : null;
+    if (rid !== null) this.rids.set(id, rid);
+    return rid;
+  }
+
+  takeChanged(): Set<string> {
+    const c = this.changed;
+    this.changed = new Set();
+    return c;
+  }
+
+  /** Applies one record; returns how much work it was (points for metrics, else 1). */
+  apply(rec: JournalRecord, writer: string): number {
+    switch (rec.t) {
+      case 'w': return 1;
+      case 'x': this.closedWriters.add(writer); return 1;
+      case 'start': this.start(rec.run, writer); return 1;
+      case 'm': return this.metrics(rec.r, rec.p);
+      default: break;
+    }
+    const id = rec.r;
+    if (typeof id !== 'string') return 1;
+    const rid = this.rid(id);
+    if (rid === null) return 1; // a deleted run, or records for a run whose start was lost: nothing to attach to
+    this.changed.add(id);
+    switch (rec.t) {
+      case 'params':
+        for (const [k, v] of Object.entries(rec.p ?? {})) this.param(rid, k, decodeParam(v));
+        return 1;
+      case 'tags':
+        for (const [k, v] of Object.entries(rec.tags ?? {})) {
+          if (v === null || v === undefined) this.run('DELETE FROM tags WHERE run = ? AND key = ?', [rid, k]);
+          else this.run('INSERT OR REPLACE INTO tags (run, key, value) VALUES (?, ?, ?)', [rid, k, String(v)]);
+        }
+        return 1;
+      case 'art': {
+        const a = rec.a;
+        if (!a || typeof a.path !== 'string') return 1;
+        const sha = a.sha256 ?? '';
+        this.run(`INSERT INTO artifacts (path, kind, sha256, size, mtime, created_at) VALUES (?, ?, ?, ?, ?, ?)
+          ON CONFLICT (path, sha256) DO UPDATE SET kind = excluded.kind, size = coalesce(excluded.size, size), mtime = coalesce(excluded.mtime, mtime)`,
+        [a.path, a.kind ?? 'file', sha, num(a.size), num(a.mtime), num(rec.time) ?? Date.now()]);
+        const art = this.get1('SELECT id FROM artifacts WHERE path = ? AND sha256 = ?', [a.path, sha]);
+        if (art) this.run('INSERT OR REPLACE INTO events (run, artifact, role, time) VALUES (?, ?, ?, ?)', [rid, art[0], a.role === 'input' ? 'input' : 'output', num(rec.time) ?? Date.now()]);
+        return 1;
+      }
+      case 'env': {
+        const old = this.get1('SELECT json FROM environment WHERE run = ?', [rid]);
+        let merged: Record<string, unknown> = {};
+        try { merged = old ? JSON.parse(String(old[0])) : {}; } catch { /* replaced below */ }
+        Object.assign(merged, rec.e ?? {});
+        this.run('INSERT OR REPLACE INTO environment (run, json) VALUES (?, ?)', [rid, JSON.stringify(merged)]);
+        return 1;
+      }
+      case 'git': {
+        const g = rec.g ?? {};
+        this.run('INSERT OR REPLACE INTO git (run, commit_id, branch, remote, dirty, snapshot) VALUES (?, ?, ?, ?, ?, ?)',
+          [rid, str(g.commit), str(g.branch), str(g.remote), g.dirty ? 1 : 0, str(g.snapshot)]);
+        return 1;
+      }
+      case 'code':
+        for (const [p, content] of Object.entries(rec.f ?? {})) {
+          this.run('INSERT OR REPLACE INTO code_files (run, path, content) VALUES (?, ?, ?)', [rid, p, String(content)]);
+        }
+        return 1;
+      case 'end': {
+        const e = rec.e;
+        this.run('UPDATE runs SET status = ?, exit_code = ?, signal = ?, ended_at = ? WHERE rid = ?',
+          [str(e?.status) ?? 'finished', num(e?.exitCode), str(e?.signal), num(e?.endedAt) ?? Date.now(), rid]);
+        return 1;
+      }
+      case 'name':
+        this.run('UPDATE runs SET name = ? WHERE rid = ?', [String(rec.name), rid]);
+        return 1;
+      case 'note':
+        if (rec.note) this.run('INSERT OR REPLACE INTO notes (run, body, updated_at) VALUES (?, ?, ?)', [rid, String(rec.note), num(rec.time) ?? Date.now()]);
+        else this.run('DELETE FROM notes WHERE run = ?', [rid]);
+        return 1;
+      case 'del':
+        this.deleteRun(id, rid);
+        return 1;
+      default:
+        return 1;
+    }
+  }
+
+  private start(run: RunStart, writer: string): void {
+    if (!run || typeof run.id !== 'string' || !run.id) return;
+    if (this.get1('SELECT 1 FROM deleted_runs WHERE id = ?', [run.id])) return;
+    const experiment = this.experimentId(str(run.experiment) || 'default');
+    this.run(`INSERT INTO runs (id, experiment_id, name, command, cwd, source, status, started_at, pid, host, writer)
+      VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+    [run.id, experiment, str(run.name) ?? run.id, str(run.command) ?? '', str(run.cwd) ?? '', str(run.source) ?? 'unknown',
+      num(run.startedAt) ?? Date.now(), num(run.pid), str(run.host), writer]);
+    this.rids.delete(run.id);
+    this.changed.add(run.id);
+  }
+
+  private experimentId(name: string): number {
+    const cached = this.experiments.get(name);
+    if (cached !== undefined) return cached;
+    this.run('INSERT OR IGNORE INTO experiments (name, created_at) VALUES (?, ?)', [name, Date.now()]);
+    const id = Number(this.get1('SELECT id FROM experiments WHERE name = ?', [name])![0]);
+    this.experiments.set(name, id);
+    return id;
+  }
+
+  private param(rid: number, key: string, v: ParamValue): void {
+    let text: string | null;
+    let type: string;
+    let n: number | null = null;
+    if (v === null) { text = null; type = 'null'; } else if (typeof v === 'number') {
+      text = String(v); type = 'number'; n = Number.isNaN(v) ? null : v;
+    } else if (typeof v === 'boolean') { text = String(v); type = 'boolean'; } else {
+      text = v; type = 'string';
+      const parsed = v.trim() === '' ? NaN : Number(v);
+      if (!Number.isNaN(parsed)) n = parsed;
+    }
+    this.run('INSERT OR REPLACE INTO params (run, key, value, type, num) VALUES (?, ?, ?, ?, ?)', [rid, key, text, type, n]);
+  }
+
+  private metrics(id: string, points: readonly (readonly [string, number, number | string, number])[]): number {
+    if (typeof id !== 'string' || !Array.isArray(points)) return 1;
+    const rid = this.rid(id);
+    if (rid === null) return points.length;
+    this.changed.add(id);
+    for (const p of points) {
+      if (!Array.isArray(p)) continue;
+      const key = p[0];
+      const step = p[1];
+      if (typeof key !== 'string' || typeof step !== 'number' || !Number.isFinite(step)) continue;
+      const value = decodeNumber(p[2]);
+      const time = typeof p[3] === 'number' && Number.isFinite(p[3]) ? p[3] : 0;
+      // NaN is stored as NULL (SQLite would do so anyway); NULL means NaN on the way out.
+      this.metricRows.push(rid, key, step, Number.isNaN(value) ? null : value, time);
+      if (this.metricRows.length >= metricRowsPerInsert * 5) this.flushMetricRows();
+      const sk = `${rid}\u0000${key}`;
+      const s = this.summaries.get(sk);
+      if (!s) {
+        this.summaries.set(sk, { rid, key, last: value, lastStep: step, lastTime: time, min: Number.isNaN(value) ? NaN : value, max: Number.isNaN(value) ? NaN : value, count: 1 });
+      } else {
+        s.count++;
+        if (step >= s.lastStep) { s.last = value; s.lastStep = step; s.lastTime = time; }
+        if (!Number.isNaN(value)) {
+          if (Number.isNaN(s.min) || value < s.min) s.min = value;
+          if (Number.isNaN(s.max) || value > s.max) s.max = value;
+        }
+      }
+    }
+    return points.length;
+  }
+
+  private flushMetricRows(): void {
+    const rows = this.metricRows;
+    if (!rows.length) return;
+    const full = metricRowsPerInsert * 5;
+    let i = 0;
+    for (; i + full <= rows.length; i += full) {
+      const s = this.stmt(multiInsertSql(metricRowsPerInsert));
+      s.run(rows.slice(i, i + full));
+    }
+    for (; i < rows.length; i += 5) this.run(multiInsertSql(1), rows.slice(i, i + 5));
+    this.metricRows = [];
+  }
+
+  /** Writes what the batch accumulated; call before COMMIT. */
+  finishBatch(): void {
+    this.flushMetricRows();
+    for (const s of this.summaries.values()) {
+      const old = this.get1('SELECT last, min, max, count, last_step, last_time FROM metric_summary WHERE run = ? AND key = ?', [s.rid, s.key]);
+      let { last, min, max, count, lastStep, lastTime } = s;
+      if (old) {
+        const oLast = old[0] === null ? NaN : Number(old[0]);
+        const oMin = old[1] === null ? NaN : Number(old[1]);
+        const oMax = old[2] === null ? NaN : Number(old[2]);
+        const oStep = Number(old[4]);
+        count += Number(old[3]);
+        if (oStep > lastStep) { last = oLast; lastStep = oStep; lastTime = Number(old[5]); }
+        if (!Number.isNaN(oMin) && (Number.isNaN(min) || oMin < min)) min = oMin;
+        if (!Number.isNaN(oMax) && (Number.isNaN(max) || oMax > max)) max = oMax;
+      }
+      this.run('INSERT OR REPLACE INTO metric_summary (run, key, last, min, max, count, last_step, last_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+        [s.rid, s.key, nanToNull(last), nanToNull(min), nanToNull(max), count, lastStep, lastTime]);
+    }
+    this.summaries.clear();
+  }
+
+  /** Marks the running runs of a writer that is gone as interrupted. */
+  interruptRunsOf(writer: string, now = Date.now()): void {
+    const ids: string[] = [];
+    const s = this.stmt("SELECT id FROM runs WHERE writer = ? AND status = 'running'");
+    s.bind([writer]);
+    while (s.step()) ids.push(String(s.get()[0]));
+    s.reset();
+    if (!ids.length) return;
+    this.run("UPDATE runs SET status = 'interrupted', ended_at = coalesce(ended_at, ?) WHERE writer = ? AND status = 'running'", [now, writer]);
+    for (const id of ids) this.changed.add(id);
+    this.report(`${ids.length} run(s) of a writer that is gone (${writer}) marked interrupted`);
+  }
+
+  private deleteRun(id: string, rid: number): void {
+    for (const table of ['params', 'metrics', 'metric_summary', 'tags', 'events', 'code_files']) {
+      this.run(`DELETE FROM ${table} WHERE run = ?`, [rid]);
+    }
+    for (const table of ['notes', 'environment', 'git']) this.run(`DELETE FROM ${table} WHERE run = ?`, [rid]);
+    this.run('DELETE FROM runs WHERE rid = ?', [rid]);
+    this.run('INSERT OR IGNORE INTO deleted_runs (id) VALUES (?)', [id]);
+    this.rids.set(id, null);
+    for (const k of [...this.summaries.keys()]) if (k.startsWith(`${rid}\u0000`)) this.summaries.delete(k);
+    this.metricRows = this.metricRows.filter((_, i, a) => a[i - (i % 5)] !== rid);
+  }
+
+  free(): void {
+    for (const s of this.stmts.values()) { try { s.free(); } catch { /* freed by export */ } }
+    this.stmts.clear();
+  }
+}
+
+function multiInsertSql(rows: number): string {
+  return `INSERT OR REPLACE INTO metrics (run, key, step, value, time) VALUES ${Array(rows).fill('(?, ?, ?, ?, ?)').join(', ')}`;
+}
+
+function nanToNull(v: number): number | null { return Number.isNaN(v) ? null : v; }
+function num(v: unknown): number | null { return typeof v === 'number' && Number.isFinite(v) ? v : null; }
+function str(v: unknown): string | null { return typeof v === 'string' ? v : v === null || v === undefined ? null : String(v); }

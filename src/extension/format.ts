@@ -1,0 +1,58 @@
+import type { MetricSummary, RunStatus } from '../core/model';
+
+/** "3 min ago", "2 h ago", "yesterday": the Runs tree's description. */
+export function relativeTime(ms: number, now = Date.now()): string {
+  const s = Math.max(0, Math.round((now - ms) / 1000));
+  if (s < 45) return 'just now';
+  const m = Math.round(s / 60);
+  if (m < 60) return `${m} min ago`;
+  const h = Math.round(m / 60);
+  if (h < 24) return `${h} h ago`;
+  const d = Math.round(h / 24);
+  if (d === 1) return 'yesterday';
+  if (d < 30) return `${d} days ago`;
+  return new Date(ms).toISOString().slice(0, 10);
+}
+
+export function duration(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined || !Number.isFinite(ms)) return '';
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  const s = ms / 1000;
+  if (s < 60) return `${s.toFixed(1)} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} min ${Math.round(s % 60)} s`;
+  return `${Math.floor(m / 60)} h ${m % 60} min`;
+}
+
+/** Short, exact-enough numbers: 0.000123 -> 1.23e-4, 12345.678 -> 12345.7. */
+export function metricValue(v: number | null | undefined): string {
+  if (v === null || v === undefined) return '—';
+  if (Number.isNaN(v)) return 'NaN';
+  if (!Number.isFinite(v)) return v > 0 ? '∞' : '-∞';
+  if (Number.isInteger(v)) return String(v);
+  const a = Math.abs(v);
+  if (a !== 0 && (a < 1e-3 || a >= 1e6)) return v.toExponential(2);
+  return String(Number(v.toPrecision(4)));
+}
+
+/** The metric a run is summarised by: validation accuracy/loss first, then any accuracy, loss, first key. */
+export function headlineMetric(metrics: Readonly<Record<string, MetricSummary>>): [string, MetricSummary] | undefined {
+  const keys = Object.keys(metrics);
+  if (!keys.length) return undefined;
+  const prefs = [/^(val|valid|validation|eval|test)[_/.\s-]?(acc|accuracy)$/i, /(val|valid|eval|test).*(acc|f1|auc)/i,
+    /(val|valid|eval|test).*loss/i, /acc|f1|auc/i, /loss/i];
+  for (const re of prefs) {
+    const k = keys.find((key) => re.test(key));
+    if (k) return [k, metrics[k]];
+  }
+  const k = keys.sort()[0];
+  return [k, metrics[k]];
+}
+
+export const statusIcon: Record<RunStatus, { icon: string; color?: string }> = {
+  running: { icon: 'loading~spin' },
+  finished: { icon: 'pass', color: 'testing.iconPassed' },
+  failed: { icon: 'error', color: 'testing.iconFailed' },
+  killed: { icon: 'circle-slash', color: 'problemsWarningIcon.foreground' },
+  interrupted: { icon: 'debug-disconnect', color: 'problemsWarningIcon.foreground' },
+};

@@ -1,0 +1,33 @@
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import type { ExptrackApi } from '../../src/extension/extension';
+
+const EXTENSION_ID = 'exptrack.exptrack';
+
+describe('activation', () => {
+  it('activates and reports its activation time', async () => {
+    const ext = vscode.extensions.getExtension<ExptrackApi>(EXTENSION_ID);
+    assert.ok(ext, 'extension is installed');
+    const api = await ext.activate();
+    assert.ok(api, 'activate returned the API (activation did not fail)');
+    assert.ok(api.activationMs >= 0 && api.activationMs < 500, `activation took ${api.activationMs} ms`);
+    console.log(`    activation: ${api.activationMs.toFixed(1)} ms`);
+  });
+
+  it('registers every contributed command, and contributes every registered one', async () => {
+    const pkg = vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON as { contributes: { commands: { command: string }[] } };
+    const contributed = pkg.contributes.commands.map((c) => c.command).sort();
+    // Views get focus/open/... commands of their own (exptrack.runs.focus): those are VS Code's.
+    const pkgViews = ['exptrack.runs.', 'exptrack.artifacts.'];
+    const registered = (await vscode.commands.getCommands(true))
+      .filter((c) => c.startsWith('exptrack.') && !pkgViews.some((v) => c.startsWith(v))).sort();
+    assert.deepEqual(registered.filter((c) => !contributed.includes(c)), [], 'registered but not contributed');
+    assert.deepEqual(contributed.filter((c) => !registered.includes(c)), [], 'contributed but not registered');
+  });
+
+  it('shows the Experiments container with the Runs and Artifacts views', async () => {
+    await vscode.commands.executeCommand('workbench.view.extension.exptrack');
+    await vscode.commands.executeCommand('exptrack.runs.focus');
+    await vscode.commands.executeCommand('exptrack.artifacts.focus');
+  });
+});
