@@ -21,8 +21,8 @@ export type JournalRecord =
   | { readonly t: 'name'; readonly r: string; readonly name: string }
   | { readonly t: 'note'; readonly r: string; readonly note: string; readonly time: number }
   | { readonly t: 'del'; readonly r: string }
-  /** Clean close: the writer appends nothing after this. */
-  | { readonly t: 'x'; readonly time: number };
+  /** Clean close: the writer appends nothing more here; `next` names the journal it continues in. */
+  | { readonly t: 'x'; readonly time: number; readonly next?: string };
 
 /** A param value as journaled: non-finite numbers become `{ n: "NaN" }` so they stay numbers. */
 export type EncodedParam = ParamValue | { readonly n: string };

@@ -30,8 +30,8 @@ export class RecordApplier {
   private metricRows: SqlValue[] = [];
   /** Run ids touched since the last {@link takeChanged}. */
   private changed = new Set<string>();
-  /** Writers that appended their close record in what was applied. */
-  readonly closedWriters = new Set<string>();
+  /** Writers whose close record was applied, with the journal they continue in (rotation), if any. */
+  readonly closedWriters = new Map<string, string | undefined>();
 
   constructor(private readonly db: Database, private readonly report: (message: string) => void) {}
 
@@ -76,7 +76,7 @@ export class RecordApplier {
   apply(rec: JournalRecord, writer: string): number {
     switch (rec.t) {
       case 'w': return 1;
-      case 'x': this.closedWriters.add(writer); return 1;
+      case 'x': this.closedWriters.set(writer, typeof rec.next === 'string' ? rec.next : undefined); return 1;
       case 'start': this.start(rec.run, writer); return 1;
       case 'm': return this.metrics(rec.r, rec.p);
       default: break;

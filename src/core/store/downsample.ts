@@ -1,0 +1,39 @@
+/** A metric series as parallel arrays, in step order. */
+export interface Series {
+  readonly steps: Float64Array;
+  readonly values: Float64Array;
+  readonly times: Float64Array;
+}
+
+/**
+ * Min/max bucket downsampling (what TensorBoard and W&B charts do): the steps are cut into
+ * `maxPoints / 2` buckets and each keeps its lowest and highest value in step order, so spikes
+ * survive. The first and the exact last point are always kept; a bucket holding NaN keeps one NaN so
+ * the gap shows.
+ */
+export function downsampleMinMax(s: Series, maxPoints: number): Series {
+  const n = s.steps.length;
+  if (!(maxPoints >= 2) || n <= maxPoints) return s;
+  const buckets = Math.max(1, Math.floor((maxPoints - 2) / 2));
+  const keep: number[] = [0];
+  const per = (n - 2) / buckets;
+  for (let b = 0; b < buckets; b++) {
+    const from = 1 + Math.floor(b * per);
+    const to = Math.min(n - 1, 1 + Math.floor((b + 1) * per));
+    let lo = -1; let hi = -1; let nan = -1;
+    for (let i = from; i < to; i++) {
+      const v = s.values[i];
+      if (Number.isNaN(v)) { if (nan < 0) nan = i; continue; }
+      if (lo < 0 || v < s.values[lo]) lo = i;
+      if (hi < 0 || v > s.values[hi]) hi = i;
+    }
+    const picked = [lo, hi, nan].filter((i) => i >= 0).sort((a, b2) => a - b2);
+    for (const i of picked) if (keep[keep.length - 1] !== i) keep.push(i);
+  }
+  if (keep[keep.length - 1] !== n - 1) keep.push(n - 1);
+  const steps = new Float64Array(keep.length);
+  const values = new Float64Array(keep.length);
+  const times = new Float64Array(keep.length);
+  keep.forEach((i, j) => { steps[j] = s.steps[i]; values[j] = s.values[i]; times[j] = s.times[i]; });
+  return { steps, values, times };
+}

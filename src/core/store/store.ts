@@ -1,0 +1,890 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { Database, SqlJsStatic, SqlValue, Statement } from 'sql.js';
+import { compileFilter, regexpFunction } from '../filter/compileFilter';
+import type { ArtifactRecord, GitInfo, MetricSummary, ParamValue, RecordSink, RunDetail, RunStatus, RunSummary } from '../model';
+import { loadSqlJs } from '../sqlite';
+import { writeFileAtomic } from './atomicWrite';
+import { downsampleMinMax, type Series } from './downsample';
+import { readJournalChunk, readJournalHeader } from './journalReader';
+import type { JournalRecord } from './journalRecord';
+import { createJournalSink } from './journalSink';
+import { JournalWriter } from './journalWriter';
+import { isProcessAlive, thisHost } from './processInfo';
+import { RecordApplier } from './recordApplier';
+import { migrate, NewerSchemaError, readUserVersion, schemaVersion } from './schema';
+import { lockPath, lockState, StoreLock } from './storeLock';
+import { consoleLogger, type StoreLogger } from './storeLogger';
+
+export interface StoreOptions {
+  /** Unique per process instance; default host-pid-random. */
+  readonly writerId?: string;
+  readonly logger?: StoreLogger;
+  /** Never writes anything under the folder: folds journals into memory only. */
+  readonly readOnly?: boolean;
+  /** Poll other writers' journals and the database file this often (ms); 0 or absent: only on refresh(). */
+  readonly watchMs?: number;
+}
+
+/** What the store reports about itself (`exptrack doctor`). */
+export interface DoctorReport {
+  readonly dir: string;
+  readonly dbFile: string;
+  readonly dbBytes: number | null;
+  readonly schemaVersion: number;
+  readonly codeSchemaVersion: number;
+  /** `['ok']` when SQLite's integrity_check finds nothing. */
+  readonly integrity: readonly string[];
+  readonly experiments: number;
+  readonly runs: number;
+  readonly runningRuns: number;
+  readonly metricPoints: number;
+  readonly journals: readonly {
+    readonly writer: string; readonly file: string; readonly bytes: number; readonly pendingBytes: number;
+    readonly pid: number | null; readonly host: string | null; readonly alive: boolean; readonly closed: boolean;
+  }[];
+  readonly lock: { readonly writer: string | null; readonly pid: number | null; readonly host: string | null; readonly ageMs: number; readonly stale: boolean } | null;
+  readonly corruptFiles: readonly string[];
+  readonly lastSave: { readonly at: number; readonly ms: number; readonly bytes: number } | null;
+  readonly problems: readonly string[];
+}
+
+export interface StoreChange {
+  /** Ids of runs that changed. */
+  readonly runs: string[];
+  /** The whole database was reloaded (another process saved it): anything may have changed. */
+  readonly reloaded?: boolean;
+}
+
+interface FileId { readonly ino: number; readonly size: number; readonly mtimeMs: number }
+
+/** A journal of a writer that is gone is deleted only after it is folded and the fold is saved. */
+const writerSilentMs = 10 * 60_000;
+/** A live writer's journal is rotated (a new file) past this size once fully folded. */
+const rotateJournalBytes = 256 * 1024 * 1024;
+/** Fold own appends into memory this soon after they are written. */
+const foldDelayMs = 100;
+
+const allWriters = new Set<JournalWriter>();
+let exitHooked = false;
+function hookExit(): void {
+  if (exitHooked) return;
+  exitHooked = true;
+  // Whatever is still buffered reaches the journal even on process.exit().
+  process.on('exit', () => { for (const w of allWriters) w.flushSync(); });
+}
+
+const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * The workspace store: `.exptrack/exptrack.db` (SQLite through sql.js) fed from per-writer journals.
+ * See docs/storage.md for the journal format, the lock protocol and the fold/save cycle.
+ */
+export class Store {
+  readonly dir: string;
+  readonly dbFile: string;
+  readonly journalDir: string;
+  readonly writerId: string;
+  /** Where recorders send what they observe: appended to this writer's journal. */
+  readonly sink: RecordSink;
+
+  private db!: Database;
+  private applier!: RecordApplier;
+  private readonly queryStmts = new Map<string, Statement>();
+  private fileId: FileId | undefined;
+  private dirty = false;
+  private blocked: string | undefined;
+  private chain: Promise<unknown> = Promise.resolve();
+  private foldTimer: NodeJS.Timeout | undefined;
+  private saveTimer: NodeJS.Timeout | undefined;
+  private watchTimer: NodeJS.Timeout | undefined;
+  private lastSave: { at: number; ms: number; bytes: number } | null = null;
+  private saveFailing = false;
+  private readonly listeners = new Set<(e: StoreChange) => void>();
+  private readonly headers = new Map<string, { pid: number; host: string } | null>();
+  private readonly badLinesReported = new Set<string>();
+  private readonly problems: string[] = [];
+  private journal: JournalWriter | undefined;
+  private journalGen = 0;
+  private readonly lock: StoreLock | undefined;
+  private closing: Promise<void> | undefined;
+  private readonly logger: StoreLogger;
+  private readonly readOnly: boolean;
+
+  private constructor(dir: string, private readonly SQL: SqlJsStatic, options: StoreOptions) {
+    this.dir = path.resolve(dir);
+    this.dbFile = path.join(this.dir, 'exptrack.db');
+    this.journalDir = path.join(this.dir, 'journal');
+    this.logger = options.logger ?? consoleLogger;
+    this.readOnly = options.readOnly ?? false;
+    this.writerId = sanitize(options.writerId ?? `${thisHost}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
+    this.lock = this.readOnly ? undefined : new StoreLock(lockPath(this.dir), this.writerId);
+    this.sink = createJournalSink(
+      (line) => {
+        if (this.journal) this.journal.append(line);
+        else this.problem('sink-closed', this.readOnly ? 'this store is read-only: recording ignored' : 'the store is closed: recording ignored');
+      },
+      (m) => this.problem(`sink:${m}`, m),
+    );
+  }
+
+  /**
+   * Opens (creating if needed) the store in `exptrackDir`, folds pending journals and returns it.
+   * Throws {@link NewerSchemaError} for a database written by a newer exptrack (left untouched).
+   */
+  static async open(exptrackDir: string, options: StoreOptions = {}): Promise<Store> {
+    const store = new Store(exptrackDir, await loadSqlJs(), options);
+    await store.init(options.watchMs ?? 0);
+    return store;
+  }
+
+  private async init(watchMs: number): Promise<void> {
+    if (!this.readOnly) fs.mkdirSync(this.journalDir, { recursive: true });
+    const locked = this.tryLock();
+    try {
+      this.load(locked);
+      if (locked && (!this.fileId || this.dirty)) this.save();
+    } finally {
+      if (locked) this.lock!.release();
+    }
+    if (!this.readOnly) this.openJournal();
+    await this.cycle('auto');
+    if (watchMs > 0) {
+      this.watchTimer = setInterval(() => { void this.refresh(); }, watchMs);
+      this.watchTimer.unref();
+    }
+  }
+
+  private openJournal(): void {
+    const id = this.journalId();
+    const file = path.join(this.journalDir, `${id}.jsonl`);
+    this.journal = new JournalWriter(file, this.logger, () => this.scheduleFold());
+    allWriters.add(this.journal);
+    hookExit();
+    this.journal.append(JSON.stringify({ t: 'w', writer: id, pid: process.pid, host: thisHost, time: Date.now() } satisfies JournalRecord));
+    this.journal.flushSync();
+  }
+
+  private journalId(): string {
+    return this.journalGen === 0 ? this.writerId : `${this.writerId}~${String(this.journalGen).padStart(4, '0')}`;
+  }
+
+  // ---------------------------------------------------------------- loading and saving
+
+  private tryLock(): boolean {
+    if (!this.lock || this.blocked) return false;
+    try {
+      return this.lock.tryAcquire();
+    } catch (e) {
+      this.problem('lock', `cannot take the store lock ${this.lock.file}: ${(e as Error).message}`);
+      return false;
+    }
+  }
+
+  private statFile(): FileId | undefined {
+    try {
+      const s = fs.statSync(this.dbFile);
+      return { ino: s.ino, size: s.size, mtimeMs: s.mtimeMs };
+    } catch {
+      return undefined;
+    }
+  }
+
+  private fileChanged(): boolean {
+    const now = this.statFile();
+    const was = this.fileId;
+    if (!now || !was) return !!now !== !!was;
+    return now.ino !== was.ino || now.size !== was.size || now.mtimeMs !== was.mtimeMs;
+  }
+
+  /** (Re)loads the file into memory; a corrupt file is moved aside when `mayMoveAside`. */
+  private load(mayMoveAside: boolean): void {
+    let bytes: Buffer | undefined;
+    let id: FileId | undefined;
+    try {
+      const fd = fs.openSync(this.dbFile, 'r');
+      try {
+        const s = fs.fstatSync(fd);
+        id = { ino: s.ino, size: s.size, mtimeMs: s.mtimeMs };
+        bytes = Buffer.allocUnsafe(s.size);
+        let off = 0;
+        while (off < s.size) {
+          const n = fs.readSync(fd, bytes, off, s.size - off, off);
+          if (n === 0) break;
+          off += n;
+        }
+        bytes = bytes.subarray(0, off);
+      } finally {
+        fs.closeSync(fd);
+      }
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
+    let db: Database | undefined;
+    if (bytes && bytes.length > 0) {
+      try {
+        db = new this.SQL.Database(bytes);
+        db.exec('SELECT count(*) FROM sqlite_master');
+      } catch (e) {
+        try { db?.close(); } catch { /* unusable anyway */ }
+        db = undefined;
+        this.corrupt(id!, e as Error, mayMoveAside);
+        id = mayMoveAside ? undefined : id;
+      }
+    }
+    if (db) {
+      const found = readUserVersion(db);
+      if (found > schemaVersion) {
+        db.close();
+        throw new NewerSchemaError(found, this.dbFile);
+      }
+    }
+    db ??= new this.SQL.Database();
+    const migrated = migrate(db, this.dbFile);
+    this.replaceDb(db);
+    this.fileId = id;
+    this.dirty = migrated || !id;
+  }
+
+  private corrupt(id: FileId, error: Error, mayMoveAside: boolean): void {
+    if (!mayMoveAside) {
+      this.problem('corrupt-readonly', `${this.dbFile} is unreadable (${error.message}); showing only what the journals hold`);
+      return;
+    }
+    const aside = `${this.dbFile}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+    const now = this.statFile();
+    if (now && now.ino === id.ino && now.size === id.size) {
+      try { fs.renameSync(this.dbFile, aside); } catch (e) {
+        this.problem('corrupt-move', `${this.dbFile} is corrupt and could not be moved aside: ${(e as Error).message}`);
+        this.blocked = 'corrupt database could not be moved aside';
+        return;
+      }
+    }
+    this.logger.error(`${path.basename(this.dbFile)} was corrupt (${error.message}); it was moved to ${path.basename(aside)} and recording goes on in a new database`);
+  }
+
+  private replaceDb(db: Database): void {
+    this.freeStatements();
+    try { this.db?.close(); } catch { /* already closed */ }
+    this.db = db;
+    this.configureDb();
+  }
+
+  private configureDb(): void {
+    // The whole file lives in wasm memory: a rollback journal on the in-memory VFS is pure overhead.
+    this.db.exec('PRAGMA journal_mode = MEMORY');
+    this.db.create_function(regexpFunction, (source: unknown, flags: unknown, text: unknown) => {
+      try { return new RegExp(String(source), String(flags ?? '')).test(String(text)) ? 1 : 0; } catch { return 0; }
+    });
+    this.applier = new RecordApplier(this.db, (m) => this.logger.info(m));
+  }
+
+  private freeStatements(): void {
+    this.applier?.free();
+    for (const s of this.queryStmts.values()) { try { s.free(); } catch { /* gone with an export */ } }
+    this.queryStmts.clear();
+  }
+
+  /** Minimum spacing between saves: an export blocks the thread ~2 ms/MB, keep it under ~4% of the time. */
+  private saveSpacingMs(): number {
+    return Math.max(200, 25 * (this.lastSave?.ms ?? 0));
+  }
+
+  /** Exports and writes the file atomically; must hold the lock, never inside a transaction. */
+  private save(): boolean {
+    if (this.blocked) return false;
+    if (this.lock && !this.lock.stillHeld()) { this.problem('lock-lost', 'the store lock was taken over; this save was skipped'); return false; }
+    if (this.fileId && this.fileChanged()) return false; // someone else saved: the next cycle reloads and refolds
+    const t0 = performance.now();
+    const data = this.db.export();
+    // export() invalidates prepared statements (and may reset pragmas) in sql.js: re-prepare lazily.
+    this.freeStatements();
+    this.configureDb();
+    try {
+      const s = writeFileAtomic(this.dbFile, data, this.writerId);
+      this.fileId = { ino: s.ino, size: s.size, mtimeMs: s.mtimeMs };
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (!this.saveFailing) {
+        this.logger.error(code === 'ENOSPC'
+          ? `disk full: could not save ${this.dbFile}; the last good file is kept and the journals hold everything; will retry`
+          : `could not save ${this.dbFile}: ${(e as Error).message}; the last good file is kept; will retry`);
+      }
+      this.saveFailing = true;
+      this.scheduleSave(5000);
+      return false;
+    }
+    if (this.saveFailing) this.logger.info(`${this.dbFile} saved again`);
+    this.saveFailing = false;
+    this.dirty = false;
+    this.lastSave = { at: Date.now(), ms: performance.now() - t0, bytes: data.length };
+    return true;
+  }
+
+  // ---------------------------------------------------------------- the fold/save cycle
+
+  /** Runs one cycle at a time: flush own journal, take the lock if free, reload if changed, fold, save. */
+  private cycle(mode: 'auto' | 'now'): Promise<boolean> {
+    const next = this.chain.then(() => this.runCycle(mode));
+    this.chain = next.catch(() => undefined);
+    return next;
+  }
+
+  private async runCycle(mode: 'auto' | 'now'): Promise<boolean> {
+    this.journal?.flushSync();
+    const locked = this.tryLock();
+    let changed = new Set<string>();
+    let reloaded = false;
+    try {
+      if (this.fileChanged()) {
+        try {
+          this.load(locked);
+        } catch (e) {
+          if (!(e instanceof NewerSchemaError)) throw e;
+          this.blocked = e.message;
+          this.problem('newer', e.message);
+          return false;
+        }
+        reloaded = true;
+      }
+      changed = await this.foldAll();
+      if (locked) {
+        if (this.dirty) {
+          const due = this.lastSave ? Date.now() - this.lastSave.at >= this.saveSpacingMs() : true;
+          if (mode === 'now' || due) {
+            if (this.save()) this.afterSave();
+          } else {
+            this.scheduleSave(this.lastSave!.at + this.saveSpacingMs() - Date.now());
+          }
+        } else {
+          this.afterSave();
+        }
+      } else if (this.dirty && !this.readOnly) {
+        this.scheduleSave(this.saveSpacingMs());
+      }
+    } catch (e) {
+      this.problem(`cycle:${(e as Error).message}`, `store update failed: ${(e as Error).message}`);
+    } finally {
+      if (locked) this.lock!.release();
+    }
+    if (changed.size || reloaded) this.emit({ runs: [...changed], reloaded: reloaded || undefined });
+    return changed.size > 0 || reloaded;
+  }
+
+  private offsets(): Map<string, { offset: number; closed: boolean }> {
+    const m = new Map<string, { offset: number; closed: boolean }>();
+    for (const [w, o, c] of this.rows('SELECT writer, offset, closed FROM journal_offsets', [])) {
+      m.set(String(w), { offset: Number(o), closed: Number(c) === 1 });
+    }
+    return m;
+  }
+
+  private journalFiles(): string[] {
+    try {
+      return fs.readdirSync(this.journalDir).filter((f) => f.endsWith('.jsonl')).sort();
+    } catch {
+      return [];
+    }
+  }
+
+  private async foldAll(): Promise<Set<string>> {
+    const offsets = this.offsets();
+    const changed = new Set<string>();
+    for (const f of this.journalFiles()) {
+      const writer = f.slice(0, -'.jsonl'.length);
+      const file = path.join(this.journalDir, f);
+      const row = offsets.get(writer);
+      if (row?.closed) continue;
+      let offset = row?.offset ?? 0;
+      let size: number;
+      try { size = fs.statSync(file).size; } catch { continue; }
+      let tail = 0;
+      while (offset < size) {
+        let chunk;
+        try { chunk = readJournalChunk(file, offset); } catch { break; }
+        tail = chunk.tail;
+        if (chunk.end === offset) break;
+        await this.applyLines(chunk.lines, writer, chunk.end);
+        offset = chunk.end;
+        if (chunk.atEof) break;
+      }
+      for (const id of this.applier.takeChanged()) changed.add(id);
+      const closedBy = this.applier.closedWriters.get(writer);
+      const closed = this.applier.closedWriters.has(writer) || (offset + tail >= size && this.isWriterGone(writer, file));
+      if (closed) {
+        this.inTransaction(() => {
+          if (closedBy) this.db.run("UPDATE runs SET writer = ? WHERE writer = ? AND status = 'running'", [closedBy, writer]);
+          else this.applier.interruptRunsOf(writer);
+          this.db.run('INSERT OR REPLACE INTO journal_offsets (writer, offset, closed) VALUES (?, ?, 1)', [writer, offset + tail]);
+        });
+        if (tail > 0) this.logger.warn(`journal ${f}: skipped an incomplete last line (${tail} bytes) of a writer that is gone`);
+        this.applier.closedWriters.delete(writer);
+        for (const id of this.applier.takeChanged()) changed.add(id);
+        this.dirty = true;
+      }
+    }
+    return changed;
+  }
+
+  private inTransaction(f: () => void): void {
+    this.db.exec('BEGIN');
+    try {
+      f();
+      this.db.exec('COMMIT');
+    } catch (e) {
+      try { this.db.exec('ROLLBACK'); } catch { /* no transaction left */ }
+      throw e;
+    }
+  }
+
+  /** Applies lines in transactions of ~1000 points or ~100 ms, yielding to the event loop between. */
+  private async applyLines(lines: string[], writer: string, endOffset: number): Promise<void> {
+    let i = 0;
+    let bad = 0;
+    while (i < lines.length) {
+      this.inTransaction(() => {
+        const t0 = performance.now();
+        let work = 0;
+        while (i < lines.length && work < 1000 && performance.now() - t0 < 100) {
+          const line = lines[i++];
+          if (!line) continue;
+          let rec: JournalRecord;
+          try { rec = JSON.parse(line) as JournalRecord; } catch { bad++; continue; }
+          if (!rec || typeof rec !== 'object') { bad++; continue; }
+          try {
+            work += this.applier.apply(rec, writer);
+          } catch (e) {
+            this.problem(`apply:${(e as Error).message}`, `journal ${writer}: could not apply a ${String(rec.t)} record: ${(e as Error).message}`);
+          }
+        }
+        this.applier.finishBatch();
+        if (i >= lines.length) {
+          this.db.run('INSERT INTO journal_offsets (writer, offset) VALUES (?, ?) ON CONFLICT (writer) DO UPDATE SET offset = excluded.offset', [writer, endOffset]);
+        }
+      });
+      this.dirty = true;
+      if (i < lines.length) {
+        this.lock?.refresh();
+        await yieldToLoop();
+      }
+    }
+    if (bad && !this.badLinesReported.has(writer)) {
+      this.badLinesReported.add(writer);
+      this.logger.warn(`journal ${writer}: skipped ${bad} unreadable line(s)`);
+    }
+  }
+
+  /** A writer is gone when its process is dead on this host, or (another host) silent for long. */
+  private isWriterGone(writer: string, file: string): boolean {
+    if (this.journal && writer === this.journalId()) return false;
+    let h = this.headers.get(writer);
+    if (h === undefined) {
+      try {
+        const line = readJournalHeader(file);
+        const rec = line ? JSON.parse(line) as { t?: string; pid?: number; host?: string } : undefined;
+        h = rec?.t === 'w' && typeof rec.pid === 'number' && typeof rec.host === 'string' ? { pid: rec.pid, host: rec.host } : null;
+      } catch {
+        h = null;
+      }
+      if (h) this.headers.set(writer, h);
+    }
+    const alive = h ? isProcessAlive(h.pid, h.host) : undefined;
+    if (alive !== undefined) return !alive;
+    try { return Date.now() - fs.statSync(file).mtimeMs > writerSilentMs; } catch { return true; }
+  }
+
+  /** After a save (lock held): delete journals of gone writers that the saved file fully covers. */
+  private afterSave(): void {
+    if (this.dirty) return;
+    const offsets = this.offsets();
+    const present = new Set(this.journalFiles().map((f) => f.slice(0, -'.jsonl'.length)));
+    for (const [writer, o] of offsets) {
+      if (o.closed && present.has(writer)) {
+        try { fs.unlinkSync(path.join(this.journalDir, `${writer}.jsonl`)); } catch { /* next time */ }
+      } else if (!present.has(writer)) {
+        // The file is gone: forget it. Saved with the next real change, no save just for this.
+        this.db.run('DELETE FROM journal_offsets WHERE writer = ?', [writer]);
+      }
+    }
+    const own = this.journal;
+    const ownOffset = own ? offsets.get(this.journalId()) : undefined;
+    if (own && ownOffset && own.pending === 0 && own.written >= rotateJournalBytes && ownOffset.offset >= own.written) {
+      // Fully folded and big: continue in a new file; the old one is deleted once its close is folded.
+      const next = this.journalGen + 1;
+      const nextId = `${this.writerId}~${String(next).padStart(4, '0')}`;
+      own.append(JSON.stringify({ t: 'x', time: Date.now(), next: nextId }));
+      own.close();
+      allWriters.delete(own);
+      this.journalGen = next;
+      this.openJournal();
+    }
+  }
+
+  private scheduleFold(): void {
+    if (this.foldTimer || this.closing) return;
+    this.foldTimer = setTimeout(() => { this.foldTimer = undefined; void this.cycle('auto'); }, foldDelayMs);
+    this.foldTimer.unref();
+  }
+
+  private scheduleSave(delayMs: number): void {
+    if (this.saveTimer || this.closing || this.readOnly) return;
+    this.saveTimer = setTimeout(() => { this.saveTimer = undefined; void this.cycle('auto'); }, Math.max(0, delayMs));
+    this.saveTimer.unref();
+  }
+
+  private emit(e: StoreChange): void {
+    for (const l of [...this.listeners]) {
+      try { l(e); } catch (err) { this.logger.error(`store change listener failed: ${(err as Error).message}`); }
+    }
+  }
+
+  private problem(kind: string, message: string): void {
+    if (this.problems.some((p) => p === message)) return;
+    if (this.problems.length < 50) this.problems.push(message);
+    this.logger.warn(message);
+    void kind;
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  /** Folds pending journals (if the lock is free) or reloads a changed file; true if anything changed. */
+  refresh(): Promise<boolean> {
+    if (this.closing) return Promise.resolve(false);
+    return this.cycle('auto');
+  }
+
+  /** Writes the journal, folds and saves now (if the lock is free). */
+  async flush(): Promise<void> {
+    if (this.closing) return this.closing;
+    await this.cycle('now');
+  }
+
+  /** Flushes, folds, saves and releases everything; idempotent. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      for (const t of [this.foldTimer, this.saveTimer]) if (t) clearTimeout(t);
+      if (this.watchTimer) clearInterval(this.watchTimer);
+      if (this.journal) {
+        this.journal.append(JSON.stringify({ t: 'x', time: Date.now() } satisfies JournalRecord));
+        this.journal.flushSync();
+      }
+      await this.cycle('now');
+      await this.chain;
+      if (this.journal) {
+        this.journal.close();
+        allWriters.delete(this.journal);
+        this.journal = undefined;
+      }
+      this.freeStatements();
+      this.db.close();
+      this.listeners.clear();
+    })();
+    return this.closing;
+  }
+
+  /** Subscribes to changes (after folds and reloads). */
+  onDidChange(listener: (e: StoreChange) => void): { dispose(): void } {
+    this.listeners.add(listener);
+    return { dispose: () => { this.listeners.delete(listener); } };
+  }
+
+  // ---------------------------------------------------------------- queries
+
+  private stmt(sql: string): Statement {
+    let s = this.queryStmts.get(sql);
+    if (!s) { s = this.db.prepare(sql); this.queryStmts.set(sql, s); }
+    return s;
+  }
+
+  private rows(sql: string, params: SqlValue[]): SqlValue[][] {
+    const s = this.stmt(sql);
+    const out: SqlValue[][] = [];
+    try {
+      s.bind(params);
+      while (s.step()) out.push(s.get());
+    } finally {
+      s.reset();
+    }
+    return out;
+  }
+
+  private assertOpen(): void {
+    if (this.closing) throw new Error('the store is closed');
+  }
+
+  /**
+   * Runs, newest first. `filter` is the filter language of docs/storage.md (throws FilterError with
+   * the column of a mistake); `experiment` matches the experiment name exactly.
+   */
+  listRuns(query: { experiment?: string; filter?: string; limit?: number } = {}): RunSummary[] {
+    this.assertOpen();
+    const where: string[] = [];
+    const params: SqlValue[] = [];
+    if (query.experiment !== undefined) { where.push('e.name = ?'); params.push(query.experiment); }
+    const f = query.filter ? compileFilter(query.filter) : undefined;
+    if (f) { where.push(f.where); params.push(...f.params); }
+    params.push(query.limit !== undefined && query.limit >= 0 ? Math.floor(query.limit) : -1);
+    // Not cached: filters make the SQL text open-ended.
+    const sql = `SELECT r.rid, r.id, r.name, e.name, r.status, r.exit_code, r.command, r.cwd, r.started_at, r.ended_at
+      FROM runs r JOIN experiments e ON e.id = r.experiment_id ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+      ORDER BY r.started_at DESC, r.rid DESC LIMIT ?`;
+    const rows = f ? this.oneShot(sql, params) : this.rows(sql, params);
+    const metrics = this.summaries(rows.map((r) => Number(r[0])), !f && query.limit === undefined && query.experiment === undefined);
+    return rows.map((r) => summaryOf(r, metrics.get(Number(r[0])) ?? {}));
+  }
+
+  private oneShot(sql: string, params: SqlValue[]): SqlValue[][] {
+    const s = this.db.prepare(sql);
+    const out: SqlValue[][] = [];
+    try {
+      s.bind(params);
+      while (s.step()) out.push(s.get());
+    } finally {
+      s.free();
+    }
+    return out;
+  }
+
+  private summaries(rids: number[], all: boolean): Map<number, Record<string, MetricSummary>> {
+    const out = new Map<number, Record<string, MetricSummary>>();
+    if (!rids.length) return out;
+    const add = (row: SqlValue[]): void => {
+      const rid = Number(row[0]);
+      let m = out.get(rid);
+      if (!m) { m = {}; out.set(rid, m); }
+      m[String(row[1])] = { last: nullNaN(row[2]), min: nullNaN(row[3]), max: nullNaN(row[4]), count: Number(row[5]), lastStep: Number(row[6]) };
+    };
+    const cols = 'run, key, last, min, max, count, last_step';
+    if (all || rids.length > 2000) {
+      const wanted = all ? undefined : new Set(rids);
+      for (const row of this.rows(`SELECT ${cols} FROM metric_summary`, [])) if (!wanted || wanted.has(Number(row[0]))) add(row);
+      return out;
+    }
+    for (let i = 0; i < rids.length; i += 500) {
+      const part = rids.slice(i, i + 500);
+      for (const row of this.oneShot(`SELECT ${cols} FROM metric_summary WHERE run IN (${part.map(() => '?').join(',')})`, part)) add(row);
+    }
+    return out;
+  }
+
+  /** Everything about one run; `series` names metric keys whose full series to include. */
+  getRun(id: string, options: { series?: string[] } = {}): RunDetail | undefined {
+    this.assertOpen();
+    const row = this.rows(`SELECT r.rid, r.id, r.name, e.name, r.status, r.exit_code, r.command, r.cwd, r.started_at, r.ended_at
+      FROM runs r JOIN experiments e ON e.id = r.experiment_id WHERE r.id = ?`, [id])[0];
+    if (!row) return undefined;
+    const rid = Number(row[0]);
+    const metrics = this.summaries([rid], false).get(rid) ?? {};
+    const params: Record<string, ParamValue> = {};
+    for (const [k, v, type] of this.rows('SELECT key, value, type FROM params WHERE run = ? ORDER BY key', [rid])) {
+      params[String(k)] = paramOf(v, String(type));
+    }
+    const tags: Record<string, string> = {};
+    for (const [k, v] of this.rows('SELECT key, value FROM tags WHERE run = ? ORDER BY key', [rid])) tags[String(k)] = String(v);
+    const note = this.rows('SELECT body FROM notes WHERE run = ?', [rid])[0]?.[0];
+    const g = this.rows('SELECT commit_id, branch, remote, dirty, snapshot FROM git WHERE run = ?', [rid])[0];
+    const git: GitInfo | null = g ? { commit: g[0] as string | null, branch: g[1] as string | null, remote: g[2] as string | null, dirty: Number(g[3]) === 1, snapshot: g[4] as string | null } : null;
+    const envJson = this.rows('SELECT json FROM environment WHERE run = ?', [rid])[0]?.[0];
+    let environment: Record<string, unknown> = {};
+    try { environment = envJson ? JSON.parse(String(envJson)) : {}; } catch { /* stored by us; unreadable means empty */ }
+    const artifacts: (ArtifactRecord & { createdAt?: number })[] = this.rows(
+      `SELECT a.path, ev.role, a.kind, a.sha256, a.size, a.mtime, ev.time FROM events ev JOIN artifacts a ON a.id = ev.artifact
+       WHERE ev.run = ? ORDER BY ev.role, a.path`, [rid],
+    ).map((a) => ({
+      path: String(a[0]), role: a[1] === 'input' ? 'input' : 'output', kind: String(a[2]) as ArtifactRecord['kind'],
+      sha256: a[3] ? String(a[3]) : null, size: a[4] === null ? null : Number(a[4]), mtime: a[5] === null ? null : Number(a[5]), createdAt: Number(a[6]),
+    }));
+    const detail: RunDetail = {
+      ...summaryOf(row, metrics), params, tags, note: note === undefined || note === null ? null : String(note), git, environment, artifacts,
+    };
+    if (options.series?.length) {
+      const series: Record<string, [number, number, number][]> = {};
+      for (const key of options.series) {
+        const s = this.series(id, key);
+        series[key] = Array.from(s.steps, (step, i) => [step, s.values[i], s.times[i]]);
+      }
+      return { ...detail, series };
+    }
+    return detail;
+  }
+
+  /** Code snapshot files of a run recorded outside git. */
+  getCodeFiles(id: string): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [p, c] of this.rows('SELECT f.path, f.content FROM code_files f JOIN runs r ON r.rid = f.run WHERE r.id = ?', [id])) out[String(p)] = String(c);
+    return out;
+  }
+
+  /** Experiment names with run counts, by name. */
+  listExperiments(): { name: string; runs: number; lastStartedAt: number | null }[] {
+    return this.rows(`SELECT e.name, count(r.rid), max(r.started_at) FROM experiments e LEFT JOIN runs r ON r.experiment_id = e.id
+      GROUP BY e.id ORDER BY e.name`, []).map((r) => ({ name: String(r[0]), runs: Number(r[1]), lastStartedAt: r[2] === null ? null : Number(r[2]) }));
+  }
+
+  /** Artifact versions (path + sha256) with the runs that produced and used them. */
+  listArtifacts(): { path: string; kind: string; sha256: string | null; size: number | null; mtime: number | null; createdAt: number; producedBy: string[]; usedBy: string[] }[] {
+    const byId = new Map<number, { path: string; kind: string; sha256: string | null; size: number | null; mtime: number | null; createdAt: number; producedBy: string[]; usedBy: string[] }>();
+    for (const a of this.rows('SELECT id, path, kind, sha256, size, mtime, created_at FROM artifacts ORDER BY path, created_at DESC', [])) {
+      byId.set(Number(a[0]), { path: String(a[1]), kind: String(a[2]), sha256: a[3] ? String(a[3]) : null, size: a[4] === null ? null : Number(a[4]), mtime: a[5] === null ? null : Number(a[5]), createdAt: Number(a[6]), producedBy: [], usedBy: [] });
+    }
+    for (const [art, id, role] of this.rows('SELECT ev.artifact, r.id, ev.role FROM events ev JOIN runs r ON r.rid = ev.run ORDER BY ev.time', [])) {
+      const a = byId.get(Number(art));
+      if (a) (role === 'input' ? a.usedBy : a.producedBy).push(String(id));
+    }
+    return [...byId.values()];
+  }
+
+  /**
+   * Resolves an id, a unique id prefix, a run name, `@last` or `@last~N` to a run id. Throws an Error
+   * saying what matched when nothing or more than one run does.
+   */
+  resolveRun(ref: string): string {
+    this.assertOpen();
+    const r = String(ref ?? '').trim();
+    if (!r) throw new Error('no run given: use an id, an id prefix, a run name, @last or @last~N');
+    const last = /^@last(?:~(\d+))?$/.exec(r);
+    if (last) {
+      const n = Number(last[1] ?? 0);
+      const row = this.rows('SELECT id FROM runs ORDER BY started_at DESC, rid DESC LIMIT 1 OFFSET ?', [n])[0];
+      if (!row) {
+        const count = Number(this.rows('SELECT count(*) FROM runs', [])[0][0]);
+        throw new Error(count === 0 ? 'no runs recorded yet' : `no run ${r}: there ${count === 1 ? 'is 1 run' : `are ${count} runs`}`);
+      }
+      return String(row[0]);
+    }
+    if (this.rows('SELECT 1 FROM runs WHERE id = ?', [r]).length) return r;
+    const byPrefix = this.rows('SELECT id, name, started_at FROM runs WHERE substr(id, 1, ?) = ? ORDER BY started_at DESC LIMIT 6', [r.length, r]);
+    const byName = this.rows('SELECT id, name, started_at FROM runs WHERE name = ? ORDER BY started_at DESC LIMIT 6', [r]);
+    const ids = new Map<string, SqlValue[]>();
+    for (const row of [...byPrefix, ...byName]) ids.set(String(row[0]), row);
+    if (ids.size === 1) return [...ids.keys()][0];
+    if (ids.size === 0) throw new Error(`no run matches '${r}' (by id, id prefix or name); try 'exptrack ls'`);
+    const list = [...ids.values()].slice(0, 5).map((row) => `${String(row[0])} (${String(row[1])}, ${new Date(Number(row[2])).toISOString()})`).join('; ');
+    throw new Error(`'${r}' is ambiguous, it matches ${ids.size > 5 ? 'more than 5' : ids.size} runs: ${list}; give more of the id`);
+  }
+
+  /**
+   * A metric series in step order, min/max-downsampled to about `maxPoints` (keeping extremes and
+   * the exact last point). NaN values come back as NaN.
+   */
+  series(runId: string, key: string, options: { maxPoints?: number; fromStep?: number; toStep?: number } = {}): Series {
+    this.assertOpen();
+    const rid = this.rows('SELECT rid FROM runs WHERE id = ?', [runId])[0]?.[0];
+    if (rid === undefined) return { steps: new Float64Array(0), values: new Float64Array(0), times: new Float64Array(0) };
+    const s = this.stmt('SELECT step, value, time FROM metrics WHERE run = ? AND key = ? AND step >= ? AND step <= ? ORDER BY step');
+    let steps: Float64Array = new Float64Array(1024);
+    let values: Float64Array = new Float64Array(1024);
+    let times: Float64Array = new Float64Array(1024);
+    let n = 0;
+    try {
+      s.bind([rid, key, options.fromStep ?? -Number.MAX_VALUE, options.toStep ?? Number.MAX_VALUE]);
+      while (s.step()) {
+        if (n === steps.length) {
+          const grow = (a: Float64Array): Float64Array => { const b = new Float64Array(a.length * 2); b.set(a); return b; };
+          steps = grow(steps); values = grow(values); times = grow(times);
+        }
+        const row = s.get();
+        steps[n] = Number(row[0]);
+        values[n] = row[1] === null ? NaN : Number(row[1]);
+        times[n] = Number(row[2]);
+        n++;
+      }
+    } finally {
+      s.reset();
+    }
+    const full = { steps: steps.slice(0, n), values: values.slice(0, n), times: times.slice(0, n) };
+    return options.maxPoints ? downsampleMinMax(full, options.maxPoints) : full;
+  }
+
+  // ---------------------------------------------------------------- edits (journaled like everything else)
+
+  private edit(id: string, rec: JournalRecord): void {
+    this.assertOpen();
+    if (!this.journal) throw new Error('this store is read-only');
+    if (!this.rows('SELECT 1 FROM runs WHERE id = ?', [id]).length) throw new Error(`no run ${id}`);
+    const line = JSON.stringify(rec);
+    this.journal.append(line);
+    this.journal.flushSync();
+    // Applied to memory at once so reads see it; the fold applies it again, harmlessly (idempotent).
+    this.inTransaction(() => {
+      this.applier.apply(rec, this.journalId());
+      this.applier.finishBatch();
+    });
+    this.applier.takeChanged();
+    this.dirty = true;
+    this.emit({ runs: [id] });
+    this.scheduleFold();
+  }
+
+  renameRun(id: string, name: string): void { this.edit(id, { t: 'name', r: id, name: String(name) }); }
+
+  /** Sets tags; a null value removes the tag. */
+  setTags(id: string, tags: Record<string, string | null>): void { this.edit(id, { t: 'tags', r: id, tags: { ...tags } }); }
+
+  /** Sets the run's markdown note; an empty note removes it. */
+  setNote(id: string, note: string): void { this.edit(id, { t: 'note', r: id, note: String(note ?? ''), time: Date.now() }); }
+
+  /** Deletes a run and everything attached to it (artifact files are left alone). */
+  deleteRun(id: string): void { this.edit(id, { t: 'del', r: id }); }
+
+  // ---------------------------------------------------------------- doctor
+
+  /** Integrity, journal state, sizes and schema version. */
+  doctor(): DoctorReport {
+    this.assertOpen();
+    const integrity = (this.db.exec('PRAGMA integrity_check')[0]?.values ?? []).map((r) => String(r[0]));
+    const count = (sql: string): number => Number(this.db.exec(sql)[0]?.values[0]?.[0] ?? 0);
+    const offsets = this.offsets();
+    const journals = this.journalFiles().map((f) => {
+      const writer = f.slice(0, -'.jsonl'.length);
+      const file = path.join(this.journalDir, f);
+      let bytes = 0;
+      try { bytes = fs.statSync(file).size; } catch { /* vanished */ }
+      const o = offsets.get(writer);
+      let header: { pid?: number; host?: string } = {};
+      try { header = JSON.parse(readJournalHeader(file) ?? '{}'); } catch { /* no header yet */ }
+      const closed = o?.closed ?? false;
+      return {
+        writer, file, bytes, pendingBytes: Math.max(0, bytes - (o?.offset ?? 0)) * (closed ? 0 : 1),
+        pid: typeof header.pid === 'number' ? header.pid : null, host: typeof header.host === 'string' ? header.host : null,
+        alive: !closed && !this.isWriterGone(writer, file), closed,
+      };
+    });
+    const ls = this.lock ? lockState(this.lock.file) : lockState(lockPath(this.dir));
+    let corruptFiles: string[] = [];
+    try { corruptFiles = fs.readdirSync(this.dir).filter((f) => f.startsWith('exptrack.db.corrupt-')); } catch { /* no folder */ }
+    const st = this.statFile();
+    return {
+      dir: this.dir, dbFile: this.dbFile, dbBytes: st?.size ?? null, schemaVersion: readUserVersion(this.db), codeSchemaVersion: schemaVersion,
+      integrity, experiments: count('SELECT count(*) FROM experiments'), runs: count('SELECT count(*) FROM runs'),
+      runningRuns: count("SELECT count(*) FROM runs WHERE status = 'running'"), metricPoints: count('SELECT count(*) FROM metrics'),
+      journals,
+      lock: ls ? { writer: ls.info?.writer ?? null, pid: ls.info?.pid ?? null, host: ls.info?.host ?? null, ageMs: ls.ageMs, stale: ls.stale } : null,
+      corruptFiles, lastSave: this.lastSave, problems: [...this.problems, ...(this.blocked ? [this.blocked] : [])],
+    };
+  }
+}
+
+function nullNaN(v: SqlValue): number { return v === null ? NaN : Number(v); }
+
+function paramOf(v: SqlValue, type: string): ParamValue {
+  if (type === 'null' || v === null) return null;
+  if (type === 'number') return Number(v);
+  if (type === 'boolean') return v === 'true';
+  return String(v);
+}
+
+function summaryOf(r: SqlValue[], metrics: Record<string, MetricSummary>): RunSummary {
+  const startedAt = Number(r[8]);
+  const endedAt = r[9] === null ? null : Number(r[9]);
+  return {
+    id: String(r[1]), name: String(r[2]), experiment: String(r[3]), status: String(r[4]) as RunStatus,
+    exitCode: r[5] === null ? null : Number(r[5]), command: String(r[6]), cwd: String(r[7]), startedAt, endedAt,
+    durationMs: endedAt === null ? null : endedAt - startedAt, metrics,
+  };
+}
+
+function sanitize(id: string): string {
+  return id.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 100) || 'writer';
+}

@@ -1,0 +1,369 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { MetricPoint, RunStart } from '../../src/core/model';
+import { Store } from '../../src/core/store/store';
+import { loadSqlJs } from '../../src/core/sqlite';
+
+function tempDir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'exptrack-store-'));
+}
+
+function captureLogger(): { logger: { info(m: string): void; warn(m: string): void; error(m: string): void }; lines: string[] } {
+  const lines: string[] = [];
+  return { lines, logger: { info: (m) => lines.push(`info ${m}`), warn: (m) => lines.push(`warn ${m}`), error: (m) => lines.push(`error ${m}`) } };
+}
+
+function runStart(id: string, extra: Partial<RunStart> = {}): RunStart {
+  return { id, experiment: 'exp', name: `name-${id}`, command: 'python train.py --lr 3e-4', cwd: '/w', startedAt: 1_700_000_000_000, source: 'cli', ...extra };
+}
+
+describe('Store', () => {
+  let dir: string;
+  beforeEach(() => { dir = path.join(tempDir(), '.exptrack'); });
+
+  it('round-trips a run through journal, fold, save and a fresh open', async () => {
+    const { logger } = captureLogger();
+    const s = await Store.open(dir, { logger });
+    s.sink.startRun(runStart('r1'));
+    s.sink.params('r1', { lr: 3e-4, opt: 'adam', deep: true, none: null });
+    s.sink.metrics('r1', [
+      { key: 'loss', step: 0, value: 1.5, time: 1 },
+      { key: 'loss', step: 1, value: 0.5, time: 2 },
+      { key: 'loss', step: 2, value: 0.9, time: 3 },
+      { key: 'acc', step: 2, value: 0.7, time: 3 },
+    ]);
+    s.sink.tags('r1', { best: 'yes' });
+    s.sink.artifact('r1', { path: 'data/train.csv', role: 'input', kind: 'dataset', sha256: 'abc', size: 10, mtime: 5 });
+    s.sink.artifact('r1', { path: 'out/model.pt', role: 'output', kind: 'model', sha256: 'def', size: 20, mtime: 6 });
+    s.sink.environment('r1', { python: '3.11', os: 'linux' });
+    s.sink.git('r1', { commit: 'c0ffee', branch: 'main', remote: null, dirty: true, snapshot: 'snap' });
+    s.sink.codeFiles('r1', { 'train.py': 'print(1)\n' });
+    s.sink.endRun('r1', { endedAt: 1_700_000_010_000, exitCode: 0, signal: null, status: 'finished' });
+    await s.close();
+    assert.ok(fs.existsSync(path.join(dir, 'exptrack.db')));
+    assert.deepEqual(fs.readdirSync(path.join(dir, 'journal')), [], 'a closed writer journal is deleted once folded and saved');
+
+    const r = await Store.open(dir, { readOnly: true, logger });
+    const d = r.getRun('r1', { series: ['loss'] })!;
+    assert.equal(d.status, 'finished');
+    assert.equal(d.exitCode, 0);
+    assert.equal(d.durationMs, 10_000);
+    assert.deepEqual(d.params, { deep: true, lr: 3e-4, none: null, opt: 'adam' });
+    assert.deepEqual(d.metrics.loss, { last: 0.9, min: 0.5, max: 1.5, count: 3, lastStep: 2 });
+    assert.deepEqual(d.tags, { best: 'yes' });
+    assert.deepEqual(d.git, { commit: 'c0ffee', branch: 'main', remote: null, dirty: true, snapshot: 'snap' });
+    assert.deepEqual(d.environment, { python: '3.11', os: 'linux' });
+    assert.deepEqual(d.artifacts.map((a) => [a.path, a.role, a.kind, a.sha256]), [['data/train.csv', 'input', 'dataset', 'abc'], ['out/model.pt', 'output', 'model', 'def']]);
+    assert.deepEqual(d.series!.loss, [[0, 1.5, 1], [1, 0.5, 2], [2, 0.9, 3]]);
+    assert.deepEqual(r.getCodeFiles('r1'), { 'train.py': 'print(1)\n' });
+    const arts = r.listArtifacts();
+    assert.deepEqual(arts.find((a) => a.path === 'out/model.pt')!.producedBy, ['r1']);
+    await r.close();
+  });
+
+  it('writes a real SQLite file that another SQLite reads', async () => {
+    const s = await Store.open(dir, { logger: captureLogger().logger });
+    s.sink.startRun(runStart('r1'));
+    s.sink.metrics('r1', [{ key: 'loss', step: 1, value: 0.25, time: 9 }]);
+    await s.close();
+    const SQL = await loadSqlJs();
+    const db = new SQL.Database(fs.readFileSync(path.join(dir, 'exptrack.db')));
+    assert.equal(db.exec('PRAGMA user_version')[0].values[0][0], 1);
+    assert.deepEqual(db.exec('SELECT r.id, m.key, m.step, m.value FROM metrics m JOIN runs r ON r.rid = m.run')[0].values, [['r1', 'loss', 1, 0.25]]);
+    assert.equal(db.exec('PRAGMA integrity_check')[0].values[0][0], 'ok');
+    db.close();
+  });
+
+  it('keeps NaN and ±Infinity in metrics, summaries and params', async () => {
+    const s = await Store.open(dir, { logger: captureLogger().logger });
+    s.sink.startRun(runStart('r1'));
+    s.sink.params('r1', { a: NaN, b: Infinity, c: -Infinity });
+    s.sink.metrics('r1', [
+      { key: 'x', step: 0, value: NaN, time: 1 },
+      { key: 'x', step: 1, value: Infinity, time: 2 },
+      { key: 'x', step: 2, value: -Infinity, time: 3 },
+      { key: 'x', step: 3, value: 2, time: 4 },
+      { key: 'y', step: 0, value: NaN, time: 1 },
+    ]);
+    await s.close();
+    const r = await Store.open(dir, { readOnly: true });
+    const d = r.getRun('r1', { series: ['x'] })!;
+    assert.deepEqual(d.series!.x.map((p) => p[1]), [NaN, Infinity, -Infinity, 2]);
+    assert.deepEqual(d.metrics.x, { last: 2, min: -Infinity, max: Infinity, count: 4, lastStep: 3 });
+    assert.ok(Number.isNaN(d.metrics.y.last) && Number.isNaN(d.metrics.y.min) && Number.isNaN(d.metrics.y.max));
+    assert.ok(Number.isNaN(d.params.a as number));
+    assert.equal(d.params.b, Infinity);
+    assert.equal(d.params.c, -Infinity);
+    const ser = r.series('r1', 'x');
+    assert.ok(Number.isNaN(ser.values[0]));
+    assert.equal(ser.values[1], Infinity);
+    await r.close();
+  });
+
+  it('sees data before any save: a second process view folds live journals in memory', async () => {
+    const w = await Store.open(dir, { logger: captureLogger().logger });
+    w.sink.startRun(runStart('live'));
+    w.sink.metrics('live', [{ key: 'loss', step: 1, value: 3, time: 1 }]);
+    await new Promise((r) => setTimeout(r, 80)); // the journal timer writes within ~50 ms
+    const r = await Store.open(dir, { readOnly: true });
+    assert.equal(r.getRun('live')!.metrics.loss.last, 3);
+    assert.equal(r.getRun('live')!.status, 'running');
+    await r.close();
+    await w.close();
+  });
+
+  it('marks the running runs of a writer that is gone as interrupted', async () => {
+    const j = path.join(dir, 'journal');
+    fs.mkdirSync(j, { recursive: true });
+    // A writer whose pid cannot exist on this host.
+    const lines = [
+      { t: 'w', writer: 'ghost', pid: 2 ** 30, host: os.hostname(), time: 1 },
+      { t: 'start', run: runStart('g1') },
+      { t: 'm', r: 'g1', p: [['loss', 1, 0.5, 1]] },
+    ].map((x) => JSON.stringify(x)).join('\n') + '\n{"t":"m","r":"g1","p":[["lo';
+    fs.writeFileSync(path.join(j, 'ghost.jsonl'), lines);
+    const { logger, lines: log } = captureLogger();
+    const s = await Store.open(dir, { logger });
+    const d = s.getRun('g1')!;
+    assert.equal(d.status, 'interrupted');
+    assert.equal(d.metrics.loss.last, 0.5);
+    await s.flush();
+    assert.ok(!fs.existsSync(path.join(j, 'ghost.jsonl')), 'the gone writer journal is deleted after the save');
+    assert.ok(log.some((l) => l.includes('incomplete last line')));
+    await s.close();
+  });
+
+  it('does not lose a torn last line that completes later', async () => {
+    const j = path.join(dir, 'journal');
+    fs.mkdirSync(j, { recursive: true });
+    const f = path.join(j, 'other.jsonl');
+    fs.writeFileSync(f, `${JSON.stringify({ t: 'w', writer: 'other', pid: process.pid, host: os.hostname(), time: 1 })}\n${JSON.stringify({ t: 'start', run: runStart('t1') })}\n{"t":"m","r":"t1","p":[["loss",1,`);
+    const s = await Store.open(dir, { logger: captureLogger().logger });
+    assert.deepEqual(s.getRun('t1')!.metrics, {});
+    fs.appendFileSync(f, '0.125,5]]}\n');
+    assert.equal(await s.refresh(), true);
+    assert.equal(s.getRun('t1')!.metrics.loss.last, 0.125);
+    await s.flush();
+    await s.close();
+    const r = await Store.open(dir, { readOnly: true });
+    assert.equal(r.getRun('t1')!.metrics.loss.count, 1, 'applied once');
+    await r.close();
+  });
+
+  it('never applies a journal twice across saves, reopen and refold', async () => {
+    const s = await Store.open(dir, { logger: captureLogger().logger, writerId: 'w1' });
+    s.sink.startRun(runStart('r1'));
+    for (let i = 0; i < 5; i++) {
+      s.sink.metrics('r1', [{ key: 'loss', step: i, value: i, time: i }]);
+      await s.flush();
+    }
+    const other = await Store.open(dir, { logger: captureLogger().logger, writerId: 'w2' });
+    await other.flush();
+    assert.equal(other.getRun('r1')!.metrics.loss.count, 5);
+    await other.close();
+    await s.refresh();
+    assert.equal(s.getRun('r1')!.metrics.loss.count, 5);
+    await s.close();
+  });
+
+  it('moves a corrupt database aside, says so once, and records on', async () => {
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'exptrack.db'), Buffer.concat([Buffer.from('SQLite format 3\0'), Buffer.alloc(5000, 7)]));
+    const { logger, lines } = captureLogger();
+    const s = await Store.open(dir, { logger });
+    const errors = lines.filter((l) => l.startsWith('error'));
+    assert.equal(errors.length, 1);
+    assert.match(errors[0], /corrupt.*moved to exptrack\.db\.corrupt-/);
+    assert.equal(fs.readdirSync(dir).filter((f) => f.startsWith('exptrack.db.corrupt-')).length, 1);
+    s.sink.startRun(runStart('after'));
+    await s.close();
+    const r = await Store.open(dir, { readOnly: true });
+    assert.equal(r.listRuns().length, 1);
+    assert.equal(r.doctor().corruptFiles.length, 1);
+    await r.close();
+  });
+
+  it('refuses a database newer than the code and leaves it untouched', async () => {
+    const SQL = await loadSqlJs();
+    const db = new SQL.Database();
+    db.exec('CREATE TABLE future (x); PRAGMA user_version = 99');
+    fs.mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, 'exptrack.db');
+    fs.writeFileSync(file, db.export());
+    db.close();
+    const before = fs.readFileSync(file);
+    await assert.rejects(Store.open(dir, { logger: captureLogger().logger }), /schema version 99, newer than this exptrack understands \(1\).*left untouched/);
+    assert.deepEqual(fs.readFileSync(file), before);
+    assert.ok(!fs.existsSync(path.join(dir, 'lock')), 'lock released');
+  });
+
+  it('resolves ids, prefixes, names, @last and @last~N with clear errors', async () => {
+    const s = await Store.open(dir, { logger: captureLogger().logger });
+    s.sink.startRun(runStart('abc111', { name: 'baseline', startedAt: 1 }));
+    s.sink.startRun(runStart('abc222', { name: 'wide', startedAt: 2 }));
+    s.sink.startRun(runStart('def333', { name: 'wide', startedAt: 3 }));
+    await s.flush();
+    assert.equal(s.resolveRun('abc111'), 'abc111');
+    assert.equal(s.resolveRun('abc1'), 'abc111');
+    assert.equal(s.resolveRun('baseline'), 'abc111');
+    assert.equal(s.resolveRun('@last'), 'def333');
+    assert.equal(s.resolveRun('@last~2'), 'abc111');
+    assert.throws(() => s.resolveRun('abc'), /'abc' is ambiguous, it matches 2 runs/);
+    assert.throws(() => s.resolveRun('wide'), /ambiguous/);
+    assert.throws(() => s.resolveRun('zzz'), /no run matches 'zzz'/);
+    assert.throws(() => s.resolveRun('@last~3'), /no run @last~3: there are 3 runs/);
+    await s.close();
+  });
+
+  it('lists runs newest first with summaries, by experiment, filter and limit', async () => {
+    const s = await Store.open(dir, { logger: captureLogger().logger });
+    for (let i = 0; i < 5; i++) {
+      s.sink.startRun(runStart(`r${i}`, { experiment: i % 2 ? 'odd' : 'even', startedAt: 1000 + i }));
+      s.sink.metrics(`r${i}`, [{ key: 'acc', step: 1, value: i / 10, time: 1 }]);
+    }
+    s.sink.endRun('r3', { endedAt: 2000, exitCode: 1, signal: null, status: 'failed' });
+    await s.flush();
+    assert.deepEqual(s.listRuns().map((r) => r.id), ['r4', 'r3', 'r2', 'r1', 'r0']);
+    assert.deepEqual(s.listRuns({ experiment: 'odd' }).map((r) => r.id), ['r3', 'r1']);
+    assert.deepEqual(s.listRuns({ limit: 2 }).map((r) => r.id), ['r4', 'r3']);
+    assert.deepEqual(s.listRuns({ filter: 'metrics.acc >= 0.2 and not status = failed' }).map((r) => r.id), ['r4', 'r2']);
+    assert.equal(s.listRuns()[1].metrics.acc.last, 0.3);
+    assert.deepEqual(s.listExperiments().map((e) => [e.name, e.runs]), [['even', 3], ['odd', 2]]);
+    await s.close();
+  });
+
+  it('renames, tags, notes and deletes through the journal, visible at once and after reopen', async () => {
+    const s = await Store.open(dir, { logger: captureLogger().logger });
+    s.sink.startRun(runStart('r1'));
+    s.sink.startRun(runStart('r2'));
+    s.sink.metrics('r2', [{ key: 'loss', step: 1, value: 1, time: 1 }]);
+    await s.flush();
+    const events: string[][] = [];
+    s.onDidChange((e) => events.push(e.runs));
+    s.renameRun('r1', 'better <b>"name"</b>');
+    s.setTags('r1', { best: 'yes', drop: 'x' });
+    s.setTags('r1', { drop: null });
+    s.setNote('r1', '# why\nbecause');
+    s.deleteRun('r2');
+    assert.equal(s.getRun('r1')!.name, 'better <b>"name"</b>');
+    assert.deepEqual(s.getRun('r1')!.tags, { best: 'yes' });
+    assert.equal(s.getRun('r1')!.note, '# why\nbecause');
+    assert.equal(s.getRun('r2'), undefined);
+    assert.ok(events.length >= 5);
+    assert.throws(() => s.renameRun('nope', 'x'), /no run nope/);
+    await s.close();
+    const r = await Store.open(dir, { readOnly: true });
+    assert.equal(r.getRun('r1')!.name, 'better <b>"name"</b>');
+    assert.deepEqual(r.getRun('r1')!.tags, { best: 'yes' });
+    assert.equal(r.getRun('r2'), undefined);
+    assert.equal(r.listRuns().length, 1);
+    await r.close();
+  });
+
+  it('does not bring back a deleted run when an older journal is folded later', async () => {
+    const a = await Store.open(dir, { logger: captureLogger().logger, writerId: 'a' });
+    a.sink.startRun(runStart('r1'));
+    await a.flush();
+    a.deleteRun('r1');
+    await a.close();
+    // A journal holding r1's start, folded after the delete.
+    const j = path.join(dir, 'journal', 'late.jsonl');
+    fs.writeFileSync(j, `${JSON.stringify({ t: 'start', run: runStart('r1') })}\n${JSON.stringify({ t: 'x', time: 1 })}\n`);
+    const b = await Store.open(dir, { logger: captureLogger().logger });
+    assert.equal(b.getRun('r1'), undefined);
+    await b.close();
+  });
+
+  it('takes bad input without throwing: 10,000 keys, odd names, huge strings, garbage', async () => {
+    const { logger, lines } = captureLogger();
+    const s = await Store.open(dir, { logger });
+    const weird = `name with spaces 'single' "double" <script>alert(1)</script> & ünïcödé 🚀`;
+    s.sink.startRun(runStart('r1', { name: weird, experiment: weird }));
+    const points: MetricPoint[] = [];
+    for (let i = 0; i < 10_000; i++) points.push({ key: `key_${i} ${weird}`, step: 0, value: i, time: 1 });
+    s.sink.metrics('r1', points);
+    s.sink.params('r1', { [weird]: weird, huge: 'x'.repeat(5_000_000) });
+    s.sink.metrics('r1', [{ key: '', step: 1, value: 1, time: 1 }, { key: 'ok', step: NaN, value: 1, time: 1 }, null as unknown as MetricPoint, { key: 'ok', step: 1, value: 'no' as unknown as number, time: 1 }]);
+    s.sink.metrics(undefined as unknown as string, points);
+    s.sink.params('r1', null as unknown as Record<string, string>);
+    const circular: Record<string, unknown> = {};
+    circular.self = circular;
+    s.sink.environment('r1', circular);
+    s.sink.endRun('r1', { endedAt: 5, exitCode: null, signal: 'SIGKILL', status: 'bogus' as never });
+    await s.close();
+    assert.ok(lines.some((l) => l.includes('skipped 4 metric point(s)')));
+    const r = await Store.open(dir, { readOnly: true });
+    const d = r.getRun('r1')!;
+    assert.equal(Object.keys(d.metrics).length, 10_000);
+    assert.equal(d.name, weird);
+    assert.equal(d.experiment, weird);
+    assert.equal((d.params.huge as string).length, 5_000_000);
+    assert.equal(d.params[weird], weird);
+    assert.equal(d.status, 'finished');
+    assert.equal(r.listRuns({ filter: `name ~ "<script>"` }).length, 1);
+    await r.close();
+  });
+
+  it('downsamples long series keeping extremes and the exact last point', async () => {
+    const s = await Store.open(dir, { logger: captureLogger().logger });
+    s.sink.startRun(runStart('r1'));
+    const pts: MetricPoint[] = [];
+    for (let i = 0; i < 100_000; i++) pts.push({ key: 'loss', step: i, value: i === 5_000 ? 1e9 : i === 77_777 ? -1e9 : Math.sin(i), time: i });
+    s.sink.metrics('r1', pts);
+    await s.flush();
+    const full = s.series('r1', 'loss');
+    assert.equal(full.steps.length, 100_000);
+    const ds = s.series('r1', 'loss', { maxPoints: 500 });
+    assert.ok(ds.steps.length <= 502 && ds.steps.length > 400, `${ds.steps.length}`);
+    assert.ok(ds.values.includes(1e9) && ds.values.includes(-1e9));
+    assert.equal(ds.steps[ds.steps.length - 1], 99_999);
+    assert.equal(ds.values[ds.values.length - 1], Math.sin(99_999));
+    const window = s.series('r1', 'loss', { fromStep: 10, toStep: 19 });
+    assert.deepEqual(Array.from(window.steps), [10, 11, 12, 13, 14, 15, 16, 17, 18, 19]);
+    assert.equal(s.getRun('r1')!.metrics.loss.count, 100_000);
+    await s.close();
+  });
+
+  it('reports integrity, journals, sizes and schema version in doctor()', async () => {
+    const s = await Store.open(dir, { logger: captureLogger().logger, writerId: 'doc' });
+    s.sink.startRun(runStart('r1'));
+    await s.flush();
+    const d = s.doctor();
+    assert.deepEqual(d.integrity, ['ok']);
+    assert.equal(d.schemaVersion, 1);
+    assert.equal(d.runs, 1);
+    assert.equal(d.runningRuns, 1);
+    assert.ok(d.dbBytes! > 0);
+    const own = d.journals.find((j) => j.writer === 'doc')!;
+    assert.equal(own.alive, true);
+    assert.equal(own.pendingBytes, 0);
+    assert.equal(own.pid, process.pid);
+    assert.equal(d.lock, null);
+    await s.close();
+  });
+
+  it('keeps the last good file and retries when a save fails', async () => {
+    const { logger, lines } = captureLogger();
+    const s = await Store.open(dir, { logger });
+    s.sink.startRun(runStart('r1'));
+    await s.flush();
+    const file = path.join(dir, 'exptrack.db');
+    const good = fs.readFileSync(file);
+    // Simulate a failing write: a directory where the temp file goes.
+    const tmp = path.join(dir, `.exptrack.db.tmp-${s.writerId}`);
+    fs.mkdirSync(tmp);
+    s.sink.startRun(runStart('r2'));
+    await s.flush();
+    assert.deepEqual(fs.readFileSync(file), good);
+    assert.equal(lines.filter((l) => l.startsWith('error') && l.includes('could not save')).length, 1);
+    assert.equal(s.listRuns().length, 2, 'still in memory and in the journal');
+    fs.rmdirSync(tmp);
+    await s.flush();
+    await s.close();
+    const r = await Store.open(dir, { readOnly: true });
+    assert.equal(r.listRuns().length, 2);
+    await r.close();
+  });
+});
