@@ -1,0 +1,397 @@
+// Reads one visible line and lists the (name, number) pairs a person would read as values, plus the
+// step markers and the split the line names. It knows nothing about the stream: the parser decides,
+// with its context, which pairs become metrics.
+
+import { SPLIT_WORDS } from './metricKeys';
+
+/** One name/number pair found in a line. */
+export interface RawPair {
+  readonly key: string;
+  readonly value: number;
+  /** `key value` with no separator: accepted only in metric-looking lines. */
+  readonly bare: boolean;
+  /** `key:value` / `key=value` with no space around: `host:8080`, `file.py:88` look like this. */
+  readonly tight: boolean;
+  /** Integral value written without a decimal point or exponent. */
+  readonly integral: boolean;
+  /** Came from a JSON object, a Python dict repr or a box table: the producer meant it as data. */
+  readonly structured: boolean;
+}
+
+/** What one line holds. */
+export interface LineScan {
+  readonly pairs: RawPair[];
+  /** Split named at the start of the line (`Test set:`, `valid |`), lower case, or null. */
+  split: string | null;
+  /** Epoch marker (`Epoch 3/10`, `[Epoch 3]`, `epoch=3`), if any. */
+  epoch: number | undefined;
+  /** Finer step marker (`step 100:`, `iter 5`, `[12]` boosting round), if any. */
+  step: number | undefined;
+  /** Text before a tqdm bar (`Epoch 0: 47%|...`), for header-row tables; null without a bar. */
+  barDescription: string | null;
+}
+
+const NUMBER_RE = /[-+]?(?:\d+\.?\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?|nan|inf(?:inity)?)/iy;
+const WRAPPER_RE = /(?:tensor|np\.float(?:16|32|64)|numpy\.float(?:16|32|64)|float(?:16|32|64)?|Array|array|DeviceArray|torch\.tensor)\(/y;
+const MARKER_RE = /(?:^|[^A-Za-z0-9_])(global[_ ]step|iteration|iter|step|epoch|update|round)\s*(?:[:=#]\s*)?\[?\s*(\d+(?:\.\d+)?)(?:\s*\/\s*(\d+))?/gi;
+const BAR_RE = /\d{1,3}(?:\.\d+)?%\|/;
+const NOISE_RE = /^\s*(?:File "|Traceback \(|Collecting |Downloading |Requirement already|Installing collected|Successfully (?:installed|built)|Using cached|Building wheel|Obtaining |Looking in |Namespace\(|Attempting uninstall|Uninstalling |Created wheel|Stored in directory|raise |assert )|(?:Warning|WARNING|Error|ERROR|Exception)(?::|\]| \|| -)|warnings\.warn|\[(?:Warning|Fatal|Error)\]|DeprecationWarning|Deprecated|deprecated/;
+const SOURCE_EXT_RE = /\.(?:py|pyx|pyc|cc|cpp|cxx|c|h|hpp|cu|cuh|js|mjs|ts|rs|go|java|rb|sh|ipynb|json|ya?ml|toml|txt|log|csv|pt|pth|ckpt|bin|safetensors|so|dll|h5|keras|onnx|pkl|npz|npy|tar|gz|zip|whl|html?|md)$/i;
+
+/** Scans one visible line. */
+export function scanLine(text: string): LineScan {
+  const scan: LineScan = { pairs: [], split: null, epoch: undefined, step: undefined, barDescription: null };
+  if (NOISE_RE.test(text)) return scan;
+  const first = firstNonSpace(text);
+  if (first >= 0 && text.charCodeAt(first) === 0x7b /* { */ && scanJson(text, scan)) return scan;
+
+  let regionStart = 0;
+  let regionEnd = text.length;
+  let postfixStart = -1;
+  const bar = BAR_RE.exec(text);
+  if (bar) {
+    // tqdm: `desc: NN%|bar| n/total [elapsed<remaining, rate, postfix]`. Only the description and the
+    // postfix can hold values; the counts, sizes and rates in between never do.
+    scan.barDescription = text.slice(0, bar.index);
+    regionEnd = bar.index;
+    const open = text.indexOf('[', bar.index);
+    if (open >= 0) postfixStart = open + 1;
+  }
+  findMarkers(text, regionStart, regionEnd, scan);
+  leadingRound(text, scan);
+  const firstPairPos = scanRegion(text, regionStart, regionEnd, scan);
+  if (postfixStart >= 0) scanRegion(text, postfixStart, text.length, scan);
+  scan.split = splitBefore(text, regionStart, firstPairPos < 0 ? regionEnd : firstPairPos);
+  return scan;
+}
+
+function firstNonSpace(s: string): number {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c !== 0x20 && c !== 0x09) return i;
+  }
+  return -1;
+}
+
+/** JSON object lines (the structured channel printed on stdout, or a logger's JSON). */
+function scanJson(text: string, scan: LineScan): boolean {
+  const trimmed = text.trim();
+  if (trimmed.charCodeAt(trimmed.length - 1) !== 0x7d || trimmed.indexOf('"') < 0) return false;
+  let obj: unknown;
+  try {
+    obj = JSON.parse(trimmed);
+  } catch {
+    return false; // Python dict reprs and JSON with NaN fall through to the generic scan.
+  }
+  if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) return false;
+  const record = obj as Record<string, unknown>;
+  // The structured channel's params and artifact records are not metrics.
+  if ('artifact' in record || 'params' in record || 'tags' in record) return true;
+  flattenJson(record, '', scan, 0);
+  return true;
+}
+
+function flattenJson(obj: Record<string, unknown>, prefix: string, scan: LineScan, depth: number): void {
+  for (const k of Object.keys(obj)) {
+    const v = obj[k];
+    // A top-level `metrics` container is a wrapper, not part of the name.
+    const key = prefix === '' && (k === 'metrics' || k === 'data') ? '' : prefix === '' ? k : `${prefix}/${k}`;
+    if (typeof v === 'number') {
+      if (key !== '') scan.pairs.push({ key, value: v, bare: false, tight: false, integral: Number.isInteger(v), structured: true });
+    } else if (typeof v === 'string') {
+      const n = specialNumber(v);
+      if (n !== undefined && key !== '') scan.pairs.push({ key, value: n, bare: false, tight: false, integral: false, structured: true });
+    } else if (v !== null && typeof v === 'object' && !Array.isArray(v) && depth < 3) {
+      flattenJson(v as Record<string, unknown>, key, scan, depth + 1);
+    }
+  }
+}
+
+function specialNumber(v: string): number | undefined {
+  switch (v.toLowerCase()) {
+    case 'nan': return NaN;
+    case 'inf': case 'infinity': case '+inf': case '+infinity': return Infinity;
+    case '-inf': case '-infinity': return -Infinity;
+    default: return undefined;
+  }
+}
+
+function findMarkers(text: string, from: number, to: number, scan: LineScan): void {
+  if (to - from < 4) return;
+  const region = from === 0 && to === text.length ? text : text.slice(from, to);
+  MARKER_RE.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  while ((m = MARKER_RE.exec(region)) !== null) {
+    const after = region.charCodeAt(m.index + m[0].length);
+    // `epoch 3ms`, `step 12:01`, `iter 1.2.3` are not markers.
+    if (isLetter(after) || after === 0x3a && isDigit(region.charCodeAt(m.index + m[0].length + 1)) || after === 0x2e && isDigit(region.charCodeAt(m.index + m[0].length + 1))) continue;
+    const word = m[1].toLowerCase();
+    const value = Number(m[2]);
+    if (word === 'epoch') {
+      if (scan.epoch === undefined) scan.epoch = value;
+    } else if (scan.step === undefined) {
+      scan.step = value;
+    }
+  }
+}
+
+/** Boosting logs: `[12]\ttrain-rmse:...` (XGBoost, LightGBM) and `12:\tlearn: ...` (CatBoost). */
+function leadingRound(text: string, scan: LineScan): void {
+  const m = /^\s*(?:\[(\d+)\]\s|(\d+):\s)/.exec(text);
+  if (!m) return;
+  // Only when values follow: `[1] 2 3` R-style vectors or a bare `12: hello` are not rounds.
+  if (!/[A-Za-z_][\w\-'. ]*[:=]\s*[-+]?[\d.]/.test(text.slice(m[0].length))) return;
+  if (scan.step === undefined) scan.step = Number(m[1] ?? m[2]);
+}
+
+function isLetter(c: number): boolean {
+  return (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
+}
+function isDigit(c: number): boolean {
+  return c >= 0x30 && c <= 0x39;
+}
+function isKeyChar(c: number): boolean {
+  return isLetter(c) || isDigit(c) || c === 0x5f || c === 0x2e || c === 0x2d || c === 0x2f || c === 0x40 || c === 0x27 || c === 0x23;
+}
+function isSpace(c: number): boolean {
+  return c === 0x20 || c === 0x09;
+}
+
+interface NumberAt { value: number; end: number; integral: boolean }
+
+/** Parses a number (optionally `tensor(...)`-wrapped, optionally with `%`) starting at `j`. */
+function numberAt(text: string, j: number, limit: number): NumberAt | null {
+  let wrapped = false;
+  const c0 = text.charCodeAt(j);
+  if (isLetter(c0) && c0 !== 0x6e && c0 !== 0x4e && c0 !== 0x69 && c0 !== 0x49) {
+    WRAPPER_RE.lastIndex = j;
+    const w = WRAPPER_RE.exec(text);
+    if (!w) return null;
+    j += w[0].length;
+    wrapped = true;
+  } else if (!(isDigit(c0) || c0 === 0x2d || c0 === 0x2b || c0 === 0x2e || c0 === 0x6e || c0 === 0x4e || c0 === 0x69 || c0 === 0x49)) {
+    return null;
+  }
+  NUMBER_RE.lastIndex = j;
+  const m = NUMBER_RE.exec(text);
+  if (!m || m.index !== j) return null;
+  let end = j + m[0].length;
+  if (end > limit) return null;
+  const raw = m[0];
+  const lower = raw.toLowerCase();
+  let value: number;
+  let integral = false;
+  if (lower.endsWith('nan')) value = NaN;
+  else if (lower.endsWith('inf') || lower.endsWith('infinity')) value = raw.charCodeAt(0) === 0x2d ? -Infinity : Infinity;
+  else {
+    value = Number(raw);
+    if (Number.isNaN(value)) return null;
+    integral = !/[.eE]/.test(raw);
+  }
+  if (wrapped) {
+    // tensor(0.5000, device='cuda:0') / Array(0.5, dtype=float32): skip to the closing parenthesis.
+    const close = text.indexOf(')', end);
+    if (close < 0 || close >= limit) return null;
+    end = close + 1;
+    return { value, end, integral };
+  }
+  const after = end < limit ? text.charCodeAt(end) : -1;
+  if (after === 0x25 /* % */) return { value, end: end + 1, integral: false };
+  if (after === 0x2f /* / */) {
+    // `9820/10000 (98%)`: a count over a total, read as the percentage printed beside it.
+    const m2 = /^\/\d+\s*\((\d+(?:\.\d+)?)%\)/.exec(text.slice(end, Math.min(limit, end + 40)));
+    if (m2) return { value: Number(m2[1]), end: end + m2[0].length, integral: false };
+    return null;
+  }
+  if (after === -1 || isSpace(after) || after === 0x2c || after === 0x3b || after === 0x7c || after === 0x29 || after === 0x5d || after === 0x7d || after === 0x22 || after === 0x27 || after === 0x28) {
+    return { value, end, integral };
+  }
+  if (after === 0x2e /* . */ || after === 0x3a /* : */ || after === 0x2d /* - */) {
+    // Sentence full stop is fine; `1.2.3` versions, `12:01` times, `2024-05-01` dates are not.
+    const next = end + 1 < limit ? text.charCodeAt(end + 1) : -1;
+    if (next === -1 || isSpace(next)) return after === 0x2d ? null : { value, end, integral };
+    return null;
+  }
+  // A letter or anything else glued to the number is a unit (3ms, 9.91M, 7.12MB/s, 640px) or an id.
+  if (after > 0x7f && after !== 0x2502 && after !== 0x2503) return null;
+  return null;
+}
+
+/**
+ * Name before a `:` or `=` at `sep`: a quoted dict key, or up to three words back to the previous
+ * separator. Returns null when no plausible name is there.
+ */
+function keyBefore(text: string, sep: number, from: number, allowWords: boolean): string | null {
+  let k = sep - 1;
+  while (k >= from && isSpace(text.charCodeAt(k))) k--;
+  if (k < from) return null;
+  const q = text.charCodeAt(k);
+  if (q === 0x27 || q === 0x22) {
+    const open = text.lastIndexOf(String.fromCharCode(q), k - 1);
+    if (open < from || k - open > 80) return null;
+    const inner = text.slice(open + 1, k);
+    return /^[A-Za-z_][\w .\-/@()']*$/.test(inner) ? inner : null;
+  }
+  // `name=value` names are one token unless spaced (`Num examples = 25000`); `name: value` may be words.
+  const spacedSep = text.charCodeAt(sep) === 0x3a || k < sep - 1;
+  let words = 0;
+  let start = k + 1;
+  while (k >= from) {
+    let s = k;
+    while (s >= from && isKeyChar(text.charCodeAt(s))) s--;
+    const word = text.slice(s + 1, k + 1);
+    if (word.length === 0) break;
+    const w0 = word.charCodeAt(0);
+    if (words === 0) {
+      // The name itself: must start with a letter or underscore (`12:01` and `[3]:` are not names).
+      let lead = 0;
+      while (lead < word.length && (word.charCodeAt(lead) === 0x2d || word.charCodeAt(lead) === 0x2e || word.charCodeAt(lead) === 0x2f)) lead++;
+      const c = word.charCodeAt(lead);
+      if (!(isLetter(c) || c === 0x5f)) return null;
+      start = s + 1 + lead;
+    } else {
+      // A preceding word joins the name only if it is a plain word (not a log level, number or path).
+      if (!(isLetter(w0)) || /\d/.test(word) && !/^[A-Za-z]+\d*$/.test(word) || word.length > 24 || /^[A-Z]{3,}$/.test(word) && !/^(?:AUC|MAE|MSE|RMSE|MAP|IOU|BLEU|WER|CER|PSNR|SSIM|FID|NLL|KL|ROC|MRR|NDCG)$/.test(word)) break;
+      if (/[/.'"]$/.test(word) && !/^[A-Z][a-z]{1,4}\.$/.test(word)) break;
+      start = s + 1;
+    }
+    words++;
+    if (!allowWords || !spacedSep || words >= 3) break;
+    // Continue past exactly one space to a previous word.
+    if (s < from || text.charCodeAt(s) !== 0x20) break;
+    if (s - 1 < from || !isKeyChar(text.charCodeAt(s - 1))) break;
+    k = s - 1;
+  }
+  if (words === 0) return null;
+  let key = text.slice(start, sep).trim();
+  // Names glued to a quote or bracket on the left (`'loss`) lose it.
+  key = key.replace(/^['"#]+/, '');
+  if (key.length === 0 || key.length > 64) return null;
+  return key;
+}
+
+/** Finds `name: value` and `name=value` pairs, then `name value` pairs in delimited pieces. Returns the first pair's start. */
+function scanRegion(text: string, from: number, to: number, scan: LineScan): number {
+  let firstPair = -1;
+  let lastPairEnd = from;
+  let pieceHasPair = false;
+  let pieceStart = from;
+  let lastColonNoPair = -1;
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x7c || c === 0x2c || c === 0x3b || c === 0x09 || c === 0x2502 || c === 0x2503 || (c === 0x2d && i > from && text.charCodeAt(i - 1) === 0x20 && text.charCodeAt(i + 1) === 0x20)) {
+      if (!pieceHasPair) barePairs(text, lastColonNoPair > pieceStart ? lastColonNoPair + 1 : pieceStart, i, scan);
+      pieceStart = i + 1;
+      pieceHasPair = false;
+      lastColonNoPair = -1;
+      continue;
+    }
+    if (c !== 0x3a && c !== 0x3d) continue;
+    if (c === 0x3d) {
+      const p = text.charCodeAt(i - 1);
+      const nx = text.charCodeAt(i + 1);
+      if (p === 0x3d || p === 0x3c || p === 0x3e || p === 0x21 || nx === 0x3d) continue;
+    }
+    let j = i + 1;
+    while (j < to && isSpace(text.charCodeAt(j))) j++;
+    const tight = j === i + 1 && !isSpace(text.charCodeAt(i - 1));
+    const num = j < to ? numberAt(text, j, to) : null;
+    if (!num) {
+      lastColonNoPair = i;
+      continue;
+    }
+    const key = keyBefore(text, i, Math.max(lastPairEnd, pieceStart), c === 0x3a || isSpace(text.charCodeAt(i - 1)));
+    if (!key || badKey(key)) {
+      lastColonNoPair = i;
+      continue;
+    }
+    if (followedByProse(text, num.end, to)) {
+      lastColonNoPair = i;
+      continue;
+    }
+    const quoted = /['"]\s*$/.test(text.slice(Math.max(from, i - 2), i));
+    scan.pairs.push({ key, value: num.value, bare: false, tight, integral: num.integral, structured: quoted });
+    if (firstPair < 0) firstPair = text.lastIndexOf(key, i);
+    lastPairEnd = num.end;
+    pieceHasPair = true;
+    i = num.end - 1;
+  }
+  if (!pieceHasPair) barePairs(text, lastColonNoPair > pieceStart ? lastColonNoPair + 1 : pieceStart, to, scan);
+  return firstPair;
+}
+
+function badKey(key: string): boolean {
+  if (SOURCE_EXT_RE.test(key)) return true;
+  if (key.includes('://') || key.includes('\\')) return true;
+  // Paths: two or more slashes with a dot or digits (`/data/img_12/x`), not metric groups (`train/loss`).
+  if (/\/.*\//.test(key) && /[.\d]/.test(key)) return true;
+  return false;
+}
+
+/** After a value: another name or the end is fine; prose (`50000 files`, `0.5 seconds`) means it was a count or duration. */
+function followedByProse(text: string, end: number, to: number): boolean {
+  let j = end;
+  while (j < to && text.charCodeAt(j) === 0x20) j++;
+  if (j >= to) return false;
+  if (!isLetter(text.charCodeAt(j))) return false;
+  // Up to three words, then a separator or a number: the next pair's name.
+  for (let w = 0; w < 3; w++) {
+    while (j < to && isKeyChar(text.charCodeAt(j))) j++;
+    let k = j;
+    while (k < to && isSpace(text.charCodeAt(k))) k++;
+    if (k >= to) return w === 0 && j - end < 2 ? false : true;
+    const c = text.charCodeAt(k);
+    if (c === 0x3a || c === 0x3d) return false;
+    if (isDigit(c) || c === 0x2d || c === 0x2e) return false;
+    if (c === 0x28 || c === 0x5b || c === 0x7c || c === 0x2c) return w === 0 ? true : true;
+    if (!isLetter(c)) return true;
+    j = k;
+  }
+  return true;
+}
+
+const BARE_TOKEN_RE = /^[-+]?(?:\d+\.?\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?|nan|inf)%?$/i;
+const BARE_WORD_RE = /^[A-Za-z_][\w.\-/@']*$/;
+
+/** `loss 0.25` / `Acc@1 76.1 Acc@5 92.9` filling a whole delimited piece. */
+function barePairs(text: string, from: number, to: number, scan: LineScan): void {
+  if (to - from < 3) return;
+  const piece = text.slice(from, to).trim();
+  if (piece.length < 3 || piece.length > 200) return;
+  const toks = piece.split(/\s+/);
+  let i = 0;
+  // Leading bullets (`*`, `-`, `=>`) are decoration.
+  while (i < toks.length && /^[*\->=•·]+$/.test(toks[i])) i++;
+  const found: RawPair[] = [];
+  while (i < toks.length) {
+    const words: string[] = [];
+    while (i < toks.length && BARE_WORD_RE.test(toks[i]) && !BARE_TOKEN_RE.test(toks[i])) {
+      words.push(toks[i]);
+      i++;
+    }
+    if (words.length === 0 || words.length > 3 || i >= toks.length) return;
+    const t = toks[i];
+    if (!BARE_TOKEN_RE.test(t)) return;
+    const key = words.join(' ');
+    if (badKey(key)) return;
+    const numText = t.endsWith('%') ? t.slice(0, -1) : t;
+    const lower = numText.toLowerCase();
+    const value = lower.endsWith('nan') ? NaN : lower.endsWith('inf') ? (numText.startsWith('-') ? -Infinity : Infinity) : Number(numText);
+    found.push({ key, value, bare: true, tight: false, integral: !/[.eE%]/.test(t) && !Number.isNaN(value) && Number.isFinite(value), structured: false });
+    i++;
+  }
+  for (const p of found) scan.pairs.push(p);
+}
+
+/** The split a line names before its first value (`Test set: ...`, `| valid | epoch 001 | ...`). */
+function splitBefore(text: string, from: number, to: number): string | null {
+  if (to <= from) return null;
+  const head = text.slice(from, Math.min(to, from + 120));
+  const m = head.match(/[A-Za-z]+/g);
+  if (!m) return null;
+  for (const w of m) {
+    const lw = w.toLowerCase();
+    if (SPLIT_WORDS.has(lw)) return lw;
+  }
+  return null;
+}

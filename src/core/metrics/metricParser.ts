@@ -1,0 +1,370 @@
+// Streaming console-output metric parser: raw bytes in arbitrary chunks in, metric points out.
+// The rules it follows are written down in docs/metrics-parsing.md.
+
+import { KeyKind, keyHasSplit, keyKind, stepPriority } from './metricKeys';
+import { type LineScan, type RawPair, scanLine } from './lineScanner';
+import { visibleText } from './terminalText';
+import { TableReader, type TableRows } from './tableReader';
+import { type CompiledPattern, compileIgnore, compilePatterns } from './userPatterns';
+
+/** One metric observation read from console output. */
+export interface ParsedMetric {
+  readonly key: string;
+  readonly value: number;
+  readonly step: number;
+  /** 1-based line number in the stream. */
+  readonly line: number;
+  /** ms epoch wall clock when the line (or redraw) completed. */
+  readonly time: number;
+}
+
+/** A user pattern: a regex with named groups `key`, `value`, `step` (or a fixed `key`). */
+export interface MetricPatternConfig {
+  readonly name: string;
+  /** JavaScript regex source with named groups `key`, `value`, optional `step`. */
+  readonly regex: string;
+  /** Fixed key when the regex has no `key` group. */
+  readonly key?: string;
+}
+
+/** Options for {@link MetricParser}. */
+export interface MetricParserOptions {
+  /** Tried before the built-in rules; a segment that matches any of them is not read further. */
+  readonly patterns?: readonly MetricPatternConfig[];
+  /** Keys or regexes to drop (a plain string matches the key after normalisation). */
+  readonly ignore?: readonly string[];
+  /** Clock for `time` (tests inject one). */
+  readonly now?: () => number;
+  /** Longest line segment kept, in characters; longer ones are skipped and counted. Default 65536. */
+  readonly maxLineLength?: number;
+}
+
+/** Where a pair came from, so its step and acceptance can be decided. */
+interface Candidate {
+  readonly pair: RawPair;
+  readonly kind: KeyKind;
+}
+
+const DEFAULT_MAX_LINE = 65536;
+const HAS_NUMBERISH = /[0-9]|nan|inf/i;
+
+/**
+ * Reads metrics from a console stream the way a person reads a training log. Feed it chunks as they
+ * arrive (split anywhere, even inside a UTF-8 sequence or a CRLF); it returns the points each chunk
+ * completes. Never invents metrics from timestamps, sizes, versions, ids or prose counts.
+ */
+export class MetricParser {
+  private readonly now: () => number;
+  private readonly maxLine: number;
+  private readonly patterns: readonly CompiledPattern[];
+  private readonly ignored: (key: string) => boolean;
+  private readonly decoder = new TextDecoder('utf-8', { fatal: false });
+  private readonly tables = new TableReader();
+  private readonly counters = new Map<string, number>();
+  // Last point per key within the current physical line: redraws that repeat it are not new points.
+  private readonly lineLast = new Map<string, string>();
+  private readonly counts = { lines: 0, segments: 0, metrics: 0, skippedLongLines: 0, invalidPatterns: 0, userPatternHits: 0, droppedPairs: 0, bytes: 0 };
+
+  private partial = '';
+  private pendingCr = false;
+  private skipping = false;
+  private lineNo = 1;
+  private lineHasText = false;
+  private context: number | undefined;
+  private started = false;
+  private out: ParsedMetric[] = [];
+
+  constructor(options: MetricParserOptions = {}) {
+    this.now = options.now ?? Date.now;
+    this.maxLine = Math.max(80, options.maxLineLength ?? DEFAULT_MAX_LINE);
+    const compiled = compilePatterns(options.patterns ?? []);
+    this.patterns = compiled.patterns;
+    this.counts.invalidPatterns = compiled.invalid.length;
+    const ignore = compileIgnore(options.ignore ?? []);
+    this.ignored = ignore.matches;
+    this.counts.invalidPatterns += ignore.invalid.length;
+  }
+
+  /** Counters for `exptrack doctor`: lines, segments, metrics, skippedLongLines, invalidPatterns, ... */
+  get stats(): Readonly<Record<string, number>> {
+    return { ...this.counts };
+  }
+
+  /** Feed raw bytes or text in arbitrary chunks (not lines). Returns metrics completed by this chunk. */
+  push(chunk: string | Uint8Array): ParsedMetric[] {
+    let text: string;
+    if (typeof chunk === 'string') text = chunk;
+    else {
+      this.counts.bytes += chunk.byteLength;
+      text = this.decoder.decode(chunk, { stream: true });
+    }
+    this.out = [];
+    if (text.length > 0) this.feed(text);
+    return this.out;
+  }
+
+  /** Flush the last unterminated line. */
+  end(): ParsedMetric[] {
+    this.out = [];
+    const tail = this.decoder.decode();
+    if (tail.length > 0) this.feed(tail);
+    if (this.pendingCr) {
+      this.pendingCr = false;
+      this.endSegment(true);
+    } else if (this.partial.length > 0 || this.skipping || this.lineHasText) {
+      this.endSegment(true);
+    }
+    this.emitTable(this.tables.flush());
+    return this.out;
+  }
+
+  private feed(text: string): void {
+    const n = text.length;
+    let i = 0;
+    if (this.pendingCr) {
+      this.pendingCr = false;
+      if (text.charCodeAt(0) === 0x0a) {
+        this.endSegment(true);
+        i = 1;
+      } else {
+        this.endSegment(false);
+      }
+    }
+    let nl = text.indexOf('\n', i);
+    let cr = text.indexOf('\r', i);
+    while (i < n) {
+      if (nl >= 0 && nl < i) nl = text.indexOf('\n', i);
+      if (cr >= 0 && cr < i) cr = text.indexOf('\r', i);
+      const t = nl < 0 ? cr : cr < 0 ? nl : Math.min(nl, cr);
+      if (t < 0) {
+        this.append(text, i, n);
+        break;
+      }
+      this.append(text, i, t);
+      if (t === cr) {
+        if (t + 1 >= n) {
+          this.pendingCr = true; // CR at the chunk's end: CRLF or a redraw, the next chunk tells.
+          i = n;
+          break;
+        }
+        if (text.charCodeAt(t + 1) === 0x0a) {
+          this.endSegment(true);
+          i = t + 2;
+        } else {
+          this.endSegment(false);
+          i = t + 1;
+        }
+      } else {
+        this.endSegment(true);
+        i = t + 1;
+      }
+    }
+  }
+
+  private append(text: string, from: number, to: number): void {
+    if (to <= from) return;
+    this.lineHasText = true;
+    if (this.skipping) return;
+    if (this.partial.length + (to - from) > this.maxLine) {
+      // Too long to be a log line worth reading (a base64 blob, a dumped tensor): drop it, count it.
+      this.partial = '';
+      this.skipping = true;
+      this.counts.skippedLongLines++;
+      return;
+    }
+    this.partial = this.partial.length === 0 ? (from === 0 && to === text.length ? text : text.slice(from, to)) : this.partial + text.slice(from, to);
+  }
+
+  private endSegment(lineEnd: boolean): void {
+    const segment = this.partial;
+    this.partial = '';
+    if (this.skipping) this.skipping = false;
+    else if (segment.length > 0) {
+      this.counts.segments++;
+      this.readSegment(segment);
+    }
+    if (lineEnd) {
+      this.counts.lines++;
+      this.lineNo++;
+      this.lineHasText = false;
+      if (this.lineLast.size > 0) this.lineLast.clear();
+    }
+  }
+
+  private readSegment(raw: string): void {
+    const text = visibleText(raw);
+    if (this.patterns.length > 0 && this.readUserPatterns(text)) return;
+    if (!HAS_NUMBERISH.test(text)) {
+      // No number: may still shape what follows (table headers, box-table sections and borders).
+      this.emitTable(this.tables.noNumberLine(text, this.lineNo));
+      return;
+    }
+    const box = this.tables.boxRow(text, this.lineNo);
+    if (box.handled) {
+      this.emitTable(box.flushed);
+      return;
+    }
+    this.emitTable(box.flushed);
+    const row = this.tables.dataRow(text, this.lineNo);
+    if (row) {
+      this.emitTable(row);
+      return;
+    }
+    const scan = scanLine(text);
+    if (scan.barDescription !== null && scan.pairs.length === 0) {
+      const barRow = this.tables.dataRow(scan.barDescription, this.lineNo);
+      if (barRow) {
+        this.emitTable(barRow);
+        return;
+      }
+      this.tables.headerCandidate(scan.barDescription);
+    } else if (scan.pairs.length === 0 && scan.epoch === undefined && scan.step === undefined) {
+      this.tables.headerCandidate(text);
+    }
+    this.apply(scan);
+  }
+
+  private apply(scan: LineScan): void {
+    let step = scan.step;
+    let stepPrio = step === undefined ? 0 : 3;
+    let epoch = scan.epoch;
+    const candidates: Candidate[] = [];
+    let configEcho = false;
+    for (const pair of scan.pairs) {
+      const kind = keyKind(pair.key);
+      if (kind === KeyKind.Step) {
+        const p = stepPriority(pair.key);
+        if (p <= 1) {
+          if (epoch === undefined) epoch = pair.value;
+        } else if (p > stepPrio && Number.isFinite(pair.value)) {
+          step = pair.value;
+          stepPrio = p;
+        }
+        continue;
+      }
+      if (kind === KeyKind.Never) {
+        if (!pair.bare) configEcho = true;
+        this.counts.droppedPairs++;
+        continue;
+      }
+      candidates.push({ pair, kind });
+    }
+    const hasMarker = step !== undefined || epoch !== undefined;
+    const startedBefore = this.started;
+    if (epoch !== undefined && Number.isFinite(epoch)) this.context = epoch;
+    if (step !== undefined && Number.isFinite(step)) this.context = step;
+    if (hasMarker) this.started = true;
+    if (candidates.length === 0) return;
+    // Settings echoed before training starts (a config dict, argparse values) are params, not metrics.
+    if (!startedBefore && !hasMarker && configEcho) return;
+
+    let measured = false;
+    let separated = 0;
+    for (const c of candidates) {
+      if (c.kind === KeyKind.Measured) measured = true;
+      if (!c.pair.bare) separated++;
+    }
+    if (measured) this.started = true;
+    const started = this.started;
+    const lineStep = step ?? epoch;
+    const time = this.now();
+    for (const { pair, kind } of candidates) {
+      let ok: boolean;
+      switch (kind) {
+        case KeyKind.Measured:
+          ok = !(pair.tight && pair.integral && !measured);
+          break;
+        case KeyKind.Hyper:
+          ok = started && !pair.bare || started && measured;
+          break;
+        default:
+          if (pair.tight && pair.integral && !pair.structured) ok = false;
+          else if (pair.bare) ok = measured;
+          else ok = measured || hasMarker || (started && (separated >= 2 || pair.structured));
+      }
+      if (!ok) {
+        this.counts.droppedPairs++;
+        continue;
+      }
+      const key = this.finalKey(pair.key, scan.split);
+      if (key === null) continue;
+      this.emit(key, pair.value, lineStep, time);
+    }
+  }
+
+  private finalKey(raw: string, split: string | null): string | null {
+    let key = raw.replace(/\s+/g, '_');
+    // Train is the default split (frameworks print `loss` and `val_loss`), so only other splits prefix.
+    if (split !== null && split !== 'train' && split !== 'training' && !keyHasSplit(key)) key = `${split}_${key}`;
+    if (this.ignored(key)) return null;
+    return key;
+  }
+
+  private emit(key: string, value: number, explicitStep: number | undefined, time: number): void {
+    let step = explicitStep ?? this.context;
+    if (step === undefined) {
+      // No step anywhere: count this key's points (0, 1, 2, ...).
+      step = this.counters.get(key) ?? 0;
+      this.counters.set(key, step + 1);
+    }
+    const sig = `${value}|${step}`;
+    if (this.lineLast.get(key) === sig) return;
+    this.lineLast.set(key, sig);
+    this.counts.metrics++;
+    this.out.push({ key, value, step, line: this.lineNo, time });
+  }
+
+  private emitTable(rows: readonly TableRows[] | null): void {
+    if (rows === null) return;
+    for (const table of rows) {
+      if (table.epoch !== undefined) this.context = table.epoch;
+      if (table.step !== undefined) this.context = table.step;
+      if (table.epoch !== undefined || table.step !== undefined || table.points.length > 0) this.started = true;
+      const time = this.now();
+      const saveLine = this.lineNo;
+      for (const p of table.points) {
+        const key = this.finalKey(p.key, null);
+        if (key === null) continue;
+        this.lineNo = p.line;
+        this.emit(key, p.value, table.step ?? table.epoch, time);
+      }
+      this.lineNo = saveLine;
+    }
+  }
+
+  private readUserPatterns(text: string): boolean {
+    let hit = false;
+    const time = this.now();
+    for (const p of this.patterns) {
+      p.regex.lastIndex = 0;
+      let m: RegExpExecArray | null;
+      let guard = 0;
+      while ((m = p.regex.exec(text)) !== null && guard++ < 64) {
+        if (m[0].length === 0) p.regex.lastIndex++;
+        const g = m.groups ?? {};
+        const key = p.key ?? g.key;
+        const value = parseUserNumber(g.value);
+        if (key === undefined || key === '' || value === undefined) continue;
+        const stepValue = g.step === undefined ? undefined : Number(g.step);
+        const finalKey = this.finalKey(key.trim(), null);
+        if (finalKey === null) continue;
+        hit = true;
+        this.counts.userPatternHits++;
+        this.started = true;
+        this.emit(finalKey, value, stepValue !== undefined && Number.isFinite(stepValue) ? stepValue : undefined, time);
+      }
+    }
+    return hit;
+  }
+}
+
+function parseUserNumber(s: string | undefined): number | undefined {
+  if (s === undefined) return undefined;
+  const t = s.trim().replace(/%$/, '').toLowerCase();
+  if (t === 'nan' || t === '-nan' || t === '+nan') return NaN;
+  if (t === 'inf' || t === '+inf' || t === 'infinity' || t === '+infinity') return Infinity;
+  if (t === '-inf' || t === '-infinity') return -Infinity;
+  if (t === '') return undefined;
+  const v = Number(t);
+  return Number.isNaN(v) ? undefined : v;
+}
