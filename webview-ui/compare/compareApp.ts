@@ -1,0 +1,259 @@
+import {
+  isToCompareWebviewMessage, type ChangedFilesMessage, type FromCompareWebviewMessage, type ToCompareWebviewMessage,
+} from '../../src/protocol/compareMessages';
+import type { MetricDirection, RunData } from '../../src/protocol/panelData';
+import { type CompareViewState, readCompareViewState } from '../../src/protocol/viewState';
+import { ChartPanel } from '../shared/chartPanel';
+import { checkbox, dropdown, h, icon } from '../shared/dom';
+import type { ChartRun } from '../shared/metricChart';
+import { onThemeChange, readThemeColors, runColor, type ThemeColors } from '../shared/themeColors';
+import { HostConnection } from '../shared/vscodeApi';
+import { type ChangedFilesState, codeView } from './codeView';
+import { metricsTable } from './metricsTable';
+import { paramsTable } from './paramsTable';
+import { ParallelCoordinates } from './parallelCoordinates';
+import type { ColoredRun } from './runHeader';
+import { allMetricKeys, allParamKeys, changedParamKeys } from './runOrder';
+import { runsTable } from './runsTable';
+import { ScatterView, type SummaryStat } from './scatterView';
+import { compareCsv, compareMarkdown } from './tableExport';
+
+/** The Compare panel's page: runs, params and metrics diffs, charts, scatter, parallel coordinates, code. */
+export class CompareApp {
+  private readonly host: HostConnection<FromCompareWebviewMessage, ToCompareWebviewMessage>;
+  private state: CompareViewState;
+  private theme: ThemeColors;
+  private runs: readonly RunData[] = [];
+  private directions: Readonly<Record<string, MetricDirection>> = {};
+  private readonly charts: ChartPanel;
+  private readonly scatter = new ScatterView();
+  private readonly parallel = new ParallelCoordinates();
+  private scatterStat: SummaryStat = 'last';
+  private nextRequest = 1;
+  private changedFiles: ChangedFilesState | undefined;
+  private changedFilesRequest = 0;
+  private readonly sections: Record<'toolbar' | 'runs' | 'metrics' | 'params' | 'scatterControls' | 'parallelControls' | 'code', HTMLElement>;
+
+  constructor(private readonly root: HTMLElement) {
+    this.host = new HostConnection(isToCompareWebviewMessage, (m) => this.onMessage(m));
+    this.state = readCompareViewState(this.host.state);
+    this.theme = readThemeColors();
+    this.charts = new ChartPanel(this.state, this.theme, {
+      onStateChange: (view) => this.setState(view),
+      requestRange: (key, ranges) => {
+        const requestId = this.nextRequest++;
+        this.host.post({ type: 'fetchRange', requestId, key, ranges });
+        return requestId;
+      },
+    });
+    const slot = (name: string) => h('div', { className: `slot slot-${name}` });
+    this.sections = {
+      toolbar: slot('toolbar'), runs: slot('runs'), metrics: slot('metrics'), params: slot('params'),
+      scatterControls: slot('scatter-controls'), parallelControls: slot('parallel-controls'), code: slot('code'),
+    };
+    const section = (id: string, title: string, codicon: string, ...content: HTMLElement[]) =>
+      h('section', { className: 'panel-section', attrs: { id, 'aria-labelledby': `${id}-title` } }, [
+        h('h2', { attrs: { id: `${id}-title` } }, [icon(codicon), h('span', { text: title })]),
+        ...content,
+      ]);
+    root.replaceChildren(
+      h('header', { className: 'page-header' }, [
+        h('h1', {}, [icon('git-compare'), h('span', { className: 'page-title', text: 'Compare runs' })]),
+        this.sections.toolbar,
+      ]),
+      section('runs', 'Runs', 'list-unordered', this.sections.runs),
+      section('metrics', 'Metrics', 'graph', this.sections.metrics),
+      section('params', 'Params', 'settings', this.sections.params),
+      section('charts', 'Charts', 'graph-line', this.charts.element),
+      h('div', { className: 'two-col' }, [
+        section('scatter', 'Param vs metric', 'graph-scatter', this.sections.scatterControls, this.scatter.element),
+        section('parallel', 'Parallel coordinates', 'type-hierarchy-sub', this.sections.parallelControls, this.parallel.element),
+      ]),
+      section('code', 'Code', 'source-control', this.sections.code),
+    );
+    this.root.classList.add('loading');
+    onThemeChange(() => this.onThemeChange());
+    this.host.post({ type: 'ready' });
+  }
+
+  private coloredRuns(): ColoredRun[] {
+    return this.runs.map((run, i) => ({ run, color: runColor(this.theme, i) }));
+  }
+
+  private chartRuns(): ChartRun[] {
+    return this.coloredRuns().map(({ run, color }) => ({ id: run.id, name: run.name, color, startedAt: run.startedAt }));
+  }
+
+  private onMessage(m: ToCompareWebviewMessage): void {
+    switch (m.type) {
+      case 'init':
+        this.runs = m.runs;
+        this.directions = m.directions;
+        this.adoptRuns();
+        this.charts.setData(this.chartRuns(), allMetricKeys(this.runs), m.series, true);
+        this.render();
+        this.root.classList.remove('loading');
+        document.body.dataset.chartsDrawn = String(this.charts.chartCount);
+        return;
+      case 'runsUpdated':
+        this.runs = m.runs;
+        this.adoptRuns();
+        this.charts.setData(this.chartRuns(), allMetricKeys(this.runs), m.series, false);
+        this.render();
+        return;
+      case 'seriesRange':
+        this.charts.setDetail(m.requestId, m.key, m.series);
+        return;
+      case 'changedFiles':
+        this.onChangedFiles(m);
+        return;
+    }
+  }
+
+  /** Keeps the saved baseline and choices when they still name compared runs; else sensible defaults. */
+  private adoptRuns(): void {
+    const ids = this.runs.map((r) => r.id);
+    const has = (id: string | null) => id !== null && ids.includes(id);
+    const baselineId = has(this.state.baselineId) ? this.state.baselineId : (ids[0] ?? null);
+    const params = allParamKeys(this.runs);
+    const metrics = allMetricKeys(this.runs);
+    const changed = [...changedParamKeys(this.runs)];
+    const diffRunA = has(this.state.diffRunA) ? this.state.diffRunA : baselineId;
+    const diffRunB = has(this.state.diffRunB) && this.state.diffRunB !== diffRunA ? this.state.diffRunB : (ids.find((id) => id !== diffRunA) ?? null);
+    const keptParallel = this.state.parallelParams.filter((p) => params.includes(p));
+    this.setState({
+      runIds: ids,
+      baselineId,
+      scatterParam: this.state.scatterParam && params.includes(this.state.scatterParam) ? this.state.scatterParam : (changed[0] ?? params[0] ?? null),
+      scatterMetric: this.state.scatterMetric && metrics.includes(this.state.scatterMetric) ? this.state.scatterMetric : (metrics[0] ?? null),
+      parallelParams: keptParallel.length ? keptParallel : (changed.length ? changed : params).slice(0, 6),
+      parallelMetric: this.state.parallelMetric && metrics.includes(this.state.parallelMetric) ? this.state.parallelMetric : (metrics[0] ?? null),
+      diffRunA, diffRunB,
+    });
+    this.requestChangedFiles();
+  }
+
+  private setState(change: Partial<CompareViewState>): void {
+    this.state = { ...this.state, ...change };
+    this.host.saveState(this.state);
+  }
+
+  private render(): void {
+    const runs = this.coloredRuns();
+    const s = this.state;
+    const baseline = this.runs.find((r) => r.id === s.baselineId);
+    this.sections.toolbar.replaceChildren(h('div', { className: 'toolbar' }, [
+      h('span', { className: 'toolbar-label', text: 'Baseline' }),
+      dropdown(this.runs.map((r) => ({ value: r.id, label: r.name })), s.baselineId ?? '', 'Baseline run', (v) => this.setBaseline(v)),
+      h('vscode-button', { attrs: { appearance: 'secondary' }, title: 'Export params and metrics as CSV', on: { click: () => this.exportCsv() } }, [icon('export'), ' Export CSV']),
+      h('vscode-button', { attrs: { appearance: 'secondary' }, title: 'Copy params and metrics as Markdown tables', on: { click: () => this.copyMarkdown() } }, [icon('markdown'), ' Copy as Markdown']),
+    ]));
+    this.sections.runs.replaceChildren(this.runs.length ? runsTable(runs, s.baselineId, {
+      setBaseline: (id) => this.setBaseline(id),
+      openRun: (id) => this.host.post({ type: 'openRun', runId: id }),
+    }) : h('p', { className: 'empty', text: 'No runs to compare. Select runs in the Experiments view and choose Compare Runs.' }));
+    this.sections.metrics.replaceChildren(metricsTable(runs, s.baselineId, this.directions));
+    this.sections.params.replaceChildren(
+      h('div', { className: 'toolbar' }, [checkbox('Only changed', s.onlyChanged, (checked) => {
+        this.setState({ onlyChanged: checked });
+        this.renderParams();
+      })]),
+      h('div', { className: 'params-slot' }),
+    );
+    this.renderParams();
+    this.renderScatter();
+    this.renderParallel();
+    this.renderCode();
+    document.title = `Compare ${this.runs.length} runs${baseline ? ` against ${baseline.name}` : ''}`;
+  }
+
+  private renderParams(): void {
+    this.sections.params.querySelector('.params-slot')?.replaceChildren(paramsTable(this.coloredRuns(), this.state.baselineId, this.state.onlyChanged));
+  }
+
+  private renderScatter(): void {
+    const s = this.state;
+    const params = allParamKeys(this.runs).map((p) => ({ value: p, label: p }));
+    const metrics = allMetricKeys(this.runs).map((m) => ({ value: m, label: m }));
+    this.sections.scatterControls.replaceChildren(h('div', { className: 'toolbar' }, [
+      dropdown(params, s.scatterParam ?? '', 'Param', (v) => { this.setState({ scatterParam: v }); this.renderScatter(); }),
+      h('span', { className: 'toolbar-label', text: 'against' }),
+      dropdown(metrics, s.scatterMetric ?? '', 'Metric', (v) => { this.setState({ scatterMetric: v }); this.renderScatter(); }),
+      dropdown([{ value: 'last', label: 'last' }, { value: 'min', label: 'min' }, { value: 'max', label: 'max' }], this.scatterStat, 'Statistic', (v) => {
+        this.scatterStat = v as SummaryStat;
+        this.renderScatter();
+      }),
+    ]));
+    this.scatter.update(this.coloredRuns(), s.scatterParam, s.scatterMetric, this.scatterStat, this.theme);
+  }
+
+  private renderParallel(): void {
+    const s = this.state;
+    const metrics = allMetricKeys(this.runs).map((m) => ({ value: m, label: m }));
+    const toggles = allParamKeys(this.runs).map((p) => checkbox(p, s.parallelParams.includes(p), (checked) => {
+      const next = checked ? [...this.state.parallelParams, p] : this.state.parallelParams.filter((x) => x !== p);
+      this.setState({ parallelParams: next });
+      this.parallel.update(this.coloredRuns(), next, this.state.parallelMetric, this.theme);
+    }));
+    this.sections.parallelControls.replaceChildren(h('div', { className: 'toolbar' }, [
+      h('span', { className: 'toolbar-label', text: 'Metric' }),
+      dropdown(metrics, s.parallelMetric ?? '', 'Metric', (v) => {
+        this.setState({ parallelMetric: v });
+        this.parallel.update(this.coloredRuns(), this.state.parallelParams, v, this.theme);
+      }),
+    ]), h('div', { className: 'toggle-list', attrs: { role: 'group', 'aria-label': 'Params shown as axes' } }, toggles));
+    this.parallel.update(this.coloredRuns(), s.parallelParams, s.parallelMetric, this.theme);
+  }
+
+  private renderCode(): void {
+    this.sections.code.replaceChildren(codeView(this.coloredRuns(), this.state.diffRunA, this.state.diffRunB, this.changedFiles, {
+      choose: (a, b) => {
+        this.setState({ diffRunA: a, diffRunB: b });
+        this.requestChangedFiles();
+        this.renderCode();
+      },
+      openDiff: (a, b, path) => this.host.post({ type: 'openDiff', runA: a, runB: b, path }),
+    }));
+  }
+
+  private requestChangedFiles(): void {
+    const { diffRunA: a, diffRunB: b } = this.state;
+    if (!a || !b || a === b) {
+      this.changedFiles = undefined;
+      return;
+    }
+    this.changedFilesRequest = this.nextRequest++;
+    this.changedFiles = { kind: 'loading' };
+    this.host.post({ type: 'requestChangedFiles', requestId: this.changedFilesRequest, runA: a, runB: b });
+  }
+
+  private onChangedFiles(m: ChangedFilesMessage): void {
+    if (m.requestId !== this.changedFilesRequest) return;
+    this.changedFiles = { kind: 'done', files: m.files, error: m.error };
+    this.renderCode();
+  }
+
+  private setBaseline(runId: string): void {
+    if (!this.runs.some((r) => r.id === runId) || runId === this.state.baselineId) return;
+    this.setState({ baselineId: runId });
+    this.render();
+  }
+
+  private exportCsv(): void {
+    const params = this.state.onlyChanged ? [...changedParamKeys(this.runs)].sort() : allParamKeys(this.runs);
+    this.host.post({ type: 'exportCsv', fileName: 'exptrack-compare.csv', csv: compareCsv(this.runs, params, allMetricKeys(this.runs)) });
+  }
+
+  private copyMarkdown(): void {
+    const params = this.state.onlyChanged ? [...changedParamKeys(this.runs)].sort() : allParamKeys(this.runs);
+    const baseline = this.runs.find((r) => r.id === this.state.baselineId);
+    this.host.post({ type: 'copyText', what: 'comparison as Markdown', text: compareMarkdown(this.runs, baseline, params, allMetricKeys(this.runs), this.directions) });
+  }
+
+  private onThemeChange(): void {
+    this.theme = readThemeColors();
+    this.charts.setTheme(this.theme, this.chartRuns());
+    if (this.runs.length) this.render();
+    document.body.dataset.themeGeneration = String(Number(document.body.dataset.themeGeneration ?? 0) + 1);
+  }
+}

@@ -1,0 +1,455 @@
+import type { ChartDataset, Plugin } from 'chart.js';
+import type { SeriesData, StepRange } from '../../src/protocol/panelData';
+import type { XAxisMode, ZoomWindow } from '../../src/protocol/viewState';
+import { Chart } from './chartSetup';
+import { h, icon, iconButton } from './dom';
+import { ema } from './ema';
+import { formatClock, formatElapsed, formatValue } from './format';
+import { type ThemeColors, withAlpha } from './themeColors';
+
+export interface ChartRun {
+  readonly id: string;
+  readonly name: string;
+  readonly color: string;
+  readonly startedAt: number;
+}
+
+export interface ChartView {
+  readonly xAxis: XAxisMode;
+  readonly smoothing: number;
+  readonly logScale: boolean;
+}
+
+export interface MetricChartHost {
+  /** The user zoomed or panned (undefined: back to the whole series); persist it. */
+  onZoom(key: string, zoom: ZoomWindow | undefined): void;
+  /** Ask the host for full-resolution points in these step ranges; answer with `setDetail`. */
+  requestRange(key: string, ranges: StepRange[]): number;
+}
+
+interface Columns { xs: Float64Array; ys: Float64Array; steps: Float64Array }
+
+type XY = { x: number; y: number };
+
+/** Index of the first element >= x in a sorted array. */
+function lowerBound(a: ArrayLike<number>, x: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (a[mid] < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * One overlaid line chart for one metric key across runs. Zoom and pan are written on chart.js's own
+ * scales (drag to zoom, shift+drag to pan, ctrl/alt+wheel to zoom, double-click to reset): about a
+ * hundred lines, against a plugin plus hammer.js. After a zoom settles it asks the host for the visible
+ * range at full resolution and splices that into the overview.
+ */
+export class MetricChart {
+  readonly element: HTMLElement;
+  private readonly canvas: HTMLCanvasElement;
+  private readonly tooltip: HTMLElement;
+  private readonly chart: Chart<'line', XY[]>;
+  private overview = new Map<string, SeriesData>();
+  private detail = new Map<string, SeriesData>();
+  private columns = new Map<string, Columns>();
+  private zoom: ZoomWindow | undefined;
+  private pendingRequest = 0;
+  private fetchTimer: ReturnType<typeof setTimeout> | undefined;
+  private hoverX: number | undefined;
+  private drag: { startPx: number; currentPx: number; pan: boolean; startMin: number; startMax: number } | undefined;
+
+  constructor(
+    readonly key: string,
+    private runs: readonly ChartRun[],
+    private view: ChartView,
+    private theme: ThemeColors,
+    zoom: ZoomWindow | undefined,
+    private readonly host: MetricChartHost,
+  ) {
+    this.zoom = zoom?.axis === view.xAxis ? zoom : undefined;
+    this.canvas = h('canvas', { attrs: { role: 'img', 'aria-label': `Chart of ${key}` } });
+    this.tooltip = h('div', { className: 'chart-tooltip', attrs: { role: 'tooltip' } });
+    this.tooltip.hidden = true;
+    const resetButton = iconButton('zoom-out', 'Reset zoom', () => this.setZoom(undefined));
+    this.element = h('section', { className: 'chart-card', attrs: { 'data-key': key } }, [
+      h('header', { className: 'chart-card-header' }, [
+        h('span', { className: 'chart-title', text: key, title: key }),
+        h('span', { className: 'chart-zoom-hint', text: '' }),
+        resetButton,
+      ]),
+      h('div', { className: 'chart-body' }, [this.canvas, this.tooltip]),
+    ]);
+    this.chart = new Chart(this.canvas, {
+      type: 'line',
+      data: { datasets: [] },
+      options: this.options(),
+      plugins: [this.overlayPlugin()],
+    });
+    this.bindInteractions();
+  }
+
+  setRuns(runs: readonly ChartRun[]): void {
+    this.runs = runs;
+    this.rebuild();
+  }
+
+  setOverview(series: readonly SeriesData[], replaceAll: boolean): void {
+    if (replaceAll) this.overview.clear();
+    for (const s of series) this.overview.set(s.runId, s);
+    this.rebuild();
+    // A live run grows under a zoomed chart: refresh the detail so the tail is not left coarse.
+    if (this.zoom && !replaceAll) this.scheduleFetch();
+  }
+
+  /** Full-resolution points for the zoom window; stale answers (an older request) are ignored. */
+  setDetail(requestId: number, series: readonly SeriesData[]): void {
+    if (requestId !== this.pendingRequest || !this.zoom) return;
+    for (const s of series) this.detail.set(s.runId, s);
+    this.rebuild();
+    this.element.dataset.detail = String(requestId);
+  }
+
+  setView(view: ChartView, zoom: ZoomWindow | undefined): void {
+    const axisChanged = view.xAxis !== this.view.xAxis;
+    this.view = view;
+    if (axisChanged) {
+      this.zoom = zoom?.axis === view.xAxis ? zoom : undefined;
+      this.detail.clear();
+    }
+    this.chart.options = this.options();
+    this.rebuild();
+  }
+
+  setTheme(theme: ThemeColors, runs: readonly ChartRun[]): void {
+    this.theme = theme;
+    this.runs = runs;
+    this.chart.options = this.options();
+    this.rebuild();
+  }
+
+  get zoomWindow(): ZoomWindow | undefined {
+    return this.zoom;
+  }
+
+  setZoom(zoom: ZoomWindow | undefined, notify = true): void {
+    this.zoom = zoom;
+    this.detail.clear();
+    this.pendingRequest = 0;
+    this.applyZoomToScale();
+    this.chart.update('none');
+    this.element.classList.toggle('zoomed', !!zoom);
+    if (notify) this.host.onZoom(this.key, zoom);
+    if (zoom) this.scheduleFetch();
+    else this.rebuild();
+  }
+
+  destroy(): void {
+    if (this.fetchTimer) clearTimeout(this.fetchTimer);
+    this.chart.destroy();
+    this.element.remove();
+  }
+
+  private xOf(s: SeriesData, run: ChartRun): Float64Array {
+    if (this.view.xAxis === 'step') return s.steps;
+    const out = new Float64Array(s.times.length);
+    const origin = this.view.xAxis === 'relative' ? run.startedAt : 0;
+    const scale = this.view.xAxis === 'relative' ? 1000 : 1;
+    for (let i = 0; i < out.length; i++) out[i] = (s.times[i] - origin) / scale;
+    return out;
+  }
+
+  /** Overview outside the detail window, detail inside: panning never shows an empty chart. */
+  private columnsFor(run: ChartRun): Columns | undefined {
+    const o = this.overview.get(run.id);
+    if (!o) return undefined;
+    const ox = this.xOf(o, run);
+    const d = this.detail.get(run.id);
+    if (!d || d.steps.length === 0) return { xs: ox, ys: o.values, steps: o.steps };
+    const dx = this.xOf(d, run);
+    const before = lowerBound(o.steps, d.steps[0]);
+    let after = lowerBound(o.steps, d.steps[d.steps.length - 1]);
+    if (after < o.steps.length && o.steps[after] === d.steps[d.steps.length - 1]) after++;
+    const n = before + dx.length + (o.steps.length - after);
+    const xs = new Float64Array(n);
+    const ys = new Float64Array(n);
+    const steps = new Float64Array(n);
+    xs.set(ox.subarray(0, before)); ys.set(o.values.subarray(0, before)); steps.set(o.steps.subarray(0, before));
+    xs.set(dx, before); ys.set(d.values, before); steps.set(d.steps, before);
+    xs.set(ox.subarray(after), before + dx.length); ys.set(o.values.subarray(after), before + dx.length);
+    steps.set(o.steps.subarray(after), before + dx.length);
+    return { xs, ys, steps };
+  }
+
+  private rebuild(): void {
+    const datasets: ChartDataset<'line', XY[]>[] = [];
+    const smoothed: ChartDataset<'line', XY[]>[] = [];
+    this.columns.clear();
+    const log = this.view.logScale;
+    for (const run of this.runs) {
+      const c = this.columnsFor(run);
+      if (!c) continue;
+      this.columns.set(run.id, c);
+      const toPoints = (ys: Float64Array): XY[] => {
+        const pts: XY[] = new Array(ys.length);
+        for (let i = 0; i < ys.length; i++) {
+          const y = ys[i];
+          // Log axes cannot place <= 0; chart.js leaves a gap for NaN.
+          pts[i] = { x: c.xs[i], y: Number.isFinite(y) && (!log || y > 0) ? y : NaN };
+        }
+        return pts;
+      };
+      const smooth = this.view.smoothing > 0;
+      datasets.push({
+        label: run.name, data: toPoints(c.ys), borderColor: smooth ? withAlpha(run.color, 0.25) : run.color,
+        borderWidth: smooth ? 1 : 1.5, pointRadius: 0, pointHoverRadius: 0, spanGaps: false, order: 1,
+      });
+      if (smooth) {
+        smoothed.push({
+          label: run.name, data: toPoints(ema(c.ys, this.view.smoothing)), borderColor: run.color,
+          borderWidth: 1.75, pointRadius: 0, pointHoverRadius: 0, spanGaps: false, order: 0,
+        });
+      }
+    }
+    this.chart.data.datasets = [...datasets, ...smoothed];
+    this.applyZoomToScale();
+    this.chart.update('none');
+    this.element.dataset.points = String(datasets.reduce((n, d) => n + d.data.length, 0));
+    this.element.dataset.drawn = String(Number(this.element.dataset.drawn ?? 0) + 1);
+  }
+
+  private applyZoomToScale(): void {
+    const x = this.chart.options.scales?.x;
+    if (!x) return;
+    x.min = this.zoom?.min;
+    x.max = this.zoom?.max;
+    const hint = this.element.querySelector('.chart-zoom-hint');
+    if (hint) hint.textContent = this.zoom ? `${this.formatX(this.zoom.min)} – ${this.formatX(this.zoom.max)}` : '';
+  }
+
+  private formatX(v: number): string {
+    if (this.view.xAxis === 'relative') return formatElapsed(v);
+    if (this.view.xAxis === 'wall') return formatClock(v);
+    return formatValue(Math.round(v));
+  }
+
+  private options(): Chart<'line', XY[]>['options'] {
+    const t = this.theme;
+    const font = { family: t.fontFamily, size: Math.max(10, t.fontSize - 2) };
+    return {
+      animation: false,
+      parsing: false,
+      normalized: true,
+      responsive: true,
+      maintainAspectRatio: false,
+      events: [],
+      layout: { padding: { top: 4, right: 8 } },
+      plugins: { legend: { display: false }, tooltip: { enabled: false } },
+      scales: {
+        x: {
+          type: 'linear',
+          min: this.zoom?.min,
+          max: this.zoom?.max,
+          grid: { color: t.grid, tickColor: t.grid },
+          border: { color: t.grid },
+          ticks: { color: t.muted, font, maxRotation: 0, autoSkipPadding: 16, callback: (v) => this.formatX(Number(v)) },
+          title: { display: false },
+        },
+        y: {
+          type: this.view.logScale ? 'logarithmic' : 'linear',
+          grid: { color: t.grid, tickColor: t.grid },
+          border: { color: t.grid },
+          ticks: { color: t.muted, font, callback: (v) => formatValue(Number(v)), maxTicksLimit: 7 },
+        },
+      },
+    };
+  }
+
+  /** Crosshair at the hovered x and the drag-selection band, drawn on the chart's canvas. */
+  private overlayPlugin(): Plugin<'line'> {
+    return {
+      id: 'exptrackOverlay',
+      afterDatasetsDraw: (chart) => {
+        const { ctx, chartArea: a, scales } = chart;
+        ctx.save();
+        if (this.drag && !this.drag.pan) {
+          const x0 = Math.max(a.left, Math.min(this.drag.startPx, this.drag.currentPx));
+          const x1 = Math.min(a.right, Math.max(this.drag.startPx, this.drag.currentPx));
+          ctx.fillStyle = this.theme.selection;
+          ctx.fillRect(x0, a.top, x1 - x0, a.bottom - a.top);
+        }
+        if (this.hoverX !== undefined && !this.drag) {
+          const px = scales.x.getPixelForValue(this.hoverX);
+          if (px >= a.left && px <= a.right) {
+            ctx.strokeStyle = this.theme.muted;
+            ctx.setLineDash([3, 3]);
+            ctx.beginPath();
+            ctx.moveTo(px, a.top);
+            ctx.lineTo(px, a.bottom);
+            ctx.stroke();
+          }
+        }
+        ctx.restore();
+      },
+    };
+  }
+
+  private bindInteractions(): void {
+    const c = this.canvas;
+    const area = () => this.chart.chartArea;
+    const xScale = () => this.chart.scales.x;
+    c.addEventListener('mousemove', (e) => {
+      if (this.drag) {
+        this.drag.currentPx = e.offsetX;
+        if (this.drag.pan) this.panTo(e.offsetX);
+        this.chart.draw();
+        return;
+      }
+      const a = area();
+      if (e.offsetX < a.left || e.offsetX > a.right) return this.hideTooltip();
+      this.hoverX = xScale().getValueForPixel(e.offsetX);
+      this.showTooltip(e.offsetX, e.offsetY);
+      this.chart.draw();
+    });
+    c.addEventListener('mouseleave', () => {
+      this.hideTooltip();
+      this.chart.draw();
+    });
+    c.addEventListener('mousedown', (e) => {
+      if (e.button !== 0 && e.button !== 1) return;
+      e.preventDefault();
+      const s = xScale();
+      this.hideTooltip();
+      this.drag = { startPx: e.offsetX, currentPx: e.offsetX, pan: e.shiftKey || e.button === 1, startMin: s.min, startMax: s.max };
+      const up = (ev: MouseEvent) => {
+        window.removeEventListener('mouseup', up);
+        const d = this.drag;
+        this.drag = undefined;
+        if (!d) return;
+        const rect = c.getBoundingClientRect();
+        const endPx = ev.clientX - rect.left;
+        if (d.pan) {
+          if (Math.abs(endPx - d.startPx) > 2) this.setZoom(this.zoomAt(this.chart.scales.x.min, this.chart.scales.x.max));
+        } else if (Math.abs(endPx - d.startPx) > 6) {
+          const a = xScale().getValueForPixel(d.startPx) ?? 0;
+          const b = xScale().getValueForPixel(endPx) ?? 0;
+          this.setZoom(this.zoomAt(Math.min(a, b), Math.max(a, b)));
+        } else {
+          this.chart.draw();
+        }
+      };
+      window.addEventListener('mouseup', up);
+    });
+    c.addEventListener('dblclick', () => this.setZoom(undefined));
+    c.addEventListener('wheel', (e) => {
+      // Plain wheel scrolls the panel; a modifier turns it into zoom around the pointer.
+      if (!e.ctrlKey && !e.altKey && !e.metaKey) return;
+      e.preventDefault();
+      const s = xScale();
+      const at = s.getValueForPixel(e.offsetX) ?? (s.min + s.max) / 2;
+      const f = Math.exp(Math.sign(e.deltaY) * 0.2);
+      this.setZoom(this.zoomAt(at - (at - s.min) * f, at + (s.max - at) * f));
+    }, { passive: false });
+    c.addEventListener('keydown', (e) => {
+      if (e.key === 'Escape') this.setZoom(undefined);
+    });
+  }
+
+  private zoomAt(min: number, max: number): ZoomWindow | undefined {
+    const full = this.dataExtent();
+    if (!full || max - min <= 0) return undefined;
+    const lo = Math.max(min, full.min);
+    const hi = Math.min(max, full.max);
+    if (hi - lo <= 0 || (lo <= full.min && hi >= full.max)) return undefined;
+    return { axis: this.view.xAxis, min: lo, max: hi };
+  }
+
+  private dataExtent(): { min: number; max: number } | undefined {
+    let min = Infinity;
+    let max = -Infinity;
+    for (const c of this.columns.values()) {
+      if (!c.xs.length) continue;
+      min = Math.min(min, c.xs[0]);
+      max = Math.max(max, c.xs[c.xs.length - 1]);
+    }
+    return min < max ? { min, max } : undefined;
+  }
+
+  private panTo(px: number): void {
+    const d = this.drag;
+    if (!d) return;
+    const s = this.chart.scales.x;
+    const perPx = (d.startMax - d.startMin) / Math.max(1, s.right - s.left);
+    const shift = (d.startPx - px) * perPx;
+    const x = this.chart.options.scales!.x!;
+    x.min = d.startMin + shift;
+    x.max = d.startMax + shift;
+    this.chart.update('none');
+  }
+
+  private scheduleFetch(): void {
+    if (this.fetchTimer) clearTimeout(this.fetchTimer);
+    this.fetchTimer = setTimeout(() => {
+      this.fetchTimer = undefined;
+      const z = this.zoom;
+      if (!z) return;
+      const ranges: StepRange[] = [];
+      for (const run of this.runs) {
+        const o = this.overview.get(run.id);
+        if (!o || !o.steps.length) continue;
+        const xs = this.xOf(o, run);
+        // Widen by one overview point each side so the line reaches the chart's edges.
+        const i0 = Math.max(0, lowerBound(xs, z.min) - 1);
+        const i1 = Math.min(xs.length - 1, lowerBound(xs, z.max));
+        if (i0 > i1) continue;
+        ranges.push({ runId: run.id, fromStep: o.steps[i0], toStep: o.steps[i1] });
+      }
+      if (ranges.length) this.pendingRequest = this.host.requestRange(this.key, ranges);
+    }, 150);
+  }
+
+  private showTooltip(px: number, py: number): void {
+    const x = this.hoverX;
+    if (x === undefined) return;
+    const rows: HTMLElement[] = [];
+    const smooth = this.view.smoothing > 0;
+    let stepShown: number | undefined;
+    for (const run of this.runs) {
+      const c = this.columns.get(run.id);
+      if (!c || !c.xs.length) continue;
+      let i = lowerBound(c.xs, x);
+      if (i >= c.xs.length || (i > 0 && Math.abs(c.xs[i - 1] - x) <= Math.abs(c.xs[i] - x))) i--;
+      const raw = c.ys[i];
+      const shown = smooth ? ema(c.ys.subarray(0, i + 1), this.view.smoothing)[i] : raw;
+      stepShown ??= c.steps[i];
+      const swatch = h('span', { className: 'swatch' });
+      swatch.style.backgroundColor = run.color;
+      rows.push(h('div', { className: 'tooltip-row' }, [
+        swatch,
+        h('span', { className: 'tooltip-name', text: run.name }),
+        h('span', { className: 'tooltip-value', text: formatValue(shown) + (smooth ? ` (${formatValue(raw)})` : '') }),
+        h('span', { className: 'tooltip-step', text: `@${formatValue(c.steps[i])}` }),
+      ]));
+    }
+    if (!rows.length) return this.hideTooltip();
+    this.tooltip.replaceChildren(
+      h('div', { className: 'tooltip-title' }, [icon('graph-line'), ` ${this.key} · ${this.view.xAxis === 'step' ? 'step' : 'at'} ${this.formatX(x)}`]),
+      ...rows,
+    );
+    void stepShown;
+    this.tooltip.hidden = false;
+    const body = this.tooltip.parentElement!;
+    const left = px + 16 + this.tooltip.offsetWidth > body.clientWidth ? px - 16 - this.tooltip.offsetWidth : px + 16;
+    this.tooltip.style.left = `${Math.max(0, left)}px`;
+    this.tooltip.style.top = `${Math.max(0, Math.min(py - 10, body.clientHeight - this.tooltip.offsetHeight))}px`;
+  }
+
+  private hideTooltip(): void {
+    this.hoverX = undefined;
+    this.tooltip.hidden = true;
+  }
+}

@@ -1,0 +1,19 @@
+// The only module that touches @vscode/webview-ui-toolkit (deprecated upstream, pinned at 1.4.0), so a
+// later move to @vscode-elements/elements changes this file alone. Registers just the controls we use.
+import {
+  provideVSCodeDesignSystem, vsCodeBadge, vsCodeButton, vsCodeCheckbox, vsCodeDropdown, vsCodeOption, vsCodeTextField,
+} from '@vscode/webview-ui-toolkit';
+
+let registered = false;
+
+export function registerToolkit(): void {
+  if (registered) return;
+  registered = true;
+  provideVSCodeDesignSystem().register(
+    vsCodeBadge(), vsCodeButton(), vsCodeCheckbox(), vsCodeDropdown(), vsCodeOption(), vsCodeTextField(),
+  );
+}
+
+/** The toolkit's elements as the app code sees them: plain elements with a value or checked state. */
+export interface ValueElement extends HTMLElement { value: string }
+export interface CheckedElement extends HTMLElement { checked: boolean }
