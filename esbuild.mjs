@@ -59,7 +59,7 @@ function productTargets() {
 }
 
 function testTargets() {
-  const entries = (dir) => find(dir, /\.(test|bench)\.ts$|^index\.ts$/);
+  const entries = (dir) => find(dir, /\.(test|bench|child)\.ts$|^index\.ts$/);
   const t = [];
   const unit = [...entries('test/unit'), ...entries('test/bench')];
   if (unit.length) t.push({ ...nodeCommon, entryPoints: unit, outdir: 'out', outbase: '.', external: ['mocha', 'better-sqlite3', 'playwright-core'] });

@@ -554,6 +554,11 @@ export class Store {
     return this.cycle('auto');
   }
 
+  /** Writes buffered journal lines to disk now (synchronously), without folding. */
+  flushJournal(): void {
+    this.journal?.flushSync();
+  }
+
   /** Writes the journal, folds and saves now (if the lock is free). */
   async flush(): Promise<void> {
     if (this.closing) return this.closing;
