@@ -1,0 +1,324 @@
+// Handlers for the read side of the CLI: ls, show, compare, export, doctor. Each returns an exit code:
+// 0 success, 1 failure (no such run, unreadable store, doctor found problems), 2 usage error.
+import { FilterError } from '../core/filter/filterParser';
+import type { MetricSummary, ParamValue, RunDetail, RunSummary } from '../core/model';
+import { findStoreDir } from '../core/store/findStoreDir';
+import { Store } from '../core/store/store';
+import type { CliIo } from './cliIo';
+
+class UsageError extends Error {}
+
+interface ParsedArgs {
+  readonly positional: string[];
+  readonly flags: Map<string, string[]>;
+}
+
+/** Parses `--name value`, `--name=value` and boolean flags; unknown flags are usage errors. */
+function parseArgs(argv: readonly string[], valued: readonly string[], booleans: readonly string[]): ParsedArgs {
+  const positional: string[] = [];
+  const flags = new Map<string, string[]>();
+  const add = (k: string, v: string): void => { flags.set(k, [...(flags.get(k) ?? []), v]); };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--') { positional.push(...argv.slice(i + 1)); break; }
+    if (!a.startsWith('--') || a === '-') { positional.push(a); continue; }
+    const eq = a.indexOf('=');
+    const name = a.slice(2, eq < 0 ? undefined : eq);
+    if (booleans.includes(name)) {
+      if (eq >= 0) throw new UsageError(`--${name} takes no value`);
+      add(name, 'true');
+    } else if (valued.includes(name)) {
+      const v = eq >= 0 ? a.slice(eq + 1) : argv[++i];
+      if (v === undefined) throw new UsageError(`--${name} needs a value`);
+      add(name, v);
+    } else {
+      throw new UsageError(`unknown option --${name}`);
+    }
+  }
+  return { positional, flags };
+}
+
+const one = (a: ParsedArgs, k: string): string | undefined => a.flags.get(k)?.at(-1);
+
+/** Opens the store read-only (it never writes while answering a query) and runs `f`. */
+async function withStore(io: CliIo, f: (store: Store) => number | Promise<number>, usage: string, argv: () => void): Promise<number> {
+  try {
+    argv();
+  } catch (e) {
+    if (e instanceof UsageError) { io.stderr(`exptrack: ${e.message}\nusage: ${usage}\n`); return 2; }
+    throw e;
+  }
+  const { dir } = findStoreDir(io.cwd, io.env);
+  let store: Store;
+  try {
+    store = await Store.open(dir, {
+      readOnly: true,
+      logger: { info: () => undefined, warn: (m) => io.stderr(`exptrack: ${m}\n`), error: (m) => io.stderr(`exptrack: ${m}\n`) },
+    });
+  } catch (e) {
+    io.stderr(`exptrack: ${(e as Error).message}\n`);
+    return 1;
+  }
+  try {
+    return await f(store);
+  } catch (e) {
+    if (e instanceof UsageError) { io.stderr(`exptrack: ${e.message}\nusage: ${usage}\n`); return 2; }
+    io.stderr(`exptrack: ${(e as Error).message}\n`);
+    return e instanceof FilterError ? 2 : 1;
+  } finally {
+    await store.close();
+  }
+}
+
+/** `exptrack ls [--experiment E] [--filter Q] [--limit N] [--json]` */
+export async function ls(argv: string[], io: CliIo): Promise<number> {
+  const usage = 'exptrack ls [--experiment E] [--filter Q] [--limit N] [--json]';
+  let a!: ParsedArgs;
+  return withStore(io, (store) => {
+    if (a.positional.length) throw new UsageError(`unexpected argument '${a.positional[0]}'`);
+    const limitText = one(a, 'limit');
+    const limit = limitText === undefined ? undefined : Number(limitText);
+    if (limit !== undefined && !(Number.isInteger(limit) && limit >= 0)) throw new UsageError('--limit needs a whole number');
+    const runs = store.listRuns({ experiment: one(a, 'experiment'), filter: one(a, 'filter'), limit });
+    if (a.flags.has('json')) {
+      io.stdout(`${JSON.stringify(runs.map(summaryJson), null, 2)}\n`);
+      return 0;
+    }
+    if (!runs.length) {
+      io.stdout(store.listRuns({ limit: 1 }).length ? 'no runs match\n' : `no runs recorded yet in ${store.dir}\n`);
+      return 0;
+    }
+    const rows = runs.map((r) => [
+      r.id.slice(0, 10), r.name, r.experiment, r.status, formatTime(r.startedAt), formatDuration(r.durationMs),
+      Object.entries(r.metrics).slice(0, 3).map(([k, m]) => `${k}=${formatNumber(m.last)}`).join(' '),
+    ]);
+    io.stdout(table(['ID', 'NAME', 'EXPERIMENT', 'STATUS', 'STARTED', 'DURATION', 'METRICS'], rows, [10, 30, 20, 11, 16, 9, 60]));
+    return 0;
+  }, usage, () => { a = parseArgs(argv, ['experiment', 'filter', 'limit'], ['json']); });
+}
+
+/** `exptrack show RUN [--json] [--series KEY]...` */
+export async function show(argv: string[], io: CliIo): Promise<number> {
+  const usage = 'exptrack show RUN [--json] [--series KEY]...';
+  let a!: ParsedArgs;
+  return withStore(io, (store) => {
+    if (a.positional.length !== 1) throw new UsageError(a.positional.length ? 'give one run' : 'which run? give an id, id prefix, name, @last or @last~N');
+    const id = store.resolveRun(a.positional[0]);
+    const series = a.flags.get('series') ?? [];
+    const d = store.getRun(id, { series })!;
+    for (const k of series) if (!(k in d.metrics)) io.stderr(`exptrack: run ${d.id} has no metric '${k}' (it has: ${Object.keys(d.metrics).join(', ') || 'none'})\n`);
+    if (a.flags.has('json')) {
+      io.stdout(`${JSON.stringify(detailJson(d, series.length > 0), null, 2)}\n`);
+      return 0;
+    }
+    const out: string[] = [];
+    const line = (k: string, v: string): void => { out.push(`${`${k}:`.padEnd(12)} ${clean(v)}`); };
+    line('run', `${d.id}  ${d.name}`);
+    line('experiment', d.experiment);
+    line('status', `${d.status}${d.exitCode !== null ? ` (exit ${d.exitCode})` : ''}`);
+    line('command', d.command);
+    line('cwd', d.cwd);
+    line('started', formatTime(d.startedAt));
+    line('duration', formatDuration(d.durationMs));
+    if (d.git) line('git', `${d.git.commit?.slice(0, 10) ?? '?'}${d.git.branch ? ` on ${d.git.branch}` : ''}${d.git.dirty ? ' (dirty)' : ''}${d.git.snapshot ? `, snapshot ${d.git.snapshot.slice(0, 10)}` : ''}`);
+    const section = (title: string, entries: [string, string][]): void => {
+      if (!entries.length) return;
+      out.push('', `${title}:`);
+      const w = Math.min(40, Math.max(...entries.map(([k]) => k.length)));
+      for (const [k, v] of entries) out.push(`  ${clean(k).padEnd(w)}  ${clean(v)}`);
+    };
+    section('params', Object.entries(d.params).map(([k, v]) => [k, formatParam(v)]));
+    section('metrics', Object.entries(d.metrics).map(([k, m]) => [k, `${formatNumber(m.last)}  (min ${formatNumber(m.min)}, max ${formatNumber(m.max)}, ${m.count} points, last step ${m.lastStep})`]));
+    section('tags', Object.entries(d.tags).map(([k, v]) => [k, v]));
+    section('artifacts', d.artifacts.map((x) => [x.path, `${x.role} ${x.kind}${x.sha256 ? ` ${x.sha256.slice(0, 12)}` : ''}${x.size !== null ? ` ${formatBytes(x.size)}` : ''}`]));
+    if (d.note) out.push('', 'note:', ...d.note.split('\n').map((l) => `  ${clean(l)}`));
+    for (const [k, pts] of Object.entries(d.series ?? {})) {
+      out.push('', `series ${clean(k)} (step, value, time):`);
+      for (const [step, value, time] of pts) out.push(`  ${step}\t${formatNumber(value)}\t${new Date(time).toISOString()}`);
+    }
+    io.stdout(`${out.join('\n')}\n`);
+    return 0;
+  }, usage, () => { a = parseArgs(argv, ['series'], ['json']); });
+}
+
+/** `exptrack compare RUN RUN... [--json]`: the first run is the baseline for metric deltas. */
+export async function compare(argv: string[], io: CliIo): Promise<number> {
+  const usage = 'exptrack compare RUN RUN... [--json]';
+  let a!: ParsedArgs;
+  return withStore(io, (store) => {
+    if (a.positional.length < 2) throw new UsageError('give at least two runs');
+    const ids = a.positional.map((r) => store.resolveRun(r));
+    const runs = ids.map((id) => store.getRun(id)!);
+    const paramKeys = [...new Set(runs.flatMap((r) => Object.keys(r.params)))].sort();
+    const metricKeys = [...new Set(runs.flatMap((r) => Object.keys(r.metrics)))].sort();
+    const params: Record<string, (ParamValue | undefined)[]> = {};
+    for (const k of paramKeys) params[k] = runs.map((r) => (k in r.params ? r.params[k] : undefined));
+    const differs = (vals: unknown[]): boolean => new Set(vals.map((v) => JSON.stringify(v ?? '\u0000missing'))).size > 1;
+    const changedParams = paramKeys.filter((k) => differs(params[k]));
+    if (a.flags.has('json')) {
+      const metrics: Record<string, (MetricSummary | null)[]> = {};
+      for (const k of metricKeys) metrics[k] = runs.map((r) => r.metrics[k] ?? null);
+      const paramsJson: Record<string, (ParamValue)[]> = {};
+      for (const k of paramKeys) paramsJson[k] = params[k].map((v) => (v === undefined ? null : v));
+      io.stdout(`${JSON.stringify({ runs: runs.map(summaryJson), baseline: runs[0].id, params: paramsJson, changedParams, metrics }, null, 2)}\n`);
+      return 0;
+    }
+    const header = ['', ...runs.map((r) => `${r.id.slice(0, 10)} ${r.name}`)];
+    const rows: string[][] = [
+      ['experiment', ...runs.map((r) => r.experiment)],
+      ['status', ...runs.map((r) => r.status)],
+      ['duration', ...runs.map((r) => formatDuration(r.durationMs))],
+    ];
+    for (const k of paramKeys) rows.push([`${changedParams.includes(k) ? '* ' : '  '}params.${k}`, ...params[k].map((v) => (v === undefined ? '—' : formatParam(v)))]);
+    for (const k of metricKeys) {
+      const base = runs[0].metrics[k]?.last;
+      rows.push([`  metrics.${k}`, ...runs.map((r, i) => {
+        const m = r.metrics[k];
+        if (!m) return '—';
+        if (i === 0 || base === undefined || !Number.isFinite(base) || !Number.isFinite(m.last)) return formatNumber(m.last);
+        const delta = m.last - base;
+        return `${formatNumber(m.last)} (${delta >= 0 ? '+' : ''}${formatNumber(delta)})`;
+      })]);
+    }
+    io.stdout(table(header, rows, [40, ...runs.map(() => 32)]));
+    io.stdout(changedParams.length ? `* params that differ; metric deltas against ${runs[0].id.slice(0, 10)}\n` : `metric deltas against ${runs[0].id.slice(0, 10)}\n`);
+    return 0;
+  }, usage, () => { a = parseArgs(argv, [], ['json']); });
+}
+
+/** `exptrack export [--format csv|json] [--experiment E] [--filter Q]`: every run, to stdout. */
+export async function exportRuns(argv: string[], io: CliIo): Promise<number> {
+  const usage = 'exptrack export [--format csv|json] [--experiment E] [--filter Q]';
+  let a!: ParsedArgs;
+  return withStore(io, (store) => {
+    if (a.positional.length) throw new UsageError(`unexpected argument '${a.positional[0]}'`);
+    const format = one(a, 'format') ?? 'csv';
+    if (format !== 'csv' && format !== 'json') throw new UsageError(`unknown format '${format}' (csv or json)`);
+    const runs = store.listRuns({ experiment: one(a, 'experiment'), filter: one(a, 'filter') }).reverse().map((r) => store.getRun(r.id)!);
+    if (format === 'json') {
+      io.stdout(`${JSON.stringify(runs.map((d) => detailJson(d, false)), null, 2)}\n`);
+      return 0;
+    }
+    const paramKeys = [...new Set(runs.flatMap((r) => Object.keys(r.params)))].sort();
+    const metricKeys = [...new Set(runs.flatMap((r) => Object.keys(r.metrics)))].sort();
+    const tagKeys = [...new Set(runs.flatMap((r) => Object.keys(r.tags)))].sort();
+    const header = ['id', 'name', 'experiment', 'status', 'exitCode', 'command', 'cwd', 'startedAt', 'endedAt', 'durationMs', 'gitCommit',
+      ...paramKeys.map((k) => `params.${k}`), ...metricKeys.map((k) => `metrics.${k}`), ...tagKeys.map((k) => `tags.${k}`)];
+    const lines = [header.map(csvCell).join(',')];
+    for (const r of runs) {
+      lines.push([
+        r.id, r.name, r.experiment, r.status, r.exitCode, r.command, r.cwd, new Date(r.startedAt).toISOString(),
+        r.endedAt === null ? null : new Date(r.endedAt).toISOString(), r.durationMs, r.git?.commit ?? null,
+        ...paramKeys.map((k) => (k in r.params ? r.params[k] : null)),
+        ...metricKeys.map((k) => r.metrics[k]?.last ?? null),
+        ...tagKeys.map((k) => r.tags[k] ?? null),
+      ].map(csvCell).join(','));
+    }
+    io.stdout(`${lines.join('\r\n')}\r\n`);
+    return 0;
+  }, usage, () => { a = parseArgs(argv, ['format', 'experiment', 'filter'], []); });
+}
+
+/** `exptrack doctor [--json]`: exit 1 when the database or the journals need attention. */
+export async function doctor(argv: string[], io: CliIo): Promise<number> {
+  const usage = 'exptrack doctor [--json]';
+  let a!: ParsedArgs;
+  return withStore(io, (store) => {
+    if (a.positional.length) throw new UsageError(`unexpected argument '${a.positional[0]}'`);
+    const d = store.doctor();
+    const healthy = d.integrity.length === 1 && d.integrity[0] === 'ok' && d.problems.length === 0 && !(d.lock?.stale ?? false);
+    if (a.flags.has('json')) {
+      io.stdout(`${JSON.stringify({ ...d, healthy }, null, 2)}\n`);
+      return healthy ? 0 : 1;
+    }
+    const out = [
+      `store:       ${d.dir}`,
+      `database:    ${d.dbBytes === null ? 'not saved yet' : formatBytes(d.dbBytes)}, schema version ${d.schemaVersion} (this exptrack: ${d.codeSchemaVersion})`,
+      `integrity:   ${d.integrity.join('; ')}`,
+      `contents:    ${d.experiments} experiment(s), ${d.runs} run(s) (${d.runningRuns} running), ${d.metricPoints} metric point(s)`,
+      `journals:    ${d.journals.length === 0 ? 'none' : `${d.journals.length}, ${formatBytes(d.journals.reduce((s, j) => s + j.bytes, 0))}, ${formatBytes(d.journals.reduce((s, j) => s + j.pendingBytes, 0))} not yet in the database`}`,
+      ...d.journals.map((j) => `  ${j.writer}: ${formatBytes(j.bytes)}, ${formatBytes(j.pendingBytes)} pending, ${j.closed ? 'closed' : j.alive ? 'writer alive' : 'writer gone'}${j.pid !== null ? ` (pid ${j.pid} on ${j.host})` : ''}`),
+      `lock:        ${d.lock ? `held by pid ${d.lock.pid ?? '?'} on ${d.lock.host ?? '?'} for ${Math.round(d.lock.ageMs / 1000)} s${d.lock.stale ? ' (stale: the next writer will break it)' : ''}` : 'free'}`,
+      ...(d.corruptFiles.length ? [`moved aside: ${d.corruptFiles.join(', ')} (corrupt databases kept for inspection)`] : []),
+      ...d.problems.map((p) => `problem:     ${p}`),
+      healthy ? 'ok' : 'needs attention',
+    ];
+    io.stdout(`${out.map(clean).join('\n')}\n`);
+    return healthy ? 0 : 1;
+  }, usage, () => { a = parseArgs(argv, [], ['json']); });
+}
+
+// ------------------------------------------------------------------ shapes and formatting
+
+/** The `ls --json` entry. */
+function summaryJson(r: RunSummary): Record<string, unknown> {
+  return {
+    id: r.id, name: r.name, experiment: r.experiment, status: r.status, exitCode: r.exitCode, command: r.command, cwd: r.cwd,
+    startedAt: r.startedAt, endedAt: r.endedAt, durationMs: r.durationMs, metrics: r.metrics,
+  };
+}
+
+/** The `show --json` shape of the issue; NaN and ±Infinity print as null (JSON has no such numbers). */
+function detailJson(d: RunDetail, withSeries: boolean): Record<string, unknown> {
+  return {
+    id: d.id, name: d.name, experiment: d.experiment, status: d.status, exitCode: d.exitCode, command: d.command, cwd: d.cwd,
+    startedAt: d.startedAt, endedAt: d.endedAt, durationMs: d.durationMs, params: d.params, metrics: d.metrics, tags: d.tags,
+    git: d.git ? { commit: d.git.commit, branch: d.git.branch, dirty: d.git.dirty, snapshot: d.git.snapshot } : null,
+    environment: d.environment,
+    artifacts: d.artifacts.map((x) => ({ path: x.path, role: x.role, kind: x.kind, sha256: x.sha256, size: x.size })),
+    ...(withSeries ? { series: d.series ?? {} } : {}),
+  };
+}
+
+/** Control characters (escape sequences in a run name) never reach the terminal. */
+function clean(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '?');
+}
+
+function table(header: string[], rows: string[][], widths: number[]): string {
+  const cut = (s: string, w: number): string => { const c = clean(s).replace(/[\n\t]/g, ' '); return c.length > w ? `${c.slice(0, w - 1)}…` : c; };
+  const cells = [header, ...rows].map((r) => r.map((c, i) => cut(c, widths[i] ?? 40)));
+  const w = header.map((_, i) => Math.max(...cells.map((r) => r[i]?.length ?? 0)));
+  return cells.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(w[i]))).join('  ').trimEnd()).join('\n') + '\n';
+}
+
+function formatNumber(v: number): string {
+  if (!Number.isFinite(v)) return String(v);
+  if (v !== 0 && (Math.abs(v) < 1e-4 || Math.abs(v) >= 1e7)) return v.toExponential(4).replace(/\.?0+e/, 'e');
+  return String(Number(v.toPrecision(6)));
+}
+
+function formatParam(v: ParamValue): string {
+  return v === null ? 'null' : typeof v === 'string' ? v : String(v);
+}
+
+function formatTime(ms: number): string {
+  const d = new Date(ms);
+  const p = (n: number): string => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
+}
+
+function formatDuration(ms: number | null): string {
+  if (ms === null) return '—';
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+}
+
+function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
+  if (n < 1024 ** 3) return `${(n / 1024 / 1024).toFixed(1)} MB`;
+  return `${(n / 1024 ** 3).toFixed(2)} GB`;
+}
+
+/** RFC 4180 quoting; text starting with = + @ or a tab gets a leading ' so spreadsheets do not run it. */
+function csvCell(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : String(v);
+  let s = String(v);
+  if (/^[=+@\t\r]/.test(s) || (/^-/.test(s) && !/^-[\d.]/.test(s))) s = `'${s}`;
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
