@@ -251,8 +251,9 @@ function keyBefore(text: string, sep: number, from: number, allowWords: boolean)
       start = s + 1 + lead;
     } else {
       // A preceding word joins the name only if it is a plain word (not a log level, number or path).
-      if (!(isLetter(w0)) || /\d/.test(word) && !/^[A-Za-z]+\d*$/.test(word) || word.length > 24 || /^[A-Z]{3,}$/.test(word) && !/^(?:AUC|MAE|MSE|RMSE|MAP|IOU|BLEU|WER|CER|PSNR|SSIM|FID|NLL|KL|ROC|MRR|NDCG)$/.test(word)) break;
-      if (/[/.'"]$/.test(word) && !/^[A-Z][a-z]{1,4}\.$/.test(word)) break;
+      if (!/^[A-Za-z][A-Za-z0-9_]*(?:'s)?$/.test(word) && !/^[A-Z][a-z]{1,4}\.$/.test(word)) break;
+      if (word.length > 24 || STOP_WORDS.has(word.toLowerCase())) break;
+      if (/^[A-Z]{3,}$/.test(word) && !/^(?:AUC|MAE|MSE|RMSE|MAP|IOU|BLEU|WER|CER|PSNR|SSIM|FID|NLL|KL|ROC|MRR|NDCG)$/.test(word)) break;
       start = s + 1;
     }
     words++;
@@ -350,13 +351,22 @@ function followedByProse(text: string, end: number, to: number): boolean {
   return true;
 }
 
+// Prose words: a name never contains them (`improved from inf to 0.21` is a sentence, not two values).
+const STOP_WORDS = new Set(['from', 'to', 'of', 'in', 'at', 'by', 'for', 'with', 'is', 'was', 'are', 'were', 'be', 'the', 'a', 'an',
+  'and', 'or', 'on', 'after', 'before', 'than', 'into', 'over', 'under', 'using', 'use', 'set', 'reached', 'got', 'has', 'have',
+  'had', 'will', 'not', 'no', 'did', 'does', 'it', 'this', 'that', 'which', 'when', 'since', 'until', 'saving', 'saved', 'loading',
+  'loaded', 'found', 'took', 'takes', 'every', 'each', 'all', 'only', 'as', 'so', 'if', 'then', 'than', 'we', 'you', 'i', 'improved',
+  'did', 'reducing', 'stopping', 'increased', 'decreased', 'changed', 'became', 'becomes', 'now', 'still']);
+
 const BARE_TOKEN_RE = /^[-+]?(?:\d+\.?\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?|nan|inf)%?$/i;
 const BARE_WORD_RE = /^[A-Za-z_][\w.\-/@']*$/;
 
 /** `loss 0.25` / `Acc@1 76.1 Acc@5 92.9` filling a whole delimited piece. */
 function barePairs(text: string, from: number, to: number, scan: LineScan): void {
   if (to - from < 3) return;
-  const piece = text.slice(from, to).trim();
+  let piece = text.slice(from, to).trim();
+  // `loss Array(0.04, dtype=float32)`, `loss tensor(0.5, device='cuda:0')`: the number inside.
+  if (piece.includes('(')) piece = piece.replace(/\b(?:tensor|Array|array|DeviceArray|np\.float\d+|numpy\.float\d+)\(\s*([^,()\s]+)[^()]*\)?/g, '$1');
   if (piece.length < 3 || piece.length > 200) return;
   const toks = piece.split(/\s+/);
   let i = 0;
@@ -370,6 +380,7 @@ function barePairs(text: string, from: number, to: number, scan: LineScan): void
       i++;
     }
     if (words.length === 0 || words.length > 3 || i >= toks.length) return;
+    for (const w of words) if (STOP_WORDS.has(w.toLowerCase())) return;
     const t = toks[i];
     if (!BARE_TOKEN_RE.test(t)) return;
     const key = words.join(' ');

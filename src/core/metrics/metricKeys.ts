@@ -24,11 +24,13 @@ const MEASURED_TOKENS = new Set([
   'logloss', 'nll', 'ce', 'top', 'wer', 'cer', 'psnr', 'ssim', 'lpips', 'fid', 'r', 'p', 'mcc', 'kappa', 'logprob',
   'likelihood', 'elbo', 'mfu', 'metric', 'em', 'exact', 'hit', 'hits', 'ndcg', 'mrr', 'l1', 'l2', 'l', 'rmsle',
   'binary', 'multi', 'logit', 'pearson', 'spearman', 'corr', 'aupr', 'prauc', 'ece', 'brier', 'gini', 'ndcg',
-  'learn', 'test', 'valid', 'validation', 'val', 'eval', 'best', 'mean', 'std', 'fitness', 'jaccard', 'coverage',
+  'mean', 'std', 'fitness', 'jaccard', 'coverage',
   'deviance', 'quantile', 'huber', 'tweedie', 'poisson', 'gamma', 'logprobs', 'advantage', 'clipfrac', 'grad',
   'explained', 'variance', 'value', 'policy', 'fps', 'throughput', 'wall', 'objective', 'obj',
   'f1', 'f2', 'r2', 'l1', 'top1', 'top5', 'acc1', 'acc5', 'map50', 'ap50', 'ap75', 'rouge1', 'rouge2',
 ]);
+
+const STEP_WORD_TOKENS = new Set(['epoch', 'epochs', 'iteration', 'iterations', 'iter', 'iters', 'step', 'steps', 'round', 'rounds']);
 
 const HYPER_TOKENS = new Set(['lr', 'learning', 'rate', 'momentum', 'decay', 'wd', 'beta', 'eps', 'temperature', 'warmup', 'dropout', 'scale']);
 
@@ -101,6 +103,8 @@ function classify(key: string): KeyKind {
   const isRate = toks.some((t) => RATE_TOKENS.has(t)) && toks.length > 1;
   let measured = false;
   let hyper = false;
+  // CatBoost prints the loss under the split's name alone: `learn: 0.68  test: 0.69`.
+  if (toks.length === 1 && (SPLIT_WORDS.has(toks[0]) || toks[0] === 'learn' || toks[0] === 'best')) return KeyKind.Measured;
   for (const raw of toks) {
     const t = raw.replace(/\d+$/, '');
     if (t.length === 0) continue;
@@ -108,6 +112,9 @@ function classify(key: string): KeyKind {
     if (MEASURED_TOKENS.has(raw) || (t.length > 1 && MEASURED_TOKENS.has(t)) || (toks.length === 1 && MEASURED_TOKENS.has(t))) measured = true;
     else if (HYPER_TOKENS.has(t)) hyper = true;
   }
+  // best_epoch, bestIteration, stopped_epoch: the index of a step, not a measured value
+  // (train_loss_step and train_loss_epoch are measured, and stay).
+  if (!measured && toks.length > 1 && STEP_WORD_TOKENS.has(toks[toks.length - 1])) return KeyKind.Never;
   if (!measured && !isRate) {
     for (const t of toks) if (NEVER_TOKENS.has(t)) return KeyKind.Never;
   }

@@ -234,7 +234,8 @@ export class MetricParser {
       const kind = keyKind(pair.key);
       if (kind === KeyKind.Step) {
         const p = stepPriority(pair.key);
-        if (p <= 1) {
+        if (p === 0) continue; // batch index within an epoch: neither a step nor a metric
+        if (p === 1) {
           if (epoch === undefined) epoch = pair.value;
         } else if (p > stepPrio && Number.isFinite(pair.value)) {
           step = pair.value;
@@ -278,7 +279,9 @@ export class MetricParser {
           ok = started && !pair.bare || started && measured;
           break;
         default:
-          if (pair.tight && pair.integral && !pair.structured) ok = false;
+          // `T: 800`, `n: 5`: one-letter neutral names are counters far more often than values.
+          if (pair.key.length === 1) ok = false;
+          else if (pair.tight && pair.integral && !pair.structured) ok = false;
           else if (pair.bare) ok = measured;
           else ok = measured || hasMarker || (started && (separated >= 2 || pair.structured));
       }

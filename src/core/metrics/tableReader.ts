@@ -89,7 +89,8 @@ export class TableReader {
       const kind = keyKind(r.key);
       if (kind === KeyKind.Step) {
         const p = stepPriority(r.key);
-        if (p <= 1) epoch = r.value;
+        if (p === 0) continue;
+        if (p === 1) epoch = r.value;
         else if (p > prio) {
           step = r.value;
           prio = p;
@@ -146,7 +147,8 @@ export class TableReader {
         const v = cellNumber(c);
         if (kind === KeyKind.Step) {
           const p = stepPriority(name);
-          if (p <= 1) epoch = v;
+          if (p === 0) continue;
+          if (p === 1) epoch = v;
           else if (p > prio) {
             step = v;
             prio = p;
@@ -161,8 +163,9 @@ export class TableReader {
         // `3/10` under Epoch is the epoch; a fraction elsewhere is a count over a total, not a value.
         const kind = keyKind(name);
         if (kind === KeyKind.Step) {
-          if (stepPriority(name) <= 1) epoch = Number(f[1]);
-          else step = Number(f[1]);
+          const p = stepPriority(name);
+          if (p === 1) epoch = Number(f[1]);
+          else if (p > 1) step = Number(f[1]);
         }
         numbers++;
         continue;
