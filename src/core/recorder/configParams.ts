@@ -39,7 +39,7 @@ export function readConfigParams(file: string): { params: Record<string, ParamVa
       data = parseToml(text);
     } else {
       // Several YAML documents merge in order, later keys winning, as most config loaders do.
-      const docs = parseAllDocuments(text, { prettyErrors: false, maxAliasCount: 1000 });
+      const docs = parseAllDocuments(text, { prettyErrors: false });
       const list = Array.isArray(docs) ? docs : [docs];
       const merged: Record<string, unknown> = {};
       for (const d of list) {

@@ -1,0 +1,417 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { ArtifactRole, MetricPoint, ParamValue, RecordSink, RunEnd, RunStatus } from '../model';
+import { ArtifactTracker, DEFAULT_OUTPUT_GLOBS } from './artifactTracker';
+import { parseArgvParams } from './argvParams';
+import { readCodeFiles } from './codeFiles';
+import { analyzeCommand, type CommandAnalysis } from './commandAnalysis';
+import { isConfigFileName, readConfigParams } from './configParams';
+import { allowListedEnv, collectGpus, collectHostInfo } from './environmentInfo';
+import { FileHasher } from './fileHasher';
+import { captureGit } from './gitSnapshot';
+import { MetricsFileTailer } from './metricsFileTailer';
+import { OutputLog } from './outputLog';
+import { listPackages, probePython, resolvePythonWord } from './pythonInfo';
+import type { MetricLineParser, ParsedMetricLike, RecorderOptions, RunExit, RunRequest } from './recorderTypes';
+import { newRunId } from './runId';
+import { newRunName } from './runName';
+import { redactArgv, redactCommandLine, redactParams, stripUrlCredentials } from './secrets';
+import { parseStructuredLine, type StructuredRecord } from './structuredLine';
+
+const FLUSH_POINTS = 5000;
+const FLUSH_MS = 100;
+const MAX_CARRY = 1024 * 1024;
+const STRUCTURED_MARKERS = [Buffer.from('"params"'), Buffer.from('"tags"'), Buffer.from('"artifact')];
+const signalsByNumber: Record<number, string> = Object.fromEntries(Object.entries(os.constants.signals).map(([name, n]) => [n, name]));
+
+/** Extra inputs of an {@link ActiveRun}, beyond the request. */
+export interface ActiveRunSetup {
+  /** Per-terminal structured-channel file to follow from its current end (observed runs). */
+  readonly sharedMetricsFile?: string;
+  /** Start time when the run began before the recorder heard of it. */
+  readonly startedAt?: number;
+  /** The process environment to read python and allow-listed variables from. */
+  readonly processEnv: NodeJS.ProcessEnv;
+}
+
+/**
+ * The recording of one run, whoever owns its process: it turns what it is told (output chunks as they
+ * arrive, then the exit) into sink calls, and gathers on its own the params, the structured channel,
+ * the environment, git and artifacts. Made by `Recorder.spawn` (which feeds it) or `Recorder.observe`
+ * (whose caller feeds it through {@link output} and {@link end}). Bad input never throws out of it.
+ */
+export class ActiveRun {
+  /** Sortable unique id (see newRunId). */
+  readonly id: string;
+  readonly experiment: string;
+  readonly name: string;
+  /** The command as recorded (secrets redacted). */
+  readonly command: string;
+  readonly cwd: string;
+  readonly startedAt: number;
+  /** `<exptrackDir>/runs/<id>`: output.log and metrics.jsonl. */
+  readonly runDir: string;
+  readonly outputFile: string;
+  /** The structured channel a script may append JSON lines to (`EXPTRACK_METRICS_FILE`). */
+  readonly metricsFile: string;
+  /** Variables to give the process: EXPTRACK_RUN_ID and EXPTRACK_METRICS_FILE. */
+  readonly channelEnv: Readonly<Record<string, string>>;
+  /** Resolves once everything about the run is handed to the sink. */
+  readonly done: Promise<RunEnd>;
+  /** The analysis of the command (entry script, python, script args). */
+  readonly analysis: CommandAnalysis;
+
+  private status: RunStatus = 'running';
+  private readonly sink: RecordSink;
+  private readonly log: OutputLog | null;
+  private readonly parsers = new Map<string, MetricLineParser>();
+  private readonly carries = new Map<string, Buffer>();
+  private readonly tailers: MetricsFileTailer[] = [];
+  private readonly tracker: ArtifactTracker | null;
+  private readonly declared: { path: string; role: ArtifactRole | null }[] = [];
+  private readonly steps = new Map<string, number>();
+  private readonly background: Promise<unknown>[] = [];
+  private readonly listeners = new Set<(points: readonly MetricPoint[]) => void>();
+  private pending: MetricPoint[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private ending = false;
+  private resolveDone!: (end: RunEnd) => void;
+  private readonly now: () => number;
+  private environment: Record<string, unknown> = {};
+  private pointCount = 0;
+
+  constructor(private readonly options: RecorderOptions, private readonly request: RunRequest, private readonly setup: ActiveRunSetup) {
+    this.now = options.now ?? Date.now;
+    this.sink = options.sink;
+    this.startedAt = setup.startedAt ?? this.now();
+    this.id = newRunId(this.startedAt);
+    this.cwd = path.resolve(request.cwd);
+    this.analysis = analyzeCommand(request.command);
+    this.command = typeof request.command === 'string' ? redactCommandLine(request.command) : joinArgv(redactArgv(request.command));
+    this.experiment = request.experiment?.trim() || defaultExperiment(this.analysis);
+    this.name = request.name?.trim() || newRunName();
+    this.runDir = path.join(options.exptrackDir, 'runs', this.id);
+    this.outputFile = path.join(this.runDir, 'output.log');
+    this.metricsFile = path.join(this.runDir, 'metrics.jsonl');
+    this.channelEnv = { EXPTRACK_RUN_ID: this.id, EXPTRACK_METRICS_FILE: this.metricsFile };
+    this.done = new Promise((resolve) => { this.resolveDone = resolve; });
+
+    let log: OutputLog | null = null;
+    try {
+      fs.mkdirSync(this.runDir, { recursive: true });
+      fs.writeFileSync(this.metricsFile, '', { flag: 'a' });
+      log = new OutputLog(this.outputFile, options.outputLimitBytes, (e) => this.warn(`output.log: ${e.message}`));
+    } catch (e) {
+      this.warn(`cannot write the run folder ${this.runDir}: ${(e as Error).message}`);
+    }
+    this.log = log;
+    this.tailers.push(new MetricsFileTailer(this.metricsFile, (line) => this.structuredLine(line, true)));
+    if (setup.sharedMetricsFile) {
+      this.tailers.push(new MetricsFileTailer(setup.sharedMetricsFile, (line) => this.structuredLine(line, true), MetricsFileTailer.sizeOf(setup.sharedMetricsFile)));
+    }
+
+    // Paths named on the command line are looked at now, before the process can change them.
+    let tracker: ArtifactTracker | null = null;
+    if (options.capture?.artifacts !== false) {
+      try {
+        const hasher = new FileHasher(path.join(options.exptrackDir, 'cache', 'hashes.jsonl'), options.maxHashBytes);
+        tracker = new ArtifactTracker(this.cwd, path.resolve(options.workspaceDir), hasher, options.outputGlobs ?? DEFAULT_OUTPUT_GLOBS, [path.resolve(options.exptrackDir)]);
+        tracker.noteNamedPaths(this.analysis.allArgs.filter((w) => w !== this.analysis.entry?.name), this.startedAt);
+      } catch (e) {
+        this.warn(`artifacts: ${(e as Error).message}`);
+      }
+    }
+    this.tracker = tracker;
+  }
+
+  /** The run's status so far. */
+  get currentStatus(): RunStatus {
+    return this.status;
+  }
+
+  /** Metric points recorded so far. */
+  get metricCount(): number {
+    return this.pointCount;
+  }
+
+  /** Called with every batch of metric points as it is recorded (for live views); returns an unsubscribe. */
+  onMetrics(listener: (points: readonly MetricPoint[]) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Tells the sink the run started and starts the capture that goes on beside the process: params and
+   * config files, the structured channel, environment, packages, git. Call right after the process
+   * started (its pid when known). Idempotent.
+   */
+  begin(pid?: number): void {
+    if (this.begun) return;
+    this.begun = true;
+    this.guard('start', () => this.sink.startRun({ id: this.id, experiment: this.experiment, name: this.name, command: this.command, cwd: this.cwd, startedAt: this.startedAt, source: this.request.source, pid, host: collectHostInfo().host }));
+    const tags: Record<string, string> = { ...(this.request.tags ?? {}) };
+    const parent = this.setup.processEnv.EXPTRACK_RUN_ID;
+    if (parent && parent !== this.id && !tags['exptrack.parentRun']) tags['exptrack.parentRun'] = parent;
+    if (Object.keys(tags).length) this.guard('tags', () => this.sink.tags(this.id, tags));
+    this.guard('params', () => this.recordParams());
+    for (const t of this.tailers) t.start(this.options.pollMs ?? 250);
+    this.tracker?.hashInputsInBackground();
+    if (this.options.capture?.environment !== false) this.background.push(this.captureEnvironment());
+    if (this.options.capture?.git !== false) this.background.push(this.captureCode());
+  }
+
+  private begun = false;
+
+  /** Console output as it arrives, stdout and stderr interleaved as received. */
+  output(chunk: Uint8Array | string, stream: 'stdout' | 'stderr' | 'terminal' = 'stdout'): void {
+    if (this.ending) return;
+    try {
+      this.log?.write(chunk);
+      const parser = this.parserFor(stream);
+      if (parser) {
+        const found = parser.push(chunk);
+        if (found.length) this.addParsed(found);
+      }
+      this.scanStructured(chunk, stream);
+    } catch (e) {
+      this.warn(`output: ${(e as Error).message}`);
+    }
+  }
+
+  /**
+   * The process ended: finishes parsing, the structured channel, output.log and artifacts, waits (up to
+   * `finishTimeoutMs`) for environment and git capture, then records the end. Idempotent: later calls
+   * get the same promise.
+   */
+  end(exit: RunExit): Promise<RunEnd> {
+    if (this.ending) return this.done;
+    this.ending = true;
+    const endedAt = this.now();
+    const status = statusOf(exit);
+    const signal = exit.signal ?? (status === 'killed' && exit.exitCode !== null && exit.exitCode > 128 ? signalsByNumber[exit.exitCode - 128] ?? null : null);
+    void this.finish({ endedAt, exitCode: exit.exitCode, signal: signal ?? null, status });
+    return this.done;
+  }
+
+  private async finish(end: RunEnd): Promise<void> {
+    if (!this.begun) this.begin();
+    for (const [stream, parser] of this.parsers) {
+      try { const rest = parser.end(); if (rest.length) this.addParsed(rest); } catch (e) { this.warn(`parser (${stream}): ${(e as Error).message}`); }
+    }
+    for (const [stream, carry] of this.carries) if (carry.length) this.structuredFromBuffer(carry, stream, true);
+    this.carries.clear();
+    for (const t of this.tailers) t.finish();
+    this.flushMetrics();
+    this.log?.close();
+    if (this.tracker) {
+      try {
+        for (const a of await this.tracker.finish(this.declared)) this.guard('artifact', () => this.sink.artifact(this.id, a));
+      } catch (e) {
+        this.warn(`artifacts: ${(e as Error).message}`);
+      }
+    }
+    const timeout = this.options.finishTimeoutMs ?? 15_000;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.allSettled(this.background), new Promise((r) => { timer = setTimeout(r, timeout); })]);
+    if (timer) clearTimeout(timer);
+    this.flushMetrics();
+    this.status = end.status;
+    this.guard('end', () => this.sink.endRun(this.id, end));
+    this.resolveDone(end);
+  }
+
+  private parserFor(stream: string): MetricLineParser | null {
+    if (!this.options.createParser) return null;
+    let p = this.parsers.get(stream);
+    if (!p) {
+      try { p = this.options.createParser(); } catch (e) { this.warn(`parser: ${(e as Error).message}`); return null; }
+      this.parsers.set(stream, p);
+    }
+    return p;
+  }
+
+  private addParsed(found: readonly ParsedMetricLike[]): void {
+    const now = this.now();
+    for (const m of found) {
+      if (typeof m.key !== 'string' || !m.key || typeof m.value !== 'number') continue;
+      this.pending.push({ key: m.key, value: m.value, step: this.stepFor(m.key, m.step), time: typeof m.time === 'number' ? m.time : now });
+    }
+    this.scheduleFlush();
+  }
+
+  private stepFor(key: string, step: number | null | undefined): number {
+    // No step given: one past the last step of that key, as W&B does; so each value is a new point.
+    const s = typeof step === 'number' && Number.isFinite(step) ? step : (this.steps.get(key) ?? -1) + 1;
+    this.steps.set(key, s);
+    return s;
+  }
+
+  private scheduleFlush(): void {
+    if (this.pending.length >= FLUSH_POINTS) this.flushMetrics();
+    else if (this.pending.length) this.timer ??= setTimeout(() => { this.timer = undefined; this.flushMetrics(); }, FLUSH_MS);
+  }
+
+  private flushMetrics(): void {
+    if (this.timer) { clearTimeout(this.timer); this.timer = undefined; }
+    if (!this.pending.length) return;
+    const points = this.pending;
+    this.pending = [];
+    this.pointCount += points.length;
+    this.guard('metrics', () => this.sink.metrics(this.id, points));
+    for (const l of this.listeners) {
+      try { l(points); } catch { /* a listener's problem is not the run's */ }
+    }
+  }
+
+  /** JSON lines on stdout with params, tags or artifacts; metrics in them are the parser's business. */
+  private scanStructured(chunk: Uint8Array | string, stream: string): void {
+    const buf = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    const carry = this.carries.get(stream);
+    const noParser = !this.options.createParser;
+    if (!carry?.length && !noParser && !STRUCTURED_MARKERS.some((m) => buf.includes(m))) {
+      // Fast path: nothing structured here; remember only an unfinished last line that might be.
+      const nl = buf.lastIndexOf(10);
+      const tail = nl < 0 ? buf : buf.subarray(nl + 1);
+      if (tail.length && tail.length < MAX_CARRY && tail.includes(123)) this.carries.set(stream, Buffer.from(tail));
+      return;
+    }
+    this.structuredFromBuffer(carry?.length ? Buffer.concat([carry, buf]) : buf, stream, false);
+  }
+
+  private structuredFromBuffer(buf: Buffer, stream: string, final: boolean): void {
+    let start = 0;
+    for (;;) {
+      const nl = buf.indexOf(10, start);
+      if (nl < 0) break;
+      this.structuredCandidate(buf.subarray(start, nl));
+      start = nl + 1;
+    }
+    const rest = buf.subarray(start);
+    if (final) { if (rest.length) this.structuredCandidate(rest); this.carries.delete(stream); }
+    else if (rest.length && rest.length < MAX_CARRY && rest.includes(123)) this.carries.set(stream, Buffer.from(rest));
+    else this.carries.delete(stream);
+  }
+
+  private structuredCandidate(line: Buffer): void {
+    if (this.options.createParser && !STRUCTURED_MARKERS.some((m) => line.includes(m))) return;
+    // Only lines that are a JSON object; strip a trailing \r and ANSI colour codes around it.
+    let text = line.toString('utf8');
+    if (text.includes('\x1b')) text = text.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
+    const i = text.indexOf('{');
+    if (i < 0 || (i > 0 && text.slice(0, i).trim() !== '')) return;
+    this.structuredLine(text, !this.options.createParser);
+  }
+
+  private structuredLine(line: string, takeMetrics: boolean): void {
+    const rec: StructuredRecord | null = parseStructuredLine(line);
+    if (!rec) return;
+    if (takeMetrics) {
+      const now = this.now();
+      for (const [key, value] of Object.entries(rec.metrics)) {
+        this.pending.push({ key, value, step: this.stepFor(key, rec.step), time: now });
+      }
+      this.scheduleFlush();
+    }
+    if (rec.params) { const p = redactParams(rec.params); this.guard('params', () => this.sink.params(this.id, p)); }
+    if (rec.tags) { const t = rec.tags; this.guard('tags', () => this.sink.tags(this.id, t)); }
+    for (const a of rec.artifacts) if (this.declared.length < 10_000) this.declared.push(a);
+  }
+
+  private recordParams(): void {
+    const parsed = parseArgvParams(this.analysis.scriptArgs);
+    const params: Record<string, ParamValue> = {};
+    const configs = new Set<string>();
+    for (const w of parsed.pathCandidates) if (isConfigFileName(w)) configs.add(w);
+    if (parsed.hydra.configName) {
+      const dir = parsed.hydra.configPath ?? 'conf';
+      const entryDir = this.analysis.entry?.kind === 'script' ? path.dirname(path.resolve(this.cwd, this.analysis.entry.name)) : this.cwd;
+      const name = /\.ya?ml$/i.test(parsed.hydra.configName) ? parsed.hydra.configName : `${parsed.hydra.configName}.yaml`;
+      configs.add(path.resolve(entryDir, dir, name));
+    }
+    this.configFiles = [...configs].map((c) => path.resolve(this.cwd, c)).filter((c) => fs.existsSync(c));
+    // Config files first, the command line over them: flags override config as in most scripts.
+    for (const file of this.configFiles) {
+      const r = readConfigParams(file);
+      if ('error' in r) { this.warn(`config ${file}: ${r.error}`); continue; }
+      Object.assign(params, r.params);
+    }
+    Object.assign(params, parsed.params);
+    if (Object.keys(params).length) this.sink.params(this.id, redactParams(params));
+  }
+
+  private configFiles: string[] = [];
+
+  private async captureEnvironment(): Promise<void> {
+    const env = { ...this.setup.processEnv, ...this.analysis.envAssignments };
+    this.environment = {
+      ...collectHostInfo(),
+      envVars: allowListedEnv(env, this.options.envAllowList),
+    };
+    this.guard('environment', () => this.sink.environment(this.id, this.environment));
+    const tasks: Promise<void>[] = [collectGpus().then((gpus) => { this.environment.gpus = gpus; })];
+    if (this.analysis.python) {
+      const word = this.analysis.python;
+      tasks.push((async () => {
+        const interpreter = resolvePythonWord(word, env, this.cwd);
+        if (!interpreter) return;
+        const info = await probePython(interpreter, env, this.cwd);
+        if (!info) { this.environment.python = { executable: stripUrlCredentials(interpreter) }; return; }
+        this.environment.python = info;
+        if (this.options.capture?.packages === false) return;
+        const packages = await listPackages(info, env, path.join(this.options.exptrackDir, 'cache'));
+        if (packages) { this.environment.packages = packages.packages; this.environment.packagesSource = packages.source; }
+      })());
+    }
+    await Promise.allSettled(tasks);
+    this.guard('environment', () => this.sink.environment(this.id, this.environment));
+  }
+
+  private async captureCode(): Promise<void> {
+    let git = null;
+    try {
+      git = await captureGit(this.cwd, this.id, { untracked: this.options.untrackedLimits });
+    } catch (e) {
+      this.warn(`git: ${(e as Error).message}`);
+    }
+    if (git) {
+      const g = git;
+      this.guard('git', () => this.sink.git(this.id, g));
+      return;
+    }
+    // Outside git: keep the entry script and the config files it was given.
+    const files: string[] = [];
+    if (this.analysis.entry?.kind === 'script') files.push(this.analysis.entry.name);
+    files.push(...this.configFiles);
+    const code = readCodeFiles(files, this.cwd, path.resolve(this.options.workspaceDir));
+    if (Object.keys(code).length) this.guard('codeFiles', () => this.sink.codeFiles(this.id, code));
+  }
+
+  private guard(what: string, f: () => void): void {
+    try { f(); } catch (e) { this.warn(`${what}: ${(e as Error).message}`); }
+  }
+
+  private warn(message: string): void {
+    try { this.options.logger?.warn(`[recorder] run ${this.id}: ${message}`); } catch { /* nothing more to do */ }
+  }
+}
+
+function statusOf(exit: RunExit): RunStatus {
+  if (exit.interrupted || exit.signal) return 'killed';
+  if (exit.exitCode === null || exit.exitCode === undefined) return 'interrupted';
+  if (exit.exitCode === 0) return 'finished';
+  // A shell reports death by signal n as 128+n: INT, QUIT, ABRT, KILL, TERM count as killed.
+  if ([129, 130, 131, 134, 137, 143].includes(exit.exitCode)) return 'killed';
+  return 'failed';
+}
+
+function defaultExperiment(a: CommandAnalysis): string {
+  if (a.entry?.kind === 'module') return a.entry.name;
+  if (a.entry) return path.basename(a.entry.name) || a.entry.name;
+  return 'default';
+}
+
+/** argv as one line a shell would read back the same. */
+function joinArgv(argv: readonly string[]): string {
+  return argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
+}

@@ -1,0 +1,156 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { execQuiet, whichSync } from './processUtil';
+import { stripUrlCredentials } from './secrets';
+
+/** The interpreter a python command ran with. */
+export interface PythonInfo {
+  readonly executable: string;
+  readonly version: string;
+  readonly implementation: string;
+  readonly prefix: string;
+  /** The virtual environment or conda prefix when the interpreter lives in one. */
+  readonly environment: string | null;
+  readonly sitePackages: readonly string[];
+}
+
+/** Installed packages of an interpreter. */
+export interface PackageList {
+  readonly source: 'pip freeze' | 'importlib.metadata';
+  readonly packages: readonly string[];
+  /** True when taken from the cache rather than computed for this run. */
+  readonly cached: boolean;
+}
+
+const PROBE = [
+  'import sys, json, site, platform, os',
+  'sp = []',
+  'try: sp = list(site.getsitepackages())',
+  'except Exception: pass',
+  'try: sp.append(site.getusersitepackages())',
+  'except Exception: pass',
+  "print(json.dumps({'executable': sys.executable, 'version': platform.python_version(), 'implementation': platform.python_implementation(), 'prefix': sys.prefix, 'base': sys.base_prefix, 'conda': os.environ.get('CONDA_PREFIX'), 'sitePackages': sp}))",
+].join('\n');
+
+/**
+ * Resolves which interpreter a command's python word means, as the run's own PATH would: a launcher
+ * (`torchrun`, `accelerate`) or a script (`./train.py`) gives it through its `#!` line.
+ */
+export function resolvePythonWord(word: string, env: NodeJS.ProcessEnv, cwd: string): string | null {
+  const found = whichSync(word, env, cwd) ?? (fs.existsSync(path.resolve(cwd, word)) ? path.resolve(cwd, word) : null);
+  if (!found) return null;
+  if (/^(python|pypy|ipython)/i.test(path.basename(found))) return found;
+  const shebang = readShebang(found);
+  if (!shebang) return whichSync('python3', env, cwd) ?? whichSync('python', env, cwd);
+  // `#!/usr/bin/env python3` or `#!/path/to/python -u`
+  const parts = shebang.split(/\s+/);
+  const prog = path.basename(parts[0]) === 'env' ? parts.slice(1).find((p) => !p.startsWith('-') && !p.includes('=')) : parts[0];
+  if (!prog) return null;
+  return prog.includes('/') ? prog : whichSync(prog, env, cwd);
+}
+
+function readShebang(file: string): string | null {
+  try {
+    const fd = fs.openSync(file, 'r');
+    try {
+      const buf = Buffer.alloc(256);
+      const n = fs.readSync(fd, buf, 0, 256, 0);
+      const head = buf.subarray(0, n).toString('utf8');
+      if (!head.startsWith('#!')) return null;
+      return head.slice(2).split('\n')[0].trim();
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return null;
+  }
+}
+
+/** Asks the interpreter about itself (one short python process, off the run's critical path). */
+export async function probePython(interpreter: string, env: NodeJS.ProcessEnv, cwd: string): Promise<PythonInfo | null> {
+  const r = await execQuiet(interpreter, ['-I', '-c', PROBE], { cwd, env, timeoutMs: 15_000, lowPriority: true });
+  if (!r.ok) return null;
+  try {
+    const d = JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as { executable: string; version: string; implementation: string; prefix: string; base: string; conda: string | null; sitePackages: string[] };
+    const inVenv = d.prefix !== d.base;
+    return {
+      executable: d.executable,
+      version: d.version,
+      implementation: d.implementation,
+      prefix: d.prefix,
+      environment: inVenv ? d.prefix : d.conda && d.prefix === d.conda ? d.conda : null,
+      sitePackages: d.sitePackages.filter((p) => typeof p === 'string'),
+    };
+  } catch {
+    return null;
+  }
+}
+
+const memoryCache = new Map<string, PackageList>();
+const inFlight = new Map<string, Promise<PackageList | null>>();
+
+/**
+ * The interpreter's installed packages (`pip freeze`, or `importlib.metadata` where pip is missing, as
+ * in uv environments), cached in memory and in `<cacheDir>/packages-<key>.txt` under a key made of the
+ * interpreter's path and mtime and the mtimes of its site-packages folders, which change whenever a
+ * package is installed or removed. URL credentials (`git+https://user:token@...`) are stripped.
+ */
+export async function listPackages(info: PythonInfo, env: NodeJS.ProcessEnv, cacheDir: string | null): Promise<PackageList | null> {
+  const key = cacheKey(info);
+  const hit = memoryCache.get(key);
+  if (hit) return { ...hit, cached: true };
+  const file = cacheDir ? path.join(cacheDir, `packages-${key}.txt`) : null;
+  if (file) {
+    try {
+      const text = fs.readFileSync(file, 'utf8');
+      const [header, ...lines] = text.split('\n');
+      const source = header === '# importlib.metadata' ? 'importlib.metadata' : 'pip freeze';
+      const list: PackageList = { source, packages: lines.filter(Boolean), cached: true };
+      memoryCache.set(key, list);
+      return list;
+    } catch { /* not cached yet */ }
+  }
+  let pending = inFlight.get(key);
+  if (!pending) {
+    pending = computePackages(info.executable, env).then((list) => {
+      if (list) {
+        memoryCache.set(key, list);
+        if (file) {
+          try {
+            fs.mkdirSync(path.dirname(file), { recursive: true });
+            const tmp = `${file}.${process.pid}.tmp`;
+            fs.writeFileSync(tmp, [`# ${list.source}`, ...list.packages, ''].join('\n'));
+            fs.renameSync(tmp, file);
+          } catch { /* the cache is an optimisation */ }
+        }
+      }
+      return list;
+    }).finally(() => inFlight.delete(key));
+    inFlight.set(key, pending);
+  }
+  return pending;
+}
+
+function cacheKey(info: PythonInfo): string {
+  const parts = [info.executable, mtime(info.executable)];
+  for (const p of info.sitePackages) parts.push(p, mtime(p));
+  return crypto.createHash('sha256').update(parts.join('\0')).digest('hex').slice(0, 24);
+}
+
+function mtime(p: string): string {
+  try { return String(fs.statSync(p).mtimeMs); } catch { return '-'; }
+}
+
+async function computePackages(executable: string, env: NodeJS.ProcessEnv): Promise<PackageList | null> {
+  const quietEnv = { ...env, PIP_DISABLE_PIP_VERSION_CHECK: '1', PIP_NO_INPUT: '1', PYTHONWARNINGS: 'ignore' };
+  const pip = await execQuiet(executable, ['-m', 'pip', 'freeze'], { env: quietEnv, timeoutMs: 120_000, lowPriority: true });
+  if (pip.ok) return { source: 'pip freeze', packages: clean(pip.stdout), cached: false };
+  const meta = await execQuiet(executable, ['-I', '-c', "import importlib.metadata as m\nfor d in m.distributions():\n    print(f\"{d.metadata['Name']}=={d.version}\")"], { env: quietEnv, timeoutMs: 60_000, lowPriority: true });
+  if (meta.ok) return { source: 'importlib.metadata', packages: [...new Set(clean(meta.stdout))].sort((a, b) => a.localeCompare(b)), cached: false };
+  return null;
+}
+
+function clean(text: string): string[] {
+  return text.split('\n').map((l) => stripUrlCredentials(l.trim())).filter((l) => l && !l.startsWith('#'));
+}

@@ -1,0 +1,91 @@
+import { MetricParser } from '../metrics/metricParser';
+import { readParserConfig } from '../metrics/parserConfig';
+import type { MetricParserOptions } from '../metrics/metricParser';
+import { ActiveRun } from './activeRun';
+import type { RecorderOptions, RunRequest } from './recorderTypes';
+import { SpawnedRun, type SpawnRequest } from './spawnedRun';
+
+/** A run whose process someone else owns (a terminal command seen through shell integration). */
+export interface ObserveRequest extends RunRequest {
+  /**
+   * The terminal's own structured-channel file (EXPTRACK_METRICS_FILE given to the whole terminal):
+   * lines appended to it while this run goes are attributed to it.
+   */
+  readonly metricsFile?: string;
+  /** When the command started, if before the recorder was told (ms since the epoch). */
+  readonly startedAt?: number;
+  readonly pid?: number;
+}
+
+/**
+ * Records runs for one workspace folder. Two ways in:
+ * - {@link spawn}: the recorder starts the process (CLI, exptrack tasks). It hands every output chunk
+ *   to `onOutput` unchanged (a pseudo-terminal shows it), takes input through `write`, stops it with
+ *   `interrupt`/`kill`, and records the exit by itself.
+ * - {@link observe}: someone else runs it (a terminal). The caller passes output chunks as they stream
+ *   (`run.output(chunk)`) and the exit at the end (`run.end({exitCode})`, null when unknown).
+ * Either way the run gets EXPTRACK_RUN_ID and EXPTRACK_METRICS_FILE (spawned runs in their
+ * environment; observers read them from `run.channelEnv`), and `run.done` resolves when all is recorded.
+ */
+export class Recorder {
+  private readonly live = new Set<ActiveRun>();
+
+  private readonly options: RecorderOptions;
+
+  /**
+   * `options.createParser` left undefined gives the built-in console parser configured from
+   * `<exptrackDir>/config.json` (a bad config is reported and the built-in rules used); null turns
+   * console parsing off.
+   */
+  constructor(options: RecorderOptions) {
+    if (options.createParser !== undefined) {
+      this.options = options;
+    } else {
+      let parserOptions: MetricParserOptions = {};
+      try {
+        parserOptions = readParserConfig(options.exptrackDir);
+      } catch (e) {
+        options.logger?.warn(`[recorder] ${(e as Error).message}; using the built-in metric rules`);
+      }
+      const now = options.now;
+      this.options = { ...options, createParser: () => new MetricParser({ ...parserOptions, ...(now ? { now } : {}) }) };
+    }
+  }
+
+  /** Starts `request.command` and records it. Never throws: a command that cannot start is a failed run. */
+  spawn(request: SpawnRequest): SpawnedRun {
+    const baseEnv = { ...process.env, ...(request.env ?? {}) };
+    const run = this.track(new ActiveRun(this.options, request, { processEnv: baseEnv }));
+    return new SpawnedRun(run, request, baseEnv);
+  }
+
+  /** Starts recording a process someone else runs; feed it with `output()` and `end()`. */
+  observe(request: ObserveRequest): ActiveRun {
+    const run = this.track(new ActiveRun(this.options, request, {
+      processEnv: request.env ?? process.env,
+      sharedMetricsFile: request.metricsFile,
+      startedAt: request.startedAt,
+    }));
+    run.begin(request.pid);
+    return run;
+  }
+
+  /** Runs still being recorded. */
+  get activeRuns(): readonly ActiveRun[] {
+    return [...this.live];
+  }
+
+  /**
+   * Ends every observed run still going as interrupted (the editor is closing and will not see their
+   * exit) and waits for all recordings to finish.
+   */
+  async dispose(): Promise<void> {
+    await Promise.allSettled([...this.live].map((r) => r.end({ exitCode: null })));
+  }
+
+  private track(run: ActiveRun): ActiveRun {
+    this.live.add(run);
+    void run.done.finally(() => this.live.delete(run));
+    return run;
+  }
+}
