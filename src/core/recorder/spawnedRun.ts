@@ -45,11 +45,13 @@ export class SpawnedRun {
   /** Resolves when the process has exited and its output is read. */
   readonly exited: Promise<ProcessExit>;
   private interruptedByUser = false;
+  private readonly onOutput: SpawnRequest['onOutput'];
   private ownGroup: boolean;
   private size: { columns: number; rows: number } | null;
 
   constructor(readonly run: ActiveRun, request: SpawnRequest, baseEnv: NodeJS.ProcessEnv) {
     this.ownGroup = request.ownProcessGroup ?? process.platform !== 'win32';
+    this.onOutput = request.onOutput;
     this.size = request.columns && request.rows ? { columns: request.columns, rows: request.rows } : null;
     const env: NodeJS.ProcessEnv = { ...baseEnv, ...run.channelEnv };
     // Output goes to a pipe: without this Python buffers it in 8 KiB blocks and nothing shows live.
@@ -182,6 +184,7 @@ export class SpawnedRun {
 
   private failToStart(message: string, program: string, resolveExit: (e: ProcessExit) => void): void {
     const text = `exptrack: cannot start ${program}: ${message}${os.EOL}`;
+    try { this.onOutput?.(Buffer.from(text), 'stderr'); } catch { /* the viewer's problem */ }
     this.run.output(text, 'stderr');
     resolveExit({ exitCode: 127, signal: null, error: message });
     void this.run.end({ exitCode: 127, signal: null });

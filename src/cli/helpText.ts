@@ -1,0 +1,58 @@
+// Usage text for every command, shown by `exptrack --help`, `exptrack help CMD` and `exptrack CMD --help`.
+// docs/cli.md is the long form; keep the two in step.
+
+/** One-screen overview. */
+export const MAIN_HELP = `exptrack: record and compare ML runs, in a SQLite file in your workspace (.exptrack/)
+
+usage: exptrack <command> [options]
+
+commands:
+  run [--experiment E] [--name N] [--tag k=v]... -- <command...>
+                      run a command and record it (output passes through unchanged)
+  ls [--experiment E] [--filter Q] [--limit N] [--json]
+                      list runs, newest first
+  show RUN [--json] [--series KEY]...
+                      one run: params, metrics, tags, git, environment, artifacts
+  compare RUN RUN... [--json]
+                      runs side by side
+  export [--format csv|json] [--experiment E] [--filter Q]
+                      every run to stdout
+  parse [FILE|-]      print the metrics the console parser finds, one JSON object per line
+  doctor [--json]     check the database, journals and sizes
+  help [COMMAND]      this text, or one command's
+
+RUN is a run id, a unique id prefix, a run name, @last or @last~N.
+The store is the nearest .exptrack folder from the current directory upward (or $EXPTRACK_DIR).
+Options: -h, --help; -V, --version.  Exit codes: 0 ok, 1 failure, 2 usage error; run: the command's.
+More: docs/cli.md`;
+
+/** Per-command usage. */
+export const COMMAND_HELP: Readonly<Record<string, string>> = {
+  run: `usage: exptrack run [--experiment E] [--name N] [--tag k=v]... [--quiet] -- <command...>
+
+Runs <command> and records it: command line, params (flags and config files it names), metrics (from
+its console output and from EXPTRACK_METRICS_FILE), output, environment, git state and code snapshot,
+and the files it read and wrote. Its output passes through unchanged; Ctrl-C and SIGTERM reach it (the
+run is then recorded as killed); exptrack exits with its exit code (128+N when killed by signal N).
+
+  -e, --experiment E   experiment name (default: the script's file name, e.g. train.py)
+  -n, --name N         run name (default: a generated one such as swift-otter-417)
+  -t, --tag k=v        a tag; repeat for more (a bare k is k=true)
+  -q, --quiet          no summary line on stderr at the end
+  --no-parse           do not read metrics from console output (the structured channel still works)
+  --no-git, --no-env   skip the git snapshot / the environment capture
+
+The command gets EXPTRACK_RUN_ID and EXPTRACK_METRICS_FILE; append JSON lines to the latter:
+  {"step": 3, "loss": 0.2}   {"params": {...}}   {"tags": {...}}   {"artifact": "path", "role": "output"}`,
+  ls: 'usage: exptrack ls [--experiment E] [--filter Q] [--limit N] [--json]\n\nLists runs, newest first. Q is the filter language: metrics.val_acc > 0.9 and params.lr = 3e-4, status = failed, tags.best, name ~ "base".',
+  show: 'usage: exptrack show RUN [--json] [--series KEY]...\n\nOne run in full. --series adds the points of a metric ([[step, value, timestampMs], ...]).',
+  compare: 'usage: exptrack compare RUN RUN... [--json]\n\nParams (differing ones first) and metrics of several runs side by side.',
+  export: 'usage: exptrack export [--format csv|json] [--experiment E] [--filter Q]\n\nEvery run (or the filtered ones) with params and metric summaries, to stdout.',
+  parse: `usage: exptrack parse [FILE|-]
+
+Reads console output from FILE (or standard input when FILE is - or absent) and prints every metric the
+parser finds, one JSON object per line: {"key": "loss", "value": 0.25, "step": 3, "line": 12}.
+NaN is printed as null, +Infinity and -Infinity as the strings "Infinity" and "-Infinity".
+Custom patterns and ignored keys come from .exptrack/config.json ("metrics" section).`,
+  doctor: 'usage: exptrack doctor [--json]\n\nChecks the database (integrity, schema version), the journals of every writer, the lock and sizes.',
+};

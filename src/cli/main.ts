@@ -1,0 +1,86 @@
+// The `exptrack` command line (dist/cli.js): dispatches to the command handlers. docs/cli.md has the
+// full reference; helpText.ts the short one.
+import { version } from '../../package.json';
+import type { CliIo } from './cliIo';
+import { COMMAND_HELP, MAIN_HELP } from './helpText';
+import { parseCommand } from './parseCommand';
+import { compare, doctor, exportRuns, ls, show } from './queryCommands';
+import { runCommand } from './runCommand';
+
+const QUERY_COMMANDS: Readonly<Record<string, (argv: string[], io: CliIo) => Promise<number>>> = { ls, show, compare, export: exportRuns, doctor };
+
+/** Runs one `exptrack` invocation against the real process and returns its exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const io: CliIo = {
+    cwd: process.cwd(),
+    env: process.env,
+    stdout: (s) => { process.stdout.write(s); },
+    stderr: (s) => { process.stderr.write(s); },
+  };
+  const [command, ...rest] = argv;
+  if (command === undefined) {
+    io.stderr(`${MAIN_HELP}\n`);
+    return 2;
+  }
+  if (command === '-h' || command === '--help') {
+    io.stdout(`${MAIN_HELP}\n`);
+    return 0;
+  }
+  if (command === '-V' || command === '--version' || command === 'version') {
+    io.stdout(`${version}\n`);
+    return 0;
+  }
+  if (command === 'help') {
+    const text = rest[0] === undefined ? MAIN_HELP : COMMAND_HELP[rest[0]];
+    if (!text) { io.stderr(`exptrack: no such command "${rest[0]}" (exptrack --help lists them)\n`); return 2; }
+    io.stdout(`${text}\n`);
+    return 0;
+  }
+  // `CMD --help` before its own options (for run, only before the command to run).
+  const helpAt = rest.findIndex((a) => a === '--help' || a === '-h' || a === '--');
+  if (COMMAND_HELP[command] && helpAt >= 0 && rest[helpAt] !== '--' && (command !== 'run' || !rest.slice(0, helpAt).some((a) => !a.startsWith('-')))) {
+    io.stdout(`${COMMAND_HELP[command]}\n`);
+    return 0;
+  }
+  if (command === 'run') {
+    return runCommand(rest, {
+      io,
+      writeStdout: writer(process.stdout),
+      writeStderr: writer(process.stderr),
+      interactive: process.stdin.isTTY === true,
+      colorOutput: process.stdout.isTTY === true,
+      columns: process.stdout.columns,
+      rows: process.stdout.rows,
+      onSignal: (signal, handler) => { process.on(signal, handler); return () => { process.off(signal, handler); }; },
+    });
+  }
+  if (command === 'parse') return parseCommand(rest, io, process.stdin);
+  const query = QUERY_COMMANDS[command];
+  if (query) return query(rest, io);
+  io.stderr(`exptrack: unknown command "${command}" (exptrack --help lists the commands)\n`);
+  return 2;
+}
+
+/** A raw byte writer that reports (instead of throwing) once the stream is gone. */
+function writer(stream: NodeJS.WriteStream): (chunk: Buffer) => boolean {
+  let gone = false;
+  stream.on('error', () => { gone = true; });
+  return (chunk) => {
+    if (gone) return false;
+    try { stream.write(chunk); } catch { gone = true; }
+    return !gone;
+  };
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then((code) => {
+    // Let stdout drain (a pipe), then leave even if a helper (pip freeze, git) is still running.
+    process.exitCode = code;
+    const leave = (): never => process.exit(code);
+    if (process.stdout.writableNeedDrain) process.stdout.once('drain', leave);
+    else setImmediate(leave);
+  }, (e: Error) => {
+    process.stderr.write(`exptrack: ${e.message}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,173 @@
+import os from 'node:os';
+import path from 'node:path';
+import type { RunEnd } from '../core/model';
+import { DeferredSink } from '../core/recorder/deferredSink';
+import { Recorder } from '../core/recorder/recorder';
+import { readRecorderConfig } from '../core/recorder/recorderConfig';
+import type { RecorderOptions } from '../core/recorder/recorderTypes';
+import type { SpawnedRun } from '../core/recorder/spawnedRun';
+import { findStoreDir } from '../core/store/findStoreDir';
+import { Store } from '../core/store/store';
+import type { CliIo } from './cliIo';
+
+/** The process around `exptrack run`: raw byte streams, terminal facts and signals (main.ts gives the real ones). */
+export interface RunProcess {
+  readonly io: CliIo;
+  /** Writes child output unchanged; returns false once the destination is gone (EPIPE). */
+  readonly writeStdout: (chunk: Buffer) => boolean;
+  readonly writeStderr: (chunk: Buffer) => boolean;
+  /** True when standard input is a terminal: Ctrl-C then reaches the child from the terminal itself. */
+  readonly interactive: boolean;
+  /** True when standard output is a terminal (colours are asked for). */
+  readonly colorOutput: boolean;
+  readonly columns?: number;
+  readonly rows?: number;
+  /** Subscribes to a signal of this process; returns an unsubscribe. */
+  readonly onSignal: (signal: NodeJS.Signals, handler: () => void) => () => void;
+}
+
+class UsageError extends Error {}
+
+interface RunArgs {
+  experiment?: string;
+  name?: string;
+  tags: Record<string, string>;
+  quiet: boolean;
+  parse: boolean;
+  git: boolean;
+  env: boolean;
+  command: string[];
+}
+
+/** `exptrack run` options until `--` or the first word that is not an option (then the command). */
+function parseRunArgs(argv: readonly string[]): RunArgs {
+  const out: RunArgs = { tags: {}, quiet: false, parse: true, git: true, env: true, command: [] };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--') { out.command = argv.slice(i + 1); break; }
+    if (!a.startsWith('-') || a === '-') { out.command = argv.slice(i); break; }
+    const eq = a.startsWith('--') ? a.indexOf('=') : -1;
+    const flag = eq > 0 ? a.slice(0, eq) : a;
+    const value = (): string => {
+      const v = eq > 0 ? a.slice(eq + 1) : argv[++i];
+      if (v === undefined || (eq < 0 && v === '--')) throw new UsageError(`${flag} needs a value`);
+      return v;
+    };
+    switch (flag) {
+      case '-e': case '--experiment': out.experiment = value(); break;
+      case '-n': case '--name': out.name = value(); break;
+      case '-t': case '--tag': {
+        const t = value();
+        const k = t.includes('=') ? t.slice(0, t.indexOf('=')) : t;
+        if (!k.trim()) throw new UsageError(`--tag wants k=v, got "${t}"`);
+        out.tags[k.trim()] = t.includes('=') ? t.slice(t.indexOf('=') + 1) : 'true';
+        break;
+      }
+      case '-q': case '--quiet': out.quiet = true; break;
+      case '--no-parse': out.parse = false; break;
+      case '--no-git': out.git = false; break;
+      case '--no-env': out.env = false; break;
+      default: throw new UsageError(`unknown option ${flag}`);
+    }
+  }
+  if (!out.command.length) throw new UsageError('no command given (exptrack run [options] -- <command...>)');
+  return out;
+}
+
+/**
+ * `exptrack run [--experiment E] [--name N] [--tag k=v]... -- <command...>`: starts the command at
+ * once (the store opens beside it), passes its output through byte for byte, passes Ctrl-C and
+ * SIGTERM on, records everything, and returns the command's exit code (128+N for signal N).
+ */
+export async function runCommand(argv: readonly string[], proc: RunProcess): Promise<number> {
+  const { io } = proc;
+  let args: RunArgs;
+  try {
+    args = parseRunArgs(argv);
+  } catch (e) {
+    if (e instanceof UsageError) { io.stderr(`exptrack run: ${e.message}\nusage: exptrack run [--experiment E] [--name N] [--tag k=v]... -- <command...>\n`); return 2; }
+    throw e;
+  }
+  const { dir: exptrackDir } = findStoreDir(io.cwd, io.env);
+  const workspaceDir = path.basename(exptrackDir) === '.exptrack' ? path.dirname(exptrackDir) : io.cwd;
+  const warn = (m: string): void => io.stderr(`exptrack: ${m}\n`);
+  const { config, problems } = readRecorderConfig(exptrackDir);
+  for (const p of problems) warn(p);
+
+  const sink = new DeferredSink();
+  const options: RecorderOptions = {
+    ...config,
+    sink,
+    exptrackDir,
+    workspaceDir,
+    logger: { warn },
+    ...(args.parse ? {} : { createParser: null }),
+    capture: { ...config.capture, ...(args.git ? {} : { git: false }), ...(args.env ? {} : { environment: false }) },
+  };
+  const recorder = new Recorder(options);
+  let stdoutGone = false;
+  let run: SpawnedRun | undefined;
+  const started = Date.now();
+  // Inherit the terminal's process group when interactive, so Ctrl-C reaches the child exactly as if
+  // it ran bare (and it may read the terminal); otherwise give it its own group and pass signals on.
+  run = recorder.spawn({
+    command: args.command,
+    cwd: io.cwd,
+    source: 'cli',
+    experiment: args.experiment,
+    name: args.name,
+    tags: args.tags,
+    env: io.env,
+    stdin: 'inherit',
+    ownProcessGroup: !proc.interactive,
+    color: proc.colorOutput,
+    columns: proc.columns,
+    rows: proc.rows,
+    onOutput: (chunk, stream) => {
+      if (stream === 'stdout') {
+        if (stdoutGone) return;
+        if (!proc.writeStdout(chunk)) {
+          // Like a bare command writing into a closed pipe (`| head`): it should see EPIPE too.
+          stdoutGone = true;
+          run?.child?.stdout?.destroy();
+        }
+      } else {
+        proc.writeStderr(chunk);
+      }
+    },
+  });
+
+  const unsubscribe: (() => void)[] = [];
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const) {
+    unsubscribe.push(proc.onSignal(sig, () => {
+      // From a terminal, SIGINT and SIGQUIT already went to the whole foreground group: don't double them.
+      if (proc.interactive && (sig === 'SIGINT' || sig === 'SIGQUIT')) run?.markInterrupted();
+      else run?.kill(sig);
+    }));
+  }
+
+  // The store opens while the command already runs; what the recorder says meanwhile is held.
+  let store: Store | undefined;
+  const storeReady = Store.open(exptrackDir, { logger: { info: () => undefined, warn, error: warn } }).then((s) => {
+    store = s;
+    sink.attach(s.sink);
+  }, (e: Error) => {
+    sink.discard();
+    warn(`not recording this run: ${e.message}`);
+  });
+
+  const exit = await run.exited;
+  const end: RunEnd = await run.done;
+  for (const u of unsubscribe) u();
+  await storeReady;
+  if (store) {
+    try { await store.close(); } catch (e) { warn(`saving the run: ${(e as Error).message}`); }
+  }
+  if (sink.dropped) warn(`${sink.dropped} metric batches were dropped while the store was opening`);
+  if (!args.quiet && proc.interactive && !exit.error) {
+    const secs = ((end.endedAt - started) / 1000).toFixed(1);
+    io.stderr(`exptrack: ${end.status} ${run.run.name} (${run.run.id}) in ${secs}s, ${run.run.metricCount} metric points; exptrack show @last\n`);
+  }
+  if (exit.signal) return 128 + (os.constants.signals[exit.signal] ?? 0);
+  return exit.exitCode ?? 1;
+}

@@ -1,0 +1,156 @@
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const root = path.resolve(__dirname, '..', '..', '..');
+// A private build of the CLI: others rebuild dist/ (which wipes it) while tests run.
+const binDir = fs.mkdtempSync(path.join(os.tmpdir(), 'exptrack-cli-bin-'));
+const cli = path.join(binDir, 'cli.js');
+
+/** Bundles src/cli/main.ts the way esbuild.mjs does, next to a copy of sql-wasm.wasm. */
+function buildCli(): void {
+  const script = `require('esbuild').buildSync({ entryPoints: ['src/cli/main.ts'], bundle: true, platform: 'node', format: 'cjs', target: 'node20', outfile: ${JSON.stringify(cli)}, banner: { js: '#!/usr/bin/env node' }, logLevel: 'error' });
+    require('fs').copyFileSync(require.resolve('sql.js/dist/sql-wasm.wasm'), ${JSON.stringify(path.join(binDir, 'sql-wasm.wasm'))});`;
+  const b = spawnSync(process.execPath, ['-e', script], { cwd: root, stdio: 'inherit' });
+  assert.equal(b.status, 0, 'build the CLI');
+}
+
+interface Result { code: number | null; signal: NodeJS.Signals | null; stdout: Buffer; stderr: Buffer }
+
+function exptrack(args: string[], cwd: string, options: { input?: string; env?: NodeJS.ProcessEnv } = {}): Result {
+  const r = spawnSync(process.execPath, [cli, ...args], { cwd, input: options.input ?? '', env: { ...process.env, ...options.env }, maxBuffer: 256 * 1024 * 1024 });
+  return { code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
+}
+
+function showJson(cwd: string, ref = '@last'): Record<string, unknown> {
+  const r = exptrack(['show', ref, '--json'], cwd);
+  assert.equal(r.code, 0, r.stderr.toString());
+  return JSON.parse(r.stdout.toString()) as Record<string, unknown>;
+}
+
+describe('cli', function () {
+  this.timeout(60_000);
+  let dir: string;
+
+  before(buildCli);
+  after(() => fs.rmSync(binDir, { recursive: true, force: true }));
+  beforeEach(() => {
+    dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'exptrack-cli-')));
+    fs.mkdirSync(path.join(dir, '.exptrack'));
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  describe('usage', () => {
+    it('prints help and the version, and exits 2 with one clear line for usage errors', () => {
+      const help = exptrack(['--help'], dir);
+      assert.equal(help.code, 0);
+      assert.match(help.stdout.toString(), /usage: exptrack <command>/);
+      assert.match(exptrack(['run', '--help'], dir).stdout.toString(), /usage: exptrack run/);
+      assert.match(exptrack(['help', 'parse'], dir).stdout.toString(), /usage: exptrack parse/);
+      const v = exptrack(['--version'], dir);
+      assert.equal(v.code, 0);
+      assert.match(v.stdout.toString(), /^\d+\.\d+\.\d+\n$/);
+      for (const args of [['frobnicate'], ['run'], ['run', '--bogus', '--', 'true'], ['run', '--tag'], ['parse', 'a', 'b'], []]) {
+        const r = exptrack(args, dir);
+        assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+        assert.match(r.stderr.toString(), /^exptrack/, args.join(' '));
+      }
+    });
+  });
+
+  describe('run', () => {
+    it('passes output through byte for byte, exits with the command\'s code and records the run', () => {
+      fs.writeFileSync(path.join(dir, 'train.js'), `
+        process.stdout.write(Buffer.from([0x1b, 0x5b, 0x33, 0x31, 0x6d, 0x72, 0x65, 0x64, 0x1b, 0x5b, 0x30, 0x6d, 0x0a]));
+        for (let i = 0; i < 3; i++) console.log('step ' + i + ' loss=' + (1 / (i + 1)));
+        process.stdout.write('tqdm 10%\\rtqdm 50%\\rtqdm 100%\\n');
+        process.stdout.write(Buffer.from([0xff, 0xc3, 0x0a]));
+        console.error('to stderr');
+        require('fs').appendFileSync(process.env.EXPTRACK_METRICS_FILE, '{"step": 5, "val_acc": 0.75}\\n');
+        process.exit(7);
+      `);
+      const bare = spawnSync(process.execPath, ['train.js'], { cwd: dir });
+      const r = exptrack(['run', '--experiment', 'exp one', '--name', 'first', '--tag', 'k=v', '--tag', 'flag', '--', process.execPath, 'train.js', '--lr', '0.01'], dir);
+      assert.equal(r.code, 7);
+      assert.deepEqual(r.stdout, bare.stdout);
+      assert.equal(r.stderr.toString(), 'to stderr\n', 'nothing added on stderr when not interactive');
+      const run = showJson(dir);
+      assert.equal(run.name, 'first');
+      assert.equal(run.experiment, 'exp one');
+      assert.equal(run.status, 'failed');
+      assert.equal(run.exitCode, 7);
+      assert.deepEqual(run.params, { lr: 0.01 });
+      assert.deepEqual(run.tags, { k: 'v', flag: 'true' });
+      const metrics = run.metrics as Record<string, { last: number; lastStep: number }>;
+      assert.equal(metrics.loss.last, 1 / 3);
+      assert.equal(metrics.val_acc.lastStep, 5);
+      const log = fs.readFileSync(path.join(dir, '.exptrack', 'runs', String(run.id), 'output.log'));
+      assert.ok(log.includes(bare.stdout), 'output.log holds the exact bytes');
+    });
+
+    it('passes SIGINT and SIGTERM to the command, records it as killed and exits 128+N', async () => {
+      fs.writeFileSync(path.join(dir, 'wait.js'), `
+        process.on('SIGINT', () => { console.log('child got SIGINT'); process.kill(process.pid, 'SIGKILL'); });
+        console.log('ready'); setInterval(() => {}, 1000);`);
+      for (const [signal, code, childSignal] of [['SIGINT', 137, 'SIGKILL'], ['SIGTERM', 143, 'SIGTERM']] as const) {
+        const child = spawn(process.execPath, [cli, 'run', '--', process.execPath, 'wait.js'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+        let out = '';
+        child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+        await new Promise<void>((resolve) => { const t = setInterval(() => { if (out.includes('ready')) { clearInterval(t); resolve(); } }, 20); });
+        child.kill(signal);
+        const exitCode = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+        assert.equal(exitCode, code, `${signal}: ${out}`);
+        if (signal === 'SIGINT') assert.match(out, /child got SIGINT/);
+        const run = showJson(dir);
+        assert.equal(run.status, 'killed', signal);
+        void childSignal;
+      }
+    });
+
+    it('records several concurrent runs, each complete', async () => {
+      fs.writeFileSync(path.join(dir, 'n.js'), 'const n = +process.argv[2]; for (let i = 0; i < 500; i++) console.log(`step=${i} loss=${n}`);');
+      const runs = await Promise.all([1, 2, 3, 4].map((n) => new Promise<number | null>((resolve) => {
+        const c = spawn(process.execPath, [cli, 'run', '--name', `r${n}`, '--', process.execPath, 'n.js', String(n)], { cwd: dir, stdio: 'ignore' });
+        c.on('close', resolve);
+      })));
+      assert.deepEqual(runs, [0, 0, 0, 0]);
+      const ls = exptrack(['ls', '--json'], dir);
+      const list = JSON.parse(ls.stdout.toString()) as { name: string; status: string; metrics: Record<string, { count: number; last: number }> }[];
+      assert.deepEqual(list.map((r) => r.name).sort(), ['r1', 'r2', 'r3', 'r4']);
+      for (const r of list) {
+        assert.equal(r.status, 'finished');
+        assert.equal(r.metrics.loss.count, 500, r.name);
+        assert.equal(r.metrics.loss.last, Number(r.name.slice(1)));
+      }
+    });
+
+    it('exits 127 when the command does not exist, and still records it', () => {
+      const r = exptrack(['run', '--', 'no-such-command-xyz'], dir);
+      assert.equal(r.code, 127);
+      assert.match(r.stderr.toString(), /cannot start no-such-command-xyz/);
+      assert.equal(showJson(dir).status, 'failed');
+    });
+  });
+
+  describe('parse', () => {
+    it('prints one JSON object per metric from a file or stdin, NaN as null and infinities as strings', () => {
+      fs.writeFileSync(path.join(dir, 'log.txt'), 'epoch 1 loss=0.5 acc=nan\nepoch 2 loss=inf acc=-inf\n{"step": 7, "val_loss": 0.25}\n');
+      const fromFile = exptrack(['parse', 'log.txt'], dir);
+      assert.equal(fromFile.code, 0, fromFile.stderr.toString());
+      const lines = fromFile.stdout.toString().trim().split('\n').map((l) => JSON.parse(l) as { key: string; value: unknown; step: number; line: number });
+      const find = (k: string, line: number) => lines.find((l) => l.key === k && l.line === line);
+      assert.equal(find('loss', 1)?.value, 0.5);
+      assert.equal(find('acc', 1)?.value, null);
+      assert.equal(find('loss', 2)?.value, 'Infinity');
+      assert.equal(find('acc', 2)?.value, '-Infinity');
+      assert.deepEqual(find('val_loss', 3), { key: 'val_loss', value: 0.25, step: 7, line: 3 });
+      const fromStdin = exptrack(['parse', '-'], dir, { input: fs.readFileSync(path.join(dir, 'log.txt'), 'utf8') });
+      assert.equal(fromStdin.stdout.toString(), fromFile.stdout.toString());
+      const missing = exptrack(['parse', 'nope.txt'], dir);
+      assert.equal(missing.code, 1);
+      assert.match(missing.stderr.toString(), /nope\.txt/);
+    });
+  });
+});
