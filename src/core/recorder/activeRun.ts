@@ -117,7 +117,9 @@ export class ActiveRun {
       try {
         const hasher = new FileHasher(path.join(options.exptrackDir, 'cache', 'hashes.jsonl'), options.maxHashBytes);
         tracker = new ArtifactTracker(this.cwd, path.resolve(options.workspaceDir), hasher, options.outputGlobs ?? DEFAULT_OUTPUT_GLOBS, [path.resolve(options.exptrackDir)]);
-        tracker.noteNamedPaths(this.analysis.allArgs.filter((w) => w !== this.analysis.entry?.name), this.startedAt);
+        // `--out=x.pt` and Hydra `data=x.csv` name paths after the `=`.
+        const words = this.analysis.allArgs.filter((w) => w !== this.analysis.entry?.name).flatMap((w) => (w.includes('=') ? [w, w.slice(w.indexOf('=') + 1)] : [w]));
+        tracker.noteNamedPaths(words, this.startedAt);
       } catch (e) {
         this.warn(`artifacts: ${(e as Error).message}`);
       }

@@ -100,8 +100,9 @@ export class ArtifactTracker {
   }
 
   private changedSinceStart(mtimeMs: number): boolean {
-    // File systems with whole-second times (HFS+, some network mounts) get the second of the start.
-    const start = mtimeMs % 1000 === 0 ? Math.floor(this.startedAt / 1000) * 1000 : this.startedAt - 5;
+    // File systems with whole-second times (HFS+, some network mounts) get the second of the start;
+    // others a little slack, as the kernel stamps files from a clock that lags by up to a tick.
+    const start = mtimeMs % 1000 === 0 ? Math.floor(this.startedAt / 1000) * 1000 : this.startedAt - 15;
     return mtimeMs >= start;
   }
 

@@ -101,7 +101,8 @@ export class FileHasher {
     const e = { p: abs, s: st.size, m: st.mtimeMs, i: st.ino, h };
     this.load().set(abs, e);
     this.pendingLines.push(JSON.stringify(e));
-    if (this.pendingLines.length >= 100) this.save();
+    // Big files are few and slow to hash: keep each hash at once, it is cheap next to the read.
+    this.save();
   }
 
   /** Appends newly learnt hashes to the cache file. */

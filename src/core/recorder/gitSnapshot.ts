@@ -55,14 +55,30 @@ export async function captureGit(cwd: string, runId: string, options: { snapshot
 
   let dirty = false;
   let snapshot: string | null = null;
-  if (commit) {
-    const stash = await git(['stash', 'create', `exptrack run ${runId}`], {}, root);
-    const stashed = stash.ok ? stash.stdout.trim() : '';
-    dirty = stashed.length > 0;
-    snapshot = stashed || commit;
-  } else {
-    const status = await git(['status', '--porcelain', '--untracked-files=no'], {}, root);
-    dirty = status.ok && status.stdout.trim().length > 0;
+  // `git stash create` rewrites the index's tree cache (taking index.lock); give it a copy instead,
+  // so the real index is never written or locked while the user works.
+  const indexCopy = path.join(os.tmpdir(), `exptrack-stash-index-${runId}-${process.pid}`);
+  const indexPath = await git(['rev-parse', '--git-path', 'index'], {}, root);
+  let onCopy: NodeJS.ProcessEnv = {};
+  try {
+    if (indexPath.ok) {
+      try {
+        fs.copyFileSync(path.resolve(root, indexPath.stdout.trim()), indexCopy);
+        onCopy = { GIT_INDEX_FILE: indexCopy };
+      } catch { /* no index yet: nothing staged */ }
+    }
+    if (commit) {
+      const stash = onCopy.GIT_INDEX_FILE ? await git(['stash', 'create', `exptrack run ${runId}`], onCopy, root) : { ok: true, stdout: '' };
+      const stashed = stash.ok ? stash.stdout.trim() : '';
+      dirty = stashed.length > 0;
+      snapshot = stashed || commit;
+    } else {
+      const status = await git(['status', '--porcelain', '--untracked-files=no'], onCopy, root);
+      dirty = status.ok && status.stdout.trim().length > 0;
+    }
+  } finally {
+    fs.rmSync(indexCopy, { force: true });
+    fs.rmSync(`${indexCopy}.lock`, { force: true });
   }
   if (options.snapshot !== false) {
     const withUntracked = await addUntracked(root, runId, snapshot, commit === null, { ...DEFAULT_UNTRACKED_LIMITS, ...options.untracked }, git);
