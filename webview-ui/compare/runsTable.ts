@@ -18,7 +18,7 @@ export function runsTable(runs: readonly ColoredRun[], baselineId: string | null
       h('td', { className: 'run-cell' }, [
         swatch,
         h('span', { className: 'run-name', text: run.name, title: run.id }),
-        isBaseline ? h('vscode-badge', { text: 'baseline' }) : null,
+        isBaseline ? h('span', { className: 'badge', text: 'baseline' }) : null,
       ]),
       h('td', { className: 'muted', text: run.experiment }),
       h('td', {}, [h('span', { className: `status status-${run.status}`, text: run.status })]),

@@ -218,6 +218,7 @@ export class MetricChart {
     this.chart.data.datasets = [...datasets, ...smoothed];
     this.applyZoomToScale();
     this.chart.update('none');
+    this.element.dataset.datasets = String(this.chart.data.datasets.length);
     this.element.dataset.points = String(datasets.reduce((n, d) => n + d.data.length, 0));
     this.element.dataset.drawn = String(Number(this.element.dataset.drawn ?? 0) + 1);
   }

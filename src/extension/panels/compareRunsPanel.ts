@@ -1,12 +1,13 @@
 import * as path from 'node:path';
 import type * as vscode from 'vscode';
 import type { RunDetail } from '../../core/model';
+import type { RunData } from '../../protocol/panelData';
 import {
   isFromCompareWebviewMessage, type FromCompareWebviewMessage, type ToCompareWebviewMessage,
 } from '../../protocol/compareMessages';
 import type { PanelContext } from './panelContext';
-import { unsubscribe } from './panelContext';
-import { PanelPayloads } from './panelPayloads';
+import { touchesRuns, unsubscribe } from './panelContext';
+import { PanelPayloads, runSignature } from './panelPayloads';
 import { initPanelWebview } from './panelWebview';
 import { WebviewConnection } from './webviewConnection';
 import { LiveThrottle } from './liveThrottle';
@@ -21,6 +22,8 @@ export class CompareRunsPanel {
   private readonly payloads: PanelPayloads;
   private readonly live: LiveThrottle;
   private readonly changedRuns = new Set<string>();
+  private readonly signatures = new Map<string, string>();
+  private readonly sentRuns = new Map<string, RunData>();
   private readonly subscriptions: { dispose(): void }[] = [];
   private disposed = false;
 
@@ -40,7 +43,7 @@ export class CompareRunsPanel {
     }, ctx.log);
     this.live = new LiveThrottle(250, () => this.sendLiveUpdate());
     const sub = ctx.data.onDidChange((e) => {
-      const touched = e.runs.filter((id) => this.runIds.includes(id));
+      const touched = touchesRuns(e, this.runIds);
       if (!touched.length) return;
       touched.forEach((id) => this.changedRuns.add(id));
       this.live.trigger();
@@ -75,6 +78,10 @@ export class CompareRunsPanel {
     const directions = this.payloads.directionsFor(details);
     const series = details.flatMap((d) => this.payloads.overviewSeries(d));
     const runs = details.map((d) => this.payloads.runData(d, series, directions));
+    this.signatures.clear();
+    this.sentRuns.clear();
+    for (const d of details) this.signatures.set(d.id, runSignature(d));
+    for (const r of runs) this.sentRuns.set(r.id, r);
     this.connection.post({ type: 'init', runs, directions, series });
   }
 
@@ -83,8 +90,14 @@ export class CompareRunsPanel {
     this.changedRuns.clear();
     const details = this.details();
     const directions = this.payloads.directionsFor(details);
-    const series = details.filter((d) => changed.includes(d.id)).flatMap((d) => this.payloads.overviewSeries(d));
-    const runs = details.map((d) => this.payloads.runData(d, series, directions));
+    // Store events may be unspecific ("something changed"): only runs whose data moved are resent.
+    const moved = details.filter((d) => changed.includes(d.id) && this.signatures.get(d.id) !== runSignature(d));
+    if (!moved.length && details.length === this.signatures.size) return;
+    for (const d of moved) this.signatures.set(d.id, runSignature(d));
+    const series = moved.flatMap((d) => this.payloads.overviewSeries(d));
+    // bestStep needs each run's overview; runs not resent keep what they had.
+    const runs = details.map((d) => (moved.includes(d) ? undefined : this.sentRuns.get(d.id)) ?? this.payloads.runData(d, series, directions));
+    for (const r of runs) this.sentRuns.set(r.id, r);
     this.connection.post({ type: 'runsUpdated', runs, series });
   }
 

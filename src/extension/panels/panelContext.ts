@@ -20,7 +20,8 @@ export type Subscription = { dispose(): void } | (() => void);
 export interface PanelDataSource {
   getRun(id: string, options?: { series?: string[] }): RunDetail | undefined;
   series(runId: string, key: string, options?: { maxPoints?: number; fromStep?: number; toStep?: number }): SeriesColumns;
-  onDidChange(listener: (e: { runs: string[] }) => void): Subscription | void;
+  /** `runs` names the changed runs; empty (or `reloaded`) means anything may have changed. */
+  onDidChange(listener: (e: { runs: string[]; reloaded?: boolean }) => void): Subscription | void;
   /** Last lines of a run's console output, when the store keeps it. */
   outputTail?(runId: string, maxLines: number): string | undefined;
 }
@@ -44,4 +45,9 @@ export interface PanelContext {
 export function unsubscribe(s: Subscription | void): void {
   if (typeof s === 'function') s();
   else s?.dispose();
+}
+
+/** Whether a store change event may concern any of `runIds`. */
+export function touchesRuns(e: { runs: readonly string[]; reloaded?: boolean }, runIds: readonly string[]): string[] {
+  return e.reloaded || e.runs.length === 0 ? [...runIds] : e.runs.filter((id) => runIds.includes(id));
 }

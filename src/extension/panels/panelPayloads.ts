@@ -22,6 +22,13 @@ function bestStep(series: SeriesData | undefined, direction: MetricDirection | u
   return best < 0 || !direction ? null : steps[best];
 }
 
+/** Changes whenever a run's series or status could have changed; skips resending unchanged series. */
+export function runSignature(run: RunDetail): string {
+  let sig = `${run.status}|${run.endedAt ?? ''}|${run.name}|${JSON.stringify(run.tags)}|${run.note ?? ''}`;
+  for (const [k, m] of Object.entries(run.metrics)) sig += `|${k}:${m.count}:${m.lastStep}:${m.last}`;
+  return sig;
+}
+
 export class PanelPayloads {
   constructor(
     private readonly data: PanelDataSource,

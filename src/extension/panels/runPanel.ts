@@ -4,7 +4,7 @@ import {
   isFromRunWebviewMessage, type FromRunWebviewMessage, type ToRunWebviewMessage,
 } from '../../protocol/runMessages';
 import type { PanelContext } from './panelContext';
-import { unsubscribe } from './panelContext';
+import { touchesRuns, unsubscribe } from './panelContext';
 import { PanelPayloads } from './panelPayloads';
 import { initPanelWebview } from './panelWebview';
 import { WebviewConnection } from './webviewConnection';
@@ -39,7 +39,7 @@ export class RunPanel {
     }, ctx.log);
     this.live = new LiveThrottle(runPanelUpdateIntervalMs, () => this.send('runUpdated'));
     const sub = ctx.data.onDidChange((e) => {
-      if (e.runs.includes(runId)) this.live.trigger();
+      if (touchesRuns(e, [runId]).length) this.live.trigger();
     });
     this.subscriptions.push({ dispose: () => unsubscribe(sub) }, this.connection, this.live);
     this.subscriptions.push(panel.onDidDispose(() => this.dispose()));

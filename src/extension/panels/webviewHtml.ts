@@ -20,7 +20,9 @@ export function renderWebviewHtml(o: WebviewHtmlOptions): string {
   const csp = [
     "default-src 'none'",
     `script-src 'nonce-${o.nonce}'`,
-    `style-src ${o.cspSource}`,
+    // The nonce admits the one <style> element the webview toolkit (FAST) inserts to probe for
+    // :focus-visible; FAST finds it in the csp-nonce meta below. Inline style attributes stay blocked.
+    `style-src ${o.cspSource} 'nonce-${o.nonce}'`,
     `font-src ${o.cspSource}`,
     `img-src ${o.cspSource} data:`,
     "connect-src 'none'",
@@ -32,6 +34,7 @@ export function renderWebviewHtml(o: WebviewHtmlOptions): string {
   <head>
     <meta charset="UTF-8">
     <meta http-equiv="Content-Security-Policy" content="${csp}">
+    <meta property="csp-nonce" content="${o.nonce}">
     <meta name="viewport" content="width=device-width, initial-scale=1.0">
     ${styles}
     <title>${escapeHtml(o.title)}</title>

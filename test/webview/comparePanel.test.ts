@@ -1,0 +1,200 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { RunDetail } from '../../src/core/model';
+import { loadSnapshot } from './harness/fixtureDataSource';
+import { openPanel, waitForCharts, type OpenedPanel } from './harness/openPanels';
+import { PanelBrowser, repoRoot } from './harness/panelBrowser';
+import { themes } from './harness/themes';
+
+const screenshots = path.join(repoRoot, 'test-results', 'panels');
+
+describe('Compare panel (Chromium)', function () {
+  let browser: PanelBrowser;
+  let opened: OpenedPanel | undefined;
+  const runs = () => loadSnapshot('compareRuns.json');
+
+  before(async function () {
+    assert.ok(fs.existsSync(path.join(repoRoot, 'dist', 'webview', 'compare.js')), 'run `node esbuild.mjs` first');
+    fs.mkdirSync(screenshots, { recursive: true });
+    browser = await PanelBrowser.start();
+  });
+  after(async () => browser?.close());
+  afterEach(async () => {
+    opened?.manager.dispose();
+    opened = undefined;
+  });
+
+  /** Scrolls a chart to the middle of the viewport (the sticky header must not cover it) and measures its canvas. */
+  const canvasBox = async (o: OpenedPanel, card: string) => {
+    await o.page.$eval(`${card} canvas`, (c) => c.scrollIntoView({ block: 'center' }));
+    return (await o.page.locator(`${card} canvas`).boundingBox())!;
+  };
+
+  const rowsOf = (o: OpenedPanel, selector: string) => o.page.$$eval(selector, (els) => els.map((e) => e.getAttribute('data-param') ?? e.getAttribute('data-metric') ?? ''));
+
+  it('draws runs, tables and one chart per metric under the strict CSP, with no errors', async () => {
+    opened = await openPanel(browser, 'compare', runs());
+    const { page } = opened;
+    assert.equal(await page.getAttribute('body', 'data-charts-drawn'), '4');
+    assert.deepEqual(await page.$$eval('.runs-table tbody tr', (r) => r.map((x) => x.getAttribute('data-run'))), ['run-0', 'run-1', 'run-2', 'run-3']);
+    assert.deepEqual(await rowsOf(opened, '.metrics-table tbody tr'), ['loss', 'lr', 'val/accuracy', 'val/loss']);
+    // Each chart received at most 2,000 points per run, as typed arrays.
+    const init = opened.panel.webview.sent.find((m) => (m as { type: string }).type === 'init') as { series: { steps: unknown }[] };
+    assert.ok(init.series.every((s) => s.steps instanceof Float64Array));
+    assert.deepEqual(await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp), []);
+    assert.deepEqual(opened.page.__errors, []);
+    await page.screenshot({ path: path.join(screenshots, 'compare-dark.png'), fullPage: true });
+  });
+
+  it('shows only changed params by default and all of them when the toggle is off', async () => {
+    opened = await openPanel(browser, 'compare', runs());
+    assert.deepEqual(await rowsOf(opened, '.params-table tbody tr'), ['batch_size', 'lr', 'optimizer', 'weight_decay']);
+    await opened.page.click('.slot-params vscode-checkbox');
+    await opened.page.waitForSelector('.params-table tbody tr[data-param="epochs"]');
+    assert.deepEqual(await rowsOf(opened, '.params-table tbody tr'), ['batch_size', 'data.path', 'epochs', 'lr', 'model.layers', 'optimizer', 'seed', 'weight_decay']);
+    const state = await opened.page.evaluate(() => JSON.parse(sessionStorage.getItem('exptrack-webview-state')!));
+    assert.equal(state.onlyChanged, false);
+  });
+
+  it('switches the baseline: highlights and deltas follow, and a reload keeps it', async () => {
+    opened = await openPanel(browser, 'compare', runs());
+    const { page } = opened;
+    const differing = () => page.$$eval('.params-table tr[data-param="lr"] td', (tds) => tds.map((td) => td.classList.contains('differs')));
+    assert.deepEqual(await differing(), [false, true, true, true]);
+    assert.equal(await page.textContent('.metrics-table th.baseline .run-name'), 'baseline lr=3e-4');
+    // run-1 has the lower final loss: better than run-0, and run-0 is worse once run-1 is the baseline.
+    assert.equal(await page.getAttribute('.metrics-table tr[data-metric="loss"] td:nth-of-type(2) .delta', 'class'), 'delta better');
+    await page.click('.runs-table tr[data-run="run-1"] vscode-button[aria-label^="Set"]');
+    await page.waitForFunction(() => document.querySelector('.metrics-table th.baseline .run-name')?.textContent === 'lr=1e-3');
+    assert.deepEqual(await differing(), [true, false, false, true]);
+    assert.equal(await page.getAttribute('.metrics-table tr[data-metric="loss"] td:nth-of-type(1) .delta', 'class'), 'delta worse');
+    assert.equal(await page.$('.metrics-table tr[data-metric="loss"] td:nth-of-type(2) .delta'), null);
+    await page.reload();
+    await waitForCharts(page);
+    await opened.panel.webview.flushed();
+    await page.waitForSelector('.metrics-table th.baseline');
+    assert.equal(await page.textContent('.metrics-table th.baseline .run-name'), 'lr=1e-3');
+  });
+
+  it('smooths with the EMA slider (raw line kept faint), tooltip lists every run', async () => {
+    opened = await openPanel(browser, 'compare', runs());
+    const { page } = opened;
+    const card = '.chart-card[data-key="loss"]';
+    assert.equal(await page.getAttribute(card, 'data-datasets'), '4');
+    await page.fill('.smoothing-slider', '0.9');
+    await page.waitForFunction((c) => document.querySelector(c)?.getAttribute('data-datasets') === '8', card);
+    assert.equal(await page.textContent('.smoothing-value'), '0.90');
+    const box = await canvasBox(opened, card);
+    await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.5);
+    await page.waitForSelector(`${card} .chart-tooltip:not([hidden])`);
+    const rows = await page.$$eval(`${card} .tooltip-row`, (r) => r.map((x) => x.textContent ?? ''));
+    assert.equal(rows.length, 4);
+    assert.ok(rows.every((r) => /\(.+\)/.test(r)), `smoothed value with raw in brackets: ${rows.join(' | ')}`);
+    await page.reload();
+    await waitForCharts(page);
+    await page.waitForFunction((c) => document.querySelector(c)?.getAttribute('data-datasets') === '8', card);
+    assert.equal(await page.inputValue('.smoothing-slider'), '0.9');
+  });
+
+  it('zoom asks the host for the visible range at full resolution and keeps it across a reload', async () => {
+    const big = runs().map((r) => ({ ...r, series: { loss: Array.from({ length: 20000 }, (_, i) => [i, 1 / (1 + i / 500) + (i % 97) / 5000, r.startedAt + i * 100] as [number, number, number]) }, metrics: { loss: { ...r.metrics.loss, count: 20000, lastStep: 19999 } } })) as RunDetail[];
+    opened = await openPanel(browser, 'compare', big);
+    const { page, data } = opened;
+    const card = '.chart-card[data-key="loss"]';
+    assert.ok(Number(await page.getAttribute(card, 'data-points')) <= 4 * 2000);
+    const box = await canvasBox(opened, card);
+    await page.mouse.move(box.x + box.width * 0.4, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.45, box.y + box.height / 2, { steps: 5 });
+    await page.mouse.up();
+    await page.waitForFunction((c) => document.querySelector(c)?.hasAttribute('data-detail'), card, { timeout: 10000 });
+    const fetch = (await page.evaluate(() => (window as unknown as { __posted: { type: string }[] }).__posted.filter((m) => m.type === 'fetchRange'))) as unknown as { key: string; ranges: { runId: string; fromStep: number; toStep: number }[] }[];
+    assert.equal(fetch.length, 1);
+    assert.equal(fetch[0].key, 'loss');
+    assert.equal(fetch[0].ranges.length, 4);
+    const r = fetch[0].ranges[0];
+    assert.ok(r.fromStep > 4000 && r.toStep < 12000 && r.toStep - r.fromStep < 2000, JSON.stringify(r));
+    assert.ok(data.seriesCalls.some((c) => c.fromStep === r.fromStep && c.toStep === r.toStep));
+    // The window holds ~2k raw points per run: every one of them now arrives (full resolution).
+    const reply = opened.panel.webview.sent.find((m) => (m as { type: string }).type === 'seriesRange') as { series: { steps: Float64Array }[] };
+    assert.equal(reply.series[0].steps.length, r.toStep - r.fromStep + 1);
+    assert.notEqual(await page.textContent(`${card} .chart-zoom-hint`), '');
+    await page.reload();
+    await waitForCharts(page);
+    await page.waitForFunction((c) => document.querySelector(c)?.hasAttribute('data-detail'), card, { timeout: 10000 });
+    assert.notEqual(await page.textContent(`${card} .chart-zoom-hint`), '');
+    await page.dblclick(`${card} canvas`);
+    await page.waitForFunction((c) => document.querySelector(`${c} .chart-zoom-hint`)?.textContent === '', card);
+  });
+
+  it('shows names, params and metric keys that look like HTML as text, and runs none of it', async () => {
+    const evil = '<img src=x onerror="window.__xss=1">';
+    const rs = runs().slice(0, 2).map((r, i) => ({
+      ...r, name: i === 0 ? evil : r.name, params: { ...r.params, [evil]: i === 0 ? evil : 'plain' }, tags: { [evil]: evil },
+      metrics: { ...r.metrics, [evil]: r.metrics.loss }, series: { ...r.series, [evil]: r.series!.loss },
+    })) as RunDetail[];
+    opened = await openPanel(browser, 'compare', rs);
+    const { page } = opened;
+    await page.waitForTimeout(300);
+    assert.equal(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss), undefined);
+    assert.equal(await page.$$eval('img', (i) => i.length), 0);
+    assert.equal(await page.textContent('.runs-table tr[data-run="run-0"] .run-name'), evil);
+    assert.equal(await page.textContent(`.params-table tr[data-param="${evil.replace(/"/g, '\\"')}"] th`), evil);
+    assert.equal(await page.textContent(`.params-table tr[data-param="${evil.replace(/"/g, '\\"')}"] td`), evil);
+    assert.equal(await page.textContent(`.metrics-table tr[data-metric="${evil.replace(/"/g, '\\"')}"] th span`), evil);
+    assert.equal(await page.textContent(`.chart-card[data-key="${evil.replace(/"/g, '\\"')}"] .chart-title`), evil);
+    assert.ok((await page.textContent('.runs-table .tag'))!.includes(evil));
+    const box = await canvasBox(opened, `.chart-card[data-key="${evil.replace(/"/g, '\\"')}"]`);
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.waitForSelector('.chart-tooltip:not([hidden])');
+    assert.ok((await page.textContent('.chart-tooltip:not([hidden])'))!.includes(evil));
+    assert.equal(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss), undefined);
+    assert.deepEqual(opened.page.__errors, []);
+  });
+
+  it('re-reads chart colours when the theme changes', async () => {
+    opened = await openPanel(browser, 'compare', runs());
+    const { page } = opened;
+    const swatch = () => page.$eval('.runs-table tr[data-run="run-0"] .swatch', (s) => getComputedStyle(s).backgroundColor);
+    assert.equal(await swatch(), 'rgb(55, 148, 255)');
+    const countBlue = (rgb: [number, number, number]) => page.$eval('.chart-card[data-key="loss"] canvas', (c, want) => {
+      const ctx = (c as HTMLCanvasElement).getContext('2d')!;
+      const d = ctx.getImageData(0, 0, (c as HTMLCanvasElement).width, (c as HTMLCanvasElement).height).data;
+      let n = 0;
+      for (let i = 0; i < d.length; i += 4) if (Math.abs(d[i] - want[0]) < 6 && Math.abs(d[i + 1] - want[1]) < 6 && Math.abs(d[i + 2] - want[2]) < 6 && d[i + 3] > 200) n++;
+      return n;
+    }, rgb);
+    assert.ok(await countBlue([55, 148, 255]) > 50, 'dark blue line drawn');
+    await page.evaluate((vars) => (window as unknown as { __applyTheme(v: unknown, k: string): void }).__applyTheme(vars, 'light'), themes.light);
+    await page.waitForFunction(() => document.body.dataset.themeGeneration !== undefined);
+    assert.equal(await swatch(), 'rgb(26, 133, 255)');
+    assert.ok(await countBlue([26, 133, 255]) > 50, 'light blue line drawn after the switch');
+    assert.equal(await countBlue([55, 148, 255]), 0, 'no dark-theme colour left');
+    await page.screenshot({ path: path.join(screenshots, 'compare-light.png'), fullPage: true });
+  });
+
+  it('exports CSV and copies Markdown through the host', async () => {
+    opened = await openPanel(browser, 'compare', runs());
+    const { page, wb } = opened;
+    await page.click('vscode-button[title^="Export"]');
+    await page.click('vscode-button[title^="Copy params"]');
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(wb.written.length, 1);
+    assert.match(wb.written[0].text, /^section,key,stat,baseline lr=3e-4,lr=1e-3/);
+    assert.match(wb.written[0].text, /\r\nmetric,loss,bestStep,/);
+    assert.equal(wb.clipboard.length, 1);
+    assert.match(wb.clipboard[0], /\| lr \| 0\.0003 \| 0\.001 \|/);
+    assert.match(wb.clipboard[0], /\| loss ↓ \|/);
+  });
+
+  it('rejects malformed messages on both sides', async () => {
+    opened = await openPanel(browser, 'compare', runs());
+    const { page, wb } = opened;
+    await page.evaluate(() => (window as unknown as { acquireVsCodeApi: unknown }) && window.postMessage({ type: 'init', runs: 'nope' }, '*'));
+    await page.evaluate(() => (window as unknown as { __exptrackToHost(m: unknown): void }).__exptrackToHost({ type: 'openDiff', runA: 1 }));
+    await page.waitForTimeout(200);
+    assert.equal(await page.getAttribute('body', 'data-charts-drawn'), '4');
+    assert.ok(wb.log.some((l) => l.includes('invalid message')));
+  });
+});

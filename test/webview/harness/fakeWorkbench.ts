@@ -1,0 +1,168 @@
+import * as path from 'node:path';
+import type * as vscode from 'vscode';
+import type { Page } from 'playwright-core';
+import type { PanelContext, PanelDataSource, PanelVscode } from '../../../src/extension/panels/panelContext';
+import { type PanelBrowser, repoRoot } from './panelBrowser';
+import type { ThemeKind } from './themes';
+
+type Listener<T> = (e: T) => void;
+
+function emitter<T>() {
+  const listeners = new Set<Listener<T>>();
+  return {
+    event: (l: Listener<T>) => {
+      listeners.add(l);
+      return { dispose: () => listeners.delete(l) };
+    },
+    fire: (e: T) => { for (const l of [...listeners]) l(e); },
+  };
+}
+
+export class FakeUri {
+  constructor(readonly scheme: string, readonly path: string, readonly query = '') {}
+  get fsPath(): string { return this.path; }
+  toString(): string { return `${this.scheme}://${this.path}${this.query ? `?${this.query}` : ''}`; }
+}
+
+const Uri = {
+  file: (p: string) => new FakeUri('file', p),
+  joinPath: (u: FakeUri, ...p: string[]) => new FakeUri(u.scheme, path.posix.join(u.path, ...p), u.query),
+  from: (c: { scheme: string; path?: string; query?: string }) => new FakeUri(c.scheme, c.path ?? '', c.query ?? ''),
+};
+
+/** A webview whose content is a Chromium page; messages cross through page.evaluate and a binding. */
+export class FakeWebview {
+  options: unknown = {};
+  readonly cspSource: string;
+  private readonly received = emitter<unknown>();
+  readonly onDidReceiveMessage = this.received.event;
+  private chain: Promise<unknown> = Promise.resolve();
+  page: Page | undefined;
+  loaded: Promise<Page> | undefined;
+  readonly sent: unknown[] = [];
+
+  constructor(private readonly browser: PanelBrowser, private readonly theme: ThemeKind) {
+    this.cspSource = browser.baseUrl;
+  }
+
+  asWebviewUri(uri: FakeUri): FakeUri {
+    return { toString: () => `${this.browser.baseUrl}/ext/${path.relative(repoRoot, uri.path)}` } as FakeUri;
+  }
+
+  set html(html: string) {
+    const url = this.browser.host(html);
+    this.loaded = (async () => {
+      if (!this.page) {
+        this.page = await this.browser.newPage(this.theme);
+        await this.page.exposeBinding('__exptrackToHost', (_src, m: unknown) => this.received.fire(m));
+      }
+      await this.page.goto(url);
+      return this.page;
+    })();
+  }
+
+  postMessage(message: unknown): Promise<boolean> {
+    this.sent.push(message);
+    this.chain = this.chain.then(async () => {
+      const page = await this.loaded;
+      await page?.evaluate((m) => window.postMessage(m, '*'), message);
+    }).catch(() => undefined);
+    return this.chain.then(() => true);
+  }
+
+  /** Resolves when every message posted so far has been delivered to the page. */
+  flushed(): Promise<unknown> {
+    return this.chain;
+  }
+}
+
+export class FakeWebviewPanel {
+  title = '';
+  visible = true;
+  readonly webview: FakeWebview;
+  private readonly disposed = emitter<void>();
+  private readonly viewState = emitter<unknown>();
+  readonly onDidDispose = this.disposed.event;
+  readonly onDidChangeViewState = this.viewState.event;
+  isDisposed = false;
+  revealed = 0;
+
+  constructor(readonly viewType: string, browser: PanelBrowser, theme: ThemeKind) {
+    this.webview = new FakeWebview(browser, theme);
+  }
+
+  reveal(): void { this.revealed++; }
+
+  dispose(): void {
+    if (this.isDisposed) return;
+    this.isDisposed = true;
+    this.disposed.fire();
+    void this.webview.page?.close();
+  }
+}
+
+/** The slice of `vscode` the panels use, recording what they ask the workbench to do. */
+export class FakeWorkbench {
+  readonly panels: FakeWebviewPanel[] = [];
+  readonly executed: { command: string; args: unknown[] }[] = [];
+  readonly clipboard: string[] = [];
+  readonly written: { path: string; text: string }[] = [];
+  readonly warnings: string[] = [];
+  readonly serializers = new Map<string, { deserializeWebviewPanel(panel: unknown, state: unknown): Promise<void> }>();
+  readonly contentProviders = new Map<string, { provideTextDocumentContent(uri: unknown): Promise<string> | string }>();
+  readonly log: string[] = [];
+  readonly vscode: PanelVscode;
+
+  constructor(private readonly browser: PanelBrowser, public theme: ThemeKind = 'dark') {
+    const self = this;
+    const api = {
+      ViewColumn: { Beside: -2, Active: -1, One: 1 },
+      Uri,
+      window: {
+        createWebviewPanel(viewType: string) {
+          const p = new FakeWebviewPanel(viewType, self.browser, self.theme);
+          self.panels.push(p);
+          return p;
+        },
+        registerWebviewPanelSerializer(viewType: string, s: { deserializeWebviewPanel(panel: unknown, state: unknown): Promise<void> }) {
+          self.serializers.set(viewType, s);
+          return { dispose: () => self.serializers.delete(viewType) };
+        },
+        async showSaveDialog(o: { defaultUri?: FakeUri }) { return o.defaultUri ?? new FakeUri('file', '/tmp/export.csv'); },
+        async showWarningMessage(m: string) { self.warnings.push(m); return undefined; },
+        setStatusBarMessage() { return { dispose() {} }; },
+      },
+      commands: {
+        async executeCommand(command: string, ...args: unknown[]) { self.executed.push({ command, args }); },
+      },
+      env: { clipboard: { async writeText(t: string) { self.clipboard.push(t); } } },
+      workspace: {
+        workspaceFolders: [{ uri: new FakeUri('file', '/work/demo'), name: 'demo', index: 0 }],
+        registerTextDocumentContentProvider(scheme: string, p: { provideTextDocumentContent(uri: unknown): Promise<string> }) {
+          self.contentProviders.set(scheme, p);
+          return { dispose: () => self.contentProviders.delete(scheme) };
+        },
+        fs: {
+          async writeFile(u: FakeUri, data: Uint8Array) { self.written.push({ path: u.path, text: new TextDecoder().decode(data) }); },
+          async stat() { return { type: 1 }; },
+        },
+      },
+    };
+    this.vscode = api as unknown as PanelVscode;
+  }
+
+  context(data: PanelDataSource): PanelContext {
+    return { vscode: this.vscode, extensionUri: Uri.file(repoRoot) as unknown as vscode.Uri, data, log: (m) => this.log.push(m) };
+  }
+
+  /** A new panel object as VS Code hands one to a serializer after a reload. */
+  restoredPanel(viewType: string): FakeWebviewPanel {
+    const p = new FakeWebviewPanel(viewType, this.browser, this.theme);
+    this.panels.push(p);
+    return p;
+  }
+
+  get lastPanel(): FakeWebviewPanel {
+    return this.panels[this.panels.length - 1];
+  }
+}

@@ -1,0 +1,301 @@
+import type { LineageNodeData, LineageViewport } from '../../src/protocol/lineageMessages';
+import type { GraphLayout, PlacedNode } from './graphLayout';
+
+const svgNs = 'http://www.w3.org/2000/svg';
+
+function svg<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Readonly<Record<string, string | number>> = {}, cls?: string): SVGElementTagNameMap[K] {
+  const el = document.createElementNS(svgNs, tag);
+  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
+  if (cls) el.setAttribute('class', cls);
+  return el;
+}
+
+/** Text that fits `max` characters, with an ellipsis; the full text goes to the tooltip. */
+function fit(s: string, max: number): string {
+  return s.length <= max ? s : `${s.slice(0, Math.max(1, max - 1))}…`;
+}
+
+/** Keeps the end of a path (the file name matters most) when it must be cut. */
+function fitPath(p: string, max: number): string {
+  if (p.length <= max) return p;
+  const base = p.slice(p.lastIndexOf('/') + 1);
+  if (base.length + 2 >= max) return fit(base, max);
+  return `…${p.slice(p.length - (max - 1))}`;
+}
+
+function formatBytes(n: number | null): string {
+  if (n === null) return '';
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let v = n;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) { v /= 1024; i++; }
+  return `${i ? v.toFixed(1) : v} ${units[i]}`;
+}
+
+const statusGlyph: Record<string, string> = { running: '●', finished: '✓', failed: '✗', killed: '■', interrupted: '!' };
+const kindGlyph: Record<string, string> = { dataset: '▤', model: '◆', file: '▢' };
+
+export interface GraphViewHost {
+  /** A node was activated (click, Enter). `part` is 'script' when the run's script line was clicked. */
+  onActivate(node: LineageNodeData, part: 'node' | 'script'): void;
+  /** Double-click: show lineage around this node instead. */
+  onRetarget(node: LineageNodeData): void;
+  onSelect(nodeId: string | null): void;
+  onViewport(v: LineageViewport): void;
+}
+
+/**
+ * The lineage graph drawn as SVG (text stays text, hit-testing and focus come free, and colours are
+ * CSS classes on --vscode-* variables so a theme change needs no redraw). Pan by dragging the
+ * background, zoom with the wheel or the toolbar; the viewport is reported for setState.
+ */
+export class GraphView {
+  readonly element: SVGSVGElement;
+  private readonly scene: SVGGElement;
+  private layout: GraphLayout | undefined;
+  private viewport: LineageViewport = { x: 0, y: 0, k: 1 };
+  private readonly nodeEls = new Map<string, SVGGElement>();
+  private readonly edgeEls: { from: string; to: string; el: SVGPathElement }[] = [];
+  private selected: string | null = null;
+  private drag: { x: number; y: number; vx: number; vy: number; moved: boolean } | undefined;
+
+  constructor(private readonly host: GraphViewHost) {
+    this.element = svg('svg', { role: 'application', 'aria-label': 'Lineage graph', tabindex: '-1' }, 'lineage-svg');
+    const defs = svg('defs');
+    for (const [id, cls] of [['arrow', 'edge-arrow'], ['arrow-hot', 'edge-arrow hot']] as const) {
+      const marker = svg('marker', { id, viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse' });
+      marker.append(svg('path', { d: 'M 0 0 L 10 5 L 0 10 z' }, cls));
+      defs.append(marker);
+    }
+    this.scene = svg('g', {}, 'scene');
+    this.element.append(defs, this.scene);
+    this.bind();
+  }
+
+  /** Draws a laid-out graph; `roots` get the root outline. Returns ms spent building the DOM. */
+  render(layout: GraphLayout, roots: readonly string[]): number {
+    const t0 = performance.now();
+    this.layout = layout;
+    this.nodeEls.clear();
+    this.edgeEls.length = 0;
+    const edgesLayer = svg('g', {}, 'edges');
+    const nodesLayer = svg('g', {}, 'nodes');
+    for (const e of layout.edges) {
+      if (e.points.length < 2) continue;
+      const path = svg('path', { d: edgePath(e.points), 'marker-end': 'url(#arrow)' }, `edge edge-${e.edge.type}`);
+      edgesLayer.append(path);
+      this.edgeEls.push({ from: e.edge.from, to: e.edge.to, el: path });
+    }
+    const rootSet = new Set(roots);
+    for (const p of layout.nodes) nodesLayer.append(this.nodeElement(p, rootSet.has(p.node.id)));
+    this.scene.replaceChildren(edgesLayer, nodesLayer);
+    if (this.selected && this.nodeEls.has(this.selected)) this.select(this.selected, false);
+    else this.selected = null;
+    return performance.now() - t0;
+  }
+
+  private nodeElement(p: PlacedNode, isRoot: boolean): SVGGElement {
+    const n = p.node;
+    const x = p.x - p.width / 2;
+    const y = p.y - p.height / 2;
+    const g = svg('g', { transform: `translate(${x},${y})`, tabindex: '0', role: 'button', 'data-id': n.id },
+      `node node-${n.type} ${n.type === 'run' ? `status-${n.status}` : `kind-${n.kind}`}${isRoot ? ' root' : ''}`);
+    g.append(svg('rect', { width: p.width, height: p.height, rx: n.type === 'run' ? 6 : 2 }, 'node-box'));
+    const title = svg('title');
+    const chars = Math.floor((p.width - 30) / 7);
+    if (n.type === 'run') {
+      title.textContent = `Run ${n.name}\n${n.experiment} · ${n.status}\n${new Date(n.startedAt).toLocaleString()}\n${n.id}`
+        + (n.duplicateOf ? `\nSame command, code, params and inputs as run ${n.duplicateOf.name}` : '');
+      g.setAttribute('aria-label', `Run ${n.name}, ${n.status}`);
+      g.append(svg('rect', { width: 4, height: p.height, rx: 2 }, 'status-bar'));
+      const head = svg('text', { x: 12, y: 18 }, 'node-title');
+      head.textContent = `${statusGlyph[n.status] ?? ''} ${fit(n.name, chars - 2)}`;
+      g.append(head);
+      const sub = svg('text', { x: 12, y: 35 }, 'node-sub');
+      if (n.script) {
+        const script = svg('tspan', {}, 'script-link');
+        script.textContent = fit(n.script.slice(n.script.lastIndexOf('/') + 1), Math.max(6, chars - n.experiment.length - 3));
+        script.setAttribute('data-part', 'script');
+        const exp = svg('tspan');
+        exp.textContent = ` · ${fit(n.experiment, 16)}`;
+        sub.append(script, exp);
+      } else {
+        sub.textContent = fit(n.experiment, chars);
+      }
+      g.append(sub);
+      if (n.duplicateOf) {
+        const dup = svg('text', { x: p.width - 8, y: 18, 'text-anchor': 'end' }, 'dup-mark');
+        dup.textContent = '=';
+        g.append(dup);
+      }
+    } else {
+      const latest = n.version === n.versions;
+      title.textContent = `${n.kind} ${n.path}\nversion ${n.version} of ${n.versions}${latest ? ' (latest)' : ''}\nsha256 ${n.sha256 || 'not hashed'}`
+        + `${n.size !== null ? `\n${formatBytes(n.size)}` : ''}\nrecorded ${new Date(n.createdAt).toLocaleString()}`;
+      g.setAttribute('aria-label', `${n.kind} ${n.path}, version ${n.version} of ${n.versions}`);
+      if (!latest) g.classList.add('older');
+      const head = svg('text', { x: 10, y: 18 }, 'node-title');
+      head.textContent = `${kindGlyph[n.kind] ?? ''} ${fitPath(n.path, chars - 1)}`;
+      g.append(head);
+      const sub = svg('text', { x: 10, y: 35 }, 'node-sub');
+      const ver = svg('tspan', {}, latest ? 'version latest' : 'version');
+      ver.textContent = `v${n.version}/${n.versions}`;
+      const rest = svg('tspan', {}, 'mono');
+      rest.textContent = ` ${n.sha256 ? n.sha256.slice(0, 8) : 'unhashed'}${n.size !== null ? ` · ${formatBytes(n.size)}` : ''}`;
+      sub.append(ver, rest);
+      g.append(sub);
+    }
+    g.prepend(title);
+    this.nodeEls.set(n.id, g);
+    return g;
+  }
+
+  get currentViewport(): LineageViewport {
+    return this.viewport;
+  }
+
+  setViewport(v: LineageViewport, notify = true): void {
+    const k = Math.min(4, Math.max(0.02, v.k));
+    this.viewport = { x: v.x, y: v.y, k };
+    this.scene.setAttribute('transform', `translate(${this.viewport.x.toFixed(2)},${this.viewport.y.toFixed(2)}) scale(${k.toFixed(4)})`);
+    this.element.classList.toggle('zoomed-out', k < 0.45);
+    if (notify) this.host.onViewport(this.viewport);
+  }
+
+  /** Fits the whole graph (or, for a big one, the roots' neighbourhood at a readable zoom). */
+  fit(notify = true): void {
+    const l = this.layout;
+    const w = this.element.clientWidth || 800;
+    const h = this.element.clientHeight || 600;
+    if (!l || !l.nodes.length) return this.setViewport({ x: 0, y: 0, k: 1 }, notify);
+    const pad = 24;
+    const k = Math.min(1.25, (w - 2 * pad) / Math.max(1, l.width), (h - 2 * pad) / Math.max(1, l.height));
+    this.setViewport({ x: (w - l.width * k) / 2, y: Math.max(pad, (h - l.height * k) / 2), k }, notify);
+  }
+
+  /** Centres on a node at a readable zoom. */
+  centreOn(id: string, notify = true): void {
+    const p = this.layout?.nodes.find((n) => n.node.id === id);
+    if (!p) return;
+    const k = Math.max(this.viewport.k, 0.8);
+    this.setViewport({ x: (this.element.clientWidth || 800) / 2 - p.x * k, y: (this.element.clientHeight || 600) / 2 - p.y * k, k }, notify);
+  }
+
+  zoomBy(f: number, cx?: number, cy?: number): void {
+    const v = this.viewport;
+    const x = cx ?? (this.element.clientWidth || 800) / 2;
+    const y = cy ?? (this.element.clientHeight || 600) / 2;
+    const k = Math.min(4, Math.max(0.02, v.k * f));
+    this.setViewport({ x: x - (x - v.x) * (k / v.k), y: y - (y - v.y) * (k / v.k), k });
+  }
+
+  select(id: string | null, notify = true): void {
+    for (const el of this.scene.querySelectorAll('.selected, .hot')) el.classList.remove('selected', 'hot');
+    for (const e of this.edgeEls) e.el.setAttribute('marker-end', 'url(#arrow)');
+    this.selected = id;
+    if (id) {
+      this.nodeEls.get(id)?.classList.add('selected');
+      this.highlight(id);
+    }
+    if (notify) this.host.onSelect(id);
+  }
+
+  /** Marks the edges touching `id`, so its inputs and outputs stand out in a dense graph. */
+  private highlight(id: string): void {
+    for (const e of this.edgeEls) {
+      if (e.from !== id && e.to !== id) continue;
+      e.el.classList.add('hot');
+      e.el.setAttribute('marker-end', 'url(#arrow-hot)');
+      // Re-append so highlighted edges draw over the others.
+      e.el.parentNode?.append(e.el);
+      this.nodeEls.get(e.from === id ? e.to : e.from)?.classList.add('hot');
+    }
+  }
+
+  private nodeOf(target: EventTarget | null): { node: LineageNodeData; part: 'node' | 'script' } | undefined {
+    const el = target instanceof Element ? target : null;
+    const g = el?.closest('g.node');
+    const id = g?.getAttribute('data-id');
+    const p = id ? this.layout?.nodes.find((n) => n.node.id === id) : undefined;
+    return p && { node: p.node, part: el?.closest('[data-part="script"]') ? 'script' : 'node' };
+  }
+
+  private bind(): void {
+    const el = this.element;
+    el.addEventListener('pointerdown', (e) => {
+      if (e.button !== 0 || this.nodeOf(e.target)) return;
+      this.drag = { x: e.clientX, y: e.clientY, vx: this.viewport.x, vy: this.viewport.y, moved: false };
+      el.setPointerCapture(e.pointerId);
+      el.classList.add('panning');
+    });
+    el.addEventListener('pointermove', (e) => {
+      const d = this.drag;
+      if (!d) return;
+      if (Math.abs(e.clientX - d.x) + Math.abs(e.clientY - d.y) > 3) d.moved = true;
+      this.setViewport({ x: d.vx + e.clientX - d.x, y: d.vy + e.clientY - d.y, k: this.viewport.k }, false);
+    });
+    const end = (e: PointerEvent) => {
+      const d = this.drag;
+      if (!d) return;
+      this.drag = undefined;
+      el.classList.remove('panning');
+      if (el.hasPointerCapture(e.pointerId)) el.releasePointerCapture(e.pointerId);
+      if (d.moved) this.host.onViewport(this.viewport);
+      else this.select(null);
+    };
+    el.addEventListener('pointerup', end);
+    el.addEventListener('pointercancel', end);
+    el.addEventListener('wheel', (e) => {
+      e.preventDefault();
+      const r = el.getBoundingClientRect();
+      // Pinch gestures arrive as ctrl+wheel with small deltas; mouse wheels as larger steps.
+      const f = Math.exp(-e.deltaY * (e.ctrlKey ? 0.01 : 0.0015));
+      this.zoomBy(f, e.clientX - r.left, e.clientY - r.top);
+    }, { passive: false });
+    el.addEventListener('click', (e) => {
+      const hit = this.nodeOf(e.target);
+      if (!hit) return;
+      this.select(hit.node.id);
+      this.host.onActivate(hit.node, hit.part);
+    });
+    el.addEventListener('dblclick', (e) => {
+      const hit = this.nodeOf(e.target);
+      if (hit) this.host.onRetarget(hit.node);
+      else this.fit();
+    });
+    el.addEventListener('keydown', (e) => {
+      const hit = this.nodeOf(e.target);
+      if (hit && (e.key === 'Enter' || e.key === ' ')) {
+        e.preventDefault();
+        this.select(hit.node.id);
+        this.host.onActivate(hit.node, e.shiftKey && hit.node.type === 'run' ? 'script' : 'node');
+      } else if (e.key === '+' || e.key === '=') this.zoomBy(1.25);
+      else if (e.key === '-') this.zoomBy(0.8);
+      else if (e.key === '0') this.fit();
+    });
+    el.addEventListener('focusin', (e) => {
+      const hit = this.nodeOf(e.target);
+      if (hit && hit.node.id !== this.selected) this.select(hit.node.id);
+    });
+  }
+}
+
+/** A smooth path through dagre's edge points (a Catmull-Rom spline as cubic Béziers). */
+export function edgePath(points: readonly { x: number; y: number }[]): string {
+  const p = points;
+  let d = `M${p[0].x.toFixed(1)},${p[0].y.toFixed(1)}`;
+  if (p.length === 2) return `${d}L${p[1].x.toFixed(1)},${p[1].y.toFixed(1)}`;
+  for (let i = 0; i < p.length - 1; i++) {
+    const p0 = p[Math.max(0, i - 1)];
+    const p1 = p[i];
+    const p2 = p[i + 1];
+    const p3 = p[Math.min(p.length - 1, i + 2)];
+    const c1x = p1.x + (p2.x - p0.x) / 6;
+    const c1y = p1.y + (p2.y - p0.y) / 6;
+    const c2x = p2.x - (p3.x - p1.x) / 6;
+    const c2y = p2.y - (p3.y - p1.y) / 6;
+    d += `C${c1x.toFixed(1)},${c1y.toFixed(1)} ${c2x.toFixed(1)},${c2y.toFixed(1)} ${p2.x.toFixed(1)},${p2.y.toFixed(1)}`;
+  }
+  return d;
+}
+
