@@ -18,6 +18,7 @@ export interface FolderStore {
  */
 export class WorkspaceStores extends Disposable {
   private readonly opened = new Map<string, Promise<FolderStore>>();
+  private readonly readyStores: FolderStore[] = [];
   private readonly changeEmitter = this.register(new vscode.EventEmitter<void>());
   /** Fired (debounced) after any store changed: the trees refresh from this. */
   readonly onDidChange = this.changeEmitter.event;
@@ -73,6 +74,9 @@ export class WorkspaceStores extends Disposable {
     return all.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
   }
 
+  /** Stores already open, synchronously (for the panels' data source). */
+  get ready(): readonly FolderStore[] { return this.readyStores; }
+
   /** Opens the stores of every folder that already has an .exptrack folder. */
   async openExisting(): Promise<FolderStore[]> {
     const results: FolderStore[] = [];
@@ -112,8 +116,10 @@ export class WorkspaceStores extends Disposable {
     this.register(watcher.onDidChange(schedule));
     this.register(watcher.onDidCreate(schedule));
     this.register(watcher.onDidDelete(schedule));
+    const folderStore = { folder, exptrackDir, store };
+    this.readyStores.push(folderStore);
     this.fireChanged();
-    return { folder, exptrackDir, store };
+    return folderStore;
   }
 
   private scheduleRefresh(key: string, store: Store): void {
@@ -133,6 +139,8 @@ export class WorkspaceStores extends Disposable {
   private async closeFolder(folder: vscode.WorkspaceFolder): Promise<void> {
     const pending = this.opened.get(folder.uri.toString());
     this.opened.delete(folder.uri.toString());
+    const i = this.readyStores.findIndex((s) => s.folder.uri.toString() === folder.uri.toString());
+    if (i >= 0) this.readyStores.splice(i, 1);
     try { await (await pending)?.store.close(); } catch { /* already reported when opened */ }
   }
 
@@ -140,6 +148,7 @@ export class WorkspaceStores extends Disposable {
   async closeAll(): Promise<void> {
     const stores = await this.openStores();
     this.opened.clear();
+    this.readyStores.length = 0;
     await Promise.allSettled(stores.map((s) => s.store.close()));
   }
 }

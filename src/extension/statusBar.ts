@@ -1,0 +1,89 @@
+import * as vscode from 'vscode';
+import { headlineMetric, metricValue } from './format';
+import { Disposable } from './lifecycle';
+import type { RunRef } from './trees/runsTree';
+import type { WorkspaceStores } from './workspaceStores';
+
+const MIN_INTERVAL_MS = 500; // at most twice a second, however fast metrics arrive
+
+/** Live runs in the status bar (step and headline metric); a click opens the run. */
+export class LiveRunsStatus extends Disposable {
+  private readonly item = this.register(vscode.window.createStatusBarItem('exptrack.liveRuns', vscode.StatusBarAlignment.Left, 50));
+  private timer: NodeJS.Timeout | undefined;
+  private lastUpdate = 0;
+  private live: RunRef[] = [];
+
+  constructor(private readonly stores: WorkspaceStores) {
+    super();
+    this.item.name = 'Experiments: Live Runs';
+    this.register(stores.onDidChange(() => this.schedule()));
+    this.register({ dispose: () => clearTimeout(this.timer) });
+    this.schedule();
+  }
+
+  /** Live runs as last shown (used by the click command). */
+  get runs(): readonly RunRef[] { return this.live; }
+
+  private schedule(): void {
+    if (this.timer) return;
+    const wait = Math.max(0, this.lastUpdate + MIN_INTERVAL_MS - Date.now());
+    this.timer = setTimeout(() => { this.timer = undefined; this.lastUpdate = Date.now(); void this.update(); }, wait);
+  }
+
+  private async update(): Promise<void> {
+    const live: RunRef[] = [];
+    for (const folderStore of await this.stores.openStores()) {
+      try {
+        for (const run of folderStore.store.listRuns({ filter: 'status = running', limit: 50 })) live.push({ folderStore, run });
+      } catch { /* the Runs view reports store errors */ }
+    }
+    this.live = live;
+    if (!live.length) { this.item.hide(); return; }
+    const first = live[0].run;
+    const headline = headlineMetric(first.metrics);
+    const step = Math.max(-1, ...Object.values(first.metrics).map((m) => m.lastStep));
+    const parts = [first.name, step >= 0 ? `step ${step}` : '', headline ? `${headline[0]} ${metricValue(headline[1].last)}` : ''].filter(Boolean);
+    this.item.text = `$(loading~spin) ${parts.join(' · ')}${live.length > 1 ? ` (+${live.length - 1})` : ''}`;
+    const tip = new vscode.MarkdownString();
+    for (const { run } of live) {
+      const h = headlineMetric(run.metrics);
+      tip.appendText(`${run.name} — ${run.command}${h ? `\n${h[0]} = ${metricValue(h[1].last)}` : ''}\n\n`);
+    }
+    this.item.tooltip = tip;
+    this.item.command = { command: 'exptrack.showLiveRun', title: 'Show Live Run' };
+    this.item.show();
+  }
+}
+
+/** The status-bar toggle that pauses and resumes capture; its state survives reloads. */
+export class CaptureToggle extends Disposable {
+  private readonly item = this.register(vscode.window.createStatusBarItem('exptrack.capture', vscode.StatusBarAlignment.Left, 49));
+  private readonly changeEmitter = this.register(new vscode.EventEmitter<boolean>());
+  readonly onDidChange = this.changeEmitter.event;
+
+  constructor(private readonly state: vscode.Memento) {
+    super();
+    this.item.name = 'Experiments: Capture';
+    this.item.command = 'exptrack.toggleCapture';
+    this.render();
+    this.item.show();
+  }
+
+  get enabled(): boolean { return !this.state.get<boolean>('exptrack.capturePaused', false); }
+
+  async toggle(): Promise<void> {
+    await this.state.update('exptrack.capturePaused', this.enabled);
+    this.render();
+    this.changeEmitter.fire(this.enabled);
+  }
+
+  private render(): void {
+    const on = this.enabled;
+    void vscode.commands.executeCommand('setContext', 'exptrack.capturePaused', !on);
+    this.item.text = on ? '$(record) Capture' : '$(debug-pause) Capture paused';
+    this.item.tooltip = on
+      ? 'Experiments: training commands in terminals and tasks are recorded. Click to pause.'
+      : 'Experiments: capture is paused; nothing new is recorded. Click to resume.';
+    this.item.backgroundColor = on ? undefined : new vscode.ThemeColor('statusBarItem.warningBackground');
+  }
+}

@@ -1,0 +1,61 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { RunDetail } from '../core/model';
+import type { PanelDataSource, SeriesColumns } from './panels/panelContext';
+import { Disposable } from './lifecycle';
+import type { FolderStore, WorkspaceStores } from './workspaceStores';
+
+const EMPTY: SeriesColumns = { steps: new Float64Array(0), values: new Float64Array(0), times: new Float64Array(0) };
+const TAIL_BYTES = 64 * 1024;
+
+/** The panels' view of every open store: a run id is looked up in whichever folder holds it. */
+export class StoresDataSource extends Disposable implements PanelDataSource {
+  private readonly emitter = this.register(new vscode.EventEmitter<{ runs: string[] }>());
+
+  constructor(private readonly stores: WorkspaceStores) {
+    super();
+    // The stores' own events carry which runs changed; the panels filter on them.
+    this.register(stores.onDidChange(() => this.emitter.fire({ runs: [] })));
+  }
+
+  private storeOf(runId: string): FolderStore | undefined {
+    return this.stores.ready.find((s) => s.store.getRun(runId) !== undefined);
+  }
+
+  getRun(id: string, options?: { series?: string[] }): RunDetail | undefined {
+    return this.storeOf(id)?.store.getRun(id, options);
+  }
+
+  series(runId: string, key: string, options?: { maxPoints?: number; fromStep?: number; toStep?: number }): SeriesColumns {
+    return this.storeOf(runId)?.store.series(runId, key, options) ?? EMPTY;
+  }
+
+  onDidChange(listener: (e: { runs: string[] }) => void): vscode.Disposable {
+    const subs = this.stores.ready.map((s) => s.store.onDidChange(listener));
+    const all = this.emitter.event(listener);
+    return { dispose: () => { all.dispose(); for (const s of subs) s.dispose(); } };
+  }
+
+  /** The last lines of a run's console output (bounded read: logs can be large). */
+  outputTail(runId: string, maxLines: number): string | undefined {
+    const fsStore = this.storeOf(runId);
+    if (!fsStore) return undefined;
+    const file = path.join(fsStore.exptrackDir, 'runs', runId, 'output.log');
+    let fd: number | undefined;
+    try {
+      fd = fs.openSync(file, 'r');
+      const size = fs.fstatSync(fd).size;
+      const len = Math.min(size, TAIL_BYTES);
+      const buf = Buffer.alloc(len);
+      fs.readSync(fd, buf, 0, len, size - len);
+      const lines = buf.toString('utf8').split(/\r?\n/);
+      if (size > len) lines.shift(); // first line is partial
+      return lines.slice(-maxLines).join('\n');
+    } catch {
+      return undefined;
+    } finally {
+      if (fd !== undefined) fs.closeSync(fd);
+    }
+  }
+}

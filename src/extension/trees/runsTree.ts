@@ -1,0 +1,323 @@
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { ParamValue, RunDetail, RunSummary } from '../../core/model';
+import type { Store } from '../../core/store/store';
+import { duration, headlineMetric, metricValue, relativeTime, statusIcon } from '../format';
+import { Disposable } from '../lifecycle';
+import type { Logger } from '../logger';
+import type { FolderStore, WorkspaceStores } from '../workspaceStores';
+
+export type GroupBy = 'experiment' | 'commit' | 'script' | 'none';
+
+/** A run as the tree knows it: the store it lives in plus its summary. */
+export interface RunRef {
+  readonly folderStore: FolderStore;
+  readonly run: RunSummary;
+}
+
+export type RunsNode =
+  | { readonly type: 'folder'; readonly folderStore: FolderStore }
+  | { readonly type: 'group'; readonly folderStore: FolderStore; readonly label: string; readonly runs: readonly RunSummary[]; readonly icon: string }
+  | ({ readonly type: 'run' } & RunRef)
+  | ({ readonly type: 'section'; readonly section: Section } & RunRef)
+  | { readonly type: 'leaf'; readonly parentId: string; readonly item: vscode.TreeItem };
+
+type Section = 'params' | 'metrics' | 'artifacts' | 'environment' | 'code' | 'output';
+
+const SECTIONS: readonly { section: Section; label: string; icon: string }[] = [
+  { section: 'params', label: 'Params', icon: 'symbol-property' },
+  { section: 'metrics', label: 'Metrics', icon: 'graph-line' },
+  { section: 'artifacts', label: 'Artifacts', icon: 'package' },
+  { section: 'environment', label: 'Environment', icon: 'server-environment' },
+  { section: 'code', label: 'Code', icon: 'git-commit' },
+];
+
+/** The script a command runs (`python train.py ...` -> train.py), for Group By script. */
+export function scriptOf(command: string): string {
+  const words: string[] = command.match(/"[^"]*"|'[^']*'|\S+/g) ?? [];
+  const script = words.map((w) => w.replace(/^["']|["']$/g, '')).find((w) => /\.(py|sh|ipynb|jl|r|js|ts)$/i.test(w));
+  if (script) return path.basename(script);
+  const m = words.indexOf('-m');
+  return m >= 0 && words[m + 1] ? words[m + 1] : words[0] ?? '(none)';
+}
+
+/**
+ * Runs view: experiment -> runs (newest first) -> Params, Metrics, Artifacts, Environment, Code, Output.
+ * It reads the stores and refreshes from their (debounced) change event; getChildren has no side
+ * effects beyond reading.
+ */
+export class RunsTreeProvider extends Disposable implements vscode.TreeDataProvider<RunsNode> {
+  private readonly changeEmitter = this.register(new vscode.EventEmitter<RunsNode | undefined>());
+  readonly onDidChangeTreeData = this.changeEmitter.event;
+  private filterText = '';
+  private groupBy: GroupBy = 'experiment';
+  private readonly runNodes = new Map<string, RunsNode & { type: 'run' }>();
+
+  constructor(private readonly stores: WorkspaceStores, private readonly logger: Logger) {
+    super();
+    this.register(stores.onDidChange(() => this.changeEmitter.fire(undefined)));
+  }
+
+  get filter(): string { return this.filterText; }
+  get grouping(): GroupBy { return this.groupBy; }
+
+  setFilter(filter: string): void {
+    this.filterText = filter.trim();
+    void vscode.commands.executeCommand('setContext', 'exptrack.filtered', this.filterText !== '');
+    this.changeEmitter.fire(undefined);
+  }
+
+  setGroupBy(groupBy: GroupBy): void {
+    this.groupBy = groupBy;
+    this.changeEmitter.fire(undefined);
+  }
+
+  refresh(): void { this.changeEmitter.fire(undefined); }
+
+  /** The tree node of a run if it is shown (for reveal). */
+  nodeOfRun(runId: string): RunsNode | undefined { return this.runNodes.get(runId); }
+
+  async getChildren(node?: RunsNode): Promise<RunsNode[]> {
+    try {
+      if (!node) return await this.roots();
+      switch (node.type) {
+        case 'folder': return this.groups(node.folderStore);
+        case 'group': return node.runs.map((run) => this.runNode(node.folderStore, run));
+        case 'run': return this.sections(node);
+        case 'section': return this.sectionChildren(node);
+        default: return [];
+      }
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      this.logger.error(`Runs view: ${message}`);
+      return [{ type: 'leaf', parentId: 'error', item: Object.assign(new vscode.TreeItem(message), { iconPath: new vscode.ThemeIcon('error') }) }];
+    }
+  }
+
+  getParent(node: RunsNode): RunsNode | undefined {
+    if (node.type === 'run') {
+      const group = this.groupKey(node.run, node.folderStore.store);
+      if (this.groupBy === 'none') return this.stores.folders().length > 1 ? { type: 'folder', folderStore: node.folderStore } : undefined;
+      return this.lastGroups.get(`${node.folderStore.folder.uri}#${group}`);
+    }
+    if (node.type === 'section') return this.runNodes.get(node.run.id);
+    return undefined;
+  }
+
+  private readonly lastGroups = new Map<string, RunsNode & { type: 'group' }>();
+
+  private async roots(): Promise<RunsNode[]> {
+    const stores = await this.stores.openExisting();
+    if (stores.length > 1) return stores.map((folderStore) => ({ type: 'folder', folderStore }));
+    return stores.length === 1 ? this.groups(stores[0]) : [];
+  }
+
+  private groups(folderStore: FolderStore): RunsNode[] {
+    let runs: RunSummary[];
+    try {
+      runs = folderStore.store.listRuns(this.filterText ? { filter: this.filterText } : undefined);
+    } catch (e) {
+      // A bad filter says where the problem is; show it in place of the runs.
+      const message = e instanceof Error ? e.message : String(e);
+      return [{ type: 'leaf', parentId: 'filter', item: Object.assign(new vscode.TreeItem(message), { iconPath: new vscode.ThemeIcon('warning'), tooltip: message }) }];
+    }
+    if (this.groupBy === 'none') return runs.map((run) => this.runNode(folderStore, run));
+    const groups = new Map<string, RunSummary[]>();
+    for (const run of runs) {
+      const key = this.groupKey(run, folderStore.store);
+      let list = groups.get(key);
+      if (!list) groups.set(key, (list = []));
+      list.push(run);
+    }
+    const icon = this.groupBy === 'commit' ? 'git-commit' : this.groupBy === 'script' ? 'file-code' : 'beaker';
+    return [...groups].map(([label, list]) => {
+      const group = { type: 'group' as const, folderStore, label, runs: list, icon };
+      this.lastGroups.set(`${folderStore.folder.uri}#${label}`, group);
+      return group;
+    });
+  }
+
+  private groupKey(run: RunSummary, store: Store): string {
+    switch (this.groupBy) {
+      case 'script': return scriptOf(run.command);
+      case 'commit': {
+        const git = store.getRun(run.id)?.git;
+        return git?.commit ? `${git.commit.slice(0, 8)}${git.dirty ? ' (dirty)' : ''}` : '(no commit)';
+      }
+      default: return run.experiment;
+    }
+  }
+
+  private runNode(folderStore: FolderStore, run: RunSummary): RunsNode & { type: 'run' } {
+    const node = { type: 'run' as const, folderStore, run };
+    this.runNodes.set(run.id, node);
+    return node;
+  }
+
+  private sections(node: RunsNode & { type: 'run' }): RunsNode[] {
+    return [
+      ...SECTIONS.map(({ section }) => ({ type: 'section' as const, section, folderStore: node.folderStore, run: node.run })),
+      { type: 'section', section: 'output', folderStore: node.folderStore, run: node.run },
+    ];
+  }
+
+  private detail(node: RunRef): RunDetail {
+    const detail = node.folderStore.store.getRun(node.run.id);
+    if (!detail) throw new Error(`run ${node.run.id} no longer exists`);
+    return detail;
+  }
+
+  private sectionChildren(node: RunsNode & { type: 'section' }): RunsNode[] {
+    const parentId = `${node.run.id}/${node.section}`;
+    const leaf = (label: string, description?: string, icon?: string, extra: Partial<vscode.TreeItem> = {}): RunsNode => {
+      const item = new vscode.TreeItem(label);
+      item.description = description;
+      if (icon) item.iconPath = new vscode.ThemeIcon(icon);
+      Object.assign(item, extra);
+      return { type: 'leaf', parentId, item };
+    };
+    const d = this.detail(node);
+    switch (node.section) {
+      case 'params': {
+        const entries = Object.entries(d.params).sort(([a], [b]) => a.localeCompare(b));
+        return entries.length ? entries.map(([k, v]) => leaf(k, paramText(v), undefined, { tooltip: `${k} = ${paramText(v)}`, contextValue: 'param' }))
+          : [leaf('No params recorded', undefined, 'info')];
+      }
+      case 'metrics': {
+        const entries = Object.entries(d.metrics).sort(([a], [b]) => a.localeCompare(b));
+        return entries.length ? entries.map(([k, m]) => {
+          const tip = new vscode.MarkdownString();
+          tip.appendMarkdown(`**${escapeMd(k)}**\n\n| last | min | max | points | last step |\n|---|---|---|---|---|\n`);
+          tip.appendMarkdown(`| ${metricValue(m.last)} | ${metricValue(m.min)} | ${metricValue(m.max)} | ${m.count} | ${m.lastStep} |`);
+          return leaf(k, metricValue(m.last), undefined, { tooltip: tip, contextValue: 'metric' });
+        }) : [leaf('No metrics recorded', undefined, 'info')];
+      }
+      case 'artifacts': {
+        if (!d.artifacts.length) return [leaf('No artifacts recorded', undefined, 'info')];
+        return d.artifacts.map((a) => {
+          const abs = path.isAbsolute(a.path) ? a.path : path.join(node.folderStore.folder.uri.fsPath, a.path);
+          return leaf(a.path, `${a.role}${a.sha256 ? ` · ${a.sha256.slice(0, 8)}` : ''}${a.size !== null ? ` · ${bytes(a.size)}` : ''}`,
+            a.role === 'input' ? 'arrow-down' : 'arrow-up', {
+              tooltip: `${a.role} ${a.kind}: ${a.path}\nsha256 ${a.sha256 ?? 'unknown'}`,
+              resourceUri: vscode.Uri.file(abs),
+              contextValue: 'artifact',
+              command: { command: 'vscode.open', title: 'Open', arguments: [vscode.Uri.file(abs)] },
+            });
+        });
+      }
+      case 'environment': {
+        const entries = flatten(d.environment);
+        return entries.length ? entries.map(([k, v]) => leaf(k, v, undefined, { tooltip: `${k}: ${v}` }))
+          : [leaf('No environment recorded', undefined, 'info')];
+      }
+      case 'code': {
+        if (!d.git) return [leaf('Not in a git repository', undefined, 'info')];
+        return [
+          leaf('commit', d.git.commit ? d.git.commit.slice(0, 12) : 'none', 'git-commit', { tooltip: d.git.commit ?? '' }),
+          leaf('branch', d.git.branch ?? '(detached)', 'git-branch'),
+          leaf('working tree', d.git.dirty ? 'dirty (uncommitted changes in the snapshot)' : 'clean', d.git.dirty ? 'diff-modified' : 'check'),
+          ...(d.git.snapshot ? [leaf('snapshot', d.git.snapshot.slice(0, 12), 'archive', { tooltip: `refs/exptrack/runs/${d.id}` })] : []),
+        ];
+      }
+      default: return [];
+    }
+  }
+
+  getTreeItem(node: RunsNode): vscode.TreeItem {
+    switch (node.type) {
+      case 'folder': {
+        const item = new vscode.TreeItem(node.folderStore.folder.name, vscode.TreeItemCollapsibleState.Expanded);
+        item.iconPath = new vscode.ThemeIcon('root-folder');
+        item.id = `folder:${node.folderStore.folder.uri}`;
+        return item;
+      }
+      case 'group': {
+        const item = new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.Expanded);
+        item.iconPath = new vscode.ThemeIcon(node.icon);
+        item.description = `${node.runs.length} run${node.runs.length === 1 ? '' : 's'}`;
+        item.id = `group:${node.folderStore.folder.uri}#${this.groupBy}:${node.label}`;
+        item.contextValue = 'group';
+        return item;
+      }
+      case 'run': return this.runItem(node);
+      case 'section': {
+        if (node.section === 'output') {
+          const item = new vscode.TreeItem('Output', vscode.TreeItemCollapsibleState.None);
+          item.iconPath = new vscode.ThemeIcon('output');
+          item.id = `${node.run.id}/output`;
+          item.command = { command: 'exptrack.openOutput', title: 'Open Output', arguments: [node] };
+          item.contextValue = 'output';
+          return item;
+        }
+        const s = SECTIONS.find((x) => x.section === node.section)!;
+        const item = new vscode.TreeItem(s.label, vscode.TreeItemCollapsibleState.Collapsed);
+        item.iconPath = new vscode.ThemeIcon(s.icon);
+        item.id = `${node.run.id}/${node.section}`;
+        if (node.section === 'metrics') item.description = String(Object.keys(node.run.metrics).length);
+        return item;
+      }
+      case 'leaf': {
+        const item = node.item;
+        item.id ??= `${node.parentId}/${String(typeof item.label === 'string' ? item.label : item.label?.label)}`;
+        return item;
+      }
+    }
+  }
+
+  private runItem(node: RunsNode & { type: 'run' }): vscode.TreeItem {
+    const run = node.run;
+    const item = new vscode.TreeItem(run.name, vscode.TreeItemCollapsibleState.Collapsed);
+    item.id = `run:${node.folderStore.folder.uri}#${run.id}`;
+    const icon = statusIcon[run.status] ?? statusIcon.finished;
+    item.iconPath = new vscode.ThemeIcon(icon.icon, icon.color ? new vscode.ThemeColor(icon.color) : undefined);
+    const headline = headlineMetric(run.metrics);
+    item.description = [headline ? `${headline[0]} ${metricValue(headline[1].last)}` : '', relativeTime(run.startedAt)].filter(Boolean).join(' · ');
+    item.contextValue = `run.${run.status}`;
+    const tip = new vscode.MarkdownString(undefined, true);
+    tip.appendMarkdown(`$(${icon.icon.replace('~spin', '')}) **${escapeMd(run.name)}** — ${run.status}${run.exitCode !== null ? ` (exit ${run.exitCode})` : ''}\n\n`);
+    tip.appendMarkdown(`\`${escapeCode(run.command)}\`\n\n`);
+    tip.appendMarkdown(`Experiment: ${escapeMd(run.experiment)}  \nStarted: ${new Date(run.startedAt).toLocaleString()}`);
+    if (run.durationMs !== null) tip.appendMarkdown(`  \nDuration: ${duration(run.durationMs)}`);
+    const metrics = Object.entries(run.metrics).slice(0, 8);
+    if (metrics.length) {
+      tip.appendMarkdown('\n\n| metric | last | min | max |\n|---|---|---|---|\n');
+      for (const [k, m] of metrics) tip.appendMarkdown(`| ${escapeMd(k)} | ${metricValue(m.last)} | ${metricValue(m.min)} | ${metricValue(m.max)} |\n`);
+    }
+    tip.appendMarkdown(`\n\n\`${run.id}\``);
+    item.tooltip = tip;
+    return item;
+  }
+}
+
+function paramText(v: ParamValue): string {
+  return v === null ? 'null' : String(v);
+}
+
+function bytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ['KB', 'MB', 'GB', 'TB'];
+  let v = n / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) { v /= 1024; i++; }
+  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
+}
+
+function flatten(obj: Readonly<Record<string, unknown>>, prefix = ''): [string, string][] {
+  const out: [string, string][] = [];
+  for (const [k, v] of Object.entries(obj)) {
+    const key = prefix ? `${prefix}.${k}` : k;
+    if (v && typeof v === 'object' && !Array.isArray(v)) out.push(...flatten(v as Record<string, unknown>, key));
+    else if (Array.isArray(v)) out.push([key, v.length > 5 ? `${v.length} items` : v.map(String).join(', ')]);
+    else out.push([key, String(v)]);
+  }
+  return out;
+}
+
+/** Markdown tooltips render run-provided strings: escape them so names can't inject links or HTML. */
+export function escapeMd(s: string): string {
+  return s.replace(/[\\`*_{}[\]()#+\-.!|<>&]/g, (c) => `\\${c}`);
+}
+
+function escapeCode(s: string): string {
+  return s.replace(/`/g, "'").slice(0, 300);
+}
