@@ -5,7 +5,7 @@ import path from 'node:path';
 import { gitTreeCodeIdentity } from '../core/lineage/gitTreeCodeIdentity';
 import { lineageJson, type LineageDirection, type LineageEdge, type LineageGraph, type LineageNode } from '../core/lineage/lineageGraph';
 import { LineageQueries } from '../core/lineage/lineageQueries';
-import { sqlReaderOf, type SqlReader } from '../core/lineage/sqlReader';
+import { storeSqlReader } from '../core/lineage/storeSqlReader';
 import { findStoreDir } from '../core/store/findStoreDir';
 import { Store } from '../core/store/store';
 import type { CliIo } from './cliIo';
@@ -45,17 +45,6 @@ function parse(argv: readonly string[]): LineageArgs {
   return { target: positional[0], direction: up && !down ? 'up' : down && !up ? 'down' : 'both', hops, json };
 }
 
-/**
- * Until `Store.all` exists (one read method, see docs/lineage.md), read the store's in-memory
- * database, which holds the journals folded at open, through the private field.
- */
-function readerOf(store: Store): SqlReader {
-  const s = store as unknown as Partial<SqlReader> & { db?: Parameters<typeof sqlReaderOf>[0] };
-  if (typeof s.all === 'function') return { all: (sql, params) => s.all!(sql, params) };
-  if (s.db) return sqlReaderOf(s.db);
-  throw new Error('this store offers no read queries');
-}
-
 /** Workspace-relative forms of what the user typed, to match recorded artifact paths. */
 function pathCandidates(arg: string, cwd: string, workspace: string): string[] {
   const slashes = (p: string) => p.split(path.sep).join('/');
@@ -86,7 +75,7 @@ export async function lineage(argv: string[], io: CliIo): Promise<number> {
     return 1;
   }
   try {
-    const queries = new LineageQueries(readerOf(store), gitTreeCodeIdentity());
+    const queries = new LineageQueries(storeSqlReader(store), gitTreeCodeIdentity());
     const workspace = path.dirname(store.dir);
     const walk = { direction: args.direction, hops: args.hops };
     let graph: LineageGraph | undefined;

@@ -1,0 +1,292 @@
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type * as vscode from 'vscode';
+import { hashPath } from '../../core/lineage/contentHash';
+import {
+  defaultLineageQuery, isFromLineageWebviewMessage, readLineageViewState, type FromLineageWebviewMessage,
+  type LineageQueryData, type LineageTarget, type ToLineageWebviewMessage,
+} from '../../protocol/lineageMessages';
+import type { PanelVscode } from '../panels/panelContext';
+import { repositoryRoot } from '../panels/gitSnapshots';
+import { snapshotUri } from '../panels/snapshotContentProvider';
+import { WebviewConnection } from '../panels/webviewConnection';
+import { renderWebviewHtml } from '../panels/webviewHtml';
+import type { LineageActions, LineageDataSource, LineageSource } from './lineageDataSource';
+import { entryScript, lineageGraphMessage, queryLineage } from './lineagePayload';
+
+/** Everything the Lineage panel is built with; made once in the composition root. */
+export interface LineagePanelContext {
+  readonly vscode: PanelVscode & Pick<typeof vscode, 'ProgressLocation'>;
+  readonly extensionUri: vscode.Uri;
+  readonly data: LineageDataSource;
+  readonly actions: LineageActions;
+  /** One line to the extension's log; the panel adds its `[lineage]` tag. */
+  readonly log: (message: string) => void;
+}
+
+/** Store changes are coalesced: a run recording artifacts should not redraw the graph per event. */
+const refreshDelayMs = 400;
+
+function unsubscribe(s: { dispose(): void } | (() => void) | void): void {
+  if (typeof s === 'function') s();
+  else s?.dispose();
+}
+
+/**
+ * Host side of the Lineage panel: one panel, retargeted when shown again. Sends one `graph` snapshot
+ * per `ready` and after store changes; answers clicks by revealing runs, opening artifacts (saying
+ * when the file changed or vanished since that version) and opening a run's script as it was.
+ */
+export class LineagePanel {
+  static readonly viewType = 'exptrack.lineage';
+  private static current: LineagePanel | undefined;
+
+  private readonly connection: WebviewConnection<ToLineageWebviewMessage, FromLineageWebviewMessage>;
+  private readonly subscriptions: { dispose(): void }[] = [];
+  private refreshTimer: ReturnType<typeof setTimeout> | undefined;
+  private disposed = false;
+
+  private constructor(
+    private readonly ctx: LineagePanelContext,
+    readonly panel: vscode.WebviewPanel,
+    private target: LineageTarget,
+    private query: LineageQueryData,
+  ) {
+    LineagePanel.initWebview(ctx, panel.webview);
+    this.connection = new WebviewConnection(panel, isFromLineageWebviewMessage, {
+      onReady: () => this.send(),
+      onMessage: (m) => this.onMessage(m),
+    }, (m) => ctx.log(m.replace('[panels]', '[lineage]')));
+    const sub = ctx.data.onDidChange(() => this.scheduleRefresh());
+    this.subscriptions.push({ dispose: () => unsubscribe(sub) }, this.connection);
+    this.subscriptions.push(panel.onDidDispose(() => this.dispose()));
+    this.updateTitle();
+  }
+
+  /**
+   * Shows lineage around `target` beside the active editor, reusing the open panel. `target` is a run
+   * (`{type: 'run', runId}`), a path with all its versions, or one version.
+   */
+  static show(ctx: LineagePanelContext, target: LineageTarget, query: LineageQueryData = defaultLineageQuery): LineagePanel {
+    const open = LineagePanel.current;
+    if (open && !open.disposed) {
+      open.retarget(target);
+      open.panel.reveal(undefined, false);
+      return open;
+    }
+    const { window, ViewColumn } = ctx.vscode;
+    const panel = window.createWebviewPanel(LineagePanel.viewType, 'Lineage', { viewColumn: ViewColumn.Beside, preserveFocus: false }, LineagePanel.webviewOptions(ctx));
+    LineagePanel.current = new LineagePanel(ctx, panel, target, query);
+    return LineagePanel.current;
+  }
+
+  /** Restores the panel after a reload from the webview's saved state. Register once. */
+  static registerSerializer(ctx: LineagePanelContext): vscode.Disposable {
+    return ctx.vscode.window.registerWebviewPanelSerializer(LineagePanel.viewType, {
+      deserializeWebviewPanel: async (panel, state) => {
+        const s = readLineageViewState(state);
+        if (!s.target) {
+          panel.dispose();
+          return;
+        }
+        LineagePanel.current?.dispose();
+        LineagePanel.current = new LineagePanel(ctx, panel, s.target, s.query);
+      },
+    });
+  }
+
+  private static webviewOptions(ctx: LineagePanelContext): vscode.WebviewPanelOptions & vscode.WebviewOptions {
+    const { Uri } = ctx.vscode;
+    return {
+      enableScripts: true,
+      enableFindWidget: true,
+      retainContextWhenHidden: false,
+      localResourceRoots: [Uri.joinPath(ctx.extensionUri, 'dist', 'webview'), Uri.joinPath(ctx.extensionUri, 'dist', 'codicons')],
+    };
+  }
+
+  /** Options and HTML are set again on restore: the old extension folder may be gone after an update. */
+  private static initWebview(ctx: LineagePanelContext, webview: vscode.Webview): void {
+    const { Uri } = ctx.vscode;
+    webview.options = LineagePanel.webviewOptions(ctx);
+    const asUri = (...p: string[]) => webview.asWebviewUri(Uri.joinPath(ctx.extensionUri, 'dist', ...p)).toString();
+    webview.html = renderWebviewHtml({
+      title: 'Lineage',
+      cspSource: webview.cspSource,
+      nonce: randomBytes(16).toString('base64'),
+      scriptUris: [asUri('webview', 'lineage.js')],
+      styleUris: [asUri('codicons', 'codicon.css'), asUri('webview', 'lineage.css')],
+    });
+  }
+
+  get currentTarget(): LineageTarget {
+    return this.target;
+  }
+
+  retarget(target: LineageTarget): void {
+    this.target = target;
+    this.updateTitle();
+    this.send();
+  }
+
+  /** The store holding the target (multi-root: whichever folder recorded it). */
+  private source(): LineageSource | undefined {
+    const sources = this.ctx.data.sources();
+    const t = this.target;
+    if (t.type === 'run') return sources.find((s) => s.getRun(t.runId) !== undefined);
+    return sources.find((s) => s.queries().versionIds(t.path).length > 0);
+  }
+
+  private updateTitle(): void {
+    const t = this.target;
+    const name = t.type === 'run' ? (this.source()?.getRun(t.runId)?.name ?? t.runId) : path.posix.basename(t.path);
+    this.panel.title = `Lineage: ${name}`;
+  }
+
+  private scheduleRefresh(): void {
+    if (this.refreshTimer) return;
+    this.refreshTimer = setTimeout(() => {
+      this.refreshTimer = undefined;
+      if (!this.disposed) this.send();
+    }, refreshDelayMs);
+  }
+
+  private send(): void {
+    if (!this.connection.isReady) return;
+    const source = this.source();
+    const q = source?.queries();
+    const g = q && queryLineage(q, this.target, this.query);
+    if (!source || !q || !g) {
+      const what = this.target.type === 'run' ? `run ${this.target.runId}` : this.target.path;
+      this.connection.post({ type: 'empty', target: this.target, message: `Nothing is recorded for ${what}: it may have been deleted.` });
+      return;
+    }
+    this.connection.post(lineageGraphMessage(g, q, this.target, this.query));
+  }
+
+  private async onMessage(m: FromLineageWebviewMessage): Promise<void> {
+    switch (m.type) {
+      case 'setQuery':
+        this.query = m.query;
+        this.send();
+        return;
+      case 'retarget':
+        this.retarget(m.target);
+        return;
+      case 'openRun':
+        return this.openRun(m.runId);
+      case 'compareRuns':
+        await this.ctx.actions.compareRuns(m.runIds);
+        return;
+      case 'openArtifact':
+        return this.openArtifact(m.path, m.sha256);
+      case 'openScript':
+        return this.openScript(m.runId);
+      case 'ready':
+        return;
+    }
+  }
+
+  private async openRun(runId: string): Promise<void> {
+    const source = this.ctx.data.sources().find((s) => s.getRun(runId) !== undefined);
+    const run = source?.getRun(runId);
+    if (!source || !run) {
+      void this.ctx.vscode.window.showWarningMessage('That run is no longer recorded.');
+      return;
+    }
+    await this.ctx.actions.revealRun(runId);
+    // Offer the comparison that makes sense from here: against the run the panel is about, or
+    // against the earlier run this one repeats.
+    const t = this.target;
+    const other = t.type === 'run' && t.runId !== runId ? source.getRun(t.runId) : undefined;
+    const dup = other ? undefined : source.queries().duplicatesOf(runId, 1)[0];
+    const with_ = other ? { id: other.id, name: other.name } : dup ? { id: dup.run.id, name: dup.run.name } : undefined;
+    if (!with_) return;
+    const label = `Compare with ${with_.name}`;
+    const pick = await this.ctx.vscode.window.showInformationMessage(
+      dup ? `Run ${run.name} repeats run ${dup.run.name}: ${dup.reason}.` : `Run ${run.name}`, label);
+    if (pick === label) await this.ctx.actions.compareRuns([with_.id, runId]);
+  }
+
+  private async openArtifact(relPath: string, sha256: string): Promise<void> {
+    const { window, commands, Uri } = this.ctx.vscode;
+    const source = this.ctx.data.sources().find((s) => s.queries().versionId(relPath, sha256) !== undefined);
+    if (!source) return;
+    const abs = path.isAbsolute(relPath) ? relPath : path.join(source.workspaceRoot, relPath);
+    let stat: fs.Stats;
+    try {
+      stat = await fs.promises.stat(abs);
+    } catch {
+      void window.showWarningMessage(`${relPath} no longer exists on disk (this version's sha256 is ${sha256.slice(0, 12) || 'unknown'}).`);
+      return;
+    }
+    const uri = Uri.file(abs);
+    const open = () => commands.executeCommand(stat.isDirectory() ? 'revealInExplorer' : 'vscode.open', uri);
+    if (!sha256) return void open();
+    const q = source.queries();
+    const versions = q.versionIds(relPath).length;
+    const recorded = q.fromArtifactVersion(relPath, sha256, { hops: 0 })?.nodes[0];
+    // Same size and mtime as recorded: the content is taken as unchanged without reading it.
+    if (recorded?.type === 'artifact' && recorded.size === (stat.isDirectory() ? recorded.size : stat.size)
+      && recorded.mtime !== null && Math.abs(recorded.mtime - stat.mtimeMs) < 1 && !stat.isDirectory()) return void open();
+    const onDisk = await window.withProgress({ location: this.ctx.vscode.ProgressLocation.Window, title: `Hashing ${relPath}` },
+      () => hashPath(abs).then((h) => h.sha256, () => undefined));
+    if (onDisk === sha256) return void open();
+    const other = onDisk ? q.versionId(relPath, onDisk) : undefined;
+    const now = other !== undefined ? q.fromArtifactVersion(relPath, onDisk!, { hops: 0 })?.nodes[0] : undefined;
+    const which = now?.type === 'artifact' ? `version ${now.version} of ${versions}` : 'content no run recorded';
+    const choice = await window.showWarningMessage(
+      `${relPath} changed since this version: the file on disk is ${which}.`, 'Open Anyway', 'Show Its Lineage');
+    if (choice === 'Open Anyway') await open();
+    else if (choice === 'Show Its Lineage') this.retarget({ type: 'path', path: relPath });
+  }
+
+  private async openScript(runId: string): Promise<void> {
+    const { window, workspace, Uri } = this.ctx.vscode;
+    const source = this.ctx.data.sources().find((s) => s.getRun(runId) !== undefined);
+    const run = source?.getRun(runId);
+    const script = run && entryScript(run.command);
+    if (!source || !run || !script) {
+      void window.showInformationMessage('This run has no script to open.');
+      return;
+    }
+    const abs = path.resolve(run.cwd || source.workspaceRoot, script);
+    const rev = run.git?.snapshot ?? run.git?.commit ?? null;
+    if (rev) {
+      const repo = await repositoryRoot(path.dirname(abs)) ?? await repositoryRoot(run.cwd);
+      if (repo) {
+        const rel = path.relative(repo, abs).split(path.sep).join('/');
+        const uri = snapshotUri(Uri, { repo, rev, path: rel, label: run.name.replace(/[/\\]/g, '_') || run.id });
+        try {
+          await window.showTextDocument(uri, { preview: true });
+          return;
+        } catch (e) {
+          this.ctx.log(`[lineage] could not open ${rel} at ${rev}: ${(e as Error).message}`);
+        }
+      }
+    }
+    const files = source.getCodeFiles(runId);
+    const key = Object.keys(files).find((k) => path.resolve(source.workspaceRoot, k) === abs || path.resolve(run.cwd, k) === abs || k === script);
+    if (key !== undefined) {
+      const doc = await workspace.openTextDocument({ content: files[key], language: script.endsWith('.py') ? 'python' : undefined });
+      await window.showTextDocument(doc, { preview: true });
+      return;
+    }
+    void window.showWarningMessage(`No snapshot of ${script} was kept for run ${run.name}; opening the file as it is now.`);
+    try {
+      await window.showTextDocument(Uri.file(abs), { preview: true });
+    } catch {
+      void window.showWarningMessage(`${script} no longer exists.`);
+    }
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    if (this.refreshTimer) clearTimeout(this.refreshTimer);
+    for (const s of this.subscriptions.splice(0)) s.dispose();
+    this.panel.dispose();
+    if (LineagePanel.current === this) LineagePanel.current = undefined;
+  }
+}
