@@ -23,7 +23,7 @@ export function codeView(
     swatch.style.backgroundColor = color;
     const g = run.git;
     return h('tr', {}, [
-      h('td', { className: 'run-cell' }, [swatch, h('span', { className: 'run-name', text: run.name })]),
+      h('td', {}, [h('span', { className: 'run-cell' }, [swatch, h('span', { className: 'run-name', text: run.name })])]),
       h('td', { className: 'mono', text: g?.commit ? g.commit.slice(0, 10) : '—', title: g?.commit ?? 'no git commit recorded' }),
       h('td', { text: g?.branch ?? '—' }),
       h('td', {}, [g ? h('span', { className: g.dirty ? 'status status-dirty' : 'status status-clean', text: g.dirty ? 'dirty' : 'clean' }) : h('span', { className: 'muted', text: '—' })]),

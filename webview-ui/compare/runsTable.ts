@@ -15,11 +15,11 @@ export function runsTable(runs: readonly ColoredRun[], baselineId: string | null
     const isBaseline = run.id === baselineId;
     const tags = Object.entries(run.tags).map(([k, v]) => h('span', { className: 'tag', text: v ? `${k}: ${v}` : k }));
     return h('tr', { className: isBaseline ? 'baseline' : '', attrs: { 'data-run': run.id } }, [
-      h('td', { className: 'run-cell' }, [
+      h('td', {}, [h('span', { className: 'run-cell' }, [
         swatch,
         h('span', { className: 'run-name', text: run.name, title: run.id }),
         isBaseline ? h('span', { className: 'badge', text: 'baseline' }) : null,
-      ]),
+      ])]),
       h('td', { className: 'muted', text: run.experiment }),
       h('td', {}, [h('span', { className: `status status-${run.status}`, text: run.status })]),
       h('td', { className: 'muted', text: formatDateTime(run.startedAt) }),

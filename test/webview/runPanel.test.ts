@@ -1,0 +1,87 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { RunDetail } from '../../src/core/model';
+import { runPanelUpdateIntervalMs } from '../../src/extension/panels/runPanel';
+import { loadSnapshot } from './harness/fixtureDataSource';
+import { openPanel, type OpenedPanel } from './harness/openPanels';
+import { PanelBrowser, repoRoot } from './harness/panelBrowser';
+
+const screenshots = path.join(repoRoot, 'test-results', 'panels');
+
+/** A copy of a fixture run still recording, with `steps` points of loss so far. */
+function liveRun(base: RunDetail, steps: number): RunDetail {
+  const loss = Array.from({ length: steps }, (_, i) => [i, 2 / (1 + i / 50), base.startedAt + i * 1000] as [number, number, number]);
+  return {
+    ...base, status: 'running', endedAt: null, durationMs: null,
+    metrics: { loss: { last: loss[steps - 1][1], min: loss[steps - 1][1], max: loss[0][1], count: steps, lastStep: steps - 1 } },
+    series: { loss },
+  };
+}
+
+describe('Run panel (Chromium)', function () {
+  let browser: PanelBrowser;
+  let opened: OpenedPanel | undefined;
+
+  before(async () => {
+    fs.mkdirSync(screenshots, { recursive: true });
+    browser = await PanelBrowser.start();
+  });
+  after(async () => browser?.close());
+  afterEach(async () => {
+    opened?.manager.dispose();
+    opened = undefined;
+  });
+
+  for (const theme of ['dark', 'light'] as const) {
+    it(`shows header, metrics, charts, params, artifacts, environment and output (${theme})`, async () => {
+      const runs = loadSnapshot('compareRuns.json');
+      opened = await openPanel(browser, 'run', runs, theme, ['run-3']);
+      const { page } = opened;
+      assert.equal(await page.textContent('.page-title'), 'wd=0.1 sgd');
+      assert.equal(await page.getAttribute('body', 'data-charts-drawn'), '4');
+      assert.equal(await page.$$eval('.metric-card', (c) => c.length), 4);
+      assert.equal(await page.$$eval('.artifacts-table tbody tr', (r) => r.length), 2);
+      assert.ok((await page.textContent('#environment'))!.includes('NVIDIA A100'));
+      assert.ok((await page.textContent('pre.output'))!.includes('<b>not bold</b>'));
+      assert.equal(await page.$$eval('pre.output b', (b) => b.length), 0);
+      assert.equal(opened.panel.title, 'Run: wd=0.1 sgd');
+      assert.deepEqual(await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp), []);
+      assert.deepEqual(opened.page.__errors, []);
+      await page.screenshot({ path: path.join(screenshots, `run-${theme}.png`), fullPage: true });
+    });
+  }
+
+  it('opens an artifact through the host', async () => {
+    opened = await openPanel(browser, 'run', loadSnapshot('compareRuns.json'), 'dark', ['run-0']);
+    await opened.page.click('.artifact-link >> nth=1');
+    await new Promise((r) => setTimeout(r, 300));
+    const open = opened.wb.executed.find((e) => e.command === 'vscode.open');
+    assert.ok(open, JSON.stringify(opened.wb.executed));
+    assert.equal((open.args[0] as { path: string }).path, '/work/demo/out/model-0.pt');
+  });
+
+  it('follows a live run at most 4 times a second', async () => {
+    const base = loadSnapshot('compareRuns.json')[0];
+    opened = await openPanel(browser, 'run', [liveRun(base, 100)], 'dark', ['run-0']);
+    const { page, panel, data } = opened;
+    assert.ok(await page.$('.status-running .codicon-loading'));
+    const before = panel.webview.sent.length;
+    const started = Date.now();
+    // 50 store changes in ~1 s, as a fast training loop would cause.
+    for (let i = 1; i <= 50; i++) {
+      data.put(liveRun(base, 100 + i * 10));
+      data.fire(['run-0']);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const elapsed = Date.now() - started;
+    await new Promise((r) => setTimeout(r, runPanelUpdateIntervalMs + 50));
+    await panel.webview.flushed();
+    const updates = panel.webview.sent.slice(before).filter((m) => (m as { type: string }).type === 'runUpdated').length;
+    const allowed = Math.ceil((elapsed + runPanelUpdateIntervalMs) / runPanelUpdateIntervalMs) + 1;
+    assert.ok(updates >= 2 && updates <= allowed, `${updates} updates in ${elapsed} ms (allowed ${allowed})`);
+    // The last state arrives (trailing update): 600 points, last step 599.
+    await page.waitForFunction(() => document.querySelector('.metric-card[data-metric="loss"] .metric-card-value')?.getAttribute('title') === 'last, at step 599');
+    assert.equal(await page.getAttribute('.chart-card[data-key="loss"]', 'data-points'), '600');
+  });
+});
