@@ -2,7 +2,6 @@
 // step markers and the split the line names. It knows nothing about the stream: the parser decides,
 // with its context, which pairs become metrics.
 
-import { SPLIT_WORDS } from './metricKeys';
 
 /** One name/number pair found in a line. */
 export interface RawPair {
@@ -16,6 +15,8 @@ export interface RawPair {
   readonly integral: boolean;
   /** Came from a JSON object, a Python dict repr or a box table: the producer meant it as data. */
   readonly structured: boolean;
+  /** Where the value's text starts in the line, -1 when not from the line's text (JSON). */
+  readonly pos: number;
 }
 
 /** What one line holds. */
@@ -27,32 +28,46 @@ export interface LineScan {
   epoch: number | undefined;
   /** Finer step marker (`step 100:`, `iter 5`, `[12]` boosting round), if any. */
   step: number | undefined;
+  /** Where the epoch and step markers' numbers start, -1 when unknown. */
+  epochPos: number;
+  stepPos: number;
+  /** False when the result depends on more than the line's shape (JSON, progress bars). */
+  cacheable: boolean;
+  /** Where the tqdm bar's percentage starts, -1 without a bar. */
+  barPos: number;
   /** Text before a tqdm bar (`Epoch 0: 47%|...`), for header-row tables; null without a bar. */
   barDescription: string | null;
 }
 
 const NUMBER_RE = /[-+]?(?:\d+\.?\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?|nan|inf(?:inity)?)/iy;
 const WRAPPER_RE = /(?:tensor|np\.float(?:16|32|64)|numpy\.float(?:16|32|64)|float(?:16|32|64)?|Array|array|DeviceArray|torch\.tensor)\(/y;
-const MARKER_RE = /(?:^|[^A-Za-z0-9_])(global[_ ]step|iteration|iter|step|epoch|update|round)\s*(?:[:=#]\s*)?\[?\s*(\d+(?:\.\d+)?)(?:\s*\/\s*(\d+))?/gi;
-const BAR_RE = /\d{1,3}(?:\.\d+)?%\|/;
-const NOISE_RE = /^\s*(?:File "|Traceback \(|Collecting |Downloading |Requirement already|Installing collected|Successfully (?:installed|built)|Using cached|Building wheel|Obtaining |Looking in |Namespace\(|Attempting uninstall|Uninstalling |Created wheel|Stored in directory|raise |assert )|(?:Warning|WARNING|Error|ERROR|Exception)(?::|\]| \|| -)|warnings\.warn|\[(?:Warning|Fatal|Error)\]|DeprecationWarning|Deprecated|deprecated/;
+const MARKER_RE = /(global[_ ]step|iteration|iter|step|epoch|update|round)\s*(?:[:=#]\s*)?\[?\s*(\d+(?:\.\d+)?)(?:\s*\/\s*(\d+))?/gi;
+const BAR_RE = /\d+(?:\.\d+)?%\|/;
+// Lines that are never metrics: tracebacks, pip, argparse echoes, warnings and errors.
+const NOISE_START_RE = /^\s*(?:File "|Traceback \(|Collecting |Downloading |Requirement already|Installing collected|Successfully (?:installed|built)|Using cached|Building wheel|Obtaining |Looking in |Namespace\(|Attempting uninstall|Uninstalling |Created wheel|Stored in directory|raise |assert )/;
+const NOISE_RE = /(?:Warning|WARNING|Error|ERROR|Exception)(?::|\]| \|| -)|warnings\.warn|\[(?:Warning|Fatal|Error)\]|DeprecationWarning|Deprecated|deprecated/;
 const SOURCE_EXT_RE = /\.(?:py|pyx|pyc|cc|cpp|cxx|c|h|hpp|cu|cuh|js|mjs|ts|rs|go|java|rb|sh|ipynb|json|ya?ml|toml|txt|log|csv|pt|pth|ckpt|bin|safetensors|so|dll|h5|keras|onnx|pkl|npz|npy|tar|gz|zip|whl|html?|md)$/i;
 
 /** Scans one visible line. */
 export function scanLine(text: string): LineScan {
-  const scan: LineScan = { pairs: [], split: null, epoch: undefined, step: undefined, barDescription: null };
-  if (NOISE_RE.test(text)) return scan;
+  const scan: LineScan = { pairs: [], split: null, epoch: undefined, step: undefined, epochPos: -1, stepPos: -1, barPos: -1, cacheable: true, barDescription: null };
+  if (NOISE_START_RE.test(text)) return scan;
+  if ((text.includes('arn') || text.includes('rror') || text.includes('ARN') || text.includes('RROR') || text.includes('xception') || text.includes('eprecat')) && NOISE_RE.test(text)) return scan;
   const first = firstNonSpace(text);
-  if (first >= 0 && text.charCodeAt(first) === 0x7b /* { */ && scanJson(text, scan)) return scan;
+  if (first >= 0 && text.charCodeAt(first) === 0x7b /* { */ && scanJson(text, scan)) {
+    scan.cacheable = false;
+    return scan;
+  }
 
   let regionStart = 0;
   let regionEnd = text.length;
   let postfixStart = -1;
-  const bar = BAR_RE.exec(text);
+  const bar = text.includes('%|') ? BAR_RE.exec(text) : null;
   if (bar) {
     // tqdm: `desc: NN%|bar| n/total [elapsed<remaining, rate, postfix]`. Only the description and the
     // postfix can hold values; the counts, sizes and rates in between never do.
     scan.barDescription = text.slice(0, bar.index);
+    scan.barPos = bar.index;
     regionEnd = bar.index;
     const open = text.indexOf('[', bar.index);
     if (open >= 0) postfixStart = open + 1;
@@ -61,7 +76,7 @@ export function scanLine(text: string): LineScan {
   leadingRound(text, scan);
   const firstPairPos = scanRegion(text, regionStart, regionEnd, scan);
   if (postfixStart >= 0) scanRegion(text, postfixStart, text.length, scan);
-  scan.split = splitBefore(text, regionStart, firstPairPos < 0 ? regionEnd : firstPairPos);
+  if (scan.pairs.length > 0) scan.split = splitBefore(text, regionStart, firstPairPos < 0 ? regionEnd : firstPairPos);
   return scan;
 }
 
@@ -97,10 +112,10 @@ function flattenJson(obj: Record<string, unknown>, prefix: string, scan: LineSca
     // A top-level `metrics` container is a wrapper, not part of the name.
     const key = prefix === '' && (k === 'metrics' || k === 'data') ? '' : prefix === '' ? k : `${prefix}/${k}`;
     if (typeof v === 'number') {
-      if (key !== '') scan.pairs.push({ key, value: v, bare: false, tight: false, integral: Number.isInteger(v), structured: true });
+      if (key !== '') scan.pairs.push({ key, value: v, bare: false, tight: false, integral: Number.isInteger(v), structured: true, pos: -1 });
     } else if (typeof v === 'string') {
       const n = specialNumber(v);
-      if (n !== undefined && key !== '') scan.pairs.push({ key, value: n, bare: false, tight: false, integral: false, structured: true });
+      if (n !== undefined && key !== '') scan.pairs.push({ key, value: n, bare: false, tight: false, integral: false, structured: true, pos: -1 });
     } else if (v !== null && typeof v === 'object' && !Array.isArray(v) && depth < 3) {
       flattenJson(v as Record<string, unknown>, key, scan, depth + 1);
     }
@@ -122,15 +137,23 @@ function findMarkers(text: string, from: number, to: number, scan: LineScan): vo
   MARKER_RE.lastIndex = 0;
   let m: RegExpExecArray | null;
   while ((m = MARKER_RE.exec(region)) !== null) {
+    const before = m.index > 0 ? region.charCodeAt(m.index - 1) : -1;
+    if (isLetter(before) || isDigit(before) || before === 0x5f) continue;
     const after = region.charCodeAt(m.index + m[0].length);
     // `epoch 3ms`, `step 12:01`, `iter 1.2.3` are not markers.
     if (isLetter(after) || after === 0x3a && isDigit(region.charCodeAt(m.index + m[0].length + 1)) || after === 0x2e && isDigit(region.charCodeAt(m.index + m[0].length + 1))) continue;
     const word = m[1].toLowerCase();
     const value = Number(m[2]);
+    // The marker's word and separators hold no digit, so its number is the match's first digit.
+    const pos = from + m.index + m[0].search(/\d/);
     if (word === 'epoch') {
-      if (scan.epoch === undefined) scan.epoch = value;
+      if (scan.epoch === undefined) {
+        scan.epoch = value;
+        scan.epochPos = pos;
+      }
     } else if (scan.step === undefined) {
       scan.step = value;
+      scan.stepPos = pos;
     }
   }
 }
@@ -141,7 +164,10 @@ function leadingRound(text: string, scan: LineScan): void {
   if (!m) return;
   // Only when values follow: `[1] 2 3` R-style vectors or a bare `12: hello` are not rounds.
   if (!/[A-Za-z_][\w\-'. ]*[:=]\s*[-+]?[\d.]/.test(text.slice(m[0].length))) return;
-  if (scan.step === undefined) scan.step = Number(m[1] ?? m[2]);
+  if (scan.step === undefined) {
+    scan.step = Number(m[1] ?? m[2]);
+    scan.stepPos = m[0].indexOf(m[1] ?? m[2]);
+  }
 }
 
 function isLetter(c: number): boolean {
@@ -156,6 +182,8 @@ function isKeyChar(c: number): boolean {
 function isSpace(c: number): boolean {
   return c === 0x20 || c === 0x09;
 }
+
+const POW10: readonly number[] = Array.from({ length: 23 }, (_, i) => Number(`1e${i}`));
 
 interface NumberAt { value: number; end: number; integral: boolean }
 
@@ -172,22 +200,71 @@ function numberAt(text: string, j: number, limit: number): NumberAt | null {
   } else if (!(isDigit(c0) || c0 === 0x2d || c0 === 0x2b || c0 === 0x2e || c0 === 0x6e || c0 === 0x4e || c0 === 0x69 || c0 === 0x49)) {
     return null;
   }
-  NUMBER_RE.lastIndex = j;
-  const m = NUMBER_RE.exec(text);
-  if (!m || m.index !== j) return null;
-  let end = j + m[0].length;
-  if (end > limit) return null;
-  const raw = m[0];
-  const lower = raw.toLowerCase();
+  let end = j;
   let value: number;
   let integral = false;
-  if (lower.endsWith('nan')) value = NaN;
-  else if (lower.endsWith('inf') || lower.endsWith('infinity')) value = raw.charCodeAt(0) === 0x2d ? -Infinity : Infinity;
-  else {
-    value = Number(raw);
+  let e = j;
+  let c = text.charCodeAt(e);
+  const negative = c === 0x2d;
+  if (c === 0x2d || c === 0x2b) c = text.charCodeAt(++e);
+  if (isDigit(c) || c === 0x2e) {
+    // Digits accumulate into an integer mantissa; with at most 15 digits and a power of ten up to
+    // 1e22 both are exact doubles, so one division is correctly rounded (Clinger's fast path) and
+    // equals Number(text) without allocating a substring.
+    let mantissa = 0;
+    let digits = 0;
+    let fractionDigits = 0;
+    while (isDigit((c = text.charCodeAt(e)))) {
+      mantissa = mantissa * 10 + (c - 0x30);
+      digits++;
+      e++;
+    }
+    let fraction = false;
+    if (c === 0x2e) {
+      fraction = true;
+      e++;
+      while (isDigit((c = text.charCodeAt(e)))) {
+        mantissa = mantissa * 10 + (c - 0x30);
+        digits++;
+        fractionDigits++;
+        e++;
+      }
+    }
+    if (digits === 0) return null;
+    let exponent = 0;
+    let hasExponent = false;
+    if (c === 0x65 || c === 0x45) {
+      let x = e + 1;
+      const sc = text.charCodeAt(x);
+      if (sc === 0x2d || sc === 0x2b) x++;
+      if (isDigit(text.charCodeAt(x))) {
+        while (isDigit((c = text.charCodeAt(x)))) {
+          exponent = exponent * 10 + (c - 0x30);
+          x++;
+        }
+        if (sc === 0x2d) exponent = -exponent;
+        e = x;
+        hasExponent = true;
+      }
+    }
+    end = e;
+    const scale = exponent - fractionDigits;
+    if (digits <= 15 && scale >= -22 && scale <= 22) {
+      value = scale < 0 ? mantissa / POW10[-scale] : mantissa * POW10[scale];
+      if (negative) value = -value;
+    } else {
+      value = Number(text.slice(j, end));
+    }
     if (Number.isNaN(value)) return null;
-    integral = !/[.eE]/.test(raw);
+    integral = !fraction && !hasExponent;
+  } else {
+    NUMBER_RE.lastIndex = j;
+    const m = NUMBER_RE.exec(text);
+    if (!m || m.index !== j) return null;
+    end = j + m[0].length;
+    value = m[0].toLowerCase().endsWith('nan') ? NaN : negative ? -Infinity : Infinity;
   }
+  if (end > limit) return null;
   if (wrapped) {
     // tensor(0.5000, device='cuda:0') / Array(0.5, dtype=float32): skip to the closing parenthesis.
     const close = text.indexOf(')', end);
@@ -266,28 +343,40 @@ function keyBefore(text: string, sep: number, from: number, allowWords: boolean)
   if (words === 0) return null;
   let key = text.slice(start, sep).trim();
   // Names glued to a quote or bracket on the left (`'loss`) lose it.
-  key = key.replace(/^['"#]+/, '');
+  const k0 = key.charCodeAt(0);
+  if (k0 === 0x27 || k0 === 0x22 || k0 === 0x23) key = key.replace(/^['"#]+/, '');
   if (key.length === 0 || key.length > 64) return null;
   return key;
 }
 
 /** Finds `name: value` and `name=value` pairs, then `name value` pairs in delimited pieces. Returns the first pair's start. */
+// The characters scanRegion stops at: separators of pairs and delimiters of pieces.
+const SPECIAL_RE = /[:=|,;\t\u2502\u2503]| - /g;
+
 function scanRegion(text: string, from: number, to: number, scan: LineScan): number {
   let firstPair = -1;
   let lastPairEnd = from;
   let pieceHasPair = false;
   let pieceStart = from;
   let lastColonNoPair = -1;
-  for (let i = from; i < to; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 0x7c || c === 0x2c || c === 0x3b || c === 0x09 || c === 0x2502 || c === 0x2503 || (c === 0x2d && i > from && text.charCodeAt(i - 1) === 0x20 && text.charCodeAt(i + 1) === 0x20)) {
+  SPECIAL_RE.lastIndex = from;
+  for (;;) {
+    const m = SPECIAL_RE.exec(text);
+    if (m === null || m.index >= to) break;
+    let i = m.index;
+    let c = text.charCodeAt(i);
+    if (c === 0x20) {
+      i++; // ` - ` delimiter: the dash
+      c = 0x2d;
+    }
+    if (c !== 0x3a && c !== 0x3d) {
       if (!pieceHasPair) barePairs(text, lastColonNoPair > pieceStart ? lastColonNoPair + 1 : pieceStart, i, scan);
       pieceStart = i + 1;
       pieceHasPair = false;
       lastColonNoPair = -1;
+      SPECIAL_RE.lastIndex = i + 1;
       continue;
     }
-    if (c !== 0x3a && c !== 0x3d) continue;
     if (c === 0x3d) {
       const p = text.charCodeAt(i - 1);
       const nx = text.charCodeAt(i + 1);
@@ -310,15 +399,32 @@ function scanRegion(text: string, from: number, to: number, scan: LineScan): num
       lastColonNoPair = i;
       continue;
     }
-    const quoted = /['"]\s*$/.test(text.slice(Math.max(from, i - 2), i));
-    scan.pairs.push({ key, value: num.value, bare: false, tight, integral: num.integral, structured: quoted });
+    let q = i - 1;
+    while (q > from && isSpace(text.charCodeAt(q))) q--;
+    const qc = text.charCodeAt(q);
+    scan.pairs.push({ key, value: num.value, bare: false, tight, integral: num.integral, structured: qc === 0x27 || qc === 0x22, pos: j });
     if (firstPair < 0) firstPair = text.lastIndexOf(key, i);
     lastPairEnd = num.end;
     pieceHasPair = true;
-    i = num.end - 1;
+    SPECIAL_RE.lastIndex = num.end;
   }
   if (!pieceHasPair) barePairs(text, lastColonNoPair > pieceStart ? lastColonNoPair + 1 : pieceStart, to, scan);
   return firstPair;
+}
+
+/**
+ * The value a pair at `pos` has (used to replay a known line shape): the `name: value` number rules,
+ * or for a bare pair the whitespace-delimited token. Undefined when there is no such value.
+ */
+export function numberAtPublic(text: string, pos: number, limit: number, bare: boolean): number | undefined {
+  if (!bare) return numberAt(text, pos, limit)?.value;
+  let e = pos;
+  while (e < limit && !isSpace(text.charCodeAt(e))) e++;
+  const t = text.slice(pos, e);
+  if (!BARE_TOKEN_RE.test(t)) return undefined;
+  const numText = t.endsWith('%') ? t.slice(0, -1) : t;
+  const lower = numText.toLowerCase();
+  return lower.endsWith('nan') ? NaN : lower.endsWith('inf') ? (numText.startsWith('-') ? -Infinity : Infinity) : Number(numText);
 }
 
 function badKey(key: string): boolean {
@@ -359,16 +465,37 @@ const STOP_WORDS = new Set(['from', 'to', 'of', 'in', 'at', 'by', 'for', 'with',
   'did', 'reducing', 'stopping', 'increased', 'decreased', 'changed', 'became', 'becomes', 'now', 'still']);
 
 const BARE_TOKEN_RE = /^[-+]?(?:\d+\.?\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?|nan|inf)%?$/i;
+const TOKEN_RE = /\S+/g;
 const BARE_WORD_RE = /^[A-Za-z_][\w.\-/@']*$/;
 
 /** `loss 0.25` / `Acc@1 76.1 Acc@5 92.9` filling a whole delimited piece. */
 function barePairs(text: string, from: number, to: number, scan: LineScan): void {
   if (to - from < 3) return;
-  let piece = text.slice(from, to).trim();
+  let digit = false;
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0x30 && c <= 0x39) {
+      digit = true;
+      break;
+    }
+  }
+  if (!digit && !/nan|inf/i.test(text.slice(from, to))) return;
+  let piece = text.slice(from, to);
+  let known = true;
   // `loss Array(0.04, dtype=float32)`, `loss tensor(0.5, device='cuda:0')`: the number inside.
-  if (piece.includes('(')) piece = piece.replace(/\b(?:tensor|Array|array|DeviceArray|np\.float\d+|numpy\.float\d+)\(\s*([^,()\s]+)[^()]*\)?/g, '$1');
+  if (piece.includes('(')) {
+    const unwrapped = piece.replace(/\b(?:tensor|Array|array|DeviceArray|np\.float\d+|numpy\.float\d+)\(\s*([^,()\s]+)[^()]*\)?/g, '$1');
+    if (unwrapped !== piece) known = false;
+    piece = unwrapped;
+  }
   if (piece.length < 3 || piece.length > 200) return;
-  const toks = piece.split(/\s+/);
+  const toks: string[] = [];
+  const starts: number[] = [];
+  TOKEN_RE.lastIndex = 0;
+  for (let m = TOKEN_RE.exec(piece); m !== null; m = TOKEN_RE.exec(piece)) {
+    toks.push(m[0]);
+    starts.push(known ? from + m.index : -1);
+  }
   let i = 0;
   // Leading bullets (`*`, `-`, `=>`) are decoration.
   while (i < toks.length && /^[*\->=•·]+$/.test(toks[i])) i++;
@@ -388,21 +515,17 @@ function barePairs(text: string, from: number, to: number, scan: LineScan): void
     const numText = t.endsWith('%') ? t.slice(0, -1) : t;
     const lower = numText.toLowerCase();
     const value = lower.endsWith('nan') ? NaN : lower.endsWith('inf') ? (numText.startsWith('-') ? -Infinity : Infinity) : Number(numText);
-    found.push({ key, value, bare: true, tight: false, integral: !/[.eE%]/.test(t) && !Number.isNaN(value) && Number.isFinite(value), structured: false });
+    found.push({ key, value, bare: true, tight: false, integral: !/[.eE%]/.test(t) && !Number.isNaN(value) && Number.isFinite(value), structured: false, pos: starts[i] });
     i++;
   }
   for (const p of found) scan.pairs.push(p);
 }
 
 /** The split a line names before its first value (`Test set: ...`, `| valid | epoch 001 | ...`). */
+const SPLIT_RE = /(?:^|[^A-Za-z])(train|training|val|valid|validation|test|eval|evaluation|dev)(?![A-Za-z])/i;
+
 function splitBefore(text: string, from: number, to: number): string | null {
   if (to <= from) return null;
-  const head = text.slice(from, Math.min(to, from + 120));
-  const m = head.match(/[A-Za-z]+/g);
-  if (!m) return null;
-  for (const w of m) {
-    const lw = w.toLowerCase();
-    if (SPLIT_WORDS.has(lw)) return lw;
-  }
-  return null;
+  const m = SPLIT_RE.exec(text.slice(from, Math.min(to, from + 120)));
+  return m === null ? null : m[1].toLowerCase();
 }

@@ -129,7 +129,19 @@ function classify(key: string): KeyKind {
 }
 
 /** Priority of a step key (higher wins), 0 when the key is not a step key. */
+const priorityCache = new Map<string, number>();
+
 export function stepPriority(key: string): number {
+  let p = priorityCache.get(key);
+  if (p === undefined) {
+    p = computeStepPriority(key);
+    if (priorityCache.size > 10000) priorityCache.clear();
+    priorityCache.set(key, p);
+  }
+  return p;
+}
+
+function computeStepPriority(key: string): number {
   const direct = STEP_PRIORITY[normaliseKey(key)];
   if (direct !== undefined) return direct;
   const rest = tokens(key).filter((t) => !SPLIT_WORDS.has(t)).join('_');

@@ -2,7 +2,8 @@
 // The rules it follows are written down in docs/metrics-parsing.md.
 
 import { KeyKind, keyHasSplit, keyKind, stepPriority } from './metricKeys';
-import { type LineScan, type RawPair, scanLine } from './lineScanner';
+import type { LineScan, RawPair } from './lineScanner';
+import { LineShapeCache } from './lineShapeCache';
 import { visibleText } from './terminalText';
 import { TableReader, type TableRows } from './tableReader';
 import { type CompiledPattern, compileIgnore, compilePatterns } from './userPatterns';
@@ -60,9 +61,12 @@ export class MetricParser {
   private readonly ignored: (key: string) => boolean;
   private readonly decoder = new TextDecoder('utf-8', { fatal: false });
   private readonly tables = new TableReader();
+  private readonly shapes = new LineShapeCache();
   private readonly counters = new Map<string, number>();
   // Last point per key within the current physical line: redraws that repeat it are not new points.
-  private readonly lineLast = new Map<string, string>();
+  private readonly lineLast = new Map<string, ParsedMetric>();
+  // Final names by raw name and split: logs repeat the same few keys millions of times.
+  private readonly keyCache = new Map<string, string | null>();
   private readonly counts = { lines: 0, segments: 0, metrics: 0, skippedLongLines: 0, invalidPatterns: 0, userPatternHits: 0, droppedPairs: 0, bytes: 0 };
 
   private partial = '';
@@ -210,7 +214,7 @@ export class MetricParser {
       this.emitTable(row);
       return;
     }
-    const scan = scanLine(text);
+    const scan = this.shapes.scan(text);
     if (scan.barDescription !== null && scan.pairs.length === 0) {
       const barRow = this.tables.dataRow(scan.barDescription, this.lineNo);
       if (barRow) {
@@ -296,6 +300,16 @@ export class MetricParser {
   }
 
   private finalKey(raw: string, split: string | null): string | null {
+    const cacheKey = split === null ? raw : `${split}\u0000${raw}`;
+    const hit = this.keyCache.get(cacheKey);
+    if (hit !== undefined) return hit;
+    const key = this.computeFinalKey(raw, split);
+    if (this.keyCache.size > 10000) this.keyCache.clear();
+    this.keyCache.set(cacheKey, key);
+    return key;
+  }
+
+  private computeFinalKey(raw: string, split: string | null): string | null {
     let key = raw.replace(/\s+/g, '_');
     // Train is the default split (frameworks print `loss` and `val_loss`), so only other splits prefix.
     if (split !== null && split !== 'train' && split !== 'training' && !keyHasSplit(key)) key = `${split}_${key}`;
@@ -310,11 +324,12 @@ export class MetricParser {
       step = this.counters.get(key) ?? 0;
       this.counters.set(key, step + 1);
     }
-    const sig = `${value}|${step}`;
-    if (this.lineLast.get(key) === sig) return;
-    this.lineLast.set(key, sig);
+    const last = this.lineLast.get(key);
+    if (last !== undefined && last.step === step && Object.is(last.value, value)) return;
+    const point: ParsedMetric = { key, value, step, line: this.lineNo, time };
+    this.lineLast.set(key, point);
     this.counts.metrics++;
-    this.out.push({ key, value, step, line: this.lineNo, time });
+    this.out.push(point);
   }
 
   private emitTable(rows: readonly TableRows[] | null): void {

@@ -61,7 +61,9 @@ export class TableReader {
 
   /** A `| name | value |` row. `handled` is false when the line is not one (any open table is then flushed). */
   boxRow(text: string, line: number): { handled: boolean; flushed: TableRows[] | null } {
-    const c0 = text.trimStart().charCodeAt(0);
+    let f = 0;
+    while (f < text.length && (text.charCodeAt(f) === 0x20 || text.charCodeAt(f) === 0x09)) f++;
+    const c0 = text.charCodeAt(f);
     if (c0 !== 0x7c && c0 !== 0x2502 && c0 !== 0x2503) return { handled: false, flushed: this.box.length > 0 ? this.flush() : null };
     const m = BOX_ROW_RE.exec(text);
     if (!m) return { handled: false, flushed: this.box.length > 0 ? this.flush() : null };
@@ -107,8 +109,10 @@ export class TableReader {
 
   /** Remembers a line of column names that includes a metric or step name. */
   headerCandidate(text: string): void {
+    // Column headers are aligned with runs of spaces and hold no punctuation of prose or pairs.
+    if (text.length > 400 || !text.includes('  ') || /[=,;"']|:\s*\S/.test(text)) return;
     const t = text.trim().replace(/[:\s]+$/, '');
-    if (t.length < 5 || t.length > 400 || t.includes('=')) return;
+    if (t.length < 5) return;
     const one = t.split(/\s+/);
     if (one.length < 2 || one.length > 40) return;
     for (const c of one) if (!HEADER_CELL_RE.test(c)) return;

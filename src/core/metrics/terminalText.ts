@@ -47,13 +47,10 @@ export function visibleText(segment: string): string {
   return s;
 }
 
+const CONTROL_RE = /[\x00-\x08\x0a-\x1f\x9b]/;
+
 function needsCleaning(s: string): boolean {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x20 && c !== 0x09) return true;
-    if (c === 0x9b) return true;
-  }
-  return false;
+  return CONTROL_RE.test(s);
 }
 
 /** Returns the index of the last character of the escape sequence starting at `i` (an ESC). */

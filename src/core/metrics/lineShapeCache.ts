@@ -1,0 +1,168 @@
+// Logs repeat a few line shapes millions of times with only the numbers changing. Scanning a line
+// is the expensive part of parsing, so the result of a scan is kept per shape (the line with every
+// digit run replaced by `0`) as a plan saying which digit run each value comes from; a line of a
+// known shape only reads its numbers. Shapes are found by a hash computed in one pass without
+// allocating, then checked character by character, so a hash collision never mixes two shapes.
+
+import { type LineScan, type RawPair, numberAtPublic, scanLine } from './lineScanner';
+
+interface PlannedPair {
+  readonly pair: RawPair;
+  /** Index of the digit run the value starts at (or -1: a constant such as `nan`). */
+  readonly run: number;
+  /** Offset of the value's first character from that run's start (sign, leading dot). */
+  readonly delta: number;
+}
+
+interface Plan {
+  readonly shape: string;
+  readonly replayable: boolean;
+  readonly pairs: readonly PlannedPair[];
+  readonly split: string | null;
+  readonly epochRun: number;
+  readonly stepRun: number;
+  readonly barRun: number;
+}
+
+const DIGITS_RE = /\d+/g;
+const MAX_SHAPES = 4096;
+const MAX_SHAPE_LENGTH = 512;
+
+function isDigit(c: number): boolean {
+  return c >= 0x30 && c <= 0x39;
+}
+
+/** Scans lines, reusing the plan of an already seen line shape. Results equal {@link scanLine}'s. */
+export class LineShapeCache {
+  private readonly plans = new Map<number, Plan>();
+  private runs = new Int32Array(64);
+  private runCount = 0;
+
+  scan(text: string): LineScan {
+    if (text.length > MAX_SHAPE_LENGTH) return scanLine(text);
+    const hash = this.hashShape(text);
+    const plan = this.plans.get(hash);
+    if (plan !== undefined && sameShape(plan.shape, text)) {
+      return plan.replayable ? this.replay(plan, text) : scanLine(text);
+    }
+    const scan = scanLine(text);
+    if (plan === undefined && this.plans.size < MAX_SHAPES) this.plans.set(hash, this.makePlan(scan, text));
+    return scan;
+  }
+
+  /** FNV-1a over the line with digit runs folded to one `0`; records where the runs start. */
+  private hashShape(text: string): number {
+    let h = 0x811c9dc5;
+    let n = 0;
+    const len = text.length;
+    for (let i = 0; i < len; i++) {
+      let c = text.charCodeAt(i);
+      if (c >= 0x30 && c <= 0x39) {
+        if (n === this.runs.length) {
+          const bigger = new Int32Array(n * 2);
+          bigger.set(this.runs);
+          this.runs = bigger;
+        }
+        this.runs[n++] = i;
+        while (i + 1 < len && isDigit(text.charCodeAt(i + 1))) i++;
+        c = 0x30;
+      }
+      h = Math.imul(h ^ c, 0x01000193);
+    }
+    this.runCount = n;
+    return h;
+  }
+
+  private makePlan(scan: LineScan, text: string): Plan {
+    const shape = text.replace(DIGITS_RE, '0');
+    const none: Plan = { shape, replayable: false, pairs: [], split: null, epochRun: -1, stepRun: -1, barRun: -1 };
+    if (!scan.cacheable) return none;
+    const n = this.runCount;
+    const runAt = (pos: number): { run: number; delta: number } | null => {
+      if (pos < 0) return null;
+      for (let r = 0; r < n; r++) {
+        const start = this.runs[r];
+        if (start >= pos) return start - pos <= 2 ? { run: r, delta: pos - start } : null;
+      }
+      return null;
+    };
+    const pairs: PlannedPair[] = [];
+    for (const pair of scan.pairs) {
+      if (/\d/.test(pair.key) || pair.pos < 0) return none;
+      const c = text.charCodeAt(pair.pos);
+      const signOrDot = c === 0x2d || c === 0x2b || c === 0x2e;
+      if (isDigit(c) || signOrDot && isDigit(text.charCodeAt(pair.pos + 1)) || signOrDot && isDigit(text.charCodeAt(pair.pos + 2))) {
+        const at = runAt(pair.pos);
+        if (at === null) return none;
+        // The replayed value must come out the same: check it on this very line.
+        const again = numberAtPublic(text, this.runs[at.run] + at.delta, text.length, pair.bare);
+        if (again === undefined || !Object.is(again, pair.value)) return none;
+        pairs.push({ pair, run: at.run, delta: at.delta });
+      } else if (/^[-+]?(?:nan|inf)/i.test(text.slice(pair.pos, pair.pos + 4))) {
+        pairs.push({ pair, run: -1, delta: 0 }); // nan / inf: spelled out, part of the shape
+      } else {
+        return none; // tensor(...) and other wrapped values: not replayed
+      }
+    }
+    const epochAt = runAt(scan.epochPos);
+    const stepAt = runAt(scan.stepPos);
+    const barAt = runAt(scan.barPos);
+    if (scan.epoch !== undefined && (epochAt === null || epochAt.delta !== 0)) return none;
+    if (scan.step !== undefined && (stepAt === null || stepAt.delta !== 0)) return none;
+    if (scan.barDescription !== null && (barAt === null || barAt.delta !== 0)) return none;
+    return { shape, replayable: true, pairs, split: scan.split, epochRun: epochAt?.run ?? -1, stepRun: stepAt?.run ?? -1, barRun: barAt?.run ?? -1 };
+  }
+
+  private replay(plan: Plan, text: string): LineScan {
+    const runs = this.runs;
+    const pairs: RawPair[] = [];
+    for (const p of plan.pairs) {
+      if (p.run < 0) {
+        pairs.push(p.pair);
+        continue;
+      }
+      const value = numberAtPublic(text, runs[p.run] + p.delta, text.length, p.pair.bare);
+      if (value === undefined) return scanLine(text); // cannot happen for a true shape match; stay correct anyway
+      pairs.push({ key: p.pair.key, value, bare: p.pair.bare, tight: p.pair.tight, integral: p.pair.integral, structured: p.pair.structured, pos: -1 });
+    }
+    const barPos = plan.barRun >= 0 ? runs[plan.barRun] : -1;
+    return {
+      pairs,
+      split: plan.split,
+      epoch: plan.epochRun >= 0 ? leadingNumber(text, runs[plan.epochRun]) : undefined,
+      step: plan.stepRun >= 0 ? leadingNumber(text, runs[plan.stepRun]) : undefined,
+      epochPos: -1,
+      stepPos: -1,
+      barPos,
+      cacheable: true,
+      barDescription: barPos >= 0 ? text.slice(0, barPos) : null,
+    };
+  }
+}
+
+/** True when `text` is `shape` with digit runs in place of its `0`s. */
+function sameShape(shape: string, text: string): boolean {
+  const len = text.length;
+  let k = 0;
+  for (let i = 0; i < len; i++, k++) {
+    const c = text.charCodeAt(i);
+    if (isDigit(c)) {
+      if (shape.charCodeAt(k) !== 0x30) return false;
+      while (i + 1 < len && isDigit(text.charCodeAt(i + 1))) i++;
+    } else if (shape.charCodeAt(k) !== c) {
+      return false;
+    }
+  }
+  return k === shape.length;
+}
+
+/** `12` or `1.5` at `pos` (marker numbers: digits with an optional fraction). */
+function leadingNumber(text: string, pos: number): number {
+  let e = pos;
+  while (isDigit(text.charCodeAt(e))) e++;
+  if (text.charCodeAt(e) === 0x2e && isDigit(text.charCodeAt(e + 1))) {
+    e++;
+    while (isDigit(text.charCodeAt(e))) e++;
+  }
+  return Number(text.slice(pos, e));
+}
