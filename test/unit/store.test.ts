@@ -71,7 +71,7 @@ describe('Store', () => {
     const SQL = await loadSqlJs();
     const db = new SQL.Database(fs.readFileSync(path.join(dir, 'exptrack.db')));
     assert.equal(db.exec('PRAGMA user_version')[0].values[0][0], 1);
-    assert.deepEqual(db.exec('SELECT r.id, m.key, m.step, m.value FROM metrics m JOIN runs r ON r.rid = m.run')[0].values, [['r1', 'loss', 1, 0.25]]);
+    assert.deepEqual(db.exec('SELECT run_id, key, step, value FROM metric_points')[0].values, [['r1', 'loss', 1, 0.25]]);
     assert.equal(db.exec('PRAGMA integrity_check')[0].values[0][0], 'ok');
     db.close();
   });
@@ -121,8 +121,8 @@ describe('Store', () => {
     const lines = [
       { t: 'w', writer: 'ghost', pid: 2 ** 30, host: os.hostname(), time: 1 },
       { t: 'start', run: runStart('g1') },
-      { t: 'm', r: 'g1', p: [['loss', 1, 0.5, 1]] },
-    ].map((x) => JSON.stringify(x)).join('\n') + '\n{"t":"m","r":"g1","p":[["lo';
+      { t: 'm', r: 'g1', k: ['loss'], p: [0, 1, 0.5, 1] },
+    ].map((x) => JSON.stringify(x)).join('\n') + '\n{"t":"m","r":"g1","k":["lo';
     fs.writeFileSync(path.join(j, 'ghost.jsonl'), lines);
     const { logger, lines: log } = captureLogger();
     const s = await Store.open(dir, { logger });
@@ -139,10 +139,10 @@ describe('Store', () => {
     const j = path.join(dir, 'journal');
     fs.mkdirSync(j, { recursive: true });
     const f = path.join(j, 'other.jsonl');
-    fs.writeFileSync(f, `${JSON.stringify({ t: 'w', writer: 'other', pid: process.pid, host: os.hostname(), time: 1 })}\n${JSON.stringify({ t: 'start', run: runStart('t1') })}\n{"t":"m","r":"t1","p":[["loss",1,`);
+    fs.writeFileSync(f, `${JSON.stringify({ t: 'w', writer: 'other', pid: process.pid, host: os.hostname(), time: 1 })}\n${JSON.stringify({ t: 'start', run: runStart('t1') })}\n{"t":"m","r":"t1","k":["loss"],"p":[0,1,`);
     const s = await Store.open(dir, { logger: captureLogger().logger });
     assert.deepEqual(s.getRun('t1')!.metrics, {});
-    fs.appendFileSync(f, '0.125,5]]}\n');
+    fs.appendFileSync(f, '0.125,5]}\n');
     assert.equal(await s.refresh(), true);
     assert.equal(s.getRun('t1')!.metrics.loss.last, 0.125);
     await s.flush();

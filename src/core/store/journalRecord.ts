@@ -9,8 +9,13 @@ export type JournalRecord =
   | { readonly t: 'w'; readonly writer: string; readonly pid: number; readonly host: string; readonly time: number }
   | { readonly t: 'start'; readonly run: RunStart }
   | { readonly t: 'params'; readonly r: string; readonly p: Record<string, EncodedParam> }
-  /** Points as [key, step, value, time]. */
-  | { readonly t: 'm'; readonly r: string; readonly p: readonly (readonly [string, number, number | string, number])[] }
+  /**
+   * Metric points as quadruples [key index into `k`, step, value, time]. The writer stores them in
+   * `b`: base64 of little-endian float64s (printing a million doubles as decimal text costs more than
+   * inserting them, and NaN/±Infinity need no escape). `p` (plain JSON numbers, non-finite values as
+   * strings) is accepted too, for hand-written journals. `f` exists only in memory, never in a file.
+   */
+  | { readonly t: 'm'; readonly r: string; readonly k: readonly string[]; readonly b?: string; readonly p?: readonly (number | string)[]; readonly f?: Float64Array }
   /** null removes a tag. */
   | { readonly t: 'tags'; readonly r: string; readonly tags: Record<string, string | null> }
   | { readonly t: 'art'; readonly r: string; readonly a: ArtifactRecord; readonly time: number }
@@ -48,4 +53,36 @@ export function decodeParam(v: unknown): ParamValue {
   if (v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return v;
   if (typeof v === 'object' && typeof (v as { n?: unknown }).n === 'string') return decodeNumber((v as { n: string }).n);
   return JSON.stringify(v) ?? null;
+}
+
+const littleEndian = new Uint8Array(new Float64Array([1]).buffer)[7] === 0x3f;
+
+/** Float64 quadruples to the base64 text of a journal line (little-endian on every platform). */
+export function encodeFloats(f: Float64Array): string {
+  const bytes = Buffer.from(f.buffer, f.byteOffset, f.byteLength);
+  if (littleEndian) return bytes.toString('base64');
+  const out = Buffer.allocUnsafe(f.byteLength);
+  for (let i = 0; i < f.length; i++) out.writeDoubleLE(f[i], i * 8);
+  return out.toString('base64');
+}
+
+/** Inverse of {@link encodeFloats}; a trailing partial number is dropped. */
+export function decodeFloats(b: string): Float64Array {
+  const bytes = Buffer.from(b, 'base64');
+  const n = bytes.length >> 3;
+  if (littleEndian) {
+    const aligned = new Uint8Array(n * 8);
+    aligned.set(bytes.subarray(0, n * 8));
+    return new Float64Array(aligned.buffer);
+  }
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = bytes.readDoubleLE(i * 8);
+  return out;
+}
+
+/** The `p` form of metric points as float64 quadruples (bad entries become NaN and are skipped later). */
+export function floatsFromPlain(p: readonly unknown[]): Float64Array {
+  const out = new Float64Array(p.length - (p.length % 4));
+  for (let i = 0; i < out.length; i++) out[i] = typeof p[i] === 'number' ? p[i] as number : decodeNumber(p[i]);
+  return out;
 }

@@ -1,13 +1,14 @@
 import type { ArtifactRecord, GitInfo, MetricPoint, ParamValue, RecordSink, RunEnd, RunStart } from '../model';
-import { encodeNumber, encodeParam, type EncodedParam, type JournalRecord } from './journalRecord';
+import { encodeFloats, encodeParam, type EncodedParam, type JournalRecord } from './journalRecord';
 
 const statuses = new Set(['running', 'finished', 'failed', 'killed', 'interrupted']);
 
 /**
- * A {@link RecordSink} that turns each call into one journal line. It never throws: malformed input
+ * A {@link RecordSink} that turns each call into one journal line (metric calls also hand over the
+ * points as a typed array, so this process can fold them without parsing its own line back). It never throws: malformed input
  * is reported (once per kind of problem) and the usable part is kept.
  */
-export function createJournalSink(append: (line: string) => void, report: (problem: string) => void): RecordSink {
+export function createJournalSink(append: (line: string, inMemory?: JournalRecord) => void, report: (problem: string) => void): RecordSink {
   const reported = new Set<string>();
   const problem = (kind: string, message: string): void => {
     if (reported.has(kind)) return;
@@ -60,19 +61,29 @@ export function createJournalSink(append: (line: string) => void, report: (probl
     metrics(runId: string, points: readonly MetricPoint[]): void {
       safe('metrics', () => {
         if (!validRun(runId, 'metrics') || !Array.isArray(points) || points.length === 0) return;
-        const p: [string, number, number | string, number][] = new Array(points.length);
+        const keys: string[] = [];
+        const index = new Map<string, number>();
+        const f = new Float64Array(points.length * 4);
         let n = 0;
         let skipped = 0;
+        const now = Date.now();
         for (const pt of points) {
           if (!pt || typeof pt.key !== 'string' || pt.key === '' || typeof pt.step !== 'number' || !Number.isFinite(pt.step) || typeof pt.value !== 'number') {
             skipped++;
             continue;
           }
-          p[n++] = [pt.key, pt.step, encodeNumber(pt.value), finiteOr(pt.time, Date.now())];
+          // A handful of keys per call is the norm: a linear scan beats hashing each point's key.
+          let ki = keys.length <= 16 ? keys.indexOf(pt.key) : index.get(pt.key) ?? -1;
+          if (ki < 0) { ki = keys.length; keys.push(pt.key); index.set(pt.key, ki); }
+          f[n++] = ki;
+          f[n++] = pt.step;
+          f[n++] = pt.value;
+          f[n++] = typeof pt.time === 'number' && Number.isFinite(pt.time) ? pt.time : now;
         }
-        p.length = n;
         if (skipped) problem('bad-point', `skipped ${skipped} metric point(s) without a key, a finite step or a numeric value (further ones are skipped silently)`);
-        if (n) write({ t: 'm', r: runId, p });
+        if (!n) return;
+        const used = n === f.length ? f : f.slice(0, n);
+        append(JSON.stringify({ t: 'm', r: runId, k: keys, b: encodeFloats(used) }), { t: 'm', r: runId, k: keys, f: used });
       });
     },
     tags(runId: string, tags: Readonly<Record<string, string>>): void {

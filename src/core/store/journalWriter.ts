@@ -1,5 +1,16 @@
 import fs from 'node:fs';
+import type { JournalRecord } from './journalRecord';
 import type { StoreLogger } from './storeLogger';
+
+/** Lines written together: their byte range in the file and the records (or raw lines) they hold. */
+export interface WrittenBatch {
+  readonly start: number;
+  readonly end: number;
+  readonly items: readonly (string | JournalRecord)[];
+}
+
+/** Past this many queued items the in-memory copy is dropped; the fold reads the file instead. */
+const maxQueuedItems = 200_000;
 
 /** How long an appended line may wait in memory before it is written. */
 const flushDelayMs = 50;
@@ -14,7 +25,11 @@ const heartbeatMs = 60_000;
 export class JournalWriter {
   private fd: number | undefined;
   private buffer: string[] = [];
+  private bufferedItems: (string | JournalRecord)[] = [];
   private bufferedChars = 0;
+  /** Written but maybe not folded yet, so this process can fold its own lines without re-reading them. */
+  private unfolded: WrittenBatch[] = [];
+  private unfoldedItems = 0;
   private timer: NodeJS.Timeout | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
   private failing = false;
@@ -33,10 +48,14 @@ export class JournalWriter {
     this.heartbeat.unref();
   }
 
-  /** Buffers one record (one line, no newline inside: JSON.stringify guarantees it). */
-  append(line: string): void {
+  /**
+   * Buffers one record (one line, no newline inside: JSON.stringify guarantees it). `rec` is the
+   * object the line encodes, kept for the in-memory fold when it holds only JSON-exact data.
+   */
+  append(line: string, rec?: JournalRecord): void {
     if (this.closed) return;
     this.buffer.push(line, '\n');
+    this.bufferedItems.push(rec ?? line);
     this.bufferedChars += line.length + 1;
     if (!this.timer) {
       this.timer = setTimeout(() => { this.timer = undefined; if (this.flushSync()) this.onWritten(); }, flushDelayMs);
@@ -54,7 +73,11 @@ export class JournalWriter {
     let off = 0;
     try {
       while (off < data.length) off += fs.writeSync(this.fd, data, off, data.length - off);
+      this.unfolded.push({ start: this.written, end: this.written + data.length, items: this.bufferedItems });
+      this.unfoldedItems += this.bufferedItems.length;
+      while (this.unfoldedItems > maxQueuedItems && this.unfolded.length) this.unfoldedItems -= this.unfolded.shift()!.items.length;
       this.buffer = [];
+      this.bufferedItems = [];
       this.bufferedChars = 0;
       this.written += data.length;
       if (this.failing) { this.failing = false; this.logger.info(`journal ${this.file} is being written again`); }
@@ -65,6 +88,10 @@ export class JournalWriter {
       const rest = data.subarray(off).toString('utf8');
       this.buffer = [rest];
       this.bufferedChars = rest.length;
+      // The retried bytes no longer map onto whole records: fold them from the file.
+      this.bufferedItems = [];
+      this.unfolded = [];
+      this.unfoldedItems = 0;
       if (!this.failing) {
         this.failing = true;
         const code = (e as NodeJS.ErrnoException).code;
@@ -78,6 +105,19 @@ export class JournalWriter {
       }
       return off > 0;
     }
+  }
+
+  /**
+   * The written batches from byte `offset` on, if this writer still holds them contiguously from
+   * there; undefined means "read the file". Hands them over (they are not returned twice).
+   */
+  takeUnfolded(offset: number): WrittenBatch[] | undefined {
+    while (this.unfolded.length && this.unfolded[0].end <= offset) this.unfoldedItems -= this.unfolded.shift()!.items.length;
+    if (!this.unfolded.length || this.unfolded[0].start !== offset) return undefined;
+    const out = this.unfolded;
+    this.unfolded = [];
+    this.unfoldedItems = 0;
+    return out;
   }
 
   private touch(): void {

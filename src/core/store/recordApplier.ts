@@ -1,10 +1,11 @@
 import type { Database, SqlValue, Statement } from 'sql.js';
 import type { ParamValue, RunStart } from '../model';
-import { decodeNumber, decodeParam, type JournalRecord } from './journalRecord';
+import { decodeFloats, decodeParam, floatsFromPlain, type JournalRecord } from './journalRecord';
 
 interface PendingSummary {
   rid: number;
   key: string;
+  keyId: number;
   last: number;
   lastStep: number;
   lastTime: number;
@@ -26,8 +27,11 @@ export class RecordApplier {
   private readonly stmts = new Map<string, Statement>();
   private readonly rids = new Map<string, number | null>();
   private readonly experiments = new Map<string, number>();
+  private readonly keyIds = new Map<string, number>();
   private readonly summaries = new Map<string, PendingSummary>();
-  private metricRows: SqlValue[] = [];
+  /** Rows waiting for a multi-row insert (5 values each), reused. */
+  private readonly metricRows: SqlValue[] = new Array(metricRowsPerInsert * 5).fill(null);
+  private metricFill = 0;
   /** Run ids touched since the last {@link takeChanged}. */
   private changed = new Set<string>();
   /** Writers whose close record was applied, with the journal they continue in (rotation), if any. */
@@ -78,7 +82,7 @@ export class RecordApplier {
       case 'w': return 1;
       case 'x': this.closedWriters.set(writer, typeof rec.next === 'string' ? rec.next : undefined); return 1;
       case 'start': this.start(rec.run, writer); return 1;
-      case 'm': return this.metrics(rec.r, rec.p);
+      case 'm': return this.metrics(rec.r, rec);
       default: break;
     }
     const id = rec.r;
@@ -182,54 +186,77 @@ export class RecordApplier {
     this.run('INSERT OR REPLACE INTO params (run, key, value, type, num) VALUES (?, ?, ?, ?, ?)', [rid, key, text, type, n]);
   }
 
-  private metrics(id: string, points: readonly (readonly [string, number, number | string, number])[]): number {
-    if (typeof id !== 'string' || !Array.isArray(points)) return 1;
+  private keyId(name: string): number {
+    let id = this.keyIds.get(name);
+    if (id === undefined) {
+      this.run('INSERT OR IGNORE INTO metric_keys (name) VALUES (?)', [name]);
+      id = Number(this.get1('SELECT id FROM metric_keys WHERE name = ?', [name])![0]);
+      this.keyIds.set(name, id);
+    }
+    return id;
+  }
+
+  private summaryFor(rid: number, key: string): PendingSummary {
+    const sk = `${rid}\u0000${key}`;
+    let s = this.summaries.get(sk);
+    if (!s) {
+      s = { rid, key, keyId: this.keyId(key), last: NaN, lastStep: -Infinity, lastTime: 0, min: NaN, max: NaN, count: 0 };
+      this.summaries.set(sk, s);
+    }
+    return s;
+  }
+
+  private metrics(id: string, rec: Extract<JournalRecord, { t: 'm' }>): number {
+    const keys = rec.k;
+    if (typeof id !== 'string' || !Array.isArray(keys)) return 1;
+    let f: Float64Array;
+    try {
+      f = rec.f instanceof Float64Array ? rec.f : typeof rec.b === 'string' ? decodeFloats(rec.b) : Array.isArray(rec.p) ? floatsFromPlain(rec.p) : new Float64Array(0);
+    } catch {
+      return 1;
+    }
     const rid = this.rid(id);
-    if (rid === null) return points.length;
+    if (rid === null) return f.length >> 2;
     this.changed.add(id);
-    for (const p of points) {
-      if (!Array.isArray(p)) continue;
-      const key = p[0];
-      const step = p[1];
-      if (typeof key !== 'string' || typeof step !== 'number' || !Number.isFinite(step)) continue;
-      const value = decodeNumber(p[2]);
-      const time = typeof p[3] === 'number' && Number.isFinite(p[3]) ? p[3] : 0;
+    const sums = keys.map((k) => (typeof k === 'string' && k !== '' ? this.summaryFor(rid, k) : undefined));
+    const full = metricRowsPerInsert * 5;
+    const rows = this.metricRows;
+    for (let i = 0; i + 3 < f.length; i += 4) {
+      const s = sums[f[i]];
+      const step = f[i + 1];
+      if (!s || !Number.isFinite(step)) continue;
+      const value = f[i + 2];
+      const t = f[i + 3];
+      const time = Number.isFinite(t) ? t : 0;
       // NaN is stored as NULL (SQLite would do so anyway); NULL means NaN on the way out.
-      this.metricRows.push(rid, key, step, Number.isNaN(value) ? null : value, time);
-      if (this.metricRows.length >= metricRowsPerInsert * 5) this.flushMetricRows();
-      const sk = `${rid}\u0000${key}`;
-      const s = this.summaries.get(sk);
-      if (!s) {
-        this.summaries.set(sk, { rid, key, last: value, lastStep: step, lastTime: time, min: Number.isNaN(value) ? NaN : value, max: Number.isNaN(value) ? NaN : value, count: 1 });
-      } else {
-        s.count++;
-        if (step >= s.lastStep) { s.last = value; s.lastStep = step; s.lastTime = time; }
-        if (!Number.isNaN(value)) {
-          if (Number.isNaN(s.min) || value < s.min) s.min = value;
-          if (Number.isNaN(s.max) || value > s.max) s.max = value;
-        }
+      let n = this.metricFill;
+      rows[n++] = rid; rows[n++] = s.keyId; rows[n++] = step; rows[n++] = value === value ? value : null; rows[n++] = time;
+      this.metricFill = n;
+      if (n === full) this.flushMetricRows();
+      s.count++;
+      if (step >= s.lastStep) { s.last = value; s.lastStep = step; s.lastTime = time; }
+      if (value === value) {
+        if (!(value >= s.min)) s.min = value;
+        if (!(value <= s.max)) s.max = value;
       }
     }
-    return points.length;
+    return f.length >> 2;
   }
 
   private flushMetricRows(): void {
-    const rows = this.metricRows;
-    if (!rows.length) return;
+    const f = this.metricFill;
+    if (!f) return;
     const full = metricRowsPerInsert * 5;
-    let i = 0;
-    for (; i + full <= rows.length; i += full) {
-      const s = this.stmt(multiInsertSql(metricRowsPerInsert));
-      s.run(rows.slice(i, i + full));
-    }
-    for (; i < rows.length; i += 5) this.run(multiInsertSql(1), rows.slice(i, i + 5));
-    this.metricRows = [];
+    if (f === full) this.stmt(multiInsertSql(metricRowsPerInsert)).run(this.metricRows);
+    else this.stmt(multiInsertSql(f / 5)).run(this.metricRows.slice(0, f));
+    this.metricFill = 0;
   }
 
   /** Writes what the batch accumulated; call before COMMIT. */
   finishBatch(): void {
     this.flushMetricRows();
     for (const s of this.summaries.values()) {
+      if (s.count === 0) continue;
       const old = this.get1('SELECT last, min, max, count, last_step, last_time FROM metric_summary WHERE run = ? AND key = ?', [s.rid, s.key]);
       let { last, min, max, count, lastStep, lastTime } = s;
       if (old) {
@@ -262,6 +289,7 @@ export class RecordApplier {
   }
 
   private deleteRun(id: string, rid: number): void {
+    this.flushMetricRows();
     for (const table of ['params', 'metrics', 'metric_summary', 'tags', 'events', 'code_files']) {
       this.run(`DELETE FROM ${table} WHERE run = ?`, [rid]);
     }
@@ -270,7 +298,6 @@ export class RecordApplier {
     this.run('INSERT OR IGNORE INTO deleted_runs (id) VALUES (?)', [id]);
     this.rids.set(id, null);
     for (const k of [...this.summaries.keys()]) if (k.startsWith(`${rid}\u0000`)) this.summaries.delete(k);
-    this.metricRows = this.metricRows.filter((_, i, a) => a[i - (i % 5)] !== rid);
   }
 
   free(): void {

@@ -40,10 +40,15 @@ const migrations: readonly string[] = [
     num REAL,
     PRIMARY KEY (run, key)
   ) WITHOUT ROWID;
+  -- Metric key names, so each point stores a small integer instead of repeating the name.
+  CREATE TABLE metric_keys (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE
+  );
   -- value NULL encodes NaN (SQLite stores NaN as NULL); ±Infinity are stored as REAL.
   CREATE TABLE metrics (
     run INTEGER NOT NULL,
-    key TEXT NOT NULL,
+    key INTEGER NOT NULL,
     step INTEGER NOT NULL,
     value REAL,
     time INTEGER NOT NULL,
@@ -61,6 +66,10 @@ const migrations: readonly string[] = [
     last_time INTEGER NOT NULL,
     PRIMARY KEY (run, key)
   ) WITHOUT ROWID;
+  -- Every point with readable names, for sqlite3 users.
+  CREATE VIEW metric_points AS
+    SELECT r.id AS run_id, k.name AS key, m.step, m.value, m.time
+    FROM metrics m JOIN runs r ON r.rid = m.run JOIN metric_keys k ON k.id = m.key;
   CREATE TABLE tags (
     run INTEGER NOT NULL,
     key TEXT NOT NULL,

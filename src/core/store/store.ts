@@ -121,8 +121,8 @@ export class Store {
     this.writerId = sanitize(options.writerId ?? `${thisHost}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
     this.lock = this.readOnly ? undefined : new StoreLock(lockPath(this.dir), this.writerId);
     this.sink = createJournalSink(
-      (line) => {
-        if (this.journal) this.journal.append(line);
+      (line, inMemory) => {
+        if (this.journal) this.journal.append(line, inMemory);
         else this.problem('sink-closed', this.readOnly ? 'this store is read-only: recording ignored' : 'the store is closed: recording ignored');
       },
       (m) => this.problem(`sink:${m}`, m),
@@ -400,12 +400,19 @@ export class Store {
       let size: number;
       try { size = fs.statSync(file).size; } catch { continue; }
       let tail = 0;
+      if (this.journal && writer === this.journalId()) {
+        for (const b of this.journal.takeUnfolded(offset) ?? []) {
+          await this.applyItems(b.items, writer, b.end);
+          offset = b.end;
+        }
+        size = Math.max(size, offset);
+      }
       while (offset < size) {
         let chunk;
         try { chunk = readJournalChunk(file, offset); } catch { break; }
         tail = chunk.tail;
         if (chunk.end === offset) break;
-        await this.applyLines(chunk.lines, writer, chunk.end);
+        await this.applyItems(chunk.lines, writer, chunk.end);
         offset = chunk.end;
         if (chunk.atEof) break;
       }
@@ -439,7 +446,7 @@ export class Store {
   }
 
   /** Applies lines in transactions of ~1000 points or ~100 ms, yielding to the event loop between. */
-  private async applyLines(lines: string[], writer: string, endOffset: number): Promise<void> {
+  private async applyItems(lines: readonly (string | JournalRecord)[], writer: string, endOffset: number): Promise<void> {
     let i = 0;
     let bad = 0;
     while (i < lines.length) {
@@ -450,7 +457,8 @@ export class Store {
           const line = lines[i++];
           if (!line) continue;
           let rec: JournalRecord;
-          try { rec = JSON.parse(line) as JournalRecord; } catch { bad++; continue; }
+          if (typeof line !== 'string') rec = line;
+          else try { rec = JSON.parse(line) as JournalRecord; } catch { bad++; continue; }
           if (!rec || typeof rec !== 'object') { bad++; continue; }
           try {
             work += this.applier.apply(rec, writer);
@@ -777,13 +785,14 @@ export class Store {
     this.assertOpen();
     const rid = this.rows('SELECT rid FROM runs WHERE id = ?', [runId])[0]?.[0];
     if (rid === undefined) return { steps: new Float64Array(0), values: new Float64Array(0), times: new Float64Array(0) };
+    const keyId = this.rows('SELECT id FROM metric_keys WHERE name = ?', [key])[0]?.[0] ?? -1;
     const s = this.stmt('SELECT step, value, time FROM metrics WHERE run = ? AND key = ? AND step >= ? AND step <= ? ORDER BY step');
     let steps: Float64Array = new Float64Array(1024);
     let values: Float64Array = new Float64Array(1024);
     let times: Float64Array = new Float64Array(1024);
     let n = 0;
     try {
-      s.bind([rid, key, options.fromStep ?? -Number.MAX_VALUE, options.toStep ?? Number.MAX_VALUE]);
+      s.bind([rid, keyId, options.fromStep ?? -Number.MAX_VALUE, options.toStep ?? Number.MAX_VALUE]);
       while (s.step()) {
         if (n === steps.length) {
           const grow = (a: Float64Array): Float64Array => { const b = new Float64Array(a.length * 2); b.set(a); return b; };
