@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { ArtifactRecord, GitInfo, MetricPoint, ParamValue, RecordSink, RunEnd, RunStart } from '../../src/core/model';
 import { Recorder } from '../../src/core/recorder/recorder';
 import type { RecorderOptions } from '../../src/core/recorder/recorderTypes';
-import { newRunId } from '../../src/core/recorder/runId';
+import { newRunId, runIdTime } from '../../src/core/recorder/runId';
 
 /** A real RecordSink that keeps every call in memory, per run. */
 class MemorySink implements RecordSink {
@@ -231,6 +231,9 @@ describe('recorder', function () {
     const ids = Array.from({ length: 2000 }, () => newRunId(4_102_444_800_000));
     assert.equal(new Set(ids).size, ids.length);
     assert.deepEqual([...ids].sort(), ids);
-    assert.match(ids[0], /^21000101-000000000-[0-9a-z]{6}$/);
+    assert.match(ids[0], /^[0-9a-hjkmnp-tv-z]{16}$/);
+    assert.equal(runIdTime(ids[0]), 4_102_444_800_000);
+    assert.equal(runIdTime(ids[1]), 4_102_444_800_001, 'never the same millisecond twice in a process');
+    assert.notEqual(ids[0].slice(0, 10), ids[1].slice(0, 10), 'the first 10 characters tell them apart');
   });
 });

@@ -1,22 +1,33 @@
 import crypto from 'node:crypto';
 
+// Crockford base32, lower case: no i, l, o, u, so ids read back without confusion.
 const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
 let lastMs = 0;
 
 /**
- * A new run id: `YYYYMMDD-HHMMSSmmm-xxxxxx` in UTC, then six random base-32 characters. Ids sort by
- * start time as text (strictly within one process, which never reuses a millisecond),
- * read as a date at a glance, and two writers starting in the same millisecond still differ.
+ * A new run id in the ULID layout, lower case: 10 characters of start time (ms, base 32) then 6
+ * random ones, e.g. `01kaqz3m2xq7w2ab`. Ids sort by start time as text (strictly within one process,
+ * which never reuses a millisecond), their first 10 characters tell runs apart in a listing, and two
+ * writers starting in the same millisecond still differ.
  */
 export function newRunId(now: number = Date.now()): string {
-  // Within one process, never go backwards nor repeat a millisecond.
   const ms = now > lastMs ? now : lastMs + 1;
   lastMs = ms;
-  const d = new Date(ms);
-  const p = (n: number, w = 2): string => String(n).padStart(w, '0');
-  const stamp = `${d.getUTCFullYear()}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}-${p(d.getUTCHours())}${p(d.getUTCMinutes())}${p(d.getUTCSeconds())}${p(d.getUTCMilliseconds(), 3)}`;
-  const bytes = crypto.randomBytes(6);
+  let time = '';
+  let t = ms;
+  for (let i = 0; i < 10; i++) {
+    time = ALPHABET[t % 32] + time;
+    t = Math.floor(t / 32);
+  }
   let rand = '';
-  for (const b of bytes) rand += ALPHABET[b & 31];
-  return `${stamp}-${rand}`;
+  for (const b of crypto.randomBytes(6)) rand += ALPHABET[b & 31];
+  return time + rand;
+}
+
+/** The start time (ms since the epoch) encoded in a run id made by {@link newRunId}, or null. */
+export function runIdTime(id: string): number | null {
+  if (!/^[0-9a-hjkmnp-tv-z]{16}$/.test(id)) return null;
+  let t = 0;
+  for (const c of id.slice(0, 10)) t = t * 32 + ALPHABET.indexOf(c);
+  return t;
 }

@@ -1,0 +1,99 @@
+// Recorder overhead: wall time of `exptrack run -- <command printing 1e6 metric lines>` against the
+// bare command, both with stdout read through a pipe by this process, measured in this one run
+// (target <= 1.10x). Also prints the parts: the same with --no-parse (recording, no console parsing),
+// and `exptrack parse` alone over the same output (the parser's own cost).
+// Usage: node out/test/bench/recorder.bench.js [--quick] [--lines=N] [--repeat=N]
+// Bundles src/cli/main.ts privately (as esbuild.mjs does for dist/cli.js) and times that bundle.
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+
+const root = path.resolve(__dirname, '..', '..', '..');
+const quick = process.argv.includes('--quick');
+const arg = (name: string, dflt: number): number => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? dflt);
+const LINES = arg('lines', quick ? 200_000 : 1_000_000);
+const REPEAT = arg('repeat', quick ? 1 : 3);
+
+function prepareCli(): string {
+  // A private bundle built from src the way esbuild.mjs builds dist/cli.js: others may rebuild dist/
+  // (which wipes it) while this runs.
+  const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'exptrack-bench-bin-'));
+  const cli = path.join(bin, 'cli.js');
+  const script = `require('esbuild').buildSync({ entryPoints: ['src/cli/main.ts'], bundle: true, platform: 'node', format: 'cjs', target: 'node20', outfile: ${JSON.stringify(cli)}, logLevel: 'error' });
+    require('fs').copyFileSync(require.resolve('sql.js/dist/sql-wasm.wasm'), ${JSON.stringify(path.join(bin, 'sql-wasm.wasm'))});`;
+  const b = spawnSync(process.execPath, ['-e', script], { cwd: root, stdio: 'inherit' });
+  if (b.status !== 0) throw new Error('building the CLI failed');
+  return cli;
+}
+
+function findPython(): string | null {
+  for (const p of ['python3', 'python']) if (spawnSync(p, ['-c', '0']).status === 0) return p;
+  return null;
+}
+
+/** Runs argv with stdout and stderr drained through pipes; wall ms. */
+function timed(argv: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<{ ms: number; bytes: number; code: number | null }> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const c = spawn(argv[0], argv.slice(1), { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let bytes = 0;
+    c.stdout.on('data', (d: Buffer) => { bytes += d.length; });
+    c.stderr.on('data', (d: Buffer) => process.stderr.write(d));
+    c.on('error', reject);
+    c.on('close', (code) => resolve({ ms: performance.now() - t0, bytes, code }));
+  });
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const fmt = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
+
+async function main(): Promise<void> {
+  const cli = prepareCli();
+  const python = findPython();
+  const ws = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'exptrack-bench-ws-')));
+  fs.mkdirSync(path.join(ws, '.exptrack'));
+  // The metric lines a training script typically prints: a step and two metrics per line.
+  fs.writeFileSync(path.join(ws, 'train.py'), [
+    'import sys',
+    'n = int(sys.argv[1])',
+    'for i in range(n):',
+    '    print(f"step={i} loss={1 / (i + 1):.6f} acc={(i % 1000) / 1000:.4f}")',
+  ].join('\n'));
+  fs.writeFileSync(path.join(ws, 'train.js'), `const n = +process.argv[2]; let s = ''; for (let i = 0; i < n; i++) { s += 'step=' + i + ' loss=' + (1 / (i + 1)).toFixed(6) + ' acc=' + ((i % 1000) / 1000).toFixed(4) + '\\n'; if (s.length > 65536) { process.stdout.write(s); s = ''; } } process.stdout.write(s);`);
+  // exptrack sets PYTHONUNBUFFERED=1 (live output through a pipe); the bare command gets it too, so
+  // the ratio is the recorder's cost and not Python's buffering.
+  const env = { ...process.env, PYTHONUNBUFFERED: '1', EXPTRACK_DIR: path.join(ws, '.exptrack') };
+  const command = python ? [python, 'train.py', String(LINES)] : [process.execPath, 'train.js', String(LINES)];
+  console.log(`recorder overhead: ${LINES.toLocaleString('en-US')} metric lines from \`${path.basename(command[0])} ${command[1]}\`, median of ${REPEAT}, ${os.cpus().length} CPUs`);
+
+  // Warm-up: first run of a python fills the package cache (pip freeze), which later runs reuse.
+  await timed([process.execPath, cli, 'run', '-q', '--', ...command.slice(0, 2), '10'], ws, env);
+  const bare: number[] = [];
+  const full: number[] = [];
+  const noParse: number[] = [];
+  let outBytes = 0;
+  for (let r = 0; r < REPEAT; r++) {
+    const b = await timed(command, ws, env);
+    outBytes = b.bytes;
+    bare.push(b.ms);
+    const f = await timed([process.execPath, cli, 'run', '-q', '--', ...command], ws, env);
+    if (f.bytes !== b.bytes) throw new Error(`output differs: ${f.bytes} vs ${b.bytes} bytes`);
+    full.push(f.ms);
+    noParse.push((await timed([process.execPath, cli, 'run', '-q', '--no-parse', '--', ...command], ws, env)).ms);
+  }
+  const logFile = path.join(ws, 'out.log');
+  fs.writeFileSync(logFile, spawnSync(command[0], command.slice(1), { cwd: ws, maxBuffer: 1 << 30 }).stdout);
+  const parseOnly = (await timed([process.execPath, cli, 'parse', logFile], ws, env)).ms;
+
+  const ratio = median(full) / median(bare);
+  console.log(`  bare command                 ${fmt(median(bare))}   (${(outBytes / 1e6).toFixed(1)} MB of output)`);
+  console.log(`  exptrack run                 ${fmt(median(full))}   ${ratio.toFixed(2)}x bare (target <= 1.10x) ${ratio <= 1.1 ? 'OK' : 'OVER'}`);
+  console.log(`  exptrack run --no-parse      ${fmt(median(noParse))}   ${(median(noParse) / median(bare)).toFixed(2)}x bare (recording without console parsing)`);
+  console.log(`  exptrack parse (file, alone) ${fmt(parseOnly)}   the console parser over the same output`);
+  fs.rmSync(ws, { recursive: true, force: true });
+  fs.rmSync(path.dirname(cli), { recursive: true, force: true });
+}
+
+main().catch((e: Error) => { console.error(e); process.exit(1); });
