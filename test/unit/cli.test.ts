@@ -109,6 +109,43 @@ describe('cli', function () {
       }
     });
 
+    it('in a terminal, lets Ctrl-C reach the command once (from the terminal), records it killed, exits 130', function () {
+      // A real pseudo-terminal from Python's pty module: Ctrl-C goes to the foreground process group.
+      if (spawnSync('python3', ['-c', 'import pty']).status !== 0) this.skip();
+      fs.writeFileSync(path.join(dir, 'wait.js'), `
+        let n = 0;
+        process.on('SIGINT', () => { n++; setTimeout(() => { console.log('SIGINT x' + n); process.exit(130); }, 300); });
+        console.log('ready'); setInterval(() => {}, 1000);`);
+      fs.writeFileSync(path.join(dir, 'term.py'), [
+        'import json, os, pty, select, sys, time',
+        'pid, fd = pty.fork()',
+        'if pid == 0:',
+        '    os.execvp(sys.argv[1], sys.argv[1:])',
+        'out, sent, deadline = b"", False, time.time() + 30',
+        'while time.time() < deadline:',
+        '    r, _, _ = select.select([fd], [], [], 0.05)',
+        '    if r:',
+        '        try:',
+        '            data = os.read(fd, 65536)',
+        '        except OSError:',
+        '            break',
+        '        if not data:',
+        '            break',
+        '        out += data',
+        '    if not sent and b"ready" in out:',
+        '        os.write(fd, b"\x03")',
+        '        sent = True',
+        '_, status = os.waitpid(pid, 0)',
+        'print(json.dumps({"out": out.decode("utf8", "replace"), "code": os.waitstatus_to_exitcode(status)}))',
+      ].join('\n'));
+      const r = spawnSync('python3', ['term.py', process.execPath, cli, 'run', '--', process.execPath, 'wait.js'], { cwd: dir, encoding: 'utf8', timeout: 40_000 });
+      const result = JSON.parse(r.stdout) as { out: string; code: number };
+      assert.match(result.out, /SIGINT x1\r?\n/, 'exactly one SIGINT reached the command');
+      assert.equal(result.code, 130);
+      assert.match(result.out, /exptrack: killed .* in \d+\.\ds/, 'the summary line, in a terminal');
+      assert.equal(showJson(dir).status, 'killed');
+    });
+
     it('records several concurrent runs, each complete', async () => {
       fs.writeFileSync(path.join(dir, 'n.js'), 'const n = +process.argv[2]; for (let i = 0; i < 500; i++) console.log(`step=${i} loss=${n}`);');
       const runs = await Promise.all([1, 2, 3, 4].map((n) => new Promise<number | null>((resolve) => {
