@@ -1,4 +1,9 @@
 import * as vscode from 'vscode';
+import * as path from 'node:path';
+import { FolderRecorders } from './capture/folderRecorders';
+import { TaskCapture } from './capture/taskCapture';
+import { TerminalCapture } from './capture/terminalCapture';
+import { TrackedTaskProvider } from './capture/trackedTaskProvider';
 import { CommandRegistry } from './commandRegistry';
 import { DoctorDocuments } from './doctorDocuments';
 import { Disposable, DisposableStore } from './lifecycle';
@@ -9,6 +14,7 @@ import { RunActions } from './runActions';
 import { CaptureToggle, LiveRunsStatus } from './statusBar';
 import type { RunRef, RunsNode } from './trees/runsTree';
 import { RunsTreeProvider } from './trees/runsTree';
+import { ArtifactsTreeProvider, type ArtifactsNode } from './trees/artifactsTree';
 import { WorkspaceStores } from './workspaceStores';
 
 /**
@@ -20,8 +26,12 @@ export class ExptrackExtension extends Disposable {
   readonly stores: WorkspaceStores;
   readonly runsTree: RunsTreeProvider;
   readonly runsView: vscode.TreeView<RunsNode>;
+  readonly artifactsTree: ArtifactsTreeProvider;
   readonly panels: PanelManager;
   readonly capture: CaptureToggle;
+  readonly recorders: FolderRecorders;
+  readonly tasks: TrackedTaskProvider;
+  readonly terminals: TerminalCapture;
 
   constructor(readonly context: vscode.ExtensionContext, channel: vscode.LogOutputChannel) {
     super();
@@ -35,6 +45,9 @@ export class ExptrackExtension extends Disposable {
       treeDataProvider: this.runsTree, canSelectMany: true, showCollapseAll: true,
     }));
 
+    this.artifactsTree = this.register(new ArtifactsTreeProvider(this.stores, this.logger.scoped('artifacts')));
+    this.register(vscode.window.createTreeView('exptrack.artifacts', { treeDataProvider: this.artifactsTree, showCollapseAll: true }));
+
     const data = this.register(new StoresDataSource(this.stores));
     this.panels = new PanelManager({
       vscode, extensionUri: context.extensionUri, data,
@@ -44,6 +57,10 @@ export class ExptrackExtension extends Disposable {
     this.register(this.panels);
 
     this.capture = this.register(new CaptureToggle(context.workspaceState));
+    this.recorders = this.register(new FolderRecorders(this.stores, this.logger));
+    this.tasks = this.register(new TrackedTaskProvider(this.recorders, this.logger.scoped('tasks')));
+    this.terminals = this.register(new TerminalCapture(this.recorders, this.capture, context, this.logger.scoped('terminal')));
+    this.register(new TaskCapture(this.recorders, this.capture, this.terminals, this.logger.scoped('tasks')));
     const live = this.register(new LiveRunsStatus(this.stores));
     const doctor = this.register(new DoctorDocuments(this.stores));
 
@@ -56,19 +73,84 @@ export class ExptrackExtension extends Disposable {
     commands.register('exptrack.showLog', () => this.logger.show());
     commands.register('exptrack.toggleCapture', () => this.capture.toggle());
     commands.register('exptrack.openDoctor', () => doctor.open());
+    commands.register('exptrack.runCurrentFile', (uri?: vscode.Uri) => this.runCurrentFile(uri));
+    commands.register('exptrack.runCommand', () => this.runCommand());
+    commands.register('exptrack.revealRun', (runId: string) => this.revealRun(runId));
+    commands.register('exptrack.refreshArtifacts', () => this.artifactsTree.refresh());
+    commands.register('exptrack.openArtifact', (node?: ArtifactsNode) => this.openArtifact(node, false));
+    commands.register('exptrack.revealArtifact', (node?: ArtifactsNode) => this.openArtifact(node, true));
     commands.register('exptrack.showLiveRun', async () => {
       const [first] = live.runs;
       if (first) this.panels.showRun(first.run.id);
     });
   }
 
-  private async rerun(run: RunRef): Promise<void> {
-    void run;
-    throw new Error('Re-run needs the tracked task runner');
+  /** Shows a run in the Runs tree (clearing a filter that hides it) and selects it. */
+  async revealRun(runId: string): Promise<void> {
+    let node = await this.runsTree.findRun(runId);
+    if (!node && this.runsTree.filter) {
+      this.runsTree.setFilter('');
+      this.runsView.description = undefined;
+      node = await this.runsTree.findRun(runId);
+    }
+    if (!node) throw new Error(`run ${runId} is not in any open store`);
+    await this.runsView.reveal(node, { select: true, focus: true, expand: false });
+  }
+
+  private async openArtifact(node: ArtifactsNode | undefined, reveal: boolean): Promise<void> {
+    if (!node || (node.type !== 'path' && node.type !== 'version')) return;
+    const rel = node.type === 'path' ? node.entry.path : node.path;
+    const uri = vscode.Uri.file(path.isAbsolute(rel) ? rel : path.join(node.folderStore.folder.uri.fsPath, rel));
+    try {
+      await vscode.workspace.fs.stat(uri);
+    } catch {
+      throw new Error(`${rel} no longer exists on disk (the recorded versions stay in the database).`);
+    }
+    if (reveal) await vscode.commands.executeCommand('revealInExplorer', uri);
+    else await vscode.commands.executeCommand('vscode.open', uri);
+  }
+
+  private requireTrust(what: string): void {
+    if (!vscode.workspace.isTrusted) throw new Error(`${what} is disabled in Restricted Mode: trust the workspace to run commands.`);
+  }
+
+  private async rerun(ref: RunRef): Promise<void> {
+    this.requireTrust('Re-run');
+    const run = ref.folderStore.store.getRun(ref.run.id);
+    const tags = Object.fromEntries(Object.entries(run?.tags ?? {}).filter(([k]) => !k.startsWith('exptrack.')));
+    await vscode.tasks.executeTask(this.tasks.commandTask(ref.run.command, ref.run.cwd, {
+      experiment: ref.run.experiment, tags: { ...tags, 'exptrack.rerunOf': ref.run.id },
+    }));
+  }
+
+  private async runCurrentFile(uri?: vscode.Uri): Promise<void> {
+    this.requireTrust('Run with Tracking');
+    const target = uri instanceof vscode.Uri ? uri : vscode.window.activeTextEditor?.document.uri;
+    if (!target || target.scheme !== 'file') throw new Error('Open a Python file to run it with tracking.');
+    const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === target.toString());
+    if (doc?.isDirty) await doc.save(); // the run must use what the user sees
+    await vscode.tasks.executeTask(this.tasks.fileTask(target));
+  }
+
+  private async runCommand(): Promise<void> {
+    this.requireTrust('Run with Tracking');
+    const folder = this.stores.folderFor(vscode.window.activeTextEditor?.document.uri.fsPath);
+    if (!folder) throw new Error('Open a folder first: runs are recorded into the workspace folder.');
+    const last = this.context.workspaceState.get<string>('exptrack.lastCommand');
+    const active = vscode.window.activeTextEditor?.document;
+    const suggestion = last ?? (active?.languageId === 'python' ? `python3 ${path.relative(folder.uri.fsPath, active.uri.fsPath)}` : 'python3 train.py');
+    const command = await vscode.window.showInputBox({ title: 'Run Command with Tracking', value: suggestion,
+      prompt: `Runs in ${folder.name} and records params, metrics, output, code and artifacts.`,
+      validateInput: (v) => (v.trim() ? undefined : 'Enter a command') });
+    if (!command?.trim()) return;
+    await this.context.workspaceState.update('exptrack.lastCommand', command.trim());
+    await vscode.tasks.executeTask(this.tasks.commandTask(command.trim(), folder.uri.fsPath));
   }
 
   async shutdown(): Promise<void> {
     try {
+      await this.terminals.endAll();
+      await this.recorders.closeAll();
       await this.stores.closeAll();
     } finally {
       this.dispose();

@@ -56,3 +56,13 @@ export const statusIcon: Record<RunStatus, { icon: string; color?: string }> = {
   killed: { icon: 'circle-slash', color: 'problemsWarningIcon.foreground' },
   interrupted: { icon: 'debug-disconnect', color: 'problemsWarningIcon.foreground' },
 };
+
+/** 1536 -> "1.5 KB". */
+export function byteSize(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ['KB', 'MB', 'GB', 'TB'];
+  let v = n / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) { v /= 1024; i++; }
+  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
+}

@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ParamValue, RunDetail, RunSummary } from '../../core/model';
 import type { Store } from '../../core/store/store';
-import { duration, headlineMetric, metricValue, relativeTime, statusIcon } from '../format';
+import { byteSize as bytes, duration, headlineMetric, metricValue, relativeTime, statusIcon } from '../format';
 import { Disposable } from '../lifecycle';
 import type { Logger } from '../logger';
 import type { FolderStore, WorkspaceStores } from '../workspaceStores';
@@ -74,8 +74,20 @@ export class RunsTreeProvider extends Disposable implements vscode.TreeDataProvi
 
   refresh(): void { this.changeEmitter.fire(undefined); }
 
-  /** The tree node of a run if it is shown (for reveal). */
-  nodeOfRun(runId: string): RunsNode | undefined { return this.runNodes.get(runId); }
+  /** The tree node of a run, walking the tree's data (not the UI) so it can be revealed. */
+  async findRun(runId: string): Promise<RunsNode | undefined> {
+    const walk = async (nodes: RunsNode[]): Promise<RunsNode | undefined> => {
+      for (const n of nodes) {
+        if (n.type === 'run' && n.run.id === runId) return n;
+        if (n.type === 'folder' || n.type === 'group') {
+          const found = await walk(await this.getChildren(n));
+          if (found) return found;
+        }
+      }
+      return undefined;
+    };
+    return walk(await this.getChildren());
+  }
 
   async getChildren(node?: RunsNode): Promise<RunsNode[]> {
     try {
@@ -291,15 +303,6 @@ export class RunsTreeProvider extends Disposable implements vscode.TreeDataProvi
 
 function paramText(v: ParamValue): string {
   return v === null ? 'null' : String(v);
-}
-
-function bytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KB', 'MB', 'GB', 'TB'];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) { v /= 1024; i++; }
-  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
 }
 
 function flatten(obj: Readonly<Record<string, unknown>>, prefix = ''): [string, string][] {

@@ -1,0 +1,77 @@
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { Disposable } from '../lifecycle';
+import type { Logger } from '../logger';
+import type { FolderRecorders } from './folderRecorders';
+import { TrackedPty } from './trackedPty';
+import { trackedTaskProblem, type TrackedTaskDefinition } from './trackedTaskDefinition';
+
+export const TASK_TYPE = 'exptrack';
+
+/**
+ * Tasks of type `exptrack`: from tasks.json, from "Run <file> with tracking" for the active Python
+ * file, and from the Run commands and Re-run. Each runs in a pseudo-terminal through the recorder.
+ */
+export class TrackedTaskProvider extends Disposable implements vscode.TaskProvider {
+  private readonly startedEmitter = this.register(new vscode.EventEmitter<string>());
+  /** Fired with a run id when a tracked task's run starts. */
+  readonly onDidStartRun = this.startedEmitter.event;
+
+  constructor(private readonly recorders: FolderRecorders, private readonly logger: Logger) {
+    super();
+    this.register(vscode.tasks.registerTaskProvider(TASK_TYPE, this));
+  }
+
+  provideTasks(): vscode.Task[] {
+    const editor = vscode.window.activeTextEditor;
+    const doc = editor?.document;
+    if (!doc || doc.languageId !== 'python' || doc.uri.scheme !== 'file') return [];
+    return [this.fileTask(doc.uri)];
+  }
+
+  resolveTask(task: vscode.Task): vscode.Task | undefined {
+    const definition = task.definition as TrackedTaskDefinition;
+    const problem = trackedTaskProblem(definition);
+    if (problem) {
+      this.logger.warn(`task "${task.name}": ${problem}`);
+      void vscode.window.showErrorMessage(`Experiments: task "${task.name}": ${problem}`);
+      return undefined;
+    }
+    const scope = task.scope ?? vscode.TaskScope.Workspace;
+    return this.build(definition, scope, task.name);
+  }
+
+  /** "Run <file> with tracking": the file with the workspace's Python interpreter. */
+  fileTask(uri: vscode.Uri): vscode.Task {
+    const folder = vscode.workspace.getWorkspaceFolder(uri);
+    const cwd = folder?.uri.fsPath ?? path.dirname(uri.fsPath);
+    const script = path.relative(cwd, uri.fsPath) || uri.fsPath;
+    const definition: TrackedTaskDefinition = { type: TASK_TYPE, command: [pythonInterpreter(uri), script] };
+    return this.build(definition, folder ?? vscode.TaskScope.Workspace, `Run ${path.basename(uri.fsPath)} with tracking`);
+  }
+
+  /** A tracked task for an arbitrary command line (Run Command with Tracking…, Re-run). */
+  commandTask(command: string | readonly string[], cwd: string, extra: Partial<TrackedTaskDefinition> = {}): vscode.Task {
+    const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(cwd));
+    const definition: TrackedTaskDefinition = { ...extra, type: TASK_TYPE, command, cwd };
+    const label = typeof command === 'string' ? command : command.join(' ');
+    return this.build(definition, folder ?? vscode.TaskScope.Workspace, label.length > 60 ? `${label.slice(0, 57)}…` : label);
+  }
+
+  private build(definition: TrackedTaskDefinition, scope: vscode.WorkspaceFolder | vscode.TaskScope, name: string): vscode.Task {
+    const folderPath = typeof scope === 'object' ? scope.uri.fsPath : vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+    const cwd = definition.cwd ? path.resolve(folderPath ?? process.cwd(), definition.cwd) : folderPath ?? process.cwd();
+    const execution = new vscode.CustomExecution(async () =>
+      new TrackedPty(definition, cwd, () => this.recorders.forPath(cwd), (runId) => this.startedEmitter.fire(runId)));
+    const task = new vscode.Task(definition, scope, name, TASK_TYPE, execution, []);
+    task.presentationOptions = { reveal: vscode.TaskRevealKind.Always, panel: vscode.TaskPanelKind.Dedicated, clear: true };
+    return task;
+  }
+}
+
+/** The interpreter the Python extension is set to, else python3 (python on Windows). */
+function pythonInterpreter(uri: vscode.Uri): string {
+  const configured = vscode.workspace.getConfiguration('python', uri).get<string>('defaultInterpreterPath');
+  if (configured && configured !== 'python') return configured;
+  return process.platform === 'win32' ? 'python' : 'python3';
+}
