@@ -370,7 +370,10 @@ function scanRegion(text: string, from: number, to: number, scan: LineScan): num
       c = 0x2d;
     }
     if (c !== 0x3a && c !== 0x3d) {
-      if (!pieceHasPair) barePairs(text, lastColonNoPair > pieceStart ? lastColonNoPair + 1 : pieceStart, i, scan);
+      if (!pieceHasPair) {
+        const at = barePairs(text, lastColonNoPair > pieceStart ? lastColonNoPair + 1 : pieceStart, i, scan);
+        if (firstPair < 0 && at >= 0) firstPair = at;
+      }
       pieceStart = i + 1;
       pieceHasPair = false;
       lastColonNoPair = -1;
@@ -408,7 +411,10 @@ function scanRegion(text: string, from: number, to: number, scan: LineScan): num
     pieceHasPair = true;
     SPECIAL_RE.lastIndex = num.end;
   }
-  if (!pieceHasPair) barePairs(text, lastColonNoPair > pieceStart ? lastColonNoPair + 1 : pieceStart, to, scan);
+  if (!pieceHasPair) {
+    const at = barePairs(text, lastColonNoPair > pieceStart ? lastColonNoPair + 1 : pieceStart, to, scan);
+    if (firstPair < 0 && at >= 0) firstPair = at;
+  }
   return firstPair;
 }
 
@@ -469,8 +475,8 @@ const TOKEN_RE = /\S+/g;
 const BARE_WORD_RE = /^[A-Za-z_][\w.\-/@']*$/;
 
 /** `loss 0.25` / `Acc@1 76.1 Acc@5 92.9` filling a whole delimited piece. */
-function barePairs(text: string, from: number, to: number, scan: LineScan): void {
-  if (to - from < 3) return;
+function barePairs(text: string, from: number, to: number, scan: LineScan): number {
+  if (to - from < 3) return -1;
   let digit = false;
   for (let i = from; i < to; i++) {
     const c = text.charCodeAt(i);
@@ -479,7 +485,7 @@ function barePairs(text: string, from: number, to: number, scan: LineScan): void
       break;
     }
   }
-  if (!digit && !/nan|inf/i.test(text.slice(from, to))) return;
+  if (!digit && !/nan|inf/i.test(text.slice(from, to))) return -1;
   let piece = text.slice(from, to);
   let known = true;
   // `loss Array(0.04, dtype=float32)`, `loss tensor(0.5, device='cuda:0')`: the number inside.
@@ -488,7 +494,7 @@ function barePairs(text: string, from: number, to: number, scan: LineScan): void
     if (unwrapped !== piece) known = false;
     piece = unwrapped;
   }
-  if (piece.length < 3 || piece.length > 200) return;
+  if (piece.length < 3 || piece.length > 200) return -1;
   const toks: string[] = [];
   const starts: number[] = [];
   TOKEN_RE.lastIndex = 0;
@@ -506,12 +512,12 @@ function barePairs(text: string, from: number, to: number, scan: LineScan): void
       words.push(toks[i]);
       i++;
     }
-    if (words.length === 0 || words.length > 3 || i >= toks.length) return;
-    for (const w of words) if (STOP_WORDS.has(w.toLowerCase())) return;
+    if (words.length === 0 || words.length > 3 || i >= toks.length) return -1;
+    for (const w of words) if (STOP_WORDS.has(w.toLowerCase())) return -1;
     const t = toks[i];
-    if (!BARE_TOKEN_RE.test(t)) return;
+    if (!BARE_TOKEN_RE.test(t)) return -1;
     const key = words.join(' ');
-    if (badKey(key)) return;
+    if (badKey(key)) return -1;
     const numText = t.endsWith('%') ? t.slice(0, -1) : t;
     const lower = numText.toLowerCase();
     const value = lower.endsWith('nan') ? NaN : lower.endsWith('inf') ? (numText.startsWith('-') ? -Infinity : Infinity) : Number(numText);
@@ -519,6 +525,7 @@ function barePairs(text: string, from: number, to: number, scan: LineScan): void
     i++;
   }
   for (const p of found) scan.pairs.push(p);
+  return found.length > 0 ? from : -1;
 }
 
 /** The split a line names before its first value (`Test set: ...`, `| valid | epoch 001 | ...`). */

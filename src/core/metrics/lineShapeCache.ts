@@ -1,8 +1,8 @@
 // Logs repeat a few line shapes millions of times with only the numbers changing. Scanning a line
 // is the expensive part of parsing, so the result of a scan is kept per shape (the line with every
 // digit run replaced by `0`) as a plan saying which digit run each value comes from; a line of a
-// known shape only reads its numbers. Shapes are found by a hash computed in one pass without
-// allocating, then checked character by character, so a hash collision never mixes two shapes.
+// known shape only reads its numbers. Shapes are found by a 53-bit hash computed in one pass
+// without allocating.
 
 import { type LineScan, type RawPair, numberAtPublic, scanLine } from './lineScanner';
 
@@ -15,7 +15,6 @@ interface PlannedPair {
 }
 
 interface Plan {
-  readonly shape: string;
   readonly replayable: boolean;
   readonly pairs: readonly PlannedPair[];
   readonly split: string | null;
@@ -24,7 +23,6 @@ interface Plan {
   readonly barRun: number;
 }
 
-const DIGITS_RE = /\d+/g;
 const MAX_SHAPES = 4096;
 const MAX_SHAPE_LENGTH = 512;
 
@@ -42,17 +40,20 @@ export class LineShapeCache {
     if (text.length > MAX_SHAPE_LENGTH) return scanLine(text);
     const hash = this.hashShape(text);
     const plan = this.plans.get(hash);
-    if (plan !== undefined && sameShape(plan.shape, text)) {
-      return plan.replayable ? this.replay(plan, text) : scanLine(text);
-    }
+    if (plan !== undefined) return plan.replayable ? this.replay(plan, text) : scanLine(text);
     const scan = scanLine(text);
-    if (plan === undefined && this.plans.size < MAX_SHAPES) this.plans.set(hash, this.makePlan(scan, text));
+    if (this.plans.size < MAX_SHAPES) this.plans.set(hash, this.makePlan(scan, text));
     return scan;
   }
 
-  /** FNV-1a over the line with digit runs folded to one `0`; records where the runs start. */
+  /**
+   * Two independent 32-bit hashes (FNV-1a and a multiply-rotate one) of the line with digit runs
+   * folded to one `0`, combined into a 53-bit key; records where the digit runs start. With at
+   * most a few thousand shapes kept, a false match is about as likely as 4e3 / 2^53 per line.
+   */
   private hashShape(text: string): number {
-    let h = 0x811c9dc5;
+    let h1 = 0x811c9dc5;
+    let h2 = text.length;
     let n = 0;
     const len = text.length;
     for (let i = 0; i < len; i++) {
@@ -67,15 +68,16 @@ export class LineShapeCache {
         while (i + 1 < len && isDigit(text.charCodeAt(i + 1))) i++;
         c = 0x30;
       }
-      h = Math.imul(h ^ c, 0x01000193);
+      h1 = Math.imul(h1 ^ c, 0x01000193);
+      h2 = Math.imul(h2 + c, 0x5bd1e995);
+      h2 = (h2 << 13) | (h2 >>> 19);
     }
     this.runCount = n;
-    return h;
+    return (h1 >>> 0) * 0x200000 + ((h2 ^ n) & 0x1fffff);
   }
 
   private makePlan(scan: LineScan, text: string): Plan {
-    const shape = text.replace(DIGITS_RE, '0');
-    const none: Plan = { shape, replayable: false, pairs: [], split: null, epochRun: -1, stepRun: -1, barRun: -1 };
+    const none: Plan = { replayable: false, pairs: [], split: null, epochRun: -1, stepRun: -1, barRun: -1 };
     if (!scan.cacheable) return none;
     const n = this.runCount;
     const runAt = (pos: number): { run: number; delta: number } | null => {
@@ -110,7 +112,7 @@ export class LineShapeCache {
     if (scan.epoch !== undefined && (epochAt === null || epochAt.delta !== 0)) return none;
     if (scan.step !== undefined && (stepAt === null || stepAt.delta !== 0)) return none;
     if (scan.barDescription !== null && (barAt === null || barAt.delta !== 0)) return none;
-    return { shape, replayable: true, pairs, split: scan.split, epochRun: epochAt?.run ?? -1, stepRun: stepAt?.run ?? -1, barRun: barAt?.run ?? -1 };
+    return { replayable: true, pairs, split: scan.split, epochRun: epochAt?.run ?? -1, stepRun: stepAt?.run ?? -1, barRun: barAt?.run ?? -1 };
   }
 
   private replay(plan: Plan, text: string): LineScan {
@@ -138,22 +140,6 @@ export class LineShapeCache {
       barDescription: barPos >= 0 ? text.slice(0, barPos) : null,
     };
   }
-}
-
-/** True when `text` is `shape` with digit runs in place of its `0`s. */
-function sameShape(shape: string, text: string): boolean {
-  const len = text.length;
-  let k = 0;
-  for (let i = 0; i < len; i++, k++) {
-    const c = text.charCodeAt(i);
-    if (isDigit(c)) {
-      if (shape.charCodeAt(k) !== 0x30) return false;
-      while (i + 1 < len && isDigit(text.charCodeAt(i + 1))) i++;
-    } else if (shape.charCodeAt(k) !== c) {
-      return false;
-    }
-  }
-  return k === shape.length;
 }
 
 /** `12` or `1.5` at `pos` (marker numbers: digits with an optional fraction). */

@@ -48,6 +48,7 @@ interface Candidate {
 
 const DEFAULT_MAX_LINE = 65536;
 const HAS_NUMBERISH = /[0-9]|nan|inf/i;
+const KERAS_BAR_RE = /^\s*\d+\/(\d+)\s+(?:\[[=>.]*\]|━)/;
 
 /**
  * Reads metrics from a console stream the way a person reads a training log. Feed it chunks as they
@@ -76,6 +77,8 @@ export class MetricParser {
   private lineHasText = false;
   private context: number | undefined;
   private started = false;
+  private inEpoch = false;
+  private epochBarTotal: number | undefined;
   private out: ParsedMetric[] = [];
 
   constructor(options: MetricParserOptions = {}) {
@@ -225,7 +228,28 @@ export class MetricParser {
     } else if (scan.pairs.length === 0 && scan.epoch === undefined && scan.step === undefined) {
       this.tables.headerCandidate(text);
     }
+    this.noteProgressTotal(text, scan);
     this.apply(scan);
+  }
+
+  /**
+   * Keras prints `model.evaluate` with the same bar and keys as training (`313/313 ━━━ - loss: ...`).
+   * After an `Epoch k/K` header, a bar whose total differs from the epoch's own is an evaluation: its
+   * keys go to the test split instead of extending the training series.
+   */
+  private noteProgressTotal(text: string, scan: LineScan): void {
+    const m = KERAS_BAR_RE.exec(text);
+    if (m === null) {
+      if (scan.epoch !== undefined && scan.pairs.length === 0) {
+        this.epochBarTotal = undefined;
+        this.inEpoch = true;
+      }
+      return;
+    }
+    if (!this.inEpoch) return;
+    const total = Number(m[1]);
+    if (this.epochBarTotal === undefined) this.epochBarTotal = total;
+    else if (total !== this.epochBarTotal && scan.split === null) scan.split = 'test';
   }
 
   private apply(scan: LineScan): void {

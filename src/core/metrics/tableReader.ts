@@ -110,7 +110,7 @@ export class TableReader {
   /** Remembers a line of column names that includes a metric or step name. */
   headerCandidate(text: string): void {
     // Column headers are aligned with runs of spaces and hold no punctuation of prose or pairs.
-    if (text.length > 400 || !text.includes('  ') || /[=,;"']|:\s*\S/.test(text)) return;
+    if (text.length > 400 || !/\S(?: {2,}|\t)\S/.test(text) || /[=,;"']|:\s*\S/.test(text)) return;
     const t = text.trim().replace(/[:\s]+$/, '');
     if (t.length < 5) return;
     const one = t.split(/\s+/);
