@@ -41,7 +41,7 @@ export interface LineScan {
 
 const NUMBER_RE = /[-+]?(?:\d+\.?\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?|nan|inf(?:inity)?)/iy;
 const WRAPPER_RE = /(?:tensor|np\.float(?:16|32|64)|numpy\.float(?:16|32|64)|float(?:16|32|64)?|Array|array|DeviceArray|torch\.tensor)\(/y;
-const MARKER_RE = /(global[_ ]step|iteration|iter|step|epoch|update|round)\s*(?:[:=#]\s*)?\[?\s*(\d+(?:\.\d+)?)(?:\s*\/\s*(\d+))?/gi;
+const MARKER_RE = /(global[_ ]step|iteration|iter|step|epoch(?:\((?:train|val|test)\))?|update|round)\s*(?:[:=#]\s*)?\[?\s*(\d+(?:\.\d+)?)(?:\s*\/\s*(\d+))?/gi;
 const BAR_RE = /\d+(?:\.\d+)?%\|/;
 // Lines that are never metrics: tracebacks, pip, argparse echoes, warnings and errors.
 const NOISE_START_RE = /^\s*(?:File "|Traceback \(|Collecting |Downloading |Requirement already|Installing collected|Successfully (?:installed|built)|Using cached|Building wheel|Obtaining |Looking in |Namespace\(|Attempting uninstall|Uninstalling |Created wheel|Stored in directory|raise |assert )/;
@@ -142,7 +142,7 @@ function findMarkers(text: string, from: number, to: number, scan: LineScan): vo
     const after = region.charCodeAt(m.index + m[0].length);
     // `epoch 3ms`, `step 12:01`, `iter 1.2.3` are not markers.
     if (isLetter(after) || after === 0x3a && isDigit(region.charCodeAt(m.index + m[0].length + 1)) || after === 0x2e && isDigit(region.charCodeAt(m.index + m[0].length + 1))) continue;
-    const word = m[1].toLowerCase();
+    const word = m[1].toLowerCase().replace(/\(.*$/, '');
     const value = Number(m[2]);
     // The marker's word and separators hold no digit, so its number is the match's first digit.
     const pos = from + m.index + m[0].search(/\d/);
@@ -191,6 +191,13 @@ interface NumberAt { value: number; end: number; integral: boolean }
 function numberAt(text: string, j: number, limit: number): NumberAt | null {
   let wrapped = false;
   const c0 = text.charCodeAt(j);
+  if (c0 === 0x5b /* [ */) {
+    // `lr=[0.0001]` (DeepSpeed, per-group lists of one): the number inside.
+    const close = text.indexOf(']', j);
+    if (close < 0 || close >= limit || close - j > 40 || text.lastIndexOf(',', close) > j) return null;
+    const inner = numberAt(text, j + 1, close);
+    return inner !== null && inner.end === close ? { value: inner.value, end: close + 1, integral: inner.integral } : null;
+  }
   if (isLetter(c0) && c0 !== 0x6e && c0 !== 0x4e && c0 !== 0x69 && c0 !== 0x49) {
     WRAPPER_RE.lastIndex = j;
     const w = WRAPPER_RE.exec(text);

@@ -38,11 +38,11 @@ const HYPER_TOKENS = new Set(['lr', 'learning', 'rate', 'momentum', 'decay', 'wd
 const STEP_KEYS = new Set([
   'step', 'steps', 'global_step', 'globalstep', 'iter', 'iteration', 'iterations', 'it', 'epoch', 'ep', 'num_updates',
   'update', 'updates', 'total_timesteps', 'timesteps', 'round', 'boosting_round', 'trainer_global_step', 'time_iterations',
-  'time_total_timesteps', 'n_iter', 'train_step', 'global_steps', 'batch', 'batch_idx', 'batch_num',
+  'time_total_timesteps', 'num_timesteps', 'n_iter', 'train_step', 'global_steps', 'batch', 'batch_idx', 'batch_num',
 ]);
 /** Step keys by priority: a finer counter beats an epoch. */
 const STEP_PRIORITY: Readonly<Record<string, number>> = {
-  global_step: 5, globalstep: 5, trainer_global_step: 5, total_timesteps: 5, time_total_timesteps: 5, timesteps: 5,
+  global_step: 5, globalstep: 5, trainer_global_step: 5, total_timesteps: 5, num_timesteps: 5, time_total_timesteps: 5, timesteps: 5,
   step: 4, steps: 4, train_step: 4, global_steps: 4, num_updates: 4, update: 4, updates: 4,
   iter: 3, iteration: 3, iterations: 3, time_iterations: 3, n_iter: 3, it: 3, round: 3, boosting_round: 3,
   epoch: 1, ep: 1,

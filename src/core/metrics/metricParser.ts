@@ -48,6 +48,8 @@ interface Candidate {
 
 const DEFAULT_MAX_LINE = 65536;
 const HAS_NUMBERISH = /[0-9]|nan|inf/i;
+const SPACED_SPLIT_RE = /^(train|training|val|valid|validation|test|eval|evaluation|dev)\s+\S/i;
+const SPLIT_ONLY_RE = /^(?:train|training|val|valid|validation|test|eval|evaluation|dev|learn)$/i;
 const KERAS_BAR_RE = /^\s*\d+\/(\d+)\s+(?:\[[=>.]*\]|━)/;
 
 /**
@@ -297,27 +299,36 @@ export class MetricParser {
     const started = this.started;
     const lineStep = step ?? epoch;
     const time = this.now();
+    let split = scan.split;
     for (const { pair, kind } of candidates) {
       let ok: boolean;
-      switch (kind) {
-        case KeyKind.Measured:
-          ok = !(pair.tight && pair.integral && !measured);
-          break;
-        case KeyKind.Hyper:
-          ok = started && !pair.bare || started && measured;
-          break;
-        default:
-          // `T: 800`, `n: 5`: one-letter neutral names are counters far more often than values.
-          if (pair.key.length === 1) ok = false;
-          else if (pair.tight && pair.integral && !pair.structured) ok = false;
-          else if (pair.bare) ok = measured;
-          else ok = measured || hasMarker || (started && (separated >= 2 || pair.structured));
+      // `host:8080`, `module:train:42`: glued integers are locations, not values (dicts and JSON aside).
+      if (pair.tight && pair.integral && !pair.structured) ok = false;
+      else {
+        switch (kind) {
+          case KeyKind.Measured:
+            // `learn: 0.68  test: 0.69` (CatBoost) are values; `Train: 0 [0/1251]` (timm) is an epoch.
+            ok = !(pair.integral && SPLIT_ONLY_RE.test(pair.key));
+            break;
+          case KeyKind.Hyper:
+            ok = started && (!pair.bare || measured);
+            break;
+          default:
+            // `T: 800`, `n: 5`: one-letter neutral names are counters far more often than values;
+            // neutral integers (`skipped=0`) count things unless the line is clearly a metric line.
+            if (pair.key.length === 1) ok = false;
+            else if (pair.bare || pair.integral && !pair.structured) ok = measured;
+            else ok = measured || hasMarker || (started && (separated >= 2 || pair.structured));
+        }
       }
       if (!ok) {
         this.counts.droppedPairs++;
         continue;
       }
-      const key = this.finalKey(pair.key, scan.split);
+      // A spaced label naming a split (`Val Loss: 0.4 Acc: 0.8`) carries it to the measured names after it.
+      const own = SPACED_SPLIT_RE.exec(pair.key);
+      if (own !== null) split = own[1].toLowerCase();
+      const key = this.finalKey(pair.key, kind === KeyKind.Measured ? split : scan.split);
       if (key === null) continue;
       this.emit(key, pair.value, lineStep, time);
     }

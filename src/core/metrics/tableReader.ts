@@ -16,7 +16,7 @@ interface BoxPoint { key: string; value: number; line: number }
 const BOX_ROW_RE = /^\s*[|│┃]\s*([^|│┃]*?)\s*[|│┃]\s*([^|│┃]*?)\s*[|│┃]\s*$/;
 const BORDER_RE = /^\s*[-─━═=+┏┓┗┛┡┩└┘┌┐├┤┬┴┼╇┳┻╋╞╡╪╭╮╰╯|│┃ ]{5,}$/;
 const CELL_NUMBER_RE = /^[-+]?(?:\d+\.?\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?|nan|inf|infinity)%?$/i;
-const HEADER_CELL_RE = /^[A-Za-z_(][\w.\-/@()%]*$/;
+const HEADER_CELL_RE = /^(?:[A-Za-z_(][\w.\-/@()%]*|#)$/;
 const FRACTION_RE = /^(\d+)\/(\d+)$/;
 const TIME_RE = /^\d+(?::\d+)+(?:\.\d+)?$/;
 const UNIT_RE = /^\d+(?:\.\d+)?[A-Za-z]{1,3}$/;
@@ -29,7 +29,10 @@ function cellNumber(c: string): number {
   return Number(t);
 }
 
-function cleanHeaderCell(c: string): string {
+function cleanHeaderCell(c: string, index: number): string {
+  // spaCy's table: `E` (epoch) and `#` (step) head the first two columns.
+  if (c === '#') return 'step';
+  if (c === 'E' && index === 0) return 'epoch';
   let s = c.replace(/[:)]+$/, '');
   const open = s.lastIndexOf('(');
   if (open >= 0) s = s.slice(open + 1);
