@@ -92,6 +92,8 @@ export class Store {
   private db!: Database;
   private applier!: RecordApplier;
   private readonly queryStmts = new Map<string, Statement>();
+  /** Metric summaries by run id, dropped for runs a fold or an edit touches: repeated listings stay cheap. */
+  private readonly summaryCache = new Map<string, Record<string, MetricSummary>>();
   private fileId: FileId | undefined;
   private dirty = false;
   private blocked: string | undefined;
@@ -266,6 +268,7 @@ export class Store {
 
   private replaceDb(db: Database): void {
     this.freeStatements();
+    this.summaryCache.clear();
     try { this.db?.close(); } catch { /* already closed */ }
     this.db = db;
     this.configureDb();
@@ -417,6 +420,7 @@ export class Store {
         if (chunk.atEof) break;
       }
       for (const id of this.applier.takeChanged()) changed.add(id);
+      for (const id of changed) this.summaryCache.delete(id);
       const closedBy = this.applier.closedWriters.get(writer);
       const closed = this.applier.closedWriters.has(writer) || (offset + tail >= size && this.isWriterGone(writer, file));
       if (closed) {
@@ -427,7 +431,7 @@ export class Store {
         });
         if (tail > 0) this.logger.warn(`journal ${f}: skipped an incomplete last line (${tail} bytes) of a writer that is gone`);
         this.applier.closedWriters.delete(writer);
-        for (const id of this.applier.takeChanged()) changed.add(id);
+        for (const id of this.applier.takeChanged()) { changed.add(id); this.summaryCache.delete(id); }
         this.dirty = true;
       }
     }
@@ -638,13 +642,21 @@ export class Store {
     const f = query.filter ? compileFilter(query.filter) : undefined;
     if (f) { where.push(f.where); params.push(...f.params); }
     params.push(query.limit !== undefined && query.limit >= 0 ? Math.floor(query.limit) : -1);
-    // Not cached: filters make the SQL text open-ended.
-    const sql = `SELECT r.rid, r.id, r.name, e.name, r.status, r.exit_code, r.command, r.cwd, r.started_at, r.ended_at
-      FROM runs r JOIN experiments e ON e.id = r.experiment_id ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-      ORDER BY r.started_at DESC, r.rid DESC LIMIT ?`;
+    // One JSON text for the whole list: a single crossing out of wasm instead of one per cell.
+    const sql = `SELECT json_group_array(json_array(r.id, r.name, e.name, r.status, r.exit_code, r.command, r.cwd, r.started_at, r.ended_at))
+      FROM (SELECT * FROM runs r JOIN experiments e ON e.id = r.experiment_id ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+      ORDER BY r.started_at DESC, r.rid DESC LIMIT ?) r JOIN experiments e ON e.id = r.experiment_id`;
+    // Filters make the SQL text open-ended: prepared once, not cached.
     const rows = f ? this.oneShot(sql, params) : this.rows(sql, params);
-    const metrics = this.summaries(rows.map((r) => Number(r[0])), !f && query.limit === undefined && query.experiment === undefined);
-    return rows.map((r) => summaryOf(r, metrics.get(Number(r[0])) ?? {}));
+    const list = JSON.parse(String(rows[0]?.[0] ?? '[]')) as [string, string, string, RunStatus, number | null, string, string, number, number | null][];
+    const metrics = this.summaries(list.map((r) => r[0]));
+    return list.map((r) => {
+      const endedAt = r[8];
+      return {
+        id: r[0], name: r[1], experiment: r[2], status: r[3], exitCode: r[4], command: r[5], cwd: r[6], startedAt: r[7], endedAt,
+        durationMs: endedAt === null ? null : endedAt - r[7], metrics: metrics.get(r[0]) ?? {},
+      };
+    });
   }
 
   private oneShot(sql: string, params: SqlValue[]): SqlValue[][] {
@@ -659,24 +671,37 @@ export class Store {
     return out;
   }
 
-  private summaries(rids: number[], all: boolean): Map<number, Record<string, MetricSummary>> {
-    const out = new Map<number, Record<string, MetricSummary>>();
-    if (!rids.length) return out;
-    const add = (row: SqlValue[]): void => {
-      const rid = Number(row[0]);
-      let m = out.get(rid);
-      if (!m) { m = {}; out.set(rid, m); }
-      m[String(row[1])] = { last: nullNaN(row[2]), min: nullNaN(row[3]), max: nullNaN(row[4]), count: Number(row[5]), lastStep: Number(row[6]) };
-    };
-    const cols = 'run, key, last, min, max, count, last_step';
-    if (all || rids.length > 2000) {
-      const wanted = all ? undefined : new Set(rids);
-      for (const row of this.rows(`SELECT ${cols} FROM metric_summary`, [])) if (!wanted || wanted.has(Number(row[0]))) add(row);
-      return out;
+  /** Summaries for these runs, from the cache or in one pass (a full scan when many are missing). */
+  private summaries(ids: string[]): Map<string, Record<string, MetricSummary>> {
+    const out = new Map<string, Record<string, MetricSummary>>();
+    const missing: string[] = [];
+    for (const id of ids) {
+      const m = this.summaryCache.get(id);
+      if (m) out.set(id, m); else missing.push(id);
     }
-    for (let i = 0; i < rids.length; i += 500) {
-      const part = rids.slice(i, i + 500);
-      for (const row of this.oneShot(`SELECT ${cols} FROM metric_summary WHERE run IN (${part.map(() => '?').join(',')})`, part)) add(row);
+    if (!missing.length) return out;
+    const fetched = new Map<string, Record<string, MetricSummary>>();
+    // As one JSON text (one crossing out of wasm); NULL (NaN) reads as null, ±Infinity as 9e999.
+    const add = (json: SqlValue | undefined): void => {
+      for (const [id, key, last, min, max, count, lastStep] of JSON.parse(String(json ?? '[]')) as [string, string, number | null, number | null, number | null, number, number][]) {
+        let m = fetched.get(id);
+        if (!m) { m = {}; fetched.set(id, m); }
+        m[key] = { last: last ?? NaN, min: min ?? NaN, max: max ?? NaN, count, lastStep };
+      }
+    };
+    const cols = 'json_group_array(json_array(r.id, k.key, k.last, k.min, k.max, k.count, k.last_step))';
+    if (missing.length > 1000) {
+      add(this.rows(`SELECT ${cols} FROM metric_summary k JOIN runs r ON r.rid = k.run`, [])[0]?.[0]);
+    } else {
+      for (let i = 0; i < missing.length; i += 500) {
+        const part = missing.slice(i, i + 500);
+        add(this.oneShot(`SELECT ${cols} FROM runs r JOIN metric_summary k ON k.run = r.rid WHERE r.id IN (${part.map(() => '?').join(',')})`, part)[0]?.[0]);
+      }
+    }
+    for (const id of missing) {
+      const m = fetched.get(id) ?? {};
+      this.summaryCache.set(id, m);
+      out.set(id, m);
     }
     return out;
   }
@@ -688,7 +713,7 @@ export class Store {
       FROM runs r JOIN experiments e ON e.id = r.experiment_id WHERE r.id = ?`, [id])[0];
     if (!row) return undefined;
     const rid = Number(row[0]);
-    const metrics = this.summaries([rid], false).get(rid) ?? {};
+    const metrics = this.summaries([id]).get(id) ?? {};
     const params: Record<string, ParamValue> = {};
     for (const [k, v, type] of this.rows('SELECT key, value, type FROM params WHERE run = ? ORDER BY key', [rid])) {
       params[String(k)] = paramOf(v, String(type));
@@ -826,6 +851,7 @@ export class Store {
       this.applier.finishBatch();
     });
     this.applier.takeChanged();
+    this.summaryCache.delete(id);
     this.dirty = true;
     this.emit({ runs: [id] });
     this.scheduleFold();
