@@ -30,6 +30,11 @@ describe('workbench (packaged VSIX in a real VS Code)', function () {
     const extensionsDir = path.join(runDir, 'extensions');
     harness.installVsix({ vsix, runDir, extensionsDir });
     const workspace = makeWorkspace(path.join(runDir, 'workspace'));
+    // A few runs recorded beforehand with the CLI, as a user sweeping a learning rate would.
+    for (const [lr, epochs] of [['0.02', '4'], ['0.1', '6'], ['0.5', '5']]) {
+      execFileSync(process.execPath, [path.join(harness.ROOT, 'dist/cli.js'), 'run', '--experiment', 'lr-sweep', '--', 'python3', 'train.py',
+        '--lr', lr, '--epochs', epochs, '--sleep', '0', '--data', 'data/train.csv'], { cwd: workspace, stdio: 'ignore' });
+    }
     cs = await harness.startCodeServer({ runDir, workspace, extensionsDir });
     ctx = await harness.launchBrowser(runDir);
     page = ctx.pages()[0] ?? await ctx.newPage();
@@ -52,7 +57,8 @@ describe('workbench (packaged VSIX in a real VS Code)', function () {
   it('ships only the allow-listed files in the VSIX', () => {
     const listing = execFileSync('unzip', ['-Z1', vsix], { encoding: 'utf8' }).split('\n').filter(Boolean);
     const files = listing.filter((f) => f.startsWith('extension/')).map((f) => f.slice('extension/'.length));
-    const allowed = /^(dist\/|media\/|package\.json$|README\.md$|LICENSE(\.txt)?$|CHANGELOG\.md$)/;
+    // vsce stores readme.md and changelog.md in lower case.
+    const allowed = /^(dist\/|media\/|package\.json$|readme\.md$|license(\.txt)?$|changelog\.md$)/i;
     assert.deepEqual(files.filter((f) => !allowed.test(f)), []);
     assert.ok(files.includes('dist/extension.js') && files.includes('dist/sql-wasm.wasm'));
   });
@@ -68,13 +74,49 @@ describe('workbench (packaged VSIX in a real VS Code)', function () {
     await page.screenshot({ path: path.join(shots, 'experiments-container.png') });
   });
 
+  it('lists the recorded runs in the Runs view', async () => {
+    const sidebar = page.locator('.sidebar');
+    await sidebar.locator('.monaco-list-row', { hasText: 'lr-sweep' }).first().waitFor({ state: 'visible', timeout: 30_000 });
+    const rows = sidebar.locator('[id="workbench.view.extension.exptrack"] .monaco-list-row, .monaco-list-row');
+    await page.waitForFunction(() => document.querySelectorAll('.sidebar .monaco-list-row .codicon-pass').length >= 3, undefined, { timeout: 30_000 });
+    const texts = (await rows.allInnerTexts()).map((t) => t.replace(/\s+/g, ' '));
+    assert.ok(texts.some((t) => /val_acc \d/.test(t)), `a run row shows its headline metric: ${texts.join(' | ')}`);
+  });
+
+  it('runs the current file with tracking from the palette', async () => {
+    await harness.runCommand(page, 'Go to File...').catch(() => undefined);
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Control+P');
+    const input = page.locator('.quick-input-widget input.input');
+    await input.waitFor({ state: 'visible' });
+    await input.fill('train.py');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'train.py' }).first().waitFor({ state: 'visible' });
+    await page.keyboard.press('Enter');
+    await page.locator('.tab', { hasText: 'train.py' }).waitFor({ state: 'visible' });
+    await harness.runCommand(page, 'Experiments: Run Current File with Tracking');
+    // The task terminal shows the recorder's banner and the script's own output.
+    await page.locator('.terminal-wrapper, .xterm').first().waitFor({ state: 'visible', timeout: 30_000 });
+    await page.locator('.sidebar .monaco-list-row', { hasText: 'train.py' }).first().waitFor({ state: 'visible', timeout: 30_000 });
+    await page.waitForFunction(() => document.querySelectorAll('.sidebar .monaco-list-row .codicon-pass').length >= 4, undefined, { timeout: 60_000 });
+    // Expand the newest run's metrics for the screenshot.
+    const newest = page.locator('.sidebar .monaco-list-row', { hasText: 'train.py' }).first();
+    await newest.click();
+    const run = page.locator('.sidebar .monaco-list-row[aria-level="2"]').first();
+    await run.click();
+    await page.keyboard.press('ArrowRight');
+    await page.locator('.sidebar .monaco-list-row', { hasText: 'Metrics' }).first().click();
+    await page.keyboard.press('ArrowRight');
+    await page.locator('.sidebar .monaco-list-row', { hasText: 'val_acc' }).first().waitFor({ state: 'visible', timeout: 10_000 });
+    await page.screenshot({ path: path.join(shots, 'runs-tree.png') });
+  });
+
   it('runs a command from the palette', async () => {
     await harness.runCommand(page, 'Experiments: Show Log');
     const output = page.locator('.panel .output-view, .panel [id="workbench.panel.output"]').first();
     await output.waitFor({ state: 'visible', timeout: 20_000 });
     // Output text is split across Monaco's token spans: read the rendered lines as a whole.
-    const lines = page.locator('.panel .view-lines').first();
-    await page.waitForFunction((el) => /activated in [\d.]+ ms/.test(el?.textContent ?? ''), await lines.elementHandle(), { timeout: 20_000 });
+    await page.waitForFunction(() => [...document.querySelectorAll('.panel .view-lines')].some((el) => /activated\s+in\s+[\d.]+\s+ms/.test(el.textContent ?? '')),
+      undefined, { timeout: 20_000 });
     await page.screenshot({ path: path.join(shots, 'show-log.png') });
   });
 });
