@@ -32,6 +32,10 @@ function formatBytes(n: number | null): string {
   return `${i ? v.toFixed(1) : v} ${units[i]}`;
 }
 
+/** Below this zoom a big graph is drawn as an overview of plain shapes. */
+const overviewZoom = 0.3;
+const overviewAbove = 150;
+
 const statusGlyph: Record<string, string> = { running: '●', finished: '✓', failed: '✗', killed: '■', interrupted: '!' };
 const kindGlyph: Record<string, string> = { dataset: '▤', model: '◆', file: '▢' };
 
@@ -54,8 +58,21 @@ export class GraphView {
   private readonly scene: SVGGElement;
   private layout: GraphLayout | undefined;
   private viewport: LineageViewport = { x: 0, y: 0, k: 1 };
+  /** Elements of the nodes and edges drawn now (near the viewport), by node id / edge index. */
   private readonly nodeEls = new Map<string, SVGGElement>();
-  private readonly edgeEls: { from: string; to: string; el: SVGPathElement }[] = [];
+  private readonly edgeEls = new Map<number, SVGPathElement>();
+  private readonly edgesLayer = svg('g', {}, 'edges');
+  private readonly nodesLayer = svg('g', {}, 'nodes');
+  private readonly overviewLayer = svg('g', {}, 'overview');
+  private overviewBuilt = false;
+  /** Nodes sorted by top edge, for finding the visible ones by binary search. */
+  private byTop: PlacedNode[] = [];
+  private placedById = new Map<string, PlacedNode>();
+  private edgeBoxes: { minX: number; minY: number; maxX: number; maxY: number }[] = [];
+  private roots = new Set<string>();
+  private hotNodes = new Set<string>();
+  private hotEdges = new Set<number>();
+  private updateScheduled = false;
   private selected: string | null = null;
   private drag: { x: number; y: number; vx: number; vy: number; moved: boolean } | undefined;
 
@@ -68,30 +85,131 @@ export class GraphView {
       defs.append(marker);
     }
     this.scene = svg('g', {}, 'scene');
+    this.scene.append(this.overviewLayer, this.edgesLayer, this.nodesLayer);
     this.element.append(defs, this.scene);
     this.bind();
   }
 
-  /** Draws a laid-out graph; `roots` get the root outline. Returns ms spent building the DOM. */
+  /**
+   * Takes a laid-out graph; `roots` get the root outline. Only what is near the viewport is built as
+   * elements (a 2,000-node history is ~15,000 SVG elements, most of them off screen); far out, an
+   * overview of plain shapes replaces the detail. Call {@link setViewport} or {@link fit} next; they
+   * draw. Returns ms spent.
+   */
   render(layout: GraphLayout, roots: readonly string[]): number {
     const t0 = performance.now();
     this.layout = layout;
+    this.roots = new Set(roots);
     this.nodeEls.clear();
-    this.edgeEls.length = 0;
-    const edgesLayer = svg('g', {}, 'edges');
-    const nodesLayer = svg('g', {}, 'nodes');
-    for (const e of layout.edges) {
-      if (e.points.length < 2) continue;
-      const path = svg('path', { d: edgePath(e.points), 'marker-end': 'url(#arrow)' }, `edge edge-${e.edge.type}`);
-      edgesLayer.append(path);
-      this.edgeEls.push({ from: e.edge.from, to: e.edge.to, el: path });
-    }
-    const rootSet = new Set(roots);
-    for (const p of layout.nodes) nodesLayer.append(this.nodeElement(p, rootSet.has(p.node.id)));
-    this.scene.replaceChildren(edgesLayer, nodesLayer);
-    if (this.selected && this.nodeEls.has(this.selected)) this.select(this.selected, false);
-    else this.selected = null;
+    this.edgeEls.clear();
+    this.edgesLayer.replaceChildren();
+    this.nodesLayer.replaceChildren();
+    this.overviewLayer.replaceChildren();
+    this.overviewBuilt = false;
+    this.byTop = [...layout.nodes].sort((a, b) => a.y - b.y);
+    this.placedById = new Map(layout.nodes.map((p) => [p.node.id, p]));
+    this.edgeBoxes = layout.edges.map((e) => {
+      let minX = Infinity; let minY = Infinity; let maxX = -Infinity; let maxY = -Infinity;
+      for (const p of e.points) { minX = Math.min(minX, p.x); maxX = Math.max(maxX, p.x); minY = Math.min(minY, p.y); maxY = Math.max(maxY, p.y); }
+      return { minX, minY, maxX, maxY };
+    });
+    if (!this.selected || !this.placedById.has(this.selected)) this.selected = null;
+    this.computeHot();
     return performance.now() - t0;
+  }
+
+  /** Builds what the current viewport shows; returns ms spent. */
+  draw(): number {
+    const t0 = performance.now();
+    const l = this.layout;
+    if (!l) return 0;
+    const overview = this.viewport.k < overviewZoom && l.nodes.length > overviewAbove;
+    this.element.classList.toggle('overview-mode', overview);
+    if (overview) {
+      if (!this.overviewBuilt) this.buildOverview();
+      this.edgesLayer.replaceChildren();
+      this.nodesLayer.replaceChildren();
+      this.nodeEls.clear();
+      this.edgeEls.clear();
+      return performance.now() - t0;
+    }
+    const { x, y, k } = this.viewport;
+    const w = this.width || 800;
+    const h = this.height || 600;
+    const margin = 150 / k;
+    const view = { minX: -x / k - margin, minY: -y / k - margin, maxX: (w - x) / k + margin, maxY: (h - y) / k + margin };
+    const wantNodes = new Set<string>();
+    const tallest = 60;
+    let lo = 0;
+    let hi = this.byTop.length;
+    while (lo < hi) { const mid = (lo + hi) >> 1; if (this.byTop[mid].y < view.minY - tallest) lo = mid + 1; else hi = mid; }
+    for (let i = lo; i < this.byTop.length && this.byTop[i].y <= view.maxY + tallest; i++) {
+      const p = this.byTop[i];
+      if (p.x + p.width / 2 >= view.minX && p.x - p.width / 2 <= view.maxX) wantNodes.add(p.node.id);
+    }
+    for (const [id, el] of this.nodeEls) if (!wantNodes.has(id)) { el.remove(); this.nodeEls.delete(id); }
+    for (const id of wantNodes) {
+      if (this.nodeEls.has(id)) continue;
+      const el = this.nodeElement(this.placedById.get(id)!, this.roots.has(id));
+      this.nodesLayer.append(el);
+    }
+    const edges = l.edges;
+    for (let i = 0; i < edges.length; i++) {
+      const b = this.edgeBoxes[i];
+      const visible = edges[i].points.length >= 2 && b.maxX >= view.minX && b.minX <= view.maxX && b.maxY >= view.minY && b.minY <= view.maxY;
+      const el = this.edgeEls.get(i);
+      if (visible && !el) {
+        const hot = this.hotEdges.has(i);
+        const path = svg('path', { d: edgePath(edges[i].points), 'marker-end': hot ? 'url(#arrow-hot)' : 'url(#arrow)' }, `edge edge-${edges[i].edge.type}${hot ? ' hot' : ''}`);
+        if (hot) this.edgesLayer.append(path); else this.edgesLayer.prepend(path);
+        this.edgeEls.set(i, path);
+      } else if (!visible && el) {
+        el.remove();
+        this.edgeEls.delete(i);
+      }
+    }
+    this.element.dataset.drawnNodes = String(this.nodeEls.size);
+    return performance.now() - t0;
+  }
+
+  /** Every node as a plain box and every edge as a line, in one path per style: cheap at any size. */
+  private buildOverview(): void {
+    const l = this.layout!;
+    const boxes = new Map<string, string[]>();
+    for (const p of l.nodes) {
+      const cls = p.node.type === 'run' ? `run status-${p.node.status}` : `artifact kind-${p.node.kind}`;
+      const list = boxes.get(cls) ?? [];
+      list.push(`M${(p.x - p.width / 2).toFixed(0)},${(p.y - p.height / 2).toFixed(0)}h${p.width}v${p.height}h${-p.width}z`);
+      boxes.set(cls, list);
+    }
+    const lines = l.edges.filter((e) => e.points.length >= 2).map((e) => {
+      const a = e.points[0];
+      const b = e.points[e.points.length - 1];
+      return `M${a.x.toFixed(0)},${a.y.toFixed(0)}L${b.x.toFixed(0)},${b.y.toFixed(0)}`;
+    });
+    this.overviewLayer.append(svg('path', { d: lines.join('') }, 'overview-edges'));
+    for (const [cls, d] of boxes) this.overviewLayer.append(svg('path', { d: d.join('') }, `overview-nodes ${cls}`));
+    this.overviewBuilt = true;
+  }
+
+  private scheduleDraw(): void {
+    if (this.updateScheduled) return;
+    this.updateScheduled = true;
+    requestAnimationFrame(() => {
+      this.updateScheduled = false;
+      this.draw();
+    });
+  }
+
+  /** The drawing area's size, kept by a ResizeObserver so drawing never forces a layout. */
+  private width = 0;
+  private height = 0;
+
+  /** Tells the view its size (from the app's ResizeObserver). */
+  setSize(width: number, height: number): void {
+    this.width = width;
+    this.height = height;
+    this.scheduleDraw();
   }
 
   private nodeElement(p: PlacedNode, isRoot: boolean): SVGGElement {
@@ -146,6 +264,8 @@ export class GraphView {
       g.append(sub);
     }
     g.prepend(title);
+    if (n.id === this.selected) g.classList.add('selected');
+    if (this.hotNodes.has(n.id)) g.classList.add('hot');
     this.nodeEls.set(n.id, g);
     return g;
   }
@@ -159,14 +279,15 @@ export class GraphView {
     this.viewport = { x: v.x, y: v.y, k };
     this.scene.setAttribute('transform', `translate(${this.viewport.x.toFixed(2)},${this.viewport.y.toFixed(2)}) scale(${k.toFixed(4)})`);
     this.element.classList.toggle('zoomed-out', k < 0.45);
+    this.scheduleDraw();
     if (notify) this.host.onViewport(this.viewport);
   }
 
   /** Fits the whole graph (or, for a big one, the roots' neighbourhood at a readable zoom). */
   fit(notify = true): void {
     const l = this.layout;
-    const w = this.element.clientWidth || 800;
-    const h = this.element.clientHeight || 600;
+    const w = this.width || 800;
+    const h = this.height || 600;
     if (!l || !l.nodes.length) return this.setViewport({ x: 0, y: 0, k: 1 }, notify);
     const pad = 24;
     const k = Math.min(1.25, (w - 2 * pad) / Math.max(1, l.width), (h - 2 * pad) / Math.max(1, l.height));
@@ -175,48 +296,55 @@ export class GraphView {
 
   /** Centres on a node at a readable zoom. */
   centreOn(id: string, notify = true): void {
-    const p = this.layout?.nodes.find((n) => n.node.id === id);
+    const p = this.placedById.get(id);
     if (!p) return;
     const k = Math.max(this.viewport.k, 0.8);
-    this.setViewport({ x: (this.element.clientWidth || 800) / 2 - p.x * k, y: (this.element.clientHeight || 600) / 2 - p.y * k, k }, notify);
+    this.setViewport({ x: (this.width || 800) / 2 - p.x * k, y: (this.height || 600) / 2 - p.y * k, k }, notify);
   }
 
   zoomBy(f: number, cx?: number, cy?: number): void {
     const v = this.viewport;
-    const x = cx ?? (this.element.clientWidth || 800) / 2;
-    const y = cy ?? (this.element.clientHeight || 600) / 2;
+    const x = cx ?? (this.width || 800) / 2;
+    const y = cy ?? (this.height || 600) / 2;
     const k = Math.min(4, Math.max(0.02, v.k * f));
     this.setViewport({ x: x - (x - v.x) * (k / v.k), y: y - (y - v.y) * (k / v.k), k });
   }
 
   select(id: string | null, notify = true): void {
-    for (const el of this.scene.querySelectorAll('.selected, .hot')) el.classList.remove('selected', 'hot');
-    for (const e of this.edgeEls) e.el.setAttribute('marker-end', 'url(#arrow)');
-    this.selected = id;
-    if (id) {
-      this.nodeEls.get(id)?.classList.add('selected');
-      this.highlight(id);
+    this.selected = id && this.placedById.has(id) ? id : null;
+    this.computeHot();
+    for (const [nid, el] of this.nodeEls) {
+      el.classList.toggle('selected', nid === this.selected);
+      el.classList.toggle('hot', this.hotNodes.has(nid));
     }
-    if (notify) this.host.onSelect(id);
+    for (const [i, el] of this.edgeEls) {
+      const hot = this.hotEdges.has(i);
+      el.classList.toggle('hot', hot);
+      el.setAttribute('marker-end', hot ? 'url(#arrow-hot)' : 'url(#arrow)');
+      // Highlighted edges draw over the others.
+      if (hot) this.edgesLayer.append(el);
+    }
+    if (notify) this.host.onSelect(this.selected);
   }
 
-  /** Marks the edges touching `id`, so its inputs and outputs stand out in a dense graph. */
-  private highlight(id: string): void {
-    for (const e of this.edgeEls) {
-      if (e.from !== id && e.to !== id) continue;
-      e.el.classList.add('hot');
-      e.el.setAttribute('marker-end', 'url(#arrow-hot)');
-      // Re-append so highlighted edges draw over the others.
-      e.el.parentNode?.append(e.el);
-      this.nodeEls.get(e.from === id ? e.to : e.from)?.classList.add('hot');
-    }
+  /** The selected node's edges and neighbours stand out, so its inputs and outputs read in a dense graph. */
+  private computeHot(): void {
+    this.hotNodes = new Set();
+    this.hotEdges = new Set();
+    const id = this.selected;
+    if (!id || !this.layout) return;
+    this.layout.edges.forEach((e, i) => {
+      if (e.edge.from !== id && e.edge.to !== id) return;
+      this.hotEdges.add(i);
+      this.hotNodes.add(e.edge.from === id ? e.edge.to : e.edge.from);
+    });
   }
 
   private nodeOf(target: EventTarget | null): { node: LineageNodeData; part: 'node' | 'script' } | undefined {
     const el = target instanceof Element ? target : null;
     const g = el?.closest('g.node');
     const id = g?.getAttribute('data-id');
-    const p = id ? this.layout?.nodes.find((n) => n.node.id === id) : undefined;
+    const p = id ? this.placedById.get(id) : undefined;
     return p && { node: p.node, part: el?.closest('[data-part="script"]') ? 'script' : 'node' };
   }
 

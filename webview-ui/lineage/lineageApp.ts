@@ -76,8 +76,9 @@ export class LineageApp {
       ]),
     );
     this.renderToolbar();
-    new ResizeObserver(() => {
-      if (this.graph && !this.state.viewport) this.view.fit(false);
+    new ResizeObserver((entries) => {
+      const r = entries[entries.length - 1].contentRect;
+      this.view.setSize(r.width, r.height);
     }).observe(this.canvas);
     this.connection.post({ type: 'ready' });
   }
@@ -114,6 +115,7 @@ export class LineageApp {
   }
 
   private showGraph(m: LineageGraphMessage): void {
+    const t0 = performance.now();
     const keepView = sameTarget(this.state.target, m.target) && this.state.viewport !== null;
     this.graph = m;
     this.emptyEl.hidden = m.nodes.length > 0;
@@ -123,18 +125,23 @@ export class LineageApp {
     this.state = { ...this.state, target: m.target, query: m.query, selected: keepView ? this.state.selected : null };
     if (queryChanged) this.renderToolbar();
     const layout = layoutGraph(m.nodes, m.edges);
-    const drawMs = this.view.render(layout, m.roots);
+    // Measured once here (before the graph is in the page, so cheap); the ResizeObserver keeps it after.
+    const box = this.canvas.getBoundingClientRect();
+    this.view.setSize(box.width, box.height);
+    let drawMs = this.view.render(layout, m.roots);
     if (keepView) this.view.setViewport(this.state.viewport!, false);
     else if (m.nodes.length > 150 && m.roots.length) this.view.centreOn(m.roots[0], false);
     else this.view.fit(false);
     this.state = { ...this.state, viewport: this.view.currentViewport };
     if (this.state.selected) this.view.select(this.state.selected, false);
+    drawMs += this.view.draw();
     this.save();
     const runs = m.nodes.filter((n) => n.type === 'run').length;
     this.statusEl.textContent = `${runs} run${runs === 1 ? '' : 's'}, ${m.nodes.length - runs} artifact version${m.nodes.length - runs === 1 ? '' : 's'}`
       + (m.truncated ? ` · more beyond ${m.query.hops} hop${m.query.hops === 1 ? '' : 's'}` : '');
     document.body.dataset.layoutMs = layout.layoutMs.toFixed(1);
     document.body.dataset.drawMs = drawMs.toFixed(1);
+    document.body.dataset.renderMs = (performance.now() - t0).toFixed(1);
     document.body.dataset.graphNodes = String(m.nodes.length);
     this.describeSelection();
   }
