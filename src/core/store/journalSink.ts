@@ -1,6 +1,8 @@
 import type { ArtifactRecord, GitInfo, MetricPoint, ParamValue, RecordSink, RunEnd, RunStart } from '../model';
 import { encodeFloats, encodeParam, type EncodedParam, type JournalRecord } from './journalRecord';
 
+/** Bounds the work of one fold transaction (see the store's batching). */
+const maxPointsPerRecord = 1000;
 const statuses = new Set(['running', 'finished', 'failed', 'killed', 'interrupted']);
 
 /**
@@ -33,6 +35,32 @@ export function createJournalSink(append: (line: string, inMemory?: JournalRecor
   const safe = (what: string, f: () => void): void => {
     try { f(); } catch (e) { problem(`throw-${what}`, `could not record ${what}: ${(e as Error).message}`); }
   };
+  const metricRecord = (runId: string, points: readonly MetricPoint[], from: number, to: number): void => {
+    const keys: string[] = [];
+    const index = new Map<string, number>();
+    const f = new Float64Array((to - from) * 4);
+    let n = 0;
+    let skipped = 0;
+    const now = Date.now();
+    for (let i = from; i < to; i++) {
+      const pt = points[i];
+      if (!pt || typeof pt.key !== 'string' || pt.key === '' || typeof pt.step !== 'number' || !Number.isFinite(pt.step) || typeof pt.value !== 'number') {
+        skipped++;
+        continue;
+      }
+      // A handful of keys per call is the norm: a linear scan beats hashing each point's key.
+      let ki = keys.length <= 16 ? keys.indexOf(pt.key) : index.get(pt.key) ?? -1;
+      if (ki < 0) { ki = keys.length; keys.push(pt.key); index.set(pt.key, ki); }
+      f[n++] = ki;
+      f[n++] = pt.step;
+      f[n++] = pt.value;
+      f[n++] = typeof pt.time === 'number' && Number.isFinite(pt.time) ? pt.time : now;
+    }
+    if (skipped) problem('bad-point', `skipped ${skipped} metric point(s) without a key, a finite step or a numeric value (further ones are skipped silently)`);
+    if (!n) return;
+    const used = n === f.length ? f : f.slice(0, n);
+    append(JSON.stringify({ t: 'm', r: runId, k: keys, b: encodeFloats(used) }), { t: 'm', r: runId, k: keys, f: used });
+  };
   return {
     startRun(run: RunStart): void {
       safe('run start', () => {
@@ -61,29 +89,9 @@ export function createJournalSink(append: (line: string, inMemory?: JournalRecor
     metrics(runId: string, points: readonly MetricPoint[]): void {
       safe('metrics', () => {
         if (!validRun(runId, 'metrics') || !Array.isArray(points) || points.length === 0) return;
-        const keys: string[] = [];
-        const index = new Map<string, number>();
-        const f = new Float64Array(points.length * 4);
-        let n = 0;
-        let skipped = 0;
-        const now = Date.now();
-        for (const pt of points) {
-          if (!pt || typeof pt.key !== 'string' || pt.key === '' || typeof pt.step !== 'number' || !Number.isFinite(pt.step) || typeof pt.value !== 'number') {
-            skipped++;
-            continue;
-          }
-          // A handful of keys per call is the norm: a linear scan beats hashing each point's key.
-          let ki = keys.length <= 16 ? keys.indexOf(pt.key) : index.get(pt.key) ?? -1;
-          if (ki < 0) { ki = keys.length; keys.push(pt.key); index.set(pt.key, ki); }
-          f[n++] = ki;
-          f[n++] = pt.step;
-          f[n++] = pt.value;
-          f[n++] = typeof pt.time === 'number' && Number.isFinite(pt.time) ? pt.time : now;
-        }
-        if (skipped) problem('bad-point', `skipped ${skipped} metric point(s) without a key, a finite step or a numeric value (further ones are skipped silently)`);
-        if (!n) return;
-        const used = n === f.length ? f : f.slice(0, n);
-        append(JSON.stringify({ t: 'm', r: runId, k: keys, b: encodeFloats(used) }), { t: 'm', r: runId, k: keys, f: used });
+        // Records of at most maxPointsPerRecord points: a fold transaction never has to swallow a
+        // huge call in one go, which would stall the event loop.
+        for (let from = 0; from < points.length; from += maxPointsPerRecord) metricRecord(runId, points, from, Math.min(points.length, from + maxPointsPerRecord));
       });
     },
     tags(runId: string, tags: Readonly<Record<string, string>>): void {
