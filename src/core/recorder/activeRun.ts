@@ -234,10 +234,18 @@ export class ActiveRun {
   }
 
   private addParsed(found: readonly ParsedMetricLike[]): void {
-    const now = this.now();
+    let now: number | undefined;
+    const pending = this.pending;
     for (const m of found) {
       if (typeof m.key !== 'string' || !m.key || typeof m.value !== 'number') continue;
-      this.pending.push({ key: m.key, value: m.value, step: this.stepFor(m.key, m.step), time: typeof m.time === 'number' ? m.time : now });
+      if (typeof m.step === 'number' && Number.isFinite(m.step) && typeof m.time === 'number') {
+        // The hot path (a million lines): the parser's point already is a MetricPoint; no copy.
+        this.steps.set(m.key, m.step);
+        pending.push(m as MetricPoint);
+      } else {
+        now ??= this.now();
+        pending.push({ key: m.key, value: m.value, step: this.stepFor(m.key, m.step), time: typeof m.time === 'number' ? m.time : now });
+      }
     }
     this.scheduleFlush();
   }
