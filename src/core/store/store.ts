@@ -362,6 +362,7 @@ export class Store {
           const due = this.lastSave ? Date.now() - this.lastSave.at >= this.saveSpacingMs() : true;
           if (mode === 'now' || due) {
             if (this.save()) this.afterSave();
+            else this.scheduleSave(1000);
           } else {
             this.scheduleSave(this.lastSave!.at + this.saveSpacingMs() - Date.now());
           }
