@@ -22,6 +22,8 @@ export interface RawPair {
 /** What one line holds. */
 export interface LineScan {
   readonly pairs: RawPair[];
+  /** When set, the values of `pairs` by index (a replayed line shape reuses the pair records). */
+  values: number[] | null;
   /** Split named at the start of the line (`Test set:`, `valid |`), lower case, or null. */
   split: string | null;
   /** Epoch marker (`Epoch 3/10`, `[Epoch 3]`, `epoch=3`), if any. */
@@ -50,7 +52,7 @@ const SOURCE_EXT_RE = /\.(?:py|pyx|pyc|cc|cpp|cxx|c|h|hpp|cu|cuh|js|mjs|ts|rs|go
 
 /** Scans one visible line. */
 export function scanLine(text: string): LineScan {
-  const scan: LineScan = { pairs: [], split: null, epoch: undefined, step: undefined, epochPos: -1, stepPos: -1, barPos: -1, cacheable: true, barDescription: null };
+  const scan: LineScan = { pairs: [], values: null, split: null, epoch: undefined, step: undefined, epochPos: -1, stepPos: -1, barPos: -1, cacheable: true, barDescription: null };
   if (NOISE_START_RE.test(text)) return scan;
   if ((text.includes('arn') || text.includes('rror') || text.includes('ARN') || text.includes('RROR') || text.includes('xception') || text.includes('eprecat')) && NOISE_RE.test(text)) return scan;
   const first = firstNonSpace(text);
@@ -394,7 +396,8 @@ function scanRegion(text: string, from: number, to: number, scan: LineScan): num
     }
     let j = i + 1;
     while (j < to && isSpace(text.charCodeAt(j))) j++;
-    const tight = j === i + 1 && !isSpace(text.charCodeAt(i - 1));
+    // Only a glued colon marks a location (`host:8080`, `train.py:88`); `key=value` is glued by habit.
+    const tight = c === 0x3a && j === i + 1 && !isSpace(text.charCodeAt(i - 1));
     const num = j < to ? numberAt(text, j, to) : null;
     if (!num) {
       lastColonNoPair = i;

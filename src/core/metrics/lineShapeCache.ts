@@ -15,6 +15,8 @@ interface PlannedPair {
 }
 
 interface Plan {
+  /** What the parser decided for this shape once training had started (it owns the value). */
+  memo: unknown;
   readonly replayable: boolean;
   readonly pairs: readonly PlannedPair[];
   readonly split: string | null;
@@ -35,19 +37,27 @@ export class LineShapeCache {
   private readonly plans = new Map<number, Plan>();
   private runs = new Int32Array(64);
   private runCount = 0;
+  /** The plan the last {@link scan} replayed, null when it scanned the line afresh. */
+  lastPlan: { memo: unknown } | null = null;
 
   scan(text: string): LineScan {
+    this.lastPlan = null;
     if (text.length > MAX_SHAPE_LENGTH) return scanLine(text);
     const hash = this.hashShape(text);
     const plan = this.plans.get(hash);
-    if (plan !== undefined) return plan.replayable ? this.replay(plan, text) : scanLine(text);
+    if (plan !== undefined) {
+      if (!plan.replayable) return scanLine(text);
+      const scan = this.replay(plan, text);
+      if (scan === this.replayed) this.lastPlan = plan;
+      return scan;
+    }
     const scan = scanLine(text);
     if (this.plans.size < MAX_SHAPES) this.plans.set(hash, this.makePlan(scan, text));
     return scan;
   }
 
   /**
-   * Two independent 32-bit hashes (FNV-1a and a multiply-rotate one) of the line with digit runs
+   * Two 32-bit hashes (FNV-1a and the x31 polynomial) of the line with digit runs
    * folded to one `0`, combined into a 53-bit key; records where the digit runs start. With at
    * most a few thousand shapes kept, a false match is about as likely as 4e3 / 2^53 per line.
    */
@@ -69,15 +79,14 @@ export class LineShapeCache {
         c = 0x30;
       }
       h1 = Math.imul(h1 ^ c, 0x01000193);
-      h2 = Math.imul(h2 + c, 0x5bd1e995);
-      h2 = (h2 << 13) | (h2 >>> 19);
+      h2 = ((h2 << 5) - h2 + c) | 0;
     }
     this.runCount = n;
-    return (h1 >>> 0) * 0x200000 + ((h2 ^ n) & 0x1fffff);
+    return (h1 >>> 0) * 0x200000 + ((h2 ^ (n << 12)) & 0x1fffff);
   }
 
   private makePlan(scan: LineScan, text: string): Plan {
-    const none: Plan = { replayable: false, pairs: [], split: null, epochRun: -1, stepRun: -1, barRun: -1 };
+    const none: Plan = { memo: undefined, replayable: false, pairs: [], split: null, epochRun: -1, stepRun: -1, barRun: -1 };
     if (!scan.cacheable) return none;
     const n = this.runCount;
     const runAt = (pos: number): { run: number; delta: number } | null => {
@@ -112,33 +121,36 @@ export class LineShapeCache {
     if (scan.epoch !== undefined && (epochAt === null || epochAt.delta !== 0)) return none;
     if (scan.step !== undefined && (stepAt === null || stepAt.delta !== 0)) return none;
     if (scan.barDescription !== null && (barAt === null || barAt.delta !== 0)) return none;
-    return { replayable: true, pairs, split: scan.split, epochRun: epochAt?.run ?? -1, stepRun: stepAt?.run ?? -1, barRun: barAt?.run ?? -1 };
+    return { memo: undefined, replayable: true, pairs, split: scan.split, epochRun: epochAt?.run ?? -1, stepRun: stepAt?.run ?? -1, barRun: barAt?.run ?? -1 };
   }
+
+  // One result object reused for every replay: the parser reads it before the next line is scanned.
+  private readonly replayed: LineScan = { pairs: [], values: [], split: null, epoch: undefined, step: undefined, epochPos: -1, stepPos: -1, barPos: -1, cacheable: true, barDescription: null };
 
   private replay(plan: Plan, text: string): LineScan {
     const runs = this.runs;
-    const pairs: RawPair[] = [];
+    const out = this.replayed;
+    const pairs = out.pairs;
+    const values = out.values!;
+    pairs.length = 0;
+    values.length = 0;
     for (const p of plan.pairs) {
-      if (p.run < 0) {
-        pairs.push(p.pair);
-        continue;
+      let value = p.pair.value;
+      if (p.run >= 0) {
+        const v = numberAtPublic(text, runs[p.run] + p.delta, text.length, p.pair.bare);
+        if (v === undefined) return scanLine(text); // cannot happen for a true shape match; stay correct anyway
+        value = v;
       }
-      const value = numberAtPublic(text, runs[p.run] + p.delta, text.length, p.pair.bare);
-      if (value === undefined) return scanLine(text); // cannot happen for a true shape match; stay correct anyway
-      pairs.push({ key: p.pair.key, value, bare: p.pair.bare, tight: p.pair.tight, integral: p.pair.integral, structured: p.pair.structured, pos: -1 });
+      pairs.push(p.pair);
+      values.push(value);
     }
     const barPos = plan.barRun >= 0 ? runs[plan.barRun] : -1;
-    return {
-      pairs,
-      split: plan.split,
-      epoch: plan.epochRun >= 0 ? leadingNumber(text, runs[plan.epochRun]) : undefined,
-      step: plan.stepRun >= 0 ? leadingNumber(text, runs[plan.stepRun]) : undefined,
-      epochPos: -1,
-      stepPos: -1,
-      barPos,
-      cacheable: true,
-      barDescription: barPos >= 0 ? text.slice(0, barPos) : null,
-    };
+    out.split = plan.split;
+    out.epoch = plan.epochRun >= 0 ? leadingNumber(text, runs[plan.epochRun]) : undefined;
+    out.step = plan.stepRun >= 0 ? leadingNumber(text, runs[plan.stepRun]) : undefined;
+    out.barPos = barPos;
+    out.barDescription = barPos >= 0 ? text.slice(0, barPos) : null;
+    return out;
   }
 }
 

@@ -40,10 +40,17 @@ export interface MetricParserOptions {
   readonly maxLineLength?: number;
 }
 
-/** Where a pair came from, so its step and acceptance can be decided. */
-interface Candidate {
-  readonly pair: RawPair;
-  readonly kind: KeyKind;
+/** What the parser did with a line shape once training had started: replayed for later lines of it. */
+interface Decision {
+  readonly split: string | null;
+  /** Pair giving the step, or -1. */
+  readonly stepIdx: number;
+  /** Pair giving the epoch, or -1. */
+  readonly epochIdx: number;
+  /** Pairs emitted, and under which final keys. */
+  readonly emitIdx: readonly number[];
+  readonly emitKeys: readonly string[];
+  readonly dropped: number;
 }
 
 const DEFAULT_MAX_LINE = 65536;
@@ -70,6 +77,11 @@ export class MetricParser {
   private readonly lineLast = new Map<string, ParsedMetric>();
   // Final names by raw name and split: logs repeat the same few keys millions of times.
   private readonly keyCache = new Map<string, string | null>();
+  // Scratch space for one line's candidate pairs, reused to keep the hot path allocation-free.
+  private readonly candPairs: RawPair[] = [];
+  private readonly candKinds: KeyKind[] = [];
+  private readonly candValues: number[] = [];
+  private readonly candIndex: number[] = [];
   private readonly counts = { lines: 0, segments: 0, metrics: 0, skippedLongLines: 0, invalidPatterns: 0, userPatternHits: 0, droppedPairs: 0, bytes: 0 };
 
   private partial = '';
@@ -231,7 +243,7 @@ export class MetricParser {
       this.tables.headerCandidate(text);
     }
     this.noteProgressTotal(text, scan);
-    this.apply(scan);
+    this.apply(scan, this.shapes.lastPlan);
   }
 
   /**
@@ -254,53 +266,88 @@ export class MetricParser {
     else if (total !== this.epochBarTotal && scan.split === null) scan.split = 'test';
   }
 
-  private apply(scan: LineScan): void {
+  private apply(scan: LineScan, plan: { memo: unknown } | null): void {
+    // Once training has started, what happens to a line depends only on its shape: replay the
+    // decision taken for the first line of this shape.
+    if (plan !== null && this.started && scan.values !== null) {
+      const memo = plan.memo as Decision | undefined;
+      if (memo !== undefined && memo.split === scan.split && this.replayDecision(memo, scan, scan.values)) return;
+    }
+    const record = plan !== null && this.started && scan.values !== null;
+    let stepIdx = -1;
+    let epochIdx = -1;
+    const emitIdx: number[] = [];
+    const emitKeys: string[] = [];
+    let dropped = 0;
     let step = scan.step;
     let stepPrio = step === undefined ? 0 : 3;
     let epoch = scan.epoch;
-    const candidates: Candidate[] = [];
+    const candPairs = this.candPairs;
+    const candKinds = this.candKinds;
+    const candValues = this.candValues;
+    let count = 0;
+    const values = scan.values;
     let configEcho = false;
-    for (const pair of scan.pairs) {
+    for (let pi = 0; pi < scan.pairs.length; pi++) {
+      const pair = scan.pairs[pi];
+      const value = values === null ? pair.value : values[pi];
       const kind = keyKind(pair.key);
       if (kind === KeyKind.Step) {
         const p = stepPriority(pair.key);
         if (p === 0) continue; // batch index within an epoch: neither a step nor a metric
         if (p === 1) {
-          if (epoch === undefined) epoch = pair.value;
-        } else if (p > stepPrio && Number.isFinite(pair.value)) {
-          step = pair.value;
+          if (epoch === undefined) {
+            epoch = value;
+            epochIdx = pi;
+          }
+        } else if (p > stepPrio && Number.isFinite(value)) {
+          step = value;
           stepPrio = p;
+          stepIdx = pi;
         }
         continue;
       }
       if (kind === KeyKind.Never) {
         if (!pair.bare) configEcho = true;
-        this.counts.droppedPairs++;
+        dropped++;
         continue;
       }
-      candidates.push({ pair, kind });
+      this.candIndex[count] = pi;
+      candPairs[count] = pair;
+      candKinds[count] = kind;
+      candValues[count] = value;
+      count++;
     }
     const hasMarker = step !== undefined || epoch !== undefined;
     const startedBefore = this.started;
     if (epoch !== undefined && Number.isFinite(epoch)) this.context = epoch;
     if (step !== undefined && Number.isFinite(step)) this.context = step;
     if (hasMarker) this.started = true;
-    if (candidates.length === 0) return;
+    if (count === 0) {
+      this.counts.droppedPairs += dropped;
+      if (record) plan.memo = { split: scan.split, stepIdx, epochIdx, emitIdx, emitKeys, dropped } satisfies Decision;
+      return;
+    }
     // Settings echoed before training starts (a config dict, argparse values) are params, not metrics.
-    if (!startedBefore && !hasMarker && configEcho) return;
+    if (!startedBefore && !hasMarker && configEcho) {
+      this.counts.droppedPairs += dropped;
+      return;
+    }
 
     let measured = false;
     let separated = 0;
-    for (const c of candidates) {
-      if (c.kind === KeyKind.Measured) measured = true;
-      if (!c.pair.bare) separated++;
+    for (let ci = 0; ci < count; ci++) {
+      if (candKinds[ci] === KeyKind.Measured) measured = true;
+      if (!candPairs[ci].bare) separated++;
     }
     if (measured) this.started = true;
     const started = this.started;
     const lineStep = step ?? epoch;
     const time = this.now();
     let split = scan.split;
-    for (const { pair, kind } of candidates) {
+    for (let ci = 0; ci < count; ci++) {
+      const pair = candPairs[ci];
+      const kind = candKinds[ci];
       let ok: boolean;
       // `host:8080`, `module:train:42`: glued integers are locations, not values (dicts and JSON aside).
       if (pair.tight && pair.integral && !pair.structured) ok = false;
@@ -322,7 +369,7 @@ export class MetricParser {
         }
       }
       if (!ok) {
-        this.counts.droppedPairs++;
+        dropped++;
         continue;
       }
       // A spaced label naming a split (`Val Loss: 0.4 Acc: 0.8`) carries it to the measured names after it.
@@ -330,8 +377,32 @@ export class MetricParser {
       if (own !== null) split = own[1].toLowerCase();
       const key = this.finalKey(pair.key, kind === KeyKind.Measured ? split : scan.split);
       if (key === null) continue;
-      this.emit(key, pair.value, lineStep, time);
+      emitIdx.push(this.candIndex[ci]);
+      emitKeys.push(key);
+      this.emit(key, candValues[ci], lineStep, time);
     }
+    this.counts.droppedPairs += dropped;
+    if (record && startedBefore) plan.memo = { split: scan.split, stepIdx, epochIdx, emitIdx, emitKeys, dropped } satisfies Decision;
+  }
+
+  /** Applies a recorded decision; false when this line's values make it not apply (a NaN step). */
+  private replayDecision(d: Decision, scan: LineScan, values: readonly number[]): boolean {
+    let step = scan.step;
+    let epoch = scan.epoch;
+    if (d.stepIdx >= 0) {
+      step = values[d.stepIdx];
+      if (!Number.isFinite(step)) return false;
+    }
+    if (d.epochIdx >= 0 && epoch === undefined) epoch = values[d.epochIdx];
+    if (epoch !== undefined && Number.isFinite(epoch)) this.context = epoch;
+    if (step !== undefined && Number.isFinite(step)) this.context = step;
+    this.counts.droppedPairs += d.dropped;
+    const n = d.emitIdx.length;
+    if (n === 0) return true;
+    const time = this.now();
+    const lineStep = step ?? epoch;
+    for (let i = 0; i < n; i++) this.emit(d.emitKeys[i], values[d.emitIdx[i]], lineStep, time);
+    return true;
   }
 
   private finalKey(raw: string, split: string | null): string | null {
