@@ -64,8 +64,8 @@ describe('Code diff between runs (git snapshots, Chromium)', function () {
     const { page, wb } = opened;
     await page.waitForSelector('.file-list li[data-path="train.py"]');
     assert.deepEqual(await page.$$eval('.file-list .file-path', (p) => p.map((x) => x.textContent)), ['old.py', 'src/model <b>.py', 'train.py']);
-    await page.$eval('.file-list li[data-path="train.py"] vscode-button', (b) => b.scrollIntoView({ block: 'center' }));
-    await page.click('.file-list li[data-path="train.py"] vscode-button');
+    await page.$eval('.file-list li[data-path="train.py"] button', (b) => b.scrollIntoView({ block: 'center' }));
+    await page.click('.file-list li[data-path="train.py"] button');
     await new Promise((r) => setTimeout(r, 500));
     const diff = wb.executed.find((e) => e.command === 'vscode.diff');
     assert.ok(diff, JSON.stringify(wb.executed));

@@ -65,7 +65,7 @@ describe('Compare panel (Chromium)', function () {
     assert.equal(await page.textContent('.metrics-table th.baseline .run-name'), 'baseline lr=3e-4');
     // run-1 has the lower final loss: better than run-0, and run-0 is worse once run-1 is the baseline.
     assert.equal(await page.getAttribute('.metrics-table tr[data-metric="loss"] td:nth-of-type(2) .delta', 'class'), 'delta better');
-    await page.click('.runs-table tr[data-run="run-1"] vscode-button[aria-label^="Set"]');
+    await page.click('.runs-table tr[data-run="run-1"] button[aria-label^="Set"]');
     await page.waitForFunction(() => document.querySelector('.metrics-table th.baseline .run-name')?.textContent === 'lr=1e-3');
     assert.deepEqual(await differing(), [true, false, false, true]);
     assert.equal(await page.getAttribute('.metrics-table tr[data-metric="loss"] td:nth-of-type(1) .delta', 'class'), 'delta worse');

@@ -80,12 +80,12 @@ export class ChartPanel {
       const existing = replaceAll ? [] : (this.series.get(key) ?? []).filter((s) => !list.some((n) => n.runId === s.runId));
       this.series.set(key, [...existing, ...list]);
     }
-    this.layout();
+    const created = this.layout();
     for (const [key, chart] of this.charts) {
-      chart.setRuns(runs);
+      if (created.has(key)) continue;
       const list = byKey.get(key);
-      if (replaceAll) chart.setOverview(this.series.get(key) ?? [], true);
-      else if (list) chart.setOverview(list, false);
+      if (replaceAll) chart.setData(runs, this.series.get(key) ?? [], true);
+      else chart.setData(runs, list ?? [], false);
     }
   }
 
@@ -110,8 +110,9 @@ export class ChartPanel {
     this.host.onStateChange(this.state);
   }
 
-  /** Creates charts for keys that match the filter, removes the others, keeps order. */
-  private layout(): void {
+  /** Creates charts (with their data) for keys that match the filter, removes the others; returns the new keys. */
+  private layout(): Set<string> {
+    const created = new Set<string>();
     const visible = this.keys.filter((k) => matchesFilter(k, this.state.keyFilter));
     for (const [key, chart] of this.charts) {
       if (!visible.includes(key)) {
@@ -125,10 +126,10 @@ export class ChartPanel {
         chart = new MetricChart(key, this.runs, this.state, this.theme, this.state.zoom[key], {
           onZoom: (k, zoom) => this.onZoom(k, zoom),
           requestRange: (k, ranges) => this.host.requestRange(k, ranges),
-        });
+        }, this.grid);
         this.charts.set(key, chart);
-        this.grid.append(chart.element);
-        chart.setOverview(this.series.get(key) ?? [], true);
+        created.add(key);
+        chart.setData(this.runs, this.series.get(key) ?? [], true);
         if (chart.zoomWindow) chart.setZoom(chart.zoomWindow, false);
       }
     }
@@ -136,6 +137,7 @@ export class ChartPanel {
     for (const key of visible) this.grid.append(this.charts.get(key)!.element);
     this.empty.hidden = visible.length > 0;
     this.empty.textContent = this.keys.length ? 'No metric matches the filter.' : 'No metrics recorded.';
+    return created;
   }
 
   private onZoom(key: string, zoom: ZoomWindow | undefined): void {

@@ -1,4 +1,4 @@
-import type { ChartDataset, Plugin } from 'chart.js';
+import type { Plugin } from 'chart.js';
 import type { SeriesData, StepRange } from '../../src/protocol/panelData';
 import type { XAxisMode, ZoomWindow } from '../../src/protocol/viewState';
 import { Chart } from './chartSetup';
@@ -29,7 +29,8 @@ export interface MetricChartHost {
 
 interface Columns { xs: Float64Array; ys: Float64Array; steps: Float64Array }
 
-type XY = { x: number; y: number };
+/** One polyline: drawn by our own plugin straight from typed arrays (no per-point objects). */
+interface Line { xs: Float64Array; ys: Float64Array; color: string; width: number }
 
 /** Index of the first element >= x in a sorted array. */
 function lowerBound(a: ArrayLike<number>, x: number): number {
@@ -53,7 +54,10 @@ export class MetricChart {
   readonly element: HTMLElement;
   private readonly canvas: HTMLCanvasElement;
   private readonly tooltip: HTMLElement;
-  private readonly chart: Chart<'line', XY[]>;
+  private readonly chart: Chart<'line'>;
+  private lines: Line[] = [];
+  /** Our options object (chart.js keeps it as config.options); scale bounds are written here, not into chart.options, which is a resolved snapshot. */
+  private opts: Chart<'line'>['options'];
   private overview = new Map<string, SeriesData>();
   private detail = new Map<string, SeriesData>();
   private columns = new Map<string, Columns>();
@@ -70,6 +74,7 @@ export class MetricChart {
     private theme: ThemeColors,
     zoom: ZoomWindow | undefined,
     private readonly host: MetricChartHost,
+    parent: HTMLElement,
   ) {
     this.zoom = zoom?.axis === view.xAxis ? zoom : undefined;
     this.canvas = h('canvas', { attrs: { role: 'img', 'aria-label': `Chart of ${key}` } });
@@ -84,21 +89,22 @@ export class MetricChart {
       ]),
       h('div', { className: 'chart-body' }, [this.canvas, this.tooltip]),
     ]);
+    // Attached before chart.js measures it: a detached canvas is drawn at a default size and then
+    // resized and drawn again.
+    parent.append(this.element);
+    this.opts = this.options();
     this.chart = new Chart(this.canvas, {
       type: 'line',
       data: { datasets: [] },
-      options: this.options(),
-      plugins: [this.overlayPlugin()],
+      options: this.opts,
+      plugins: [this.linesPlugin(), this.overlayPlugin()],
     });
     this.bindInteractions();
   }
 
-  setRuns(runs: readonly ChartRun[]): void {
+  /** Runs and their overview series in one redraw. `replaceAll` drops runs not given (a new init). */
+  setData(runs: readonly ChartRun[], series: readonly SeriesData[], replaceAll: boolean): void {
     this.runs = runs;
-    this.rebuild();
-  }
-
-  setOverview(series: readonly SeriesData[], replaceAll: boolean): void {
     if (replaceAll) this.overview.clear();
     for (const s of series) this.overview.set(s.runId, s);
     this.rebuild();
@@ -121,14 +127,16 @@ export class MetricChart {
       this.zoom = zoom?.axis === view.xAxis ? zoom : undefined;
       this.detail.clear();
     }
-    this.chart.options = this.options();
+    this.opts = this.options();
+    this.chart.options = this.opts;
     this.rebuild();
   }
 
   setTheme(theme: ThemeColors, runs: readonly ChartRun[]): void {
     this.theme = theme;
     this.runs = runs;
-    this.chart.options = this.options();
+    this.opts = this.options();
+    this.chart.options = this.opts;
     this.rebuild();
   }
 
@@ -186,48 +194,63 @@ export class MetricChart {
   }
 
   private rebuild(): void {
-    const datasets: ChartDataset<'line', XY[]>[] = [];
-    const smoothed: ChartDataset<'line', XY[]>[] = [];
+    const raw: Line[] = [];
+    const smoothed: Line[] = [];
     this.columns.clear();
-    const log = this.view.logScale;
+    const smooth = this.view.smoothing > 0;
     for (const run of this.runs) {
       const c = this.columnsFor(run);
       if (!c) continue;
       this.columns.set(run.id, c);
-      const toPoints = (ys: Float64Array): XY[] => {
-        const pts: XY[] = new Array(ys.length);
-        for (let i = 0; i < ys.length; i++) {
-          const y = ys[i];
-          // Log axes cannot place <= 0; chart.js leaves a gap for NaN.
-          pts[i] = { x: c.xs[i], y: Number.isFinite(y) && (!log || y > 0) ? y : NaN };
-        }
-        return pts;
-      };
-      const smooth = this.view.smoothing > 0;
-      datasets.push({
-        label: run.name, data: toPoints(c.ys), borderColor: smooth ? withAlpha(run.color, 0.25) : run.color,
-        borderWidth: smooth ? 1 : 1.5, pointRadius: 0, pointHoverRadius: 0, spanGaps: false, order: 1,
-      });
-      if (smooth) {
-        smoothed.push({
-          label: run.name, data: toPoints(ema(c.ys, this.view.smoothing)), borderColor: run.color,
-          borderWidth: 1.75, pointRadius: 0, pointHoverRadius: 0, spanGaps: false, order: 0,
-        });
-      }
+      raw.push({ xs: c.xs, ys: c.ys, color: smooth ? withAlpha(run.color, 0.25) : run.color, width: smooth ? 1 : 1.5 });
+      if (smooth) smoothed.push({ xs: c.xs, ys: ema(c.ys, this.view.smoothing), color: run.color, width: 1.75 });
     }
-    this.chart.data.datasets = [...datasets, ...smoothed];
+    this.lines = [...raw, ...smoothed];
     this.applyZoomToScale();
     this.chart.update('none');
-    this.element.dataset.datasets = String(this.chart.data.datasets.length);
-    this.element.dataset.points = String(datasets.reduce((n, d) => n + d.data.length, 0));
+    this.element.dataset.datasets = String(this.lines.length);
+    this.element.dataset.points = String(raw.reduce((n, l) => n + l.xs.length, 0));
     this.element.dataset.drawn = String(Number(this.element.dataset.drawn ?? 0) + 1);
   }
 
+  /** Exact data bounds on x (or the zoom window), padded bounds of what is visible on y. */
+  private applyRanges(xMin?: number, xMax?: number): void {
+    const scales = this.opts.scales!;
+    const x = scales.x!;
+    const y = scales.y!;
+    const full = this.dataExtent();
+    const lo = xMin ?? full?.min;
+    const hi = xMax ?? full?.max;
+    x.min = lo;
+    x.max = hi !== undefined && lo !== undefined && hi <= lo ? lo + 1 : hi;
+    const log = this.view.logScale;
+    let yMin = Infinity;
+    let yMax = -Infinity;
+    for (const l of this.lines) {
+      const i0 = lo === undefined ? 0 : Math.max(0, lowerBound(l.xs, lo) - 1);
+      const i1 = hi === undefined ? l.xs.length : Math.min(l.xs.length, lowerBound(l.xs, hi) + 1);
+      for (let i = i0; i < i1; i++) {
+        const v = l.ys[i];
+        if (!Number.isFinite(v) || (log && v <= 0)) continue;
+        if (v < yMin) yMin = v;
+        if (v > yMax) yMax = v;
+      }
+    }
+    if (yMin > yMax) {
+      y.min = undefined;
+      y.max = undefined;
+    } else if (log) {
+      y.min = yMin / 1.15;
+      y.max = yMax * 1.15;
+    } else {
+      const pad = (yMax - yMin) * 0.05 || Math.abs(yMax) * 0.05 || 1;
+      y.min = yMin - pad;
+      y.max = yMax + pad;
+    }
+  }
+
   private applyZoomToScale(): void {
-    const x = this.chart.options.scales?.x;
-    if (!x) return;
-    x.min = this.zoom?.min;
-    x.max = this.zoom?.max;
+    this.applyRanges(this.zoom?.min, this.zoom?.max);
     const hint = this.element.querySelector('.chart-zoom-hint');
     if (hint) hint.textContent = this.zoom ? `${this.formatX(this.zoom.min)} – ${this.formatX(this.zoom.max)}` : '';
   }
@@ -238,7 +261,7 @@ export class MetricChart {
     return formatValue(Math.round(v));
   }
 
-  private options(): Chart<'line', XY[]>['options'] {
+  private options(): Chart<'line'>['options'] {
     const t = this.theme;
     const font = { family: t.fontFamily, size: Math.max(10, t.fontSize - 2) };
     return {
@@ -257,15 +280,73 @@ export class MetricChart {
           max: this.zoom?.max,
           grid: { color: t.grid, tickColor: t.grid },
           border: { color: t.grid },
-          ticks: { color: t.muted, font, maxRotation: 0, autoSkipPadding: 16, callback: (v) => this.formatX(Number(v)) },
+          ticks: { color: t.muted, font, maxRotation: 0, autoSkipPadding: 16, includeBounds: false, callback: (v) => this.formatX(Number(v)) },
           title: { display: false },
         },
         y: {
           type: this.view.logScale ? 'logarithmic' : 'linear',
           grid: { color: t.grid, tickColor: t.grid },
           border: { color: t.grid },
-          ticks: { color: t.muted, font, callback: (v) => formatValue(Number(v)), maxTicksLimit: 7 },
+          ticks: { color: t.muted, font, callback: (v) => formatValue(Number(v)), maxTicksLimit: 7, includeBounds: false },
         },
+      },
+    };
+  }
+
+  /**
+   * The metric lines, drawn from the typed columns on chart.js's scales. chart.js's own line datasets
+   * build an element object per point: 20 runs x 2,000 points per chart made drawing the Compare
+   * panel's charts several times slower than this loop.
+   */
+  private linesPlugin(): Plugin<'line'> {
+    return {
+      id: 'exptrackLines',
+      beforeDatasetsDraw: (chart) => {
+        const { ctx, chartArea: a, scales } = chart;
+        const xs = scales.x;
+        const ys = scales.y;
+        const log = this.view.logScale;
+        ctx.save();
+        ctx.beginPath();
+        ctx.rect(a.left, a.top, a.right - a.left, a.bottom - a.top);
+        ctx.clip();
+        ctx.lineJoin = 'round';
+        for (const l of this.lines) {
+          const i0 = Math.max(0, lowerBound(l.xs, xs.min) - 1);
+          const i1 = Math.min(l.xs.length, lowerBound(l.xs, xs.max) + 1);
+          ctx.strokeStyle = l.color;
+          ctx.lineWidth = l.width;
+          ctx.beginPath();
+          let pen = false;
+          let lonePx = NaN;
+          let lonePy = NaN;
+          for (let i = i0; i < i1; i++) {
+            const v = l.ys[i];
+            // NaN and (on a log axis) non-positive values break the line: the gap is the information.
+            if (!Number.isFinite(v) || (log && v <= 0)) {
+              pen = false;
+              continue;
+            }
+            const px = xs.getPixelForValue(l.xs[i]);
+            const py = ys.getPixelForValue(v);
+            if (pen) {
+              ctx.lineTo(px, py);
+              lonePx = NaN;
+            } else {
+              ctx.moveTo(px, py);
+              lonePx = px;
+              lonePy = py;
+            }
+            pen = true;
+          }
+          ctx.stroke();
+          // A single point between gaps would be invisible as a path; mark it.
+          if (!Number.isNaN(lonePx)) {
+            ctx.fillStyle = l.color;
+            ctx.fillRect(lonePx - 1, lonePy - 1, 2, 2);
+          }
+        }
+        ctx.restore();
       },
     };
   }
@@ -386,9 +467,7 @@ export class MetricChart {
     const s = this.chart.scales.x;
     const perPx = (d.startMax - d.startMin) / Math.max(1, s.right - s.left);
     const shift = (d.startPx - px) * perPx;
-    const x = this.chart.options.scales!.x!;
-    x.min = d.startMin + shift;
-    x.max = d.startMax + shift;
+    this.applyRanges(d.startMin + shift, d.startMax + shift);
     this.chart.update('none');
   }
 

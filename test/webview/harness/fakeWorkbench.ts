@@ -30,6 +30,55 @@ const Uri = {
   from: (c: { scheme: string; path?: string; query?: string }) => new FakeUri(c.scheme, c.path ?? '', c.query ?? ''),
 };
 
+function encodeMessage(message: unknown): { json: string; bytes: Buffer } {
+  const arrays: Float64Array[] = [];
+  let offset = 0;
+  const json = JSON.stringify(message, (_k, v: unknown) => {
+    if (v instanceof Float64Array) {
+      arrays.push(v);
+      const ref = { __f64: offset, length: v.length };
+      offset += v.length;
+      return ref;
+    }
+    // JSON has no NaN/Infinity; numbers outside typed arrays are rare (summaries) but legal.
+    if (typeof v === 'number' && !Number.isFinite(v)) return { __num: String(v) };
+    return v;
+  });
+  const all = new Float64Array(offset);
+  let at = 0;
+  for (const a of arrays) { all.set(a, at); at += a.length; }
+  return { json, bytes: Buffer.from(all.buffer) };
+}
+
+/** Runs in the page (bench): fetches the bytes, then decodes like decodeAndPost. */
+async function fetchAndPost(arg: { json: string; url: string }): Promise<void> {
+  const all = new Float64Array(await (await fetch(arg.url)).arrayBuffer());
+  const message = JSON.parse(arg.json, (_k, v: unknown) => {
+    if (v && typeof v === 'object' && '__f64' in v) {
+      const r = v as { __f64: number; length: number };
+      return all.subarray(r.__f64, r.__f64 + r.length);
+    }
+    if (v && typeof v === 'object' && '__num' in v) return Number((v as { __num: string }).__num);
+    return v;
+  });
+  window.postMessage(message, '*');
+}
+
+/** Runs in the page: rebuilds the message with Float64Array views on one buffer and posts it. */
+function decodeAndPost(arg: { json: string; base64: string }): void {
+  const bytes = (Uint8Array as unknown as { fromBase64(s: string): Uint8Array }).fromBase64(arg.base64);
+  const all = new Float64Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 8);
+  const message = JSON.parse(arg.json, (_k, v: unknown) => {
+    if (v && typeof v === 'object' && '__f64' in v) {
+      const r = v as { __f64: number; length: number };
+      return all.slice(r.__f64, r.__f64 + r.length);
+    }
+    if (v && typeof v === 'object' && '__num' in v) return Number((v as { __num: string }).__num);
+    return v;
+  });
+  window.postMessage(message, '*');
+}
+
 /** A webview whose content is a Chromium page; messages cross through page.evaluate and a binding. */
 export class FakeWebview {
   options: unknown = {};
@@ -63,9 +112,13 @@ export class FakeWebview {
 
   postMessage(message: unknown): Promise<boolean> {
     this.sent.push(message);
+    // Like VS Code, typed arrays travel as raw bytes, not as JSON numbers: all of a message's arrays
+    // go as one base64 string (native encode here, native Uint8Array.fromBase64 in the page).
+    const { json, bytes } = encodeMessage(message);
     this.chain = this.chain.then(async () => {
       const page = await this.loaded;
-      await page?.evaluate((m) => window.postMessage(m, '*'), message);
+      if (this.browser.binaryTransport) await page?.evaluate(fetchAndPost, { json, url: this.browser.blob(bytes) });
+      else await page?.evaluate(decodeAndPost, { json, base64: bytes.toString('base64') });
     }).catch(() => undefined);
     return this.chain.then(() => true);
   }

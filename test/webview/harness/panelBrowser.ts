@@ -25,16 +25,27 @@ const types: Record<string, string> = {
  */
 export class PanelBrowser {
   private nextPage = 1;
+  private nextBlob = 1;
 
   private constructor(
     private readonly server: http.Server, readonly context: BrowserContext, readonly baseUrl: string,
     private readonly userDataDir: string, private readonly pages: Map<string, string>,
+    /** Bench only: typed arrays reach the page by fetch (CSP bypassed) instead of a base64 string. */
+    readonly binaryTransport: boolean,
   ) {}
 
-  static async start(): Promise<PanelBrowser> {
+  static async start(options: { binaryTransport?: boolean } = {}): Promise<PanelBrowser> {
     const pages = new Map<string, string>();
+    const blobs = new Map<string, Buffer>();
     const server = http.createServer((req, res) => {
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+      if (url.pathname.startsWith('/blob/')) {
+        const id = url.pathname.slice('/blob/'.length);
+        const blob = blobs.get(id);
+        blobs.delete(id);
+        if (!blob) return void res.writeHead(404).end();
+        return void res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': blob.length }).end(blob);
+      }
       if (url.pathname === '/favicon.ico') return void res.writeHead(204).end();
       if (url.pathname.startsWith('/panel/')) {
         const html = pages.get(url.pathname.slice('/panel/'.length));
@@ -57,8 +68,20 @@ export class PanelBrowser {
       headless: true,
       args: chromiumArgs,
       viewport: { width: 1280, height: 900 },
+      bypassCSP: options.binaryTransport === true,
     });
-    return new PanelBrowser(server, context, baseUrl, userDataDir, pages);
+    const browser = new PanelBrowser(server, context, baseUrl, userDataDir, pages, options.binaryTransport === true);
+    browser.blobStore = blobs;
+    return browser;
+  }
+
+  private blobStore!: Map<string, Buffer>;
+
+  /** Serves `bytes` once at a fresh URL (the bench's stand-in for VS Code's ArrayBuffer transfer). */
+  blob(bytes: Buffer): string {
+    const id = String(this.nextBlob++);
+    this.blobStore.set(id, bytes);
+    return `${this.baseUrl}/blob/${id}`;
   }
 
   /** Serves `html` at a fresh URL and returns it. */
@@ -95,6 +118,17 @@ function stubScript(arg: { vars: Record<string, string>; kind: string }): void {
   w.__posted = [];
   w.__csp = [];
   document.addEventListener('securitypolicyviolation', (e) => (w.__csp as string[]).push(`${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}:${e.columnNumber} ${e.sample}`));
+  // Timings for the benchmark: when each message arrived and when charts were reported drawn.
+  w.__timeline = [];
+  window.addEventListener('message', (e) => (w.__timeline as unknown[]).push([`message:${(e.data as { type?: string })?.type}`, performance.now()]), true);
+  new MutationObserver((records) => {
+    for (const r of records) {
+      if (r.attributeName !== 'data-charts-drawn') continue;
+      (w.__timeline as unknown[]).push(['charts-drawn', performance.now()]);
+      // The frame after the charts were drawn is when they are on screen.
+      requestAnimationFrame(() => setTimeout(() => (w.__timeline as unknown[]).push(['painted', performance.now()]), 0));
+    }
+  }).observe(document, { attributes: true, subtree: true, attributeFilter: ['data-charts-drawn'] });
   const key = 'exptrack-webview-state';
   w.acquireVsCodeApi = () => ({
     postMessage: (m: unknown) => {
