@@ -146,6 +146,26 @@ describe('cli', function () {
       assert.equal(showJson(dir).status, 'killed');
     });
 
+    it('loses nothing journaled when exptrack itself is killed with SIGKILL; the run then reads interrupted', async () => {
+      fs.writeFileSync(path.join(dir, 'slow.js'), `
+        let i = 0;
+        const t = setInterval(() => { console.log('step=' + i + ' loss=' + (1 / (i + 1))); if (++i === 50) console.log('half'); }, 10);
+        setTimeout(() => { clearInterval(t); process.exit(0); }, 5000);
+        process.stdout.on('error', () => process.exit(0));`);
+      const child = spawn(process.execPath, [cli, 'run', '--name', 'doomed', '--', process.execPath, 'slow.js'], { cwd: dir, stdio: ['ignore', 'pipe', 'ignore'] });
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+      await new Promise<void>((resolve) => { const t = setInterval(() => { if (out.includes('half')) { clearInterval(t); resolve(); } }, 10); });
+      // Past the recorder's 100 ms batching, so the first 50 lines are in the journal.
+      await new Promise((r) => setTimeout(r, 400));
+      child.kill('SIGKILL');
+      await new Promise((r) => child.on('close', r));
+      const run = showJson(dir, 'doomed');
+      assert.equal(run.status, 'interrupted');
+      const loss = (run.metrics as Record<string, { count: number }>).loss;
+      assert.ok(loss.count >= 50, `${loss.count} points kept`);
+    });
+
     it('records several concurrent runs, each complete', async () => {
       fs.writeFileSync(path.join(dir, 'n.js'), 'const n = +process.argv[2]; for (let i = 0; i < 500; i++) console.log(`step=${i} loss=${n}`);');
       const runs = await Promise.all([1, 2, 3, 4].map((n) => new Promise<number | null>((resolve) => {

@@ -107,6 +107,12 @@ describe('git capture', function () {
     await run.done;
     assert.equal(calls.git?.dirty, true);
     assert.equal(git(repo, 'show', `${snapshotRef(run.run.id)}:train.py`), 'print("v3")');
+    // The .exptrack folder (output logs, caches) stays out of git and out of the snapshot.
+    assert.equal(fs.readFileSync(path.join(repo, '.exptrack', '.gitignore'), 'utf8').trim().split('\n').pop(), '*');
+    assert.ok(!git(repo, 'status', '--porcelain', '-uall').includes('.exptrack'));
+    const run2 = rec.spawn({ command: [process.execPath, '-e', '0', 'train.py'], cwd: repo, source: 'test' });
+    await run2.done;
+    assert.ok(!git(repo, 'ls-tree', '-r', '--name-only', snapshotRef(run2.run.id)).includes('.exptrack'));
     assert.equal(calls.code, undefined);
 
     const plain = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'exptrack-nogit-')));

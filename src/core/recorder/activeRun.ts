@@ -99,6 +99,7 @@ export class ActiveRun {
 
     let log: OutputLog | null = null;
     try {
+      ensureExptrackDir(options.exptrackDir);
       fs.mkdirSync(this.runDir, { recursive: true });
       fs.writeFileSync(this.metricsFile, '', { flag: 'a' });
       log = new OutputLog(this.outputFile, options.outputLimitBytes, (e) => this.warn(`output.log: ${e.message}`));
@@ -380,7 +381,7 @@ export class ActiveRun {
   private async captureCode(): Promise<void> {
     let git = null;
     try {
-      git = await captureGit(this.cwd, this.id, { untracked: this.options.untrackedLimits });
+      git = await captureGit(this.cwd, this.id, { untracked: this.options.untrackedLimits, exclude: [path.resolve(this.options.exptrackDir)] });
     } catch (e) {
       this.warn(`git: ${(e as Error).message}`);
     }
@@ -404,6 +405,17 @@ export class ActiveRun {
   private warn(message: string): void {
     try { this.options.logger?.warn(`[recorder] run ${this.id}: ${message}`); } catch { /* nothing more to do */ }
   }
+}
+
+/**
+ * Creates the .exptrack folder with a `.gitignore` of `*` (as .venv and .pytest_cache do), so its
+ * output logs and caches never show up in `git status` or in code snapshots. An existing folder is
+ * left as it is: a team that wants to commit it removes the file once.
+ */
+function ensureExptrackDir(dir: string): void {
+  if (fs.existsSync(dir)) return;
+  fs.mkdirSync(dir, { recursive: true });
+  try { fs.writeFileSync(path.join(dir, '.gitignore'), '# Written by exptrack: runs, journals and the database stay out of git.\n*\n', { flag: 'wx' }); } catch { /* raced with another writer: fine */ }
 }
 
 function statusOf(exit: RunExit): RunStatus {

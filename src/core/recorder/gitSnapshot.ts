@@ -36,7 +36,7 @@ export function snapshotRef(runId: string): string {
  * files only: see {@link UntrackedLimits}), built in a throwaway index. The working tree, the index and
  * the stash list are never touched. Returns null outside git or when git is missing.
  */
-export async function captureGit(cwd: string, runId: string, options: { snapshot?: boolean; untracked?: Partial<UntrackedLimits> } = {}): Promise<GitInfo | null> {
+export async function captureGit(cwd: string, runId: string, options: { snapshot?: boolean; untracked?: Partial<UntrackedLimits>; exclude?: readonly string[] } = {}): Promise<GitInfo | null> {
   // No optional locks: the user's own git commands must never meet an index.lock of ours.
   const env = { ...process.env, GIT_OPTIONAL_LOCKS: '0', GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C', ...SNAPSHOT_IDENTITY };
   const git = (args: string[], extraEnv: NodeJS.ProcessEnv = {}, root = cwd) => execQuiet('git', args, { cwd: root, env: { ...env, ...extraEnv }, timeoutMs: 30_000, lowPriority: true });
@@ -81,7 +81,9 @@ export async function captureGit(cwd: string, runId: string, options: { snapshot
     fs.rmSync(`${indexCopy}.lock`, { force: true });
   }
   if (options.snapshot !== false) {
-    const withUntracked = await addUntracked(root, runId, snapshot, commit === null, { ...DEFAULT_UNTRACKED_LIMITS, ...options.untracked }, git);
+    // Folders never taken as code even when not ignored (the .exptrack folder itself).
+    const exclude = (options.exclude ?? []).map((x) => path.relative(root, x).split(path.sep).join('/')).filter((r) => r && !r.startsWith('..'));
+    const withUntracked = await addUntracked(root, runId, snapshot, commit === null, { ...DEFAULT_UNTRACKED_LIMITS, ...options.untracked }, git, exclude);
     if (withUntracked) snapshot = withUntracked;
     if (snapshot) {
       const ref = await git(['update-ref', snapshotRef(runId), snapshot], {}, root);
@@ -96,13 +98,13 @@ export async function captureGit(cwd: string, runId: string, options: { snapshot
 type Git = (args: string[], extraEnv?: NodeJS.ProcessEnv, root?: string) => ReturnType<typeof execQuiet>;
 
 /** A commit with the untracked files on top of `base` (or of the staged files in a repo with no commit). */
-async function addUntracked(root: string, runId: string, base: string | null, unborn: boolean, limits: UntrackedLimits, git: Git): Promise<string | null> {
+async function addUntracked(root: string, runId: string, base: string | null, unborn: boolean, limits: UntrackedLimits, git: Git, exclude: readonly string[]): Promise<string | null> {
   const listed = await git(['ls-files', '--others', '--exclude-standard', '-z'], {}, root);
   if (!listed.ok) return null;
   let total = 0;
   const files: string[] = [];
   for (const rel of listed.stdout.split('\0')) {
-    if (!rel || NOT_CODE_RE.test(rel) || files.length >= limits.maxFiles) continue;
+    if (!rel || NOT_CODE_RE.test(rel) || files.length >= limits.maxFiles || exclude.some((x) => rel === x || rel.startsWith(`${x}/`))) continue;
     let size: number;
     try {
       const st = fs.lstatSync(path.join(root, rel));
