@@ -218,6 +218,11 @@ describe('gitTreeCodeIdentity', () => {
     const base = { id: 'x', cwd: repo, commit: head, dirty: true, codeFiles: {} };
     assert.equal(id({ ...base, snapshot: s1 }), id({ ...base, snapshot: s2 }));
     assert.notEqual(id({ ...base, snapshot: s1 }), id({ ...base, snapshot: null, dirty: false }));
-    assert.match(id({ ...base, snapshot: s1 })!, /^tree:[0-9a-f]{40}$/);
+    assert.match(id({ ...base, snapshot: s1 })!, /^git:[0-9a-f]{64}$/);
+    // A dataset written into the tree (snapshots keep untracked files) is not code.
+    fs.writeFileSync(path.join(repo, 'out.csv'), '1,2\n');
+    git('add', 'out.csv');
+    const s3 = git('stash', 'create');
+    assert.equal(id({ ...base, snapshot: s3 }), id({ ...base, snapshot: s1 }));
   });
 });
