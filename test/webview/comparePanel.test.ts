@@ -188,6 +188,21 @@ describe('Compare panel (Chromium)', function () {
     assert.match(wb.clipboard[0], /\| loss ↓ \|/);
   });
 
+  it('comes back after a window reload through the serializer, with the same runs', async () => {
+    opened = await openPanel(browser, 'compare', runs(), 'dark', ['run-1', 'run-3']);
+    const { page, wb } = opened;
+    const state = await page.evaluate(() => JSON.parse(sessionStorage.getItem('exptrack-webview-state')!));
+    assert.deepEqual(state.runIds, ['run-1', 'run-3']);
+    opened.panel.dispose();
+    const restored = wb.restoredPanel('exptrack.compareRuns');
+    await wb.serializers.get('exptrack.compareRuns')!.deserializeWebviewPanel(restored, state);
+    const page2 = await restored.webview.loaded!;
+    await waitForCharts(page2 as never);
+    assert.deepEqual(await page2.$$eval('.runs-table tbody tr', (r) => r.map((x) => x.getAttribute('data-run'))), ['run-1', 'run-3']);
+    assert.equal(restored.title, 'Compare: 2 runs');
+    assert.equal(opened.manager.comparedRunIds.length, 2);
+  });
+
   it('rejects malformed messages on both sides', async () => {
     opened = await openPanel(browser, 'compare', runs());
     const { page, wb } = opened;
