@@ -110,8 +110,10 @@ export async function runCommand(argv: readonly string[], proc: RunProcess): Pro
   const started = Date.now();
   // Inherit the terminal's process group when interactive, so Ctrl-C reaches the child exactly as if
   // it ran bare (and it may read the terminal); otherwise give it its own group and pass signals on.
+  // One word with shell syntax in it (`exptrack run "python a.py | tee log"`) is a shell line.
+  const command = args.command.length === 1 && /[\s|&;<>()$`*?~]/.test(args.command[0]) ? args.command[0] : args.command;
   run = recorder.spawn({
-    command: args.command,
+    command,
     cwd: io.cwd,
     source: 'cli',
     experiment: args.experiment,

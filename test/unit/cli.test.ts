@@ -183,6 +183,13 @@ describe('cli', function () {
       }
     });
 
+    it('runs one word with shell syntax through the shell', () => {
+      const r = exptrack(['run', '-q', `echo loss=0.5 | ${JSON.stringify(process.execPath)} -e "process.stdin.pipe(process.stdout)"`], dir);
+      assert.equal(r.code, 0, r.stderr.toString());
+      assert.equal(r.stdout.toString(), 'loss=0.5\n');
+      assert.equal((showJson(dir).metrics as Record<string, { last: number }>).loss.last, 0.5);
+    });
+
     it('exits 127 when the command does not exist, and still records it', () => {
       const r = exptrack(['run', '--', 'no-such-command-xyz'], dir);
       assert.equal(r.code, 127);

@@ -167,6 +167,23 @@ describe('recorder', function () {
     assert.deepEqual([e3.status, e3.signal], ['killed', 'SIGINT']);
   });
 
+  it('reads params from config files named on the command line, Hydra configs, and lets flags win', async () => {
+    fs.mkdirSync(path.join(dir, 'conf'));
+    fs.writeFileSync(path.join(dir, 'conf', 'big.yaml'), 'model:\n  depth: 50\n  width: 2\nlr: 0.1\n');
+    fs.writeFileSync(path.join(dir, 'base.toml'), '[optim]\nname = "sgd"\nmomentum = 0.9\n');
+    fs.writeFileSync(path.join(dir, 'extra.json'), '{"data": {"path": "d.csv"}}');
+    fs.writeFileSync(path.join(dir, 'train.py'), '');
+    const sink = makeSink();
+    const rec = new Recorder(options(sink));
+    const run = rec.observe({ command: 'python train.py extra.json --config-name big --cfg base.toml model.depth=18 optim.name=adam', cwd: dir, source: 'terminal' });
+    await run.end({ exitCode: 0 });
+    const p = paramsOf(sink, run.id);
+    assert.deepEqual(
+      [p['model.depth'], p['model.width'], p.lr, p['optim.name'], p['optim.momentum'], p['data.path'], p.cfg, p['config-name']],
+      [18, 2, 0.1, 'adam', 0.9, 'd.csv', 'base.toml', 'big'],
+    );
+  });
+
   it('caps output.log keeping the head and the tail, and says so in the file', async () => {
     script('loud.js', `for (let i = 0; i < 20000; i++) console.log('line ' + String(i).padStart(6, '0'));`);
     const sink = makeSink();
