@@ -456,7 +456,10 @@ function followedByProse(text: string, end: number, to: number): boolean {
   let j = end;
   while (j < to && text.charCodeAt(j) === 0x20) j++;
   if (j >= to) return false;
-  if (!isLetter(text.charCodeAt(j))) return false;
+  const c0 = text.charCodeAt(j);
+  // `copypaste: 0.211 0.382 0.215`: a value followed by more numbers is a vector, not one value.
+  if (j > end && (isDigit(c0) || (c0 === 0x2d || c0 === 0x2e) && isDigit(text.charCodeAt(j + 1)))) return true;
+  if (!isLetter(c0)) return false;
   // Up to three words, then a separator or a number: the next pair's name.
   for (let w = 0; w < 3; w++) {
     while (j < to && isKeyChar(text.charCodeAt(j))) j++;

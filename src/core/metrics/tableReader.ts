@@ -39,6 +39,13 @@ function cleanHeaderCell(c: string, index: number): string {
   return s;
 }
 
+/** Cells of a `| a | b | c |` row (markdown tables, detectron2's results), or null for other lines. */
+function splitPiped(t: string): string[] | null {
+  if (t.charCodeAt(0) !== 0x7c || t.charCodeAt(t.length - 1) !== 0x7c) return null;
+  const cells = t.slice(1, -1).split('|').map((c) => c.trim());
+  return cells.length >= 2 && cells.every((c) => c.length > 0 && !/\s/.test(c)) ? cells : null;
+}
+
 /** Keeps the state of box tables and header-row tables across lines. */
 export class TableReader {
   private box: BoxPoint[] = [];
@@ -116,10 +123,11 @@ export class TableReader {
     if (text.length > 400 || !/\S(?: {2,}|\t)\S/.test(text) || /[=,;"']|:\s*\S/.test(text)) return;
     const t = text.trim().replace(/[:\s]+$/, '');
     if (t.length < 5) return;
-    const one = t.split(/\s+/);
+    const piped = splitPiped(t);
+    const one = piped ?? t.split(/\s+/);
     if (one.length < 2 || one.length > 40) return;
     for (const c of one) if (!HEADER_CELL_RE.test(c)) return;
-    const spaced = t.split(/\s{2,}|\t/).map((c) => c.trim()).filter((c) => c.length > 0);
+    const spaced = piped ?? t.split(/\s{2,}|\t/).map((c) => c.trim()).filter((c) => c.length > 0);
     const oneClean = one.map(cleanHeaderCell);
     const spacedClean = spaced.map(cleanHeaderCell);
     let useful = false;
@@ -136,7 +144,7 @@ export class TableReader {
     if (this.header === null) return null;
     const t = text.trim().replace(/:$/, '');
     if (t.length === 0) return null;
-    const cells = t.split(/\s+/);
+    const cells = splitPiped(t) ?? t.split(/\s+/);
     const names = this.header.spaced.length === cells.length ? this.header.spaced : this.header.one.length === cells.length ? this.header.one : null;
     if (names === null) return null;
     const points: { key: string; value: number; line: number }[] = [];
