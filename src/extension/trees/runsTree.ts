@@ -285,6 +285,17 @@ export class RunsTreeProvider extends Disposable implements vscode.TreeDataProvi
     const headline = headlineMetric(run.metrics);
     item.description = [headline ? `${headline[0]} ${metricValue(headline[1].last)}` : '', relativeTime(run.startedAt)].filter(Boolean).join(' · ');
     item.contextValue = `run.${run.status}`;
+    return item;
+  }
+
+  /** Tooltips are built on hover only: 10,000 markdown tables up front would slow the view down. */
+  resolveTreeItem(item: vscode.TreeItem, node: RunsNode): vscode.TreeItem {
+    if (node.type === 'run' && !item.tooltip) item.tooltip = this.runTooltip(node.run, node.folderStore.store.getRun(node.run.id));
+    return item;
+  }
+
+  private runTooltip(run: RunSummary, detail: RunDetail | undefined): vscode.MarkdownString {
+    const icon = statusIcon[run.status] ?? statusIcon.finished;
     const tip = new vscode.MarkdownString(undefined, true);
     tip.appendMarkdown(`$(${icon.icon.replace('~spin', '')}) **${escapeMd(run.name)}** — ${run.status}${run.exitCode !== null ? ` (exit ${run.exitCode})` : ''}\n\n`);
     tip.appendMarkdown(`\`${escapeCode(run.command)}\`\n\n`);
@@ -295,9 +306,12 @@ export class RunsTreeProvider extends Disposable implements vscode.TreeDataProvi
       tip.appendMarkdown('\n\n| metric | last | min | max |\n|---|---|---|---|\n');
       for (const [k, m] of metrics) tip.appendMarkdown(`| ${escapeMd(k)} | ${metricValue(m.last)} | ${metricValue(m.min)} | ${metricValue(m.max)} |\n`);
     }
+    const tags = Object.entries(detail?.tags ?? {}).filter(([k]) => !k.startsWith('exptrack.'));
+    if (tags.length) tip.appendMarkdown(`\n\nTags: ${tags.map(([k, v]) => escapeMd(v ? `${k}=${v}` : k)).join(', ')}`);
+    // The note is the user's own markdown; HTML stays off (isTrusted and supportHtml are not set).
+    if (detail?.note) tip.appendMarkdown(`\n\n---\n\n${detail.note}`);
     tip.appendMarkdown(`\n\n\`${run.id}\``);
-    item.tooltip = tip;
-    return item;
+    return tip;
   }
 }
 
