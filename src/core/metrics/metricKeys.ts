@@ -19,20 +19,20 @@ export const enum KeyKind {
 // Whole tokens (the key split on non-alphanumerics, lower case, trailing digits dropped: top1 -> top).
 const MEASURED_TOKENS = new Set([
   'loss', 'losses', 'acc', 'accuracy', 'err', 'error', 'rmse', 'mse', 'mae', 'mape', 'smape', 'auc', 'roc', 'f', 'fscore',
-  'precision', 'prec', 'recall', 'bleu', 'rouge', 'rougel', 'meteor', 'chrf', 'ppl', 'perplexity', 'map', 'ap',
+  'precision', 'prec', 'recall', 'bleu', 'rouge', 'rougel', 'meteor', 'chrf', 'ppl', 'perplexity', 'map', 'ap', 'aps', 'apm', 'apl',
   'iou', 'miou', 'dice', 'score', 'reward', 'rew', 'return', 'returns', 'entropy', 'kl', 'gnorm', 'norm',
-  'logloss', 'nll', 'ce', 'top', 'wer', 'cer', 'psnr', 'ssim', 'lpips', 'fid', 'r', 'p', 'mcc', 'kappa', 'logprob',
+  'logloss', 'nll', 'ce', 'wer', 'cer', 'psnr', 'ssim', 'lpips', 'fid', 'r', 'p', 'mcc', 'kappa', 'logprob',
   'likelihood', 'elbo', 'mfu', 'metric', 'em', 'exact', 'hit', 'hits', 'ndcg', 'mrr', 'l1', 'l2', 'l', 'rmsle',
   'binary', 'multi', 'logit', 'pearson', 'spearman', 'corr', 'aupr', 'prauc', 'ece', 'brier', 'gini', 'ndcg',
   'mean', 'std', 'fitness', 'jaccard', 'coverage',
-  'deviance', 'quantile', 'huber', 'tweedie', 'poisson', 'gamma', 'logprobs', 'advantage', 'clipfrac', 'grad',
+  'deviance', 'nloglik', 'logprobs', 'advantage', 'clipfrac', 'fraction', 'grad',
   'explained', 'variance', 'value', 'policy', 'fps', 'throughput', 'wall', 'objective', 'obj',
   'f1', 'f2', 'r2', 'l1', 'top1', 'top5', 'acc1', 'acc5', 'map50', 'ap50', 'ap75', 'rouge1', 'rouge2',
 ]);
 
 const STEP_WORD_TOKENS = new Set(['epoch', 'epochs', 'iteration', 'iterations', 'iter', 'iters', 'step', 'steps', 'round', 'rounds']);
 
-const HYPER_TOKENS = new Set(['lr', 'learning', 'rate', 'momentum', 'decay', 'wd', 'beta', 'eps', 'temperature', 'warmup', 'dropout', 'scale']);
+const HYPER_TOKENS = new Set(['lr', 'learning', 'rate', 'momentum', 'decay', 'wd']);
 
 // A key whose whole (normalised) name is one of these counts steps.
 const STEP_KEYS = new Set([
@@ -63,7 +63,12 @@ const NEVER_TOKENS = new Set([
   'nnz', 'nnzs', 'buffer', 'queue', 'seconds', 'secs', 'sec', 'ms', 'kwargs', 'args', 'dataset', 'split', 'fold',
   'folds', 'trial', 'trials', 'run', 'runs', 'experiment', 'sweep', 'config', 'batch', 'bs', 'precision_mode',
   'bits', 'bit', 'dtype', 'fp', 'bf', 'tf', 'jax', 'keras', 'numpy', 'transformers', 'accelerate', 'lightning',
+  'temperature', 'dropout', 'warmup', 'eps', 'epsilon', 'beta', 'betas', 'scale', 'threshold', 'thresh', 'beams',
+  'patience', 'interval', 'freq', 'frequency', 'every', 'top', 'k', 'alpha', 'lambda', 'gamma', 'tau',
+  'weight', 'weights', 'coef', 'ratio', 'factor',
 ]);
+// Never words that also beat a measured word: `score threshold`, `loss_weight`, `top_p` are settings.
+const STRONG_NEVER_TOKENS = new Set(['threshold', 'thresh', 'weight', 'weights', 'coef', 'factor', 'temperature', 'patience', 'interval', 'every', 'freq', 'frequency']);
 // Tokens that turn a count into a rate (samples_per_second, tokens/s): rates logged by the trainer are metrics.
 const RATE_TOKENS = new Set(['per', 's', 'sec', 'second', 'ps']);
 
@@ -109,9 +114,11 @@ function classify(key: string): KeyKind {
     const t = raw.replace(/\d+$/, '');
     if (t.length === 0) continue;
     // A measured word wins over a count word (total_loss, max_acc are metrics), a count word wins otherwise.
-    if (MEASURED_TOKENS.has(raw) || (t.length > 1 && MEASURED_TOKENS.has(t)) || (toks.length === 1 && MEASURED_TOKENS.has(t))) measured = true;
+    // One-letter tokens (`P`, `R` in Ultralytics' table) are names only on their own: `top_p` is not.
+    if (toks.length === 1 ? MEASURED_TOKENS.has(raw) || MEASURED_TOKENS.has(t) : raw.length > 1 && (MEASURED_TOKENS.has(raw) || t.length > 1 && MEASURED_TOKENS.has(t))) measured = true;
     else if (HYPER_TOKENS.has(t)) hyper = true;
   }
+  for (const t of toks) if (STRONG_NEVER_TOKENS.has(t)) return KeyKind.Never;
   // best_epoch, bestIteration, stopped_epoch: the index of a step, not a measured value
   // (train_loss_step and train_loss_epoch are measured, and stay).
   if (!measured && toks.length > 1 && STEP_WORD_TOKENS.has(toks[toks.length - 1])) return KeyKind.Never;
