@@ -116,13 +116,15 @@ function flattenJson(obj: Record<string, unknown>, prefix: string, scan: LineSca
     if (typeof v === 'number') {
       if (key !== '') scan.pairs.push({ key, value: v, bare: false, tight: false, integral: Number.isInteger(v), structured: true, pos: -1 });
     } else if (typeof v === 'string') {
-      const n = specialNumber(v);
+      const n = specialNumber(v) ?? (NUMERIC_STRING_RE.test(v) ? Number(v) : undefined);
       if (n !== undefined && key !== '') scan.pairs.push({ key, value: n, bare: false, tight: false, integral: false, structured: true, pos: -1 });
     } else if (v !== null && typeof v === 'object' && !Array.isArray(v) && depth < 3) {
       flattenJson(v as Record<string, unknown>, key, scan, depth + 1);
     }
   }
 }
+
+const NUMERIC_STRING_RE = /^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$/;
 
 function specialNumber(v: string): number | undefined {
   switch (v.toLowerCase()) {
@@ -193,6 +195,11 @@ interface NumberAt { value: number; end: number; integral: boolean }
 function numberAt(text: string, j: number, limit: number): NumberAt | null {
   let wrapped = false;
   const c0 = text.charCodeAt(j);
+  if (c0 === 0x27 || c0 === 0x22) {
+    // `'loss': '0.5763'`: numbers some loggers format as strings.
+    const inner = numberAt(text, j + 1, limit);
+    return inner !== null && text.charCodeAt(inner.end) === c0 ? { value: inner.value, end: inner.end + 1, integral: inner.integral } : null;
+  }
   if (c0 === 0x5b /* [ */) {
     // `lr=[0.0001]` (DeepSpeed, per-group lists of one): the number inside.
     const close = text.indexOf(']', j);
