@@ -49,7 +49,7 @@ function workload(): FixtureDataSource {
   return data;
 }
 
-async function ours(browser: PanelBrowser, data: FixtureDataSource): Promise<{ total: number; host: number; sent: number; received: number; drawnAt: number; paintedAt: number }> {
+async function ours(browser: PanelBrowser, data: FixtureDataSource): Promise<{ total: number; host: number; sent: number; received: number; drawnAt: number; paintedAt: number; navigated: number; ready: number }> {
   const wb = new FakeWorkbench(browser, 'dark');
   const manager = new PanelManager(wb.context(data));
   const ids = Array.from({ length: RUNS }, (_, r) => `run-${r}`);
@@ -65,6 +65,8 @@ async function ours(browser: PanelBrowser, data: FixtureDataSource): Promise<{ t
   };
   const page = (await webview.loaded!) as PageWithLog;
   await waitForCharts(page, METRICS);
+  // One more frame: the first rAF callback after drawing has run when this resolves.
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => r(null))));
   const total = performance.now() - t0;
   const bytes = (webview.sent.find((m) => (m as { type: string }).type === 'init') as { series: { steps: Float64Array }[] }).series
     .reduce((n, s) => n + s.steps.length * 3 * 8, 0);
@@ -76,13 +78,15 @@ async function ours(browser: PanelBrowser, data: FixtureDataSource): Promise<{ t
     return e ? (timeline.origin + e[1]) - (performance.timeOrigin + t0) : NaN;
   };
   const received = at('message:init');
+  const navigated = timeline.origin - (performance.timeOrigin + t0);
+  const ready = at('posted:ready');
   const drawnAt = at('charts-drawn');
-  const paintedAt = at('painted');
+  const paintedAt = at('next-frame');
   const drawn = await page.$$eval('.chart-card', (c) => c.filter((x) => Number(x.getAttribute('data-points')) > 0).length);
   if (drawn !== METRICS) throw new Error(`only ${drawn} charts drawn`);
   if (page.__errors.length) throw new Error(page.__errors.join('\n'));
   manager.dispose();
-  return { total, host, sent: bytes, received, drawnAt, paintedAt };
+  return { total, host, sent: bytes, received, drawnAt, paintedAt, navigated, ready };
 }
 
 /** chart.js alone: the same raw points as {x, y} objects, one chart per metric, no downsampling. */
@@ -143,9 +147,12 @@ async function main(): Promise<void> {
     const sorted = [...results].sort((a, b) => a.total - b.total);
     const med = sorted[Math.floor(sorted.length / 2)];
     for (const [i, r] of results.entries()) {
-      console.log(`  ours #${i + 1}: command -> all ${METRICS} charts drawn ${r.total.toFixed(0)} ms (page ready + host snapshot posted at ${r.host.toFixed(0)} ms, in the page at ${r.received.toFixed(0)} ms, charts drawn at ${r.drawnAt.toFixed(0)} ms, next frame ${r.paintedAt.toFixed(0)} ms; ${(r.sent / 1e6).toFixed(1)} MB of typed columns)`);
+      console.log(`  ours #${i + 1}: command -> all ${METRICS} charts drawn ${r.total.toFixed(0)} ms (page navigation started ${r.navigated.toFixed(0)} ms, ready ${r.ready.toFixed(0)} ms, snapshot posted ${r.host.toFixed(0)} ms, in the page ${r.received.toFixed(0)} ms, charts drawn ${r.drawnAt.toFixed(0)} ms, next frame starts ${r.paintedAt.toFixed(0)} ms; ${(r.sent / 1e6).toFixed(1)} MB of typed columns)`);
     }
-    console.log(`  ours median: ${med.total.toFixed(0)} ms (target <= 1000 ms) ${med.total <= 1000 ? 'PASS' : 'FAIL'}`);
+    const drawnSorted = results.map((r) => r.drawnAt).sort((a, b) => a - b);
+    const medDrawn = drawnSorted[Math.floor(drawnSorted.length / 2)];
+    console.log(`  ours median: command -> charts drawn (in-page clock) ${medDrawn.toFixed(0)} ms; -> a frame later, seen from Node ${med.total.toFixed(0)} ms (target <= 1000 ms: ${medDrawn <= 1000 ? 'met' : 'NOT met'} for drawn, ${med.total <= 1000 ? 'met' : 'NOT met'} for seen)`);
+    console.log(`  machine load average while measuring: ${(await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(' ')} on ${(await import('node:os')).cpus().length} CPUs`);
     if (!process.argv.includes('--no-baseline')) {
       const b = await baseline(browser);
       const sum = b.perChart.reduce((a, x) => a + x, 0);

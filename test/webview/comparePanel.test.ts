@@ -188,6 +188,24 @@ describe('Compare panel (Chromium)', function () {
     assert.match(wb.clipboard[0], /\| loss ↓ \|/);
   });
 
+  it('follows a live run without rebuilding its controls', async () => {
+    const rs = runs();
+    rs[3] = { ...rs[3], status: 'running', endedAt: null, durationMs: null };
+    opened = await openPanel(browser, 'compare', rs);
+    const { page, data } = opened;
+    await page.evaluate(() => { (document.querySelector('.slot-toolbar vscode-dropdown') as HTMLElement & { __mark?: number }).__mark = 1; });
+    const loss = rs[3].series!.loss;
+    const more = [...loss, ...Array.from({ length: 50 }, (_, i) => [400 + i, 0.05, loss[0][2] + (400 + i) * 1500] as [number, number, number])];
+    data.put({ ...rs[3], series: { ...rs[3].series, loss: more }, metrics: { ...rs[3].metrics, loss: { last: 0.05, min: 0.05, max: 2.3, count: 450, lastStep: 449 } } });
+    data.fire(['run-3']);
+    await page.waitForFunction(() => document.querySelector('.metrics-table tr[data-metric="loss"] td:nth-of-type(4) .metric-last span')?.textContent === '0.05');
+    assert.equal(await page.evaluate(() => (document.querySelector('.slot-toolbar vscode-dropdown') as HTMLElement & { __mark?: number }).__mark), 1);
+    // Only the run that moved was resent.
+    const update = opened.panel.webview.sent.find((m) => (m as { type: string }).type === 'runsUpdated') as { series: { runId: string }[] };
+    assert.deepEqual([...new Set(update.series.map((x) => x.runId))], ['run-3']);
+    await page.waitForFunction(() => document.querySelector('.chart-card[data-key="loss"]')?.getAttribute('data-points') === String(400 * 3 + 450));
+  });
+
   it('comes back after a window reload through the serializer, with the same runs', async () => {
     opened = await openPanel(browser, 'compare', runs(), 'dark', ['run-1', 'run-3']);
     const { page, wb } = opened;

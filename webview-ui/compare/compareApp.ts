@@ -104,12 +104,17 @@ export class CompareApp {
         document.body.dataset.chartsDrawn = String(this.charts.chartCount);
         return;
       }
-      case 'runsUpdated':
+      case 'runsUpdated': {
+        const sameRuns = m.runs.length === this.runs.length && m.runs.every((r, i) => r.id === this.runs[i].id);
         this.runs = m.runs;
-        this.adoptRuns();
+        this.adoptRuns(!sameRuns);
         this.charts.setData(this.chartRuns(), allMetricKeys(this.runs), m.series, false);
-        this.render();
+        // Up to 4 times a second while a run records: redraw data, never the controls (an open
+        // dropdown would close under the user's pointer).
+        if (sameRuns) this.renderLive();
+        else this.render();
         return;
+      }
       case 'seriesRange':
         this.charts.setDetail(m.requestId, m.key, m.series);
         return;
@@ -120,7 +125,7 @@ export class CompareApp {
   }
 
   /** Keeps the saved baseline and choices when they still name compared runs; else sensible defaults. */
-  private adoptRuns(): void {
+  private adoptRuns(refreshFiles = true): void {
     const ids = this.runs.map((r) => r.id);
     const has = (id: string | null) => id !== null && ids.includes(id);
     const baselineId = has(this.state.baselineId) ? this.state.baselineId : (ids[0] ?? null);
@@ -139,7 +144,7 @@ export class CompareApp {
       parallelMetric: this.state.parallelMetric && metrics.includes(this.state.parallelMetric) ? this.state.parallelMetric : (metrics[0] ?? null),
       diffRunA, diffRunB,
     });
-    this.requestChangedFiles();
+    if (refreshFiles) this.requestChangedFiles();
   }
 
   private setState(change: Partial<CompareViewState>): void {
@@ -180,6 +185,19 @@ export class CompareApp {
       }, 0));
     }
     document.title = `Compare ${this.runs.length} runs${baseline ? ` against ${baseline.name}` : ''}`;
+  }
+
+  private renderLive(): void {
+    const runs = this.coloredRuns();
+    const s = this.state;
+    this.sections.runs.replaceChildren(runsTable(runs, s.baselineId, {
+      setBaseline: (id) => this.setBaseline(id),
+      openRun: (id) => this.host.post({ type: 'openRun', runId: id }),
+    }));
+    this.sections.metrics.replaceChildren(metricsTable(runs, s.baselineId, this.directions));
+    this.renderParams();
+    this.scatter.update(runs, s.scatterParam, s.scatterMetric, this.scatterStat, this.theme);
+    this.parallel.update(runs, s.parallelParams, s.parallelMetric, this.theme);
   }
 
   private renderParams(): void {

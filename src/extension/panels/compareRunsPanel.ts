@@ -3,7 +3,7 @@ import type * as vscode from 'vscode';
 import type { RunDetail } from '../../core/model';
 import type { RunData } from '../../protocol/panelData';
 import {
-  isFromCompareWebviewMessage, type FromCompareWebviewMessage, type ToCompareWebviewMessage,
+  isFromCompareWebviewMessage, type CompareInitMessage, type FromCompareWebviewMessage, type ToCompareWebviewMessage,
 } from '../../protocol/compareMessages';
 import type { PanelContext } from './panelContext';
 import { touchesRuns, unsubscribe } from './panelContext';
@@ -26,6 +26,8 @@ export class CompareRunsPanel {
   private readonly sentRuns = new Map<string, RunData>();
   private readonly subscriptions: { dispose(): void }[] = [];
   private disposed = false;
+  private preparedInit: CompareInitMessage | undefined;
+  private prepareTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     private readonly ctx: PanelContext,
@@ -42,10 +44,12 @@ export class CompareRunsPanel {
       onMessage: (m) => this.onMessage(m),
     }, ctx.log);
     this.live = new LiveThrottle(250, () => this.sendLiveUpdate());
+    this.prepareInit();
     const sub = ctx.data.onDidChange((e) => {
       const touched = touchesRuns(e, this.runIds);
       if (!touched.length) return;
       touched.forEach((id) => this.changedRuns.add(id));
+      this.preparedInit = undefined;
       this.live.trigger();
     });
     this.subscriptions.push({ dispose: () => unsubscribe(sub) }, this.connection, this.live);
@@ -60,7 +64,8 @@ export class CompareRunsPanel {
   setRuns(runIds: readonly string[]): void {
     this.runIds = [...new Set(runIds)];
     this.updateTitle();
-    this.sendInit();
+    if (this.connection.isReady) this.sendInit();
+    else this.prepareInit();
   }
 
   private updateTitle(): void {
@@ -72,8 +77,20 @@ export class CompareRunsPanel {
       .sort((a, b) => a.startedAt - b.startedAt);
   }
 
-  private sendInit(): void {
-    if (!this.connection.isReady) return;
+  /**
+   * Builds the snapshot while the webview is still loading, so downsampling overlaps the page's
+   * start-up and the first `ready` is answered at once. A store change drops it.
+   */
+  private prepareInit(): void {
+    this.preparedInit = undefined;
+    if (this.prepareTimer) clearTimeout(this.prepareTimer);
+    this.prepareTimer = setTimeout(() => {
+      this.prepareTimer = undefined;
+      if (!this.disposed && !this.connection.isReady) this.preparedInit = this.buildInit();
+    }, 0);
+  }
+
+  private buildInit(): CompareInitMessage {
     const details = this.details();
     const directions = this.payloads.directionsFor(details);
     const series = details.flatMap((d) => this.payloads.overviewSeries(d));
@@ -82,7 +99,14 @@ export class CompareRunsPanel {
     this.sentRuns.clear();
     for (const d of details) this.signatures.set(d.id, runSignature(d));
     for (const r of runs) this.sentRuns.set(r.id, r);
-    this.connection.post({ type: 'init', runs, directions, series });
+    return { type: 'init', runs, directions, series };
+  }
+
+  private sendInit(): void {
+    if (!this.connection.isReady) return;
+    const message = this.preparedInit ?? this.buildInit();
+    this.preparedInit = undefined;
+    this.connection.post(message);
   }
 
   private sendLiveUpdate(): void {
@@ -171,6 +195,7 @@ export class CompareRunsPanel {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    if (this.prepareTimer) clearTimeout(this.prepareTimer);
     for (const s of this.subscriptions.splice(0)) s.dispose();
     this.panel.dispose();
     this.onDispose();

@@ -126,13 +126,14 @@ function stubScript(arg: { vars: Record<string, string>; kind: string }): void {
       if (r.attributeName !== 'data-charts-drawn') continue;
       (w.__timeline as unknown[]).push(['charts-drawn', performance.now()]);
       // The frame after the charts were drawn is when they are on screen.
-      requestAnimationFrame(() => setTimeout(() => (w.__timeline as unknown[]).push(['painted', performance.now()]), 0));
+      requestAnimationFrame(() => (w.__timeline as unknown[]).push(['next-frame', performance.now()]));
     }
   }).observe(document, { attributes: true, subtree: true, attributeFilter: ['data-charts-drawn'] });
   const key = 'exptrack-webview-state';
   w.acquireVsCodeApi = () => ({
     postMessage: (m: unknown) => {
       (w.__posted as unknown[]).push(m);
+      (w.__timeline as unknown[]).push([`posted:${(m as { type?: string })?.type}`, performance.now()]);
       const toHost = w.__exptrackToHost as ((m: unknown) => void) | undefined;
       if (toHost) toHost(m);
     },
