@@ -442,7 +442,11 @@ function scanRegion(text: string, from: number, to: number, scan: LineScan): num
 export function numberAtPublic(text: string, pos: number, limit: number, bare: boolean): number | undefined {
   if (!bare) return numberAt(text, pos, limit)?.value;
   let e = pos;
-  while (e < limit && !isSpace(text.charCodeAt(e))) e++;
+  for (; e < limit; e++) {
+    const c = text.charCodeAt(e);
+    // A bare value ends at a space or at the delimiter of its piece.
+    if (isSpace(c) || c === 0x2c || c === 0x3b || c === 0x7c || c === 0x2502 || c === 0x2503) break;
+  }
   const t = text.slice(pos, e);
   if (!BARE_TOKEN_RE.test(t)) return undefined;
   const numText = t.endsWith('%') ? t.slice(0, -1) : t;

@@ -73,7 +73,7 @@ export class MetricParser {
   private readonly tables = new TableReader();
   private readonly shapes = new LineShapeCache();
   private readonly counters = new Map<string, number>();
-  // Last point per key within the current physical line: redraws that repeat it are not new points.
+  // Last point per key: a redraw of the same physical line repeating it is not a new point.
   private readonly lineLast = new Map<string, ParsedMetric>();
   // Final names by raw name and split: logs repeat the same few keys millions of times.
   private readonly keyCache = new Map<string, string | null>();
@@ -208,7 +208,6 @@ export class MetricParser {
       this.counts.lines++;
       this.lineNo++;
       this.lineHasText = false;
-      if (this.lineLast.size > 0) this.lineLast.clear();
     }
   }
 
@@ -411,6 +410,7 @@ export class MetricParser {
     if (hit !== undefined) return hit;
     const key = this.computeFinalKey(raw, split);
     if (this.keyCache.size > 10000) this.keyCache.clear();
+    if (this.lineLast.size > 10000) this.lineLast.clear();
     this.keyCache.set(cacheKey, key);
     return key;
   }
@@ -431,7 +431,7 @@ export class MetricParser {
       this.counters.set(key, step + 1);
     }
     const last = this.lineLast.get(key);
-    if (last !== undefined && last.step === step && Object.is(last.value, value)) return;
+    if (last !== undefined && last.line === this.lineNo && last.step === step && Object.is(last.value, value)) return;
     const point: ParsedMetric = { key, value, step, line: this.lineNo, time };
     this.lineLast.set(key, point);
     this.counts.metrics++;

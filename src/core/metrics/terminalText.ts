@@ -12,6 +12,16 @@ const BEL = 0x07;
  */
 export function visibleText(segment: string): string {
   if (!needsCleaning(segment)) return segment;
+  if (!SLOW_RE.test(segment)) {
+    // Only escape sequences (colours are on most lines of a coloured log): stitch the text between them.
+    let out = '';
+    let from = 0;
+    for (let i = segment.indexOf('\x1b'); i >= 0; i = segment.indexOf('\x1b', from)) {
+      out += segment.slice(from, i);
+      from = skipEscape(segment, i) + 1;
+    }
+    return from === 0 ? segment : out + segment.slice(from);
+  }
   const out: number[] = [];
   let cursor = 0;
   const n = segment.length;
@@ -48,6 +58,8 @@ export function visibleText(segment: string): string {
 }
 
 const CONTROL_RE = /[\x00-\x08\x0a-\x1f\x9b]/;
+// Controls that need the cursor model: anything but tab, BEL and ESC.
+const SLOW_RE = /[\x00-\x06\x08\x0a-\x1a\x1c-\x1f\x9b]/;
 
 function needsCleaning(s: string): boolean {
   return CONTROL_RE.test(s);
