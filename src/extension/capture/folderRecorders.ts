@@ -52,6 +52,9 @@ export class FolderRecorders extends Disposable {
       workspaceDir: folder.uri.fsPath,
       logger: { warn: (m) => log.warn(m), info: (m) => log.info(m) },
       createParser: () => new MetricParser(parserOptions),
+      // Restricted Mode: git (hooks, fsmonitor in .git/config) and the workspace's pip could run code
+      // the user has not trusted; the run itself is still recorded.
+      capture: vscode.workspace.isTrusted ? undefined : { git: false, packages: false },
     });
     return { folderStore, recorder };
   }
