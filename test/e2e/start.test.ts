@@ -44,8 +44,9 @@ describe('npm start (the demo)', function () {
     });
     assert.ok(url.startsWith(`http://127.0.0.1:${port}/`), url);
     runDir = harness.makeRunDir('start');
-    ctx = await harness.launchBrowser(runDir);
-    const page = ctx.pages()[0] ?? await ctx.newPage();
+    const browser: BrowserContext = await harness.launchBrowser(runDir);
+    ctx = browser;
+    const page = browser.pages()[0] ?? await browser.newPage();
     await page.goto(url);
     const item = page.locator('.activitybar [aria-label^="Experiments"]').first();
     await item.waitFor({ state: 'visible', timeout: 60_000 });
