@@ -55,7 +55,7 @@ interface Decision {
 
 const DEFAULT_MAX_LINE = 65536;
 const HAS_NUMBERISH = /[0-9]|nan|inf/i;
-const SPACED_SPLIT_RE = /^(train|training|val|valid|validation|test|eval|evaluation|dev)\s+\S/i;
+const SPACED_SPLIT_RE = /(?:^|\s)(train|training|val|valid|validation|test|eval|evaluation|dev)(?:\s|$)/i;
 const SPLIT_ONLY_RE = /^(?:train|training|val|valid|validation|test|eval|evaluation|dev|learn)$/i;
 const KERAS_BAR_RE = /^\s*\d+\/(\d+)\s+(?:\[[=>.]*\]|━)/;
 
@@ -372,7 +372,7 @@ export class MetricParser {
         continue;
       }
       // A spaced label naming a split (`Val Loss: 0.4 Acc: 0.8`) carries it to the measured names after it.
-      const own = SPACED_SPLIT_RE.exec(pair.key);
+      const own = pair.key.includes(' ') ? SPACED_SPLIT_RE.exec(pair.key) : null;
       if (own !== null) split = own[1].toLowerCase();
       const key = this.finalKey(pair.key, kind === KeyKind.Measured ? split : scan.split);
       if (key === null) continue;

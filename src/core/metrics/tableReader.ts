@@ -41,8 +41,9 @@ function cleanHeaderCell(c: string, index: number): string {
 
 /** Cells of a `| a | b | c |` row (markdown tables, detectron2's results), or null for other lines. */
 function splitPiped(t: string): string[] | null {
-  if (t.charCodeAt(0) !== 0x7c || t.charCodeAt(t.length - 1) !== 0x7c) return null;
-  const cells = t.slice(1, -1).split('|').map((c) => c.trim());
+  if (!t.includes('|')) return null;
+  const inner = t.replace(/^\|/, '').replace(/\|$/, '');
+  const cells = inner.split('|').map((c) => c.trim());
   return cells.length >= 2 && cells.every((c) => c.length > 0 && !/\s/.test(c)) ? cells : null;
 }
 
@@ -120,7 +121,7 @@ export class TableReader {
   /** Remembers a line of column names that includes a metric or step name. */
   headerCandidate(text: string): void {
     // Column headers are aligned with runs of spaces and hold no punctuation of prose or pairs.
-    if (text.length > 400 || !/\S(?: {2,}|\t)\S/.test(text) || /[=,;"']|:\s*\S/.test(text)) return;
+    if (text.length > 400 || !(text.includes('|') || /\S(?: {2,}|\t)\S/.test(text)) || /[=,;"']|:\s*\S/.test(text)) return;
     const t = text.trim().replace(/[:\s]+$/, '');
     if (t.length < 5) return;
     const piped = splitPiped(t);
