@@ -236,6 +236,64 @@ describe('Lineage panel (Chromium)', function () {
     void panel;
   });
 
+  it('screenshot: a sweep over two dataset versions, selected model (dark and light)', async () => {
+    // A second project: two splits of the data, a learning-rate sweep on each, every model evaluated.
+    const sweepRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'exptrack-lineage-sweep-'));
+    const s = await Store.open(path.join(sweepRoot, '.exptrack'), { logger: quiet });
+    const t0 = Date.UTC(2026, 10, 2, 9);
+    let n = 0;
+    const start = (id: string, name: string, exp: string, cmd: string, status: 'finished' | 'failed' | 'running' = 'finished') => {
+      s.sink.startRun({ id, experiment: exp, name, command: cmd, cwd: sweepRoot, startedAt: t0 + (n++) * 60_000, source: 'cli' });
+      if (status !== 'running') s.sink.endRun(id, { endedAt: t0 + n * 60_000, exitCode: status === 'failed' ? 1 : 0, signal: null, status });
+    };
+    const a = (run: string, p: string, h: string, role: ArtifactRole, kind: ArtifactKind, size: number) => s.sink.artifact(run, { path: p, role, kind, sha256: sha(h), size, mtime: t0 });
+    for (const split of [1, 2]) {
+      start(`prep${split}`, `prepare seed=${split}`, 'prepare', `python prepare.py --seed ${split}`);
+      a(`prep${split}`, 'data/raw', 'raw', 'input', 'dataset', 52_000_000);
+      a(`prep${split}`, 'data/train.parquet', `train${split}`, 'output', 'dataset', 12_400_000 + split);
+      a(`prep${split}`, 'data/test.parquet', 'test', 'output', 'dataset', 3_100_000);
+      for (const lr of ['1e-3', '3e-4', '1e-4']) {
+        const id = `train${split}-${lr}`;
+        start(id, `resnet18 lr=${lr}`, 'train', `python train.py --lr ${lr}`, split === 2 && lr === '1e-4' ? 'failed' : split === 2 && lr === '3e-4' ? 'running' : 'finished');
+        a(id, 'data/train.parquet', `train${split}`, 'input', 'dataset', 12_400_000 + split);
+        if (split === 2 && lr !== '1e-3') continue;
+        a(id, 'checkpoints/model.safetensors', `model${split}${lr}`, 'output', 'model', 46_800_000);
+        start(`eval${split}-${lr}`, `evaluate lr=${lr}`, 'evaluate', 'python evaluate.py');
+        a(`eval${split}-${lr}`, 'checkpoints/model.safetensors', `model${split}${lr}`, 'input', 'model', 46_800_000);
+        a(`eval${split}-${lr}`, 'data/test.parquet', 'test', 'input', 'dataset', 3_100_000);
+        a(`eval${split}-${lr}`, 'reports/metrics.json', `metrics${split}${lr}`, 'output', 'file', 210);
+      }
+    }
+    await s.close();
+    const sweep = await Store.open(path.join(sweepRoot, '.exptrack'), { logger: quiet, readOnly: true });
+    try {
+      for (const theme of ['dark', 'light'] as const) {
+        const wb = new FakeWorkbench(browser, theme);
+        const ctx: LineagePanelContext = {
+          vscode: { ...(wb.vscode as object), ProgressLocation: { Window: 10 } } as unknown as LineagePanelContext['vscode'],
+          extensionUri: { scheme: 'file', path: repoRoot, fsPath: repoRoot, toString: () => `file://${repoRoot}` } as unknown as vscode.Uri,
+          data: {
+            sources: () => [{ workspaceRoot: sweepRoot, queries: () => new LineageQueries(storeSqlReader(sweep)), getRun: (id) => sweep.getRun(id), getCodeFiles: () => ({}) }],
+            onDidChange: () => undefined,
+          },
+          actions: { revealRun: () => undefined, compareRuns: () => undefined },
+          log: () => undefined,
+        };
+        const lineage = LineagePanel.show(ctx, { type: 'path', path: 'data/raw' });
+        const page = (await wb.lastPanel.webview.loaded!) as PageWithLog;
+        await waitForGraph(page);
+        await page.click(`g.node[data-id="checkpoints/model.safetensors@${sha('model13e-4').slice(0, 12)}"] rect.node-box`);
+        await page.waitForTimeout(150);
+        await page.screenshot({ path: path.join(screenshots, `lineage-sweep-${theme}.png`) });
+        assert.deepEqual(page.__errors, []);
+        assert.equal(await page.locator('g.node').count(), 24);
+        lineage.dispose();
+      }
+    } finally {
+      await sweep.close();
+    }
+  });
+
   for (const theme of ['dark', 'light'] as const) {
     it(`screenshot: a data path with all its versions (${theme})`, async () => {
       open = await show({ type: 'path', path: 'data/train.csv' }, theme);

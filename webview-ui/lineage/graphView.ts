@@ -15,12 +15,18 @@ function fit(s: string, max: number): string {
   return s.length <= max ? s : `${s.slice(0, Math.max(1, max - 1))}…`;
 }
 
-/** Keeps the end of a path (the file name matters most) when it must be cut. */
-function fitPath(p: string, max: number): string {
+/**
+ * Fits a path by dropping leading folders (`…/ckpt/model.pt`, then `…/model.pt`): the file name says
+ * most, the nearest folder next.
+ */
+export function fitPath(p: string, max: number): string {
   if (p.length <= max) return p;
-  const base = p.slice(p.lastIndexOf('/') + 1);
-  if (base.length + 2 >= max) return fit(base, max);
-  return `…${p.slice(p.length - (max - 1))}`;
+  const parts = p.split('/');
+  for (let keep = parts.length - 1; keep >= 1; keep--) {
+    const tail = `…/${parts.slice(parts.length - keep).join('/')}`;
+    if (tail.length <= max) return tail;
+  }
+  return fit(parts[parts.length - 1], max);
 }
 
 function formatBytes(n: number | null): string {
