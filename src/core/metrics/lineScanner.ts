@@ -327,6 +327,16 @@ function keyBefore(text: string, sep: number, from: number, allowWords: boolean)
   }
   // `name=value` names are one token unless spaced (`Num examples = 25000`); `name: value` may be words.
   const spacedSep = text.charCodeAt(sep) === 0x3a || k < sep - 1;
+  // `Loss (train): 0.5`, `acc(val)=0.9`: a parenthesised qualifier joins the name it follows.
+  let qualifier = '';
+  if (text.charCodeAt(k) === 0x29) {
+    const open = text.lastIndexOf('(', k);
+    if (open <= from || k - open > 24 || !/^\(\s*[A-Za-z][\w .\-/]*\)$/.test(text.slice(open, k + 1))) return null;
+    qualifier = text.slice(open + 1, k).trim();
+    k = open - 1;
+    while (k >= from && isSpace(text.charCodeAt(k))) k--;
+    if (k < from) return null;
+  }
   let words = 0;
   let start = k + 1;
   while (k >= from) {
@@ -357,7 +367,7 @@ function keyBefore(text: string, sep: number, from: number, allowWords: boolean)
     k = s - 1;
   }
   if (words === 0) return null;
-  let key = text.slice(start, sep).trim();
+  let key = qualifier === '' ? text.slice(start, sep).trim() : `${text.slice(start, k + 1).trim()} ${qualifier}`;
   // Names glued to a quote or bracket on the left (`'loss`) lose it.
   const k0 = key.charCodeAt(0);
   if (k0 === 0x27 || k0 === 0x22 || k0 === 0x23) key = key.replace(/^['"#]+/, '');

@@ -30,6 +30,8 @@ const MEASURED_TOKENS = new Set([
   'f1', 'f2', 'r2', 'l1', 'top1', 'top5', 'acc1', 'acc5', 'map50', 'ap50', 'ap75', 'rouge1', 'rouge2',
 ]);
 
+const MEASURED_INSIDE_RE = /(?:loss|bleu|rouge|accuracy|perplexity|error)$/;
+
 const STEP_WORD_TOKENS = new Set(['epoch', 'epochs', 'iteration', 'iterations', 'iter', 'iters', 'step', 'steps', 'round', 'rounds']);
 
 const HYPER_TOKENS = new Set(['lr', 'learning', 'rate', 'momentum', 'decay', 'wd']);
@@ -116,6 +118,8 @@ function classify(key: string): KeyKind {
     // A measured word wins over a count word (total_loss, max_acc are metrics), a count word wins otherwise.
     // One-letter tokens (`P`, `R` in Ultralytics' table) are names only on their own: `top_p` is not.
     if (toks.length === 1 ? MEASURED_TOKENS.has(raw) || MEASURED_TOKENS.has(t) : raw.length > 1 && (MEASURED_TOKENS.has(raw) || t.length > 1 && MEASURED_TOKENS.has(t))) measured = true;
+    // Glued names (`valloss`, `sacrebleu`, `trainaccuracy`) still say what they measure.
+    else if (t.length > 5 && MEASURED_INSIDE_RE.test(t)) measured = true;
     else if (HYPER_TOKENS.has(t)) hyper = true;
   }
   for (const t of toks) if (STRONG_NEVER_TOKENS.has(t)) return KeyKind.Never;
