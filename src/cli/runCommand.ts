@@ -18,7 +18,7 @@ export interface RunProcess {
   readonly writeStderr: (chunk: Buffer) => boolean;
   /** True when standard input is a terminal: Ctrl-C then reaches the child from the terminal itself. */
   readonly interactive: boolean;
-  /** True when standard output is a terminal (colours are asked for). */
+  /** True when standard output is a terminal (colours and unbuffered Python output are asked for). */
   readonly colorOutput: boolean;
   readonly columns?: number;
   readonly rows?: number;
@@ -123,6 +123,8 @@ export async function runCommand(argv: readonly string[], proc: RunProcess): Pro
     stdin: 'inherit',
     ownProcessGroup: !proc.interactive,
     color: proc.colorOutput,
+    // Live Python output where a person watches it; piped or redirected, buffer as the bare command would.
+    unbuffered: proc.colorOutput,
     columns: proc.columns,
     rows: proc.rows,
     onOutput: (chunk, stream) => {

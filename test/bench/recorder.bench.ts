@@ -46,6 +46,13 @@ function timed(argv: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<{ m
   });
 }
 
+/** CPU seconds (user + sys) of argv and all its children, output to /dev/null, through bash's `time`. */
+function cpuSeconds(argv: string[], cwd: string, env: NodeJS.ProcessEnv): number | null {
+  const r = spawnSync('bash', ['-c', 'TIMEFORMAT="%R %U %S"; { time "$@" > /dev/null 2>/dev/null; } 2>&1', 'bash', ...argv], { cwd, env, encoding: 'utf8' });
+  const m = /([\d.]+) ([\d.]+) ([\d.]+)\s*$/.exec(r.stdout ?? '');
+  return m ? Number(m[2]) + Number(m[3]) : null;
+}
+
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const fmt = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
 
@@ -62,9 +69,10 @@ async function main(): Promise<void> {
     '    print(f"step={i} loss={1 / (i + 1):.6f} acc={(i % 1000) / 1000:.4f}")',
   ].join('\n'));
   fs.writeFileSync(path.join(ws, 'train.js'), `const n = +process.argv[2]; let s = ''; for (let i = 0; i < n; i++) { s += 'step=' + i + ' loss=' + (1 / (i + 1)).toFixed(6) + ' acc=' + ((i % 1000) / 1000).toFixed(4) + '\\n'; if (s.length > 65536) { process.stdout.write(s); s = ''; } } process.stdout.write(s);`);
-  // exptrack sets PYTHONUNBUFFERED=1 (live output through a pipe); the bare command gets it too, so
-  // the ratio is the recorder's cost and not Python's buffering.
-  const env = { ...process.env, PYTHONUNBUFFERED: '1', EXPTRACK_DIR: path.join(ws, '.exptrack') };
+  // Output goes to a pipe (this process): the bare command block-buffers, and so does it under
+  // exptrack, which sets PYTHONUNBUFFERED only when its own stdout is a terminal.
+  const env: NodeJS.ProcessEnv = { ...process.env, EXPTRACK_DIR: path.join(ws, '.exptrack') };
+  delete env.PYTHONUNBUFFERED;
   const command = python ? [python, 'train.py', String(LINES)] : [process.execPath, 'train.js', String(LINES)];
   console.log(`recorder overhead: ${LINES.toLocaleString('en-US')} metric lines from \`${path.basename(command[0])} ${command[1]}\`, median of ${REPEAT}, ${os.cpus().length} CPUs`);
 
@@ -87,11 +95,19 @@ async function main(): Promise<void> {
   fs.writeFileSync(logFile, spawnSync(command[0], command.slice(1), { cwd: ws, maxBuffer: 1 << 30 }).stdout);
   const parseOnly = (await timed([process.execPath, cli, 'parse', logFile], ws, env)).ms;
 
+  // CPU time does not depend on what else the machine is doing: exptrack's own cost per line.
+  const cpuBare = cpuSeconds(command, ws, env);
+  const cpuFull = cpuSeconds([process.execPath, cli, 'run', '-q', '--', ...command], ws, env);
   const ratio = median(full) / median(bare);
   console.log(`  bare command                 ${fmt(median(bare))}   (${(outBytes / 1e6).toFixed(1)} MB of output)`);
   console.log(`  exptrack run                 ${fmt(median(full))}   ${ratio.toFixed(2)}x bare (target <= 1.10x) ${ratio <= 1.1 ? 'OK' : 'OVER'}`);
   console.log(`  exptrack run --no-parse      ${fmt(median(noParse))}   ${(median(noParse) / median(bare)).toFixed(2)}x bare (recording without console parsing)`);
   console.log(`  exptrack parse (file, alone) ${fmt(parseOnly)}   the console parser over the same output`);
+  if (cpuBare !== null && cpuFull !== null) {
+    console.log(`  CPU (user+sys), output to /dev/null: bare ${cpuBare.toFixed(2)} s, with exptrack ${cpuFull.toFixed(2)} s: exptrack's own ${(cpuFull - cpuBare).toFixed(2)} s, ${(((cpuFull - cpuBare) / LINES) * 1e6).toFixed(2)} us per line`);
+  }
+  const load = os.loadavg()[0];
+  if (load > os.cpus().length) console.log(`  note: load average ${load.toFixed(1)} on ${os.cpus().length} CPUs while measuring: wall times are inflated; the CPU line is the steadier figure`);
   fs.rmSync(ws, { recursive: true, force: true });
   fs.rmSync(path.dirname(cli), { recursive: true, force: true });
 }

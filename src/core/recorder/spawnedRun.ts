@@ -18,6 +18,13 @@ export interface SpawnRequest extends RunRequest {
   readonly ownProcessGroup?: boolean;
   /** Ask tools to keep colours though output goes to a pipe: FORCE_COLOR, CLICOLOR_FORCE, PY_COLORS. */
   readonly color?: boolean;
+  /**
+   * Set PYTHONUNBUFFERED=1 (unless set) so Python output shows live through the pipe, as it would in
+   * a terminal (default true). It costs Python a write per piece instead of per 8 KiB block, so the
+   * CLI turns it off when its own output is not a terminal: there the bare command would block-buffer
+   * too.
+   */
+  readonly unbuffered?: boolean;
   /** Terminal size to announce through COLUMNS and LINES (tqdm, rich and argparse read them). */
   readonly columns?: number;
   readonly rows?: number;
@@ -55,7 +62,7 @@ export class SpawnedRun {
     this.size = request.columns && request.rows ? { columns: request.columns, rows: request.rows } : null;
     const env: NodeJS.ProcessEnv = { ...baseEnv, ...run.channelEnv };
     // Output goes to a pipe: without this Python buffers it in 8 KiB blocks and nothing shows live.
-    if (env.PYTHONUNBUFFERED === undefined) env.PYTHONUNBUFFERED = '1';
+    if (request.unbuffered !== false && env.PYTHONUNBUFFERED === undefined) env.PYTHONUNBUFFERED = '1';
     if (request.color && env.NO_COLOR === undefined) {
       env.FORCE_COLOR ??= '1';
       env.CLICOLOR_FORCE ??= '1';
