@@ -59,7 +59,10 @@ export function createJournalSink(append: (line: string, inMemory?: JournalRecor
     if (skipped) problem('bad-point', `skipped ${skipped} metric point(s) without a key, a finite step or a numeric value (further ones are skipped silently)`);
     if (!n) return;
     const used = n === f.length ? f : f.slice(0, n);
-    append(JSON.stringify({ t: 'm', r: runId, k: keys, b: encodeFloats(used) }), { t: 'm', r: runId, k: keys, f: used });
+    // Assembled by hand: JSON.stringify would scan the long base64 text for characters to escape
+    // (it has none). Run id and keys are escaped to ASCII so the whole line is one byte per char.
+    const line = `{"t":"m","r":${asciiJson(runId)},"k":${asciiJson(keys)},"b":"${encodeFloats(used)}"}`;
+    append(line, { t: 'm', r: runId, k: keys, f: used });
   };
   return {
     startRun(run: RunStart): void {
@@ -142,4 +145,9 @@ export function createJournalSink(append: (line: string, inMemory?: JournalRecor
 
 function finiteOr(v: unknown, fallback: number): number {
   return typeof v === 'number' && Number.isFinite(v) ? v : fallback;
+}
+
+/** JSON text with every non-ASCII character escaped as \uXXXX (still the same JSON value). */
+function asciiJson(v: unknown): string {
+  return JSON.stringify(v).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

@@ -9,6 +9,11 @@ export interface WrittenBatch {
   readonly items: readonly (string | JournalRecord)[];
 }
 
+// eslint-disable-next-line no-control-regex
+const nonAscii = /[^\u0000-\u007f]/;
+
+const flushAtChars = 1 << 20;
+
 /** Past this many queued items the in-memory copy is dropped; the fold reads the file instead. */
 const maxQueuedItems = 200_000;
 
@@ -27,6 +32,10 @@ export class JournalWriter {
   private buffer: string[] = [];
   private bufferedItems: (string | JournalRecord)[] = [];
   private bufferedChars = 0;
+  /** Whether a buffered line has non-ASCII characters (else the cheaper latin1 encoding is exact). */
+  private bufferedNonAscii = false;
+  /** Bytes a failed write left behind, written first next time. */
+  private retry: Buffer | undefined;
   /** Written but maybe not folded yet, so this process can fold its own lines without re-reading them. */
   private unfolded: WrittenBatch[] = [];
   private unfoldedItems = 0;
@@ -56,6 +65,10 @@ export class JournalWriter {
     if (this.closed) return;
     this.buffer.push(line, '\n');
     this.bufferedItems.push(rec ?? line);
+    // Metric lines (rec given) are ASCII by construction; others are checked.
+    if (!rec && !this.bufferedNonAscii && nonAscii.test(line)) this.bufferedNonAscii = true;
+    // A producer that never yields (a tight loop) still gets its lines out in ~1 MB writes.
+    if (this.bufferedChars >= flushAtChars && this.flushSync()) this.onWritten();
     this.bufferedChars += line.length + 1;
     if (!this.timer) {
       this.timer = setTimeout(() => { this.timer = undefined; if (this.flushSync()) this.onWritten(); }, flushDelayMs);
@@ -64,32 +77,35 @@ export class JournalWriter {
   }
 
   /** Characters waiting in memory. */
-  get pending(): number { return this.bufferedChars; }
+  get pending(): number { return this.bufferedChars + (this.retry?.length ?? 0); }
 
   /** Writes everything buffered. Returns true if it wrote anything. Never throws. */
   flushSync(): boolean {
-    if (this.buffer.length === 0 || this.fd === undefined) return false;
-    const data = Buffer.from(this.buffer.join(''), 'utf8');
+    if ((this.buffer.length === 0 && !this.retry) || this.fd === undefined) return false;
+    const fresh = this.buffer.length ? Buffer.from(this.buffer.join(''), this.bufferedNonAscii ? 'utf8' : 'latin1') : undefined;
+    const data = this.retry ? (fresh ? Buffer.concat([this.retry, fresh]) : this.retry) : fresh!;
+    // Bytes from an earlier failed write no longer map onto whole records: those fold from the file.
+    const items = this.retry ? [] : this.bufferedItems;
+    this.buffer = [];
+    this.bufferedItems = [];
+    this.bufferedChars = 0;
+    this.bufferedNonAscii = false;
+    this.retry = undefined;
     let off = 0;
     try {
       while (off < data.length) off += fs.writeSync(this.fd, data, off, data.length - off);
-      this.unfolded.push({ start: this.written, end: this.written + data.length, items: this.bufferedItems });
-      this.unfoldedItems += this.bufferedItems.length;
-      while (this.unfoldedItems > maxQueuedItems && this.unfolded.length) this.unfoldedItems -= this.unfolded.shift()!.items.length;
-      this.buffer = [];
-      this.bufferedItems = [];
-      this.bufferedChars = 0;
+      if (items.length) {
+        this.unfolded.push({ start: this.written, end: this.written + data.length, items });
+        this.unfoldedItems += items.length;
+        while (this.unfoldedItems > maxQueuedItems && this.unfolded.length) this.unfoldedItems -= this.unfolded.shift()!.items.length;
+      }
       this.written += data.length;
       if (this.failing) { this.failing = false; this.logger.info(`journal ${this.file} is being written again`); }
       return true;
     } catch (e) {
       this.written += off;
-      // Keep what did not reach the file; a later flush retries it.
-      const rest = data.subarray(off).toString('utf8');
-      this.buffer = [rest];
-      this.bufferedChars = rest.length;
-      // The retried bytes no longer map onto whole records: fold them from the file.
-      this.bufferedItems = [];
+      // Keep the bytes that did not reach the file (as bytes: a cut may split a character).
+      this.retry = Buffer.from(data.subarray(off));
       this.unfolded = [];
       this.unfoldedItems = 0;
       if (!this.failing) {

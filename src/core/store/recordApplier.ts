@@ -14,8 +14,21 @@ interface PendingSummary {
   count: number;
 }
 
-/** Rows per multi-row metric insert: fewer crossings into wasm per point. */
-const metricRowsPerInsert = 64;
+/** Rows per multi-row metric insert: fewer statement executions per point. */
+const metricRowsPerInsert = 128;
+const insertSqlCache = new Map<number, string>();
+
+/** `INSERT ... VALUES (?1, ?2, ?3, ?4, ?5), (?1, ?6, ...)`: the run is bound once per statement. */
+function metricInsertSql(rows: number): string {
+  let sql = insertSqlCache.get(rows);
+  if (!sql) {
+    const values: string[] = [];
+    for (let j = 0; j < rows; j++) values.push(`(?1, ?${2 + 4 * j}, ?${3 + 4 * j}, ?${4 + 4 * j}, ?${5 + 4 * j})`);
+    sql = `INSERT OR REPLACE INTO metrics (run, key, step, value, time) VALUES ${values.join(', ')}`;
+    insertSqlCache.set(rows, sql);
+  }
+  return sql;
+}
 
 /**
  * Applies journal records to a database inside the caller's transaction. Metric summaries are
@@ -30,8 +43,8 @@ export class RecordApplier {
   private readonly keyIds = new Map<string, number>();
   private readonly summaries = new Map<string, PendingSummary>();
   /** Rows waiting for a multi-row insert (5 values each), reused. */
-  private readonly metricRows: SqlValue[] = new Array(metricRowsPerInsert * 5).fill(null);
-  private metricFill = 0;
+  private readonly metricRows: SqlValue[] = new Array(1 + metricRowsPerInsert * 4).fill(null);
+  private metricCount = 0;
   /** Run ids touched since the last {@link takeChanged}. */
   private changed = new Set<string>();
   /** Writers whose close record was applied, with the journal they continue in (rotation), if any. */
@@ -219,8 +232,9 @@ export class RecordApplier {
     if (rid === null) return f.length >> 2;
     this.changed.add(id);
     const sums = keys.map((k) => (typeof k === 'string' && k !== '' ? this.summaryFor(rid, k) : undefined));
-    const full = metricRowsPerInsert * 5;
     const rows = this.metricRows;
+    if (this.metricCount && rows[0] !== rid) this.flushMetricRows();
+    rows[0] = rid;
     for (let i = 0; i + 3 < f.length; i += 4) {
       const s = sums[f[i]];
       const step = f[i + 1];
@@ -229,10 +243,9 @@ export class RecordApplier {
       const t = f[i + 3];
       const time = Number.isFinite(t) ? t : 0;
       // NaN is stored as NULL (SQLite would do so anyway); NULL means NaN on the way out.
-      let n = this.metricFill;
-      rows[n++] = rid; rows[n++] = s.keyId; rows[n++] = step; rows[n++] = value === value ? value : null; rows[n++] = time;
-      this.metricFill = n;
-      if (n === full) this.flushMetricRows();
+      const o = 1 + 4 * this.metricCount;
+      rows[o] = s.keyId; rows[o + 1] = step; rows[o + 2] = value === value ? value : null; rows[o + 3] = time;
+      if (++this.metricCount === metricRowsPerInsert) this.flushMetricRows();
       s.count++;
       if (step >= s.lastStep) { s.last = value; s.lastStep = step; s.lastTime = time; }
       if (value === value) {
@@ -244,12 +257,10 @@ export class RecordApplier {
   }
 
   private flushMetricRows(): void {
-    const f = this.metricFill;
-    if (!f) return;
-    const full = metricRowsPerInsert * 5;
-    if (f === full) this.stmt(multiInsertSql(metricRowsPerInsert)).run(this.metricRows);
-    else this.stmt(multiInsertSql(f / 5)).run(this.metricRows.slice(0, f));
-    this.metricFill = 0;
+    const n = this.metricCount;
+    if (!n) return;
+    this.stmt(metricInsertSql(n)).run(n === metricRowsPerInsert ? this.metricRows : this.metricRows.slice(0, 1 + 4 * n));
+    this.metricCount = 0;
   }
 
   /** Writes what the batch accumulated; call before COMMIT. */
@@ -306,9 +317,6 @@ export class RecordApplier {
   }
 }
 
-function multiInsertSql(rows: number): string {
-  return `INSERT OR REPLACE INTO metrics (run, key, step, value, time) VALUES ${Array(rows).fill('(?, ?, ?, ?, ?)').join(', ')}`;
-}
 
 function nanToNull(v: number): number | null { return Number.isNaN(v) ? null : v; }
 function num(v: unknown): number | null { return typeof v === 'number' && Number.isFinite(v) ? v : null; }
