@@ -265,6 +265,11 @@ describe('MetricParser on more shapes', () => {
     assert.deepEqual(read(text), ['lr=0.02@2', 'time=0.5123@2', 'loss=1.1835@2', 'total_loss=2.345@19', 'lr=0.00039962@19', 'lr=0.0001@10']);
   });
 
+  it('reads error metrics but skips error messages', () => {
+    const text = 'Epoch 1\nMean Squared Error: 0.123\nRuntimeError: CUDA error: out of memory at 12\nERROR: 12 files failed\nLoss (train): 0.5\n';
+    assert.deepEqual(read(text), ['Mean_Squared_Error=0.123@1', 'Loss_train=0.5@1']);
+  });
+
   it('reads numbers quoted as strings, and numeric vectors are not one value', () => {
     assert.deepEqual(read("{'loss': '0.5763', 'epoch': '0.29'}\nbbox_mAP: 0.374 copypaste: 0.211 0.382 0.215\n"), ['loss=0.5763@0.29', 'bbox_mAP=0.374@0.29']);
   });

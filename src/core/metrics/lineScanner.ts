@@ -2,7 +2,6 @@
 // step markers and the split the line names. It knows nothing about the stream: the parser decides,
 // with its context, which pairs become metrics.
 
-
 /** One name/number pair found in a line. */
 export interface RawPair {
   readonly key: string;
@@ -47,7 +46,8 @@ const MARKER_RE = /(global[_ ]step|iteration|iter|step|epoch(?:\((?:train|val|te
 const BAR_RE = /\d+(?:\.\d+)?%\|/;
 // Lines that are never metrics: tracebacks, pip, argparse echoes, warnings and errors.
 const NOISE_START_RE = /^\s*(?:File "|Traceback \(|Collecting |Downloading |Requirement already|Installing collected|Successfully (?:installed|built)|Using cached|Building wheel|Obtaining |Looking in |Namespace\(|Attempting uninstall|Uninstalling |Created wheel|Stored in directory|raise |assert )/;
-const NOISE_RE = /(?:Warning|WARNING|Error|ERROR|Exception)(?::|\]| \|| -)|warnings\.warn|\[(?:Warning|Fatal|Error)\]|DeprecationWarning|Deprecated|deprecated/;
+// `RuntimeError: ...` is noise; `Mean Squared Error: 0.12` is a value.
+const NOISE_RE = /(?:Warning|WARNING|Error|ERROR|Exception)(?::|\]| \|| -)(?!\s*[-+]?(?:\d|\.\d|nan|inf))|warnings\.warn|\[(?:Warning|Fatal|Error)\]|DeprecationWarning|Deprecated|deprecated/;
 const SOURCE_EXT_RE = /\.(?:py|pyx|pyc|cc|cpp|cxx|c|h|hpp|cu|cuh|js|mjs|ts|rs|go|java|rb|sh|ipynb|json|ya?ml|toml|txt|log|csv|pt|pth|ckpt|bin|safetensors|so|dll|h5|keras|onnx|pkl|npz|npy|tar|gz|zip|whl|html?|md)$/i;
 
 /** Scans one visible line. */
@@ -337,6 +337,7 @@ function keyBefore(text: string, sep: number, from: number, allowWords: boolean)
     while (k >= from && isSpace(text.charCodeAt(k))) k--;
     if (k < from) return null;
   }
+  const nameEnd = k + 1;
   let words = 0;
   let start = k + 1;
   while (k >= from) {
@@ -367,7 +368,7 @@ function keyBefore(text: string, sep: number, from: number, allowWords: boolean)
     k = s - 1;
   }
   if (words === 0) return null;
-  let key = qualifier === '' ? text.slice(start, sep).trim() : `${text.slice(start, k + 1).trim()} ${qualifier}`;
+  let key = qualifier === '' ? text.slice(start, sep).trim() : `${text.slice(start, nameEnd).trim()} ${qualifier}`;
   // Names glued to a quote or bracket on the left (`'loss`) lose it.
   const k0 = key.charCodeAt(0);
   if (k0 === 0x27 || k0 === 0x22 || k0 === 0x23) key = key.replace(/^['"#]+/, '');
