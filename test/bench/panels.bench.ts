@@ -71,6 +71,8 @@ async function ours(browser: PanelBrowser, data: FixtureDataSource): Promise<{ t
   const bytes = (webview.sent.find((m) => (m as { type: string }).type === 'init') as { series: { steps: Float64Array }[] }).series
     .reduce((n, s) => n + s.steps.length * 3 * 8, 0);
   const timeline = await page.evaluate(() => ({ origin: performance.timeOrigin, events: (window as unknown as { __timeline: [string, number][] }).__timeline }));
+  await page.waitForTimeout(100);
+  console.log('    timeline', JSON.stringify(timeline.events.map(([k, v]) => [k, Math.round(v)])));
   const measures = await page.evaluate(() => performance.getEntriesByType('measure').filter((m) => m.name.startsWith('exptrack:')).map((m) => `${m.name.slice(9)} ${m.duration.toFixed(0)} ms`).join(', '));
   console.log(`    in the page: ${measures}`);
   const at = (name: string) => {

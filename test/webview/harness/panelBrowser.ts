@@ -126,7 +126,10 @@ function stubScript(arg: { vars: Record<string, string>; kind: string }): void {
       if (r.attributeName !== 'data-charts-drawn') continue;
       (w.__timeline as unknown[]).push(['charts-drawn', performance.now()]);
       // The frame after the charts were drawn is when they are on screen.
-      requestAnimationFrame(() => (w.__timeline as unknown[]).push(['next-frame', performance.now()]));
+      requestAnimationFrame(() => {
+        (w.__timeline as unknown[]).push(['next-frame', performance.now()]);
+        requestAnimationFrame(() => (w.__timeline as unknown[]).push(['second-frame', performance.now()]));
+      });
     }
   }).observe(document, { attributes: true, subtree: true, attributeFilter: ['data-charts-drawn'] });
   const key = 'exptrack-webview-state';
@@ -134,6 +137,7 @@ function stubScript(arg: { vars: Record<string, string>; kind: string }): void {
     postMessage: (m: unknown) => {
       (w.__posted as unknown[]).push(m);
       (w.__timeline as unknown[]).push([`posted:${(m as { type?: string })?.type}`, performance.now()]);
+      if ((m as { type?: string })?.type === 'ready') requestAnimationFrame(() => (w.__timeline as unknown[]).push(['frame-after-ready', performance.now()]));
       const toHost = w.__exptrackToHost as ((m: unknown) => void) | undefined;
       if (toHost) toHost(m);
     },
