@@ -190,6 +190,34 @@ describe('cli', function () {
       assert.equal((showJson(dir).metrics as Record<string, { last: number }>).loss.last, 0.5);
     });
 
+    it('takes bad input end to end: binary, invalid UTF-8, a 50 MB line, NaN and infinities, 10,000 keys, odd names', () => {
+      fs.writeFileSync(path.join(dir, 'bad.js'), `
+        const fs = require('fs');
+        process.stdout.write(Buffer.from([0xff, 0xfe, 0x00, 0xc3, 0x28, 0x0a]));
+        process.stdout.write('y'.repeat(50 * 1024 * 1024));
+        process.stdout.write('\\nepoch 1 loss=0.5 acc=nan\\nepoch 2 loss=inf\\n');
+        const keys = {};
+        for (let i = 0; i < 10000; i++) keys['key_' + i] = i;
+        const ch = process.env.EXPTRACK_METRICS_FILE;
+        fs.appendFileSync(ch, JSON.stringify({ step: 1, ...keys }) + '\\n');
+        fs.appendFileSync(ch, '{"step": 2, "val loss \\\\"q\\\\" <b>x</b>": -Infinity, "nan_metric": NaN}\\n{garbage\\n');
+        fs.appendFileSync(ch, JSON.stringify({ params: { 'odd <name> "q"': 'v a l' }, tags: { '<script>': '&amp;' } }) + '\\n');
+      `);
+      const r = exptrack(['run', '--name', 'it\'s "odd" <b>', '--', process.execPath, 'bad.js'], dir);
+      assert.equal(r.code, 0, r.stderr.toString());
+      assert.equal(r.stdout.length, 6 + 50 * 1024 * 1024 + 43);
+      const run = showJson(dir, '@last');
+      assert.equal(run.name, 'it\'s "odd" <b>');
+      const metrics = run.metrics as Record<string, { last: number | null; count: number }>;
+      assert.ok(Object.keys(metrics).length >= 10_000, String(Object.keys(metrics).length));
+      assert.equal(metrics.key_9999.last, 9999);
+      assert.equal(metrics.loss.count, 2);
+      assert.ok('val loss "q" <b>x</b>' in metrics);
+      assert.ok('nan_metric' in metrics);
+      assert.deepEqual(run.params, { 'odd <name> "q"': 'v a l' });
+      assert.deepEqual(run.tags, { '<script>': '&amp;' });
+    });
+
     it('exits 127 when the command does not exist, and still records it', () => {
       const r = exptrack(['run', '--', 'no-such-command-xyz'], dir);
       assert.equal(r.code, 127);

@@ -244,6 +244,20 @@ describe('recorder', function () {
     }
   });
 
+  it('on dispose, stops the processes it started (killed) and ends observed runs (interrupted)', async () => {
+    script('wait.js', 'console.log("waiting"); setInterval(() => {}, 1000);');
+    const sink = makeSink();
+    const rec = new Recorder(options(sink));
+    const spawned = rec.spawn({ command: [process.execPath, 'wait.js'], cwd: dir, source: 'task' });
+    const observed = rec.observe({ command: 'python t.py', cwd: dir, source: 'terminal' });
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(rec.activeRuns.length, 2);
+    await rec.dispose();
+    assert.equal(sink.ends.get(spawned.run.id)?.status, 'killed');
+    assert.equal(sink.ends.get(observed.id)?.status, 'interrupted');
+    assert.equal(rec.activeRuns.length, 0);
+  });
+
   it('makes sortable unique run ids', () => {
     const ids = Array.from({ length: 2000 }, () => newRunId(4_102_444_800_000));
     assert.equal(new Set(ids).size, ids.length);

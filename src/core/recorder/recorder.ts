@@ -29,6 +29,7 @@ export interface ObserveRequest extends RunRequest {
  */
 export class Recorder {
   private readonly live = new Set<ActiveRun>();
+  private readonly spawned = new Set<SpawnedRun>();
 
   private readonly options: RecorderOptions;
 
@@ -56,7 +57,10 @@ export class Recorder {
   spawn(request: SpawnRequest): SpawnedRun {
     const baseEnv = { ...process.env, ...(request.env ?? {}) };
     const run = this.track(new ActiveRun(this.options, request, { processEnv: baseEnv }));
-    return new SpawnedRun(run, request, baseEnv);
+    const spawned = new SpawnedRun(run, request, baseEnv);
+    this.spawned.add(spawned);
+    void run.done.finally(() => this.spawned.delete(spawned));
+    return spawned;
   }
 
   /** Starts recording a process someone else runs; feed it with `output()` and `end()`. */
@@ -76,11 +80,22 @@ export class Recorder {
   }
 
   /**
-   * Ends every observed run still going as interrupted (the editor is closing and will not see their
-   * exit) and waits for all recordings to finish.
+   * The editor is closing: processes the recorder started get SIGTERM (recorded as killed; after 3 s
+   * without an exit, as interrupted); observed runs still going end as interrupted (their exit will
+   * not be seen). Resolves when every recording is finished.
    */
   async dispose(): Promise<void> {
-    await Promise.allSettled([...this.live].map((r) => r.end({ exitCode: null })));
+    const owned = new Set([...this.spawned].map((s) => s.run));
+    for (const s of this.spawned) s.kill('SIGTERM');
+    await Promise.allSettled([...this.live].map(async (r) => {
+      if (owned.has(r)) {
+        let timer: NodeJS.Timeout | undefined;
+        const gone = await Promise.race([r.done.then(() => true), new Promise<boolean>((res) => { timer = setTimeout(() => res(false), 3000); })]);
+        if (timer) clearTimeout(timer);
+        if (gone) return;
+      }
+      await r.end({ exitCode: null });
+    }));
   }
 
   private track(run: ActiveRun): ActiveRun {
