@@ -57,6 +57,7 @@ const DEFAULT_MAX_LINE = 65536;
 const HAS_NUMBERISH = /[0-9]|nan|inf/i;
 const SPACED_SPLIT_RE = /(?:^|\s)(train|training|val|valid|validation|test|eval|evaluation|dev)(?:\s|$)/i;
 const SPLIT_ONLY_RE = /^(?:train|training|val|valid|validation|test|eval|evaluation|dev|learn)$/i;
+const CLOCK_KEY_RE = /time|wall|date|clock|created|started|ts$/i;
 const KERAS_BAR_RE = /^\s*\d+\/(\d+)\s+(?:\[[=>.]*\]|━)/;
 
 /**
@@ -363,6 +364,8 @@ export class MetricParser {
             // `T: 800`, `n: 5`: one-letter neutral names are counters far more often than values;
             // neutral integers (`skipped=0`) count things unless the line is clearly a metric line.
             if (pair.key.length === 1) ok = false;
+            // `time: 1716550000.12`: a clock reading (epoch seconds or ms), not a duration.
+            else if (candValues[ci] >= 1e9 && candValues[ci] < 1e14 && CLOCK_KEY_RE.test(pair.key)) ok = false;
             else if (pair.bare || pair.integral && !pair.structured) ok = measured;
             else ok = measured || hasMarker || (started && (separated >= 2 || pair.structured));
         }
