@@ -284,7 +284,7 @@ describe('MetricParser never invents a metric', () => {
     ['prose counts', 'Found 50000 files belonging to 10 classes.\nLoading 50000 training images\nNumber of training samples: 50000\nnum_workers: 4\nTotal params: 11,689,512\nTrain samples: 50000\ndataset size: 60000\n'],
     ['ids, ports, PIDs', 'pid=12345\nListening on port 6006\nMASTER_PORT=29500 MASTER_ADDR=127.0.0.1\nrun id: 42\nrank: 0, local_rank: 0, world_size: 8\nlocalhost:8080\nseed: 1234\n'],
     ['paths and file:line', 'Saved to /ckpt/run_42/epoch_3-step_1200.ckpt\n  File "/home/u/train.py", line 142, in <module>\n    at train.py:120\nsrc/learner.cc:767: warning\nloading /data/img_2024/batch_12/x.png\n'],
-    ['clock readings', '{"loss": 0.5, "time": 1716550000.12, "_timestamp": 1716550001}\n'.replace('"loss": 0.5, ', '') + 'started_at=1716550000 elapsed=12:00\n'],
+    ['clock readings', 'Epoch 1\n{"time": 1716550000.12, "_timestamp": 1716550001, "created": 1716550000123}\nstarted_at=1716550000 elapsed=12:00\n'],
     ['config echoed before training', "{'lr': 0.001, 'batch_size': 32, 'epochs': 10}\nlr = 0.001\ndropout: 0.1\nNamespace(lr=0.001, batch_size=32)\n"],
   ];
   for (const [name, text] of cases) {
