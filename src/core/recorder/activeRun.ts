@@ -80,6 +80,8 @@ export class ActiveRun {
   private readonly now: () => number;
   private environment: Record<string, unknown> = {};
   private pointCount = 0;
+  private begun = false;
+  private configFiles: string[] = [];
 
   constructor(private readonly options: RecorderOptions, private readonly request: RunRequest, private readonly setup: ActiveRunSetup) {
     this.now = options.now ?? Date.now;
@@ -164,7 +166,6 @@ export class ActiveRun {
     if (this.options.capture?.git !== false) this.background.push(this.captureCode());
   }
 
-  private begun = false;
 
   /** Console output as it arrives, stdout and stderr interleaved as received. */
   output(chunk: Uint8Array | string, stream: 'stdout' | 'stderr' | 'terminal' = 'stdout'): void {
@@ -351,7 +352,6 @@ export class ActiveRun {
     if (Object.keys(params).length) this.sink.params(this.id, redactParams(params));
   }
 
-  private configFiles: string[] = [];
 
   private async captureEnvironment(): Promise<void> {
     const env = { ...this.setup.processEnv, ...this.analysis.envAssignments };
