@@ -167,6 +167,10 @@ describe('Lineage panel (Chromium)', function () {
     await waitUntil(() => open!.documents.length === 1);
     assert.match(open.documents[0].content, /^# train\.py, kept when python train\.py --lr 0\.1 ran/);
     assert.equal(await page.getAttribute('g.node[data-id="train2"]', 'class').then((c) => c!.includes('selected')), true);
+    // The toolbar compares every run in the graph, oldest first.
+    await page.click('[title="Compare the runs in this graph"]');
+    await waitUntil(() => open!.compared.length === 2);
+    assert.deepEqual(open.compared[1], ['prep2', 'train2', 'eval2']);
   });
 
   it('click an artifact: opened when unchanged, a warning when it changed or vanished', async () => {

@@ -37,6 +37,7 @@ export class LineageApp {
   private readonly emptyEl = h('div', { className: 'lineage-empty empty' });
   private readonly toolbarSlot = h('div', { className: 'toolbar-field' });
   private readonly canvas = h('div', { className: 'lineage-canvas' });
+  private readonly compareButton = iconButton('diff-multiple', 'Compare the runs in this graph', () => this.compareRuns());
   private graph: LineageGraphMessage | undefined;
   private saveTimer: ReturnType<typeof setTimeout> | undefined;
 
@@ -57,6 +58,7 @@ export class LineageApp {
         h('h1', {}, [icon('type-hierarchy-sub'), this.titleEl]),
         h('div', { className: 'toolbar' }, [
           this.toolbarSlot,
+          this.compareButton,
           iconButton('zoom-in', 'Zoom in (+)', () => this.view.zoomBy(1.25)),
           iconButton('zoom-out', 'Zoom out (-)', () => this.view.zoomBy(0.8)),
           iconButton('screen-full', 'Fit to view (0, or double-click the background)', () => this.view.fit()),
@@ -137,8 +139,11 @@ export class LineageApp {
     drawMs += this.view.draw();
     this.save();
     const runs = m.nodes.filter((n) => n.type === 'run').length;
+    const target = m.target.type === 'run' ? m.nodes.find((n) => n.id === (m.target as { runId: string }).runId) : undefined;
+    const repeat = target?.type === 'run' && target.duplicateOf ? ` · repeats run ${target.duplicateOf.name} (same command, code, params and inputs)` : '';
     this.statusEl.textContent = `${runs} run${runs === 1 ? '' : 's'}, ${m.nodes.length - runs} artifact version${m.nodes.length - runs === 1 ? '' : 's'}`
-      + (m.truncated ? ` · more beyond ${m.query.hops} hop${m.query.hops === 1 ? '' : 's'}` : '');
+      + (m.truncated ? ` · more beyond ${m.query.hops} hop${m.query.hops === 1 ? '' : 's'}` : '') + repeat;
+    this.compareButton.toggleAttribute('disabled', runs < 2);
     document.body.dataset.layoutMs = layout.layoutMs.toFixed(1);
     document.body.dataset.drawMs = drawMs.toFixed(1);
     document.body.dataset.renderMs = (performance.now() - t0).toFixed(1);
@@ -159,6 +164,13 @@ export class LineageApp {
     } else {
       this.connection.post({ type: 'openArtifact', path: node.path, sha256: node.sha256 });
     }
+  }
+
+  /** The Compare panel on the graph's runs (the newest 50: the comparison is about what is on screen). */
+  private compareRuns(): void {
+    const runs = (this.graph?.nodes ?? []).filter((n) => n.type === 'run').sort((a, b) => (a as { startedAt: number }).startedAt - (b as { startedAt: number }).startedAt);
+    if (runs.length < 2) return;
+    this.connection.post({ type: 'compareRuns', runIds: runs.slice(-50).map((r) => r.id) });
   }
 
   private retarget(node: LineageNodeData): void {
