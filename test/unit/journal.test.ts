@@ -105,6 +105,20 @@ describe('journal and lock', () => {
       assert.equal(new StoreLock(f, 'a').tryAcquire(), true, 'its creator died half-way');
     });
 
+    it('close() waits briefly for a busy lock so the file ends up holding everything', async () => {
+      const dir = path.join(tmp(), '.exptrack');
+      const s = await Store.open(dir, { logger: quiet });
+      const lock = path.join(dir, 'lock');
+      fs.writeFileSync(lock, JSON.stringify({ writer: 'other', pid: process.pid, host: os.hostname(), time: Date.now() }));
+      s.sink.startRun({ id: 'r1', experiment: 'e', name: 'n', command: 'c', cwd: '/', startedAt: 1, source: 'test' });
+      setTimeout(() => fs.unlinkSync(lock), 300);
+      await s.close();
+      assert.deepEqual(fs.readdirSync(path.join(dir, 'journal')), []);
+      const r = await Store.open(dir, { readOnly: true });
+      assert.equal(r.getRun('r1')!.status, 'interrupted', 'closed without an end: interrupted');
+      await r.close();
+    });
+
     it('a store that cannot get the lock keeps journaling and reads current data', async () => {
       const dir = path.join(tmp(), '.exptrack');
       const s = await Store.open(dir, { logger: quiet });

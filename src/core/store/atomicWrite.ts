@@ -16,7 +16,7 @@ export function writeFileAtomic(file: string, data: Uint8Array, tmpSuffix: strin
     fs.fsyncSync(fd);
     fs.closeSync(fd);
     fd = undefined;
-    fs.renameSync(tmp, file);
+    renameWithRetry(tmp, file);
   } catch (e) {
     if (fd !== undefined) { try { fs.closeSync(fd); } catch { /* reported by the caller */ } }
     try { fs.unlinkSync(tmp); } catch { /* never created */ }
@@ -34,5 +34,22 @@ export function fsyncDir(dir: string): void {
     fs.fsyncSync(fd);
   } catch { /* EISDIR / EPERM on some platforms */ } finally {
     if (fd !== undefined) fs.closeSync(fd);
+  }
+}
+
+/**
+ * On Windows a rename over a file that another process has open for a moment (a reader, an
+ * antivirus scan) fails with EPERM/EBUSY/EACCES; a few short retries get past it.
+ */
+function renameWithRetry(from: string, to: string): void {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      fs.renameSync(from, to);
+      return;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (attempt >= 5 || (code !== 'EPERM' && code !== 'EBUSY' && code !== 'EACCES')) throw e;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20 * (attempt + 1));
+    }
   }
 }

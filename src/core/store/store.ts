@@ -593,6 +593,12 @@ export class Store {
         this.journal.flushSync();
       }
       await this.cycle('now');
+      // Another writer may hold the lock for its own fold: wait a little for it, so that once nobody
+      // records the database file holds everything (otherwise the next writer to open folds us).
+      for (let i = 0; i < 30 && this.journal && !this.readOnly && this.ownJournalPending(); i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        await this.cycle('now');
+      }
       await this.chain;
       if (this.journal) {
         this.journal.close();
@@ -604,6 +610,11 @@ export class Store {
       this.listeners.clear();
     })();
     return this.closing;
+  }
+
+  /** Whether our own journal file is still there (not yet folded, saved and deleted). */
+  private ownJournalPending(): boolean {
+    return !!this.journal && fs.existsSync(this.journal.file);
   }
 
   /** Subscribes to changes (after folds and reloads). */
@@ -757,6 +768,16 @@ export class Store {
   getCodeFiles(id: string): Record<string, string> {
     const out: Record<string, string> = {};
     for (const [p, c] of this.rows('SELECT f.path, f.content FROM code_files f JOIN runs r ON r.rid = f.run WHERE r.id = ?', [id])) out[String(p)] = String(c);
+    return out;
+  }
+
+  /** Git state of every run that has one (for grouping by commit without a query per run). */
+  gitByRun(): Map<string, GitInfo> {
+    this.assertOpen();
+    const out = new Map<string, GitInfo>();
+    for (const g of this.rows('SELECT r.id, g.commit_id, g.branch, g.remote, g.dirty, g.snapshot FROM git g JOIN runs r ON r.rid = g.run', [])) {
+      out.set(String(g[0]), { commit: g[1] as string | null, branch: g[2] as string | null, remote: g[3] as string | null, dirty: Number(g[4]) === 1, snapshot: g[5] as string | null });
+    }
     return out;
   }
 
