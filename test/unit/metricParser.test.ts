@@ -265,6 +265,11 @@ describe('MetricParser on more shapes', () => {
     assert.deepEqual(read(text), ['lr=0.02@2', 'time=0.5123@2', 'loss=1.1835@2', 'total_loss=2.345@19', 'lr=0.00039962@19', 'lr=0.0001@10']);
   });
 
+  it('reads single-spaced and CSV header tables, and forgets a header once other output follows', () => {
+    const text = 'epoch train_loss val_loss\n1 0.52 0.48\nTraining loss went down\n1 2 3\nepoch,loss,acc\n3,0.5,0.8\n';
+    assert.deepEqual(read(text), ['train_loss=0.52@1', 'val_loss=0.48@1', 'loss=0.5@3', 'acc=0.8@3']);
+  });
+
   it('reads error metrics but skips error messages', () => {
     const text = 'Epoch 1\nMean Squared Error: 0.123\nRuntimeError: CUDA error: out of memory at 12\nERROR: 12 files failed\nLoss (train): 0.5\n';
     assert.deepEqual(read(text), ['Mean_Squared_Error=0.123@1', 'Loss_train=0.5@1']);

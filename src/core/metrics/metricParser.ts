@@ -239,8 +239,8 @@ export class MetricParser {
         return;
       }
       this.tables.headerCandidate(scan.barDescription);
-    } else if (scan.pairs.length === 0 && scan.epoch === undefined && scan.step === undefined) {
-      this.tables.headerCandidate(text);
+    } else if (scan.barDescription === null && !(scan.pairs.length === 0 && scan.epoch === undefined && scan.step === undefined && this.tables.headerCandidate(text))) {
+      this.tables.otherLine(text);
     }
     this.noteProgressTotal(text, scan);
     this.apply(scan, this.shapes.lastPlan);

@@ -39,6 +39,13 @@ function cleanHeaderCell(c: string, index: number): string {
   return s;
 }
 
+const CSV_HEADER_RE = /^\s*[A-Za-z_][\w./@-]*(?:,[A-Za-z_][\w./@-]*)+\s*$/;
+
+function isUsefulColumn(name: string): boolean {
+  const k = keyKind(name);
+  return k === KeyKind.Measured || k === KeyKind.Step;
+}
+
 /** Cells of a `| a | b | c |` row (markdown tables, detectron2's results), or null for other lines. */
 function splitPiped(t: string): string[] | null {
   if (!t.includes('|')) return null;
@@ -51,7 +58,7 @@ function splitPiped(t: string): string[] | null {
 export class TableReader {
   private box: BoxPoint[] = [];
   private boxPrefix = '';
-  private header: { one: string[]; spaced: string[] } | null = null;
+  private header: { one: string[]; spaced: string[]; csv: boolean } | null = null;
 
   /** A line without numbers: a border, a box-table section, or maybe a header row. */
   noNumberLine(text: string, _line: number): TableRows[] | null {
@@ -66,7 +73,7 @@ export class TableReader {
       return null;
     }
     const flushed = this.flush();
-    this.headerCandidate(text);
+    if (!this.headerCandidate(text) && !text.includes('%|')) this.otherLine(text);
     return flushed;
   }
 
@@ -119,25 +126,41 @@ export class TableReader {
   }
 
   /** Remembers a line of column names that includes a metric or step name. */
-  headerCandidate(text: string): void {
-    // Column headers are aligned with runs of spaces and hold no punctuation of prose or pairs.
-    if (text.length > 400 || !(text.includes('|') || /\S(?: {2,}|\t)\S/.test(text)) || /[=,;"']|:\s*\S/.test(text)) return;
+  headerCandidate(text: string): boolean {
+    if (text.length > 400) return false;
+    const csv = CSV_HEADER_RE.test(text);
+    if (csv) {
+      const cells = text.trim().split(',');
+      if (!cells.some((c) => isUsefulColumn(c))) return false;
+      this.header = { one: cells, spaced: cells, csv: true };
+      return true;
+    }
+    // Column headers hold no punctuation of prose or pairs.
+    if (/[=,;"']|:\s*\S/.test(text)) return false;
+    const aligned = text.includes('|') || /\S(?: {2,}|\t)\S/.test(text);
     const t = text.trim().replace(/[:\s]+$/, '');
-    if (t.length < 5) return;
+    if (t.length < 5) return false;
     const piped = splitPiped(t);
     const one = piped ?? t.split(/\s+/);
-    if (one.length < 2 || one.length > 40) return;
-    for (const c of one) if (!HEADER_CELL_RE.test(c)) return;
+    if (one.length < 2 || one.length > 40) return false;
+    for (const c of one) if (!HEADER_CELL_RE.test(c)) return false;
     const spaced = piped ?? t.split(/\s{2,}|\t/).map((c) => c.trim()).filter((c) => c.length > 0);
     const oneClean = one.map(cleanHeaderCell);
     const spacedClean = spaced.map(cleanHeaderCell);
-    let useful = false;
-    for (const c of oneClean.concat(spacedClean)) {
-      const k = keyKind(c);
-      if (k === KeyKind.Measured || k === KeyKind.Step) useful = true;
-    }
-    if (!useful) return;
-    this.header = { one: oneClean, spaced: spacedClean };
+    // Single-spaced column names must all look like names, or prose (`Training loss went down`)
+    // would become a header.
+    if (!aligned && !oneClean.every((c) => c.includes('_') || c.includes('/') || keyKind(c) !== KeyKind.Plain)) return false;
+    if (!oneClean.concat(spacedClean).some((c) => isUsefulColumn(c))) return false;
+    this.header = { one: oneClean, spaced: spacedClean, csv: false };
+    return true;
+  }
+
+  /**
+   * A line that is neither a row, a header, a border nor a progress bar ends the table: numbers
+   * printed later under a stale header would be read with the wrong names.
+   */
+  otherLine(text: string): void {
+    if (this.header !== null && /[A-Za-z]/.test(text)) this.header = null;
   }
 
   /** A numeric row under the last header, or null when the line is not one. */
@@ -145,7 +168,7 @@ export class TableReader {
     if (this.header === null) return null;
     const t = text.trim().replace(/:$/, '');
     if (t.length === 0) return null;
-    const cells = splitPiped(t) ?? t.split(/\s+/);
+    const cells = this.header.csv ? (t.includes(',') ? t.split(',') : []) : splitPiped(t) ?? t.split(/\s+/);
     const names = this.header.spaced.length === cells.length ? this.header.spaced : this.header.one.length === cells.length ? this.header.one : null;
     if (names === null) return null;
     const points: { key: string; value: number; line: number }[] = [];
