@@ -138,4 +138,23 @@ describe('capture and the Runs view', function () {
     await waitFor('the CLI run to be finished in the tree', async () =>
       (await treeRuns(a)).find((n) => n.run.name === 'from-cli' && n.run.status === 'finished' && n.run.metrics.val_acc?.count === 4), 20_000);
   });
+
+  it('brings a new metric from a CLI run in another process to the tree within about a second', async () => {
+    const a = await api();
+    const cli = path.resolve(__dirname, '..', '..', '..', 'dist', 'cli.js');
+    const script = 'import time\nfor s in range(1, 4):\n    print(f"step {s} loss={1/s:.4f}", flush=True)\n    time.sleep(3)\n';
+    const child = spawn(process.execPath, [cli, 'run', '--name', 'latency', '--', 'python3', '-c', script], { cwd: workspaceDir() });
+    const printedAt: number[] = [];
+    child.stdout!.on('data', (d: Buffer) => { for (const _ of String(d).matchAll(/step \d/g)) printedAt.push(Date.now()); });
+    const latencies: number[] = [];
+    for (const n of [2, 3]) {
+      await waitFor(`line ${n} printed`, () => printedAt.length >= n || undefined, 20_000);
+      await waitFor(`metric point ${n} in the tree`, async () =>
+        (await treeRuns(a)).find((x) => x.run.name === 'latency' && (x.run.metrics.loss?.count ?? 0) >= n), 10_000);
+      latencies.push(Date.now() - printedAt[n - 1]);
+    }
+    child.kill('SIGINT');
+    console.log(`    latency from a printed line to the tree: ${latencies.join(' ms, ')} ms`);
+    assert.ok(Math.max(...latencies) < 1500, `latencies ${latencies}`);
+  });
 });
