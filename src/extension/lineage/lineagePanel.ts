@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type * as vscode from 'vscode';
 import { hashPath } from '../../core/lineage/contentHash';
+import type { LineageQueries } from '../../core/lineage/lineageQueries';
 import {
   defaultLineageQuery, isFromLineageWebviewMessage, readLineageViewState, type FromLineageWebviewMessage,
   type LineageQueryData, type LineageTarget, type ToLineageWebviewMessage,
@@ -130,17 +131,21 @@ export class LineagePanel {
     this.send();
   }
 
-  /** The store holding the target (multi-root: whichever folder recorded it). */
-  private source(): LineageSource | undefined {
-    const sources = this.ctx.data.sources();
+  /** The store holding the target (multi-root: whichever folder recorded it), with its queries. */
+  private locate(): { source: LineageSource; q: LineageQueries } | undefined {
     const t = this.target;
-    if (t.type === 'run') return sources.find((s) => s.getRun(t.runId) !== undefined);
-    return sources.find((s) => s.queries().versionIds(t.path).length > 0);
+    for (const source of this.ctx.data.sources()) {
+      if (t.type === 'run' && source.getRun(t.runId) === undefined) continue;
+      // One query object per look-up: it loads the graph once and answers everything after.
+      const q = source.queries();
+      if (t.type === 'run' || q.versionIds(t.path).length > 0) return { source, q };
+    }
+    return undefined;
   }
 
   private updateTitle(): void {
     const t = this.target;
-    const name = t.type === 'run' ? (this.source()?.getRun(t.runId)?.name ?? t.runId) : path.posix.basename(t.path);
+    const name = t.type === 'run' ? (this.ctx.data.sources().map((s) => s.getRun(t.runId)).find((r) => r)?.name ?? t.runId) : path.posix.basename(t.path);
     this.panel.title = `Lineage: ${name}`;
   }
 
@@ -154,10 +159,10 @@ export class LineagePanel {
 
   private send(): void {
     if (!this.connection.isReady) return;
-    const source = this.source();
-    const q = source?.queries();
+    const found = this.locate();
+    const q = found?.q;
     const g = q && queryLineage(q, this.target, this.query);
-    if (!source || !q || !g) {
+    if (!q || !g) {
       const what = this.target.type === 'run' ? `run ${this.target.runId}` : this.target.path;
       this.connection.post({ type: 'empty', target: this.target, message: `Nothing is recorded for ${what}: it may have been deleted.` });
       return;
@@ -211,8 +216,13 @@ export class LineagePanel {
 
   private async openArtifact(relPath: string, sha256: string): Promise<void> {
     const { window, commands, Uri } = this.ctx.vscode;
-    const source = this.ctx.data.sources().find((s) => s.queries().versionId(relPath, sha256) !== undefined);
-    if (!source) return;
+    let source: LineageSource | undefined;
+    let q: LineageQueries | undefined;
+    for (const s of this.ctx.data.sources()) {
+      q = s.queries();
+      if (q.versionId(relPath, sha256) !== undefined) { source = s; break; }
+    }
+    if (!source || !q) return;
     const abs = path.isAbsolute(relPath) ? relPath : path.join(source.workspaceRoot, relPath);
     let stat: fs.Stats;
     try {
@@ -224,7 +234,6 @@ export class LineagePanel {
     const uri = Uri.file(abs);
     const open = () => commands.executeCommand(stat.isDirectory() ? 'revealInExplorer' : 'vscode.open', uri);
     if (!sha256) return void open();
-    const q = source.queries();
     const versions = q.versionIds(relPath).length;
     const recorded = q.fromArtifactVersion(relPath, sha256, { hops: 0 })?.nodes[0];
     // Same size and mtime as recorded: the content is taken as unchanged without reading it.
