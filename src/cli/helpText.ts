@@ -17,6 +17,8 @@ commands:
                       runs side by side
   export [--format csv|json] [--experiment E] [--filter Q]
                       every run to stdout
+  lineage RUN|PATH[@SHA] [--up|--down] [--hops N] [--json]
+                      runs and data/model versions upstream and downstream
   parse [FILE|-]      print the metrics the console parser finds, one JSON object per line
   doctor [--json]     check the database, journals and sizes
   help [COMMAND]      this text, or one command's
@@ -48,6 +50,7 @@ The command gets EXPTRACK_RUN_ID and EXPTRACK_METRICS_FILE; append JSON lines to
   show: 'usage: exptrack show RUN [--json] [--series KEY]...\n\nOne run in full. --series adds the points of a metric ([[step, value, timestampMs], ...]).',
   compare: 'usage: exptrack compare RUN RUN... [--json]\n\nParams (differing ones first) and metrics of several runs side by side.',
   export: 'usage: exptrack export [--format csv|json] [--experiment E] [--filter Q]\n\nEvery run (or the filtered ones) with params and metric summaries, to stdout.',
+  lineage: 'usage: exptrack lineage RUN|PATH[@SHA] [--up|--down] [--hops N] [--json]\n\nThe lineage graph around a run, an artifact path (all its versions) or one version (PATH@SHA): the data and models a run used and produced, the runs that made and used them. --up or --down for one direction; --hops limits the distance. --json prints {"nodes": [...], "edges": [{"from", "to", "type"}]}.',
   parse: `usage: exptrack parse [FILE|-]
 
 Reads console output from FILE (or standard input when FILE is - or absent) and prints every metric the

@@ -3,11 +3,12 @@
 import { version } from '../../package.json';
 import type { CliIo } from './cliIo';
 import { COMMAND_HELP, MAIN_HELP } from './helpText';
+import { lineage } from './lineageCommand';
 import { parseCommand } from './parseCommand';
 import { compare, doctor, exportRuns, ls, show } from './queryCommands';
 import { runCommand } from './runCommand';
 
-const QUERY_COMMANDS: Readonly<Record<string, (argv: string[], io: CliIo) => Promise<number>>> = { ls, show, compare, export: exportRuns, doctor };
+const QUERY_COMMANDS: Readonly<Record<string, (argv: string[], io: CliIo) => Promise<number>>> = { ls, show, compare, export: exportRuns, lineage, doctor };
 
 /** Runs one `exptrack` invocation against the real process and returns its exit code. */
 export async function main(argv: readonly string[]): Promise<number> {

@@ -49,6 +49,7 @@ describe('cli', function () {
       assert.match(help.stdout.toString(), /usage: exptrack <command>/);
       assert.match(exptrack(['run', '--help'], dir).stdout.toString(), /usage: exptrack run/);
       assert.match(exptrack(['help', 'parse'], dir).stdout.toString(), /usage: exptrack parse/);
+      assert.match(exptrack(['lineage', '--help'], dir).stdout.toString(), /usage: exptrack lineage/);
       const v = exptrack(['--version'], dir);
       assert.equal(v.code, 0);
       assert.match(v.stdout.toString(), /^\d+\.\d+\.\d+\n$/);
