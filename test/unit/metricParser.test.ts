@@ -270,6 +270,10 @@ describe('MetricParser on more shapes', () => {
     assert.deepEqual(read(text), ['train_loss=0.52@1', 'val_loss=0.48@1', 'loss=0.5@3', 'acc=0.8@3']);
   });
 
+  it('keeps the nesting of nested dict reprs in names', () => {
+    assert.deepEqual(read("{'eval': {'loss': 0.3, 'acc': nan}, 'step': 10, 'ok': True}\n"), ['eval/loss=0.3@10', 'eval/acc=NaN@10']);
+  });
+
   it('reads error metrics but skips error messages', () => {
     const text = 'Epoch 1\nMean Squared Error: 0.123\nRuntimeError: CUDA error: out of memory at 12\nERROR: 12 files failed\nLoss (train): 0.5\n';
     assert.deepEqual(read(text), ['Mean_Squared_Error=0.123@1', 'Loss_train=0.5@1']);

@@ -93,12 +93,20 @@ function firstNonSpace(s: string): number {
 /** JSON object lines (the structured channel printed on stdout, or a logger's JSON). */
 function scanJson(text: string, scan: LineScan): boolean {
   const trimmed = text.trim();
-  if (trimmed.charCodeAt(trimmed.length - 1) !== 0x7d || trimmed.indexOf('"') < 0) return false;
+  if (trimmed.charCodeAt(trimmed.length - 1) !== 0x7d || (trimmed.indexOf('"') < 0 && trimmed.indexOf('{', 1) < 0)) return false;
   let obj: unknown;
   try {
     obj = JSON.parse(trimmed);
   } catch {
-    return false; // Python dict reprs and JSON with NaN fall through to the generic scan.
+    // Nested Python dict reprs (`{'eval': {'loss': 0.3}}`) need their nesting for names: read them
+    // as JSON once quotes and literals are translated. Flat ones and JSON with NaN fall through to
+    // the generic scan.
+    if (trimmed.indexOf('{', 1) < 0) return false;
+    try {
+      obj = JSON.parse(pythonToJson(trimmed));
+    } catch {
+      return false;
+    }
   }
   if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) return false;
   const record = obj as Record<string, unknown>;
@@ -106,6 +114,16 @@ function scanJson(text: string, scan: LineScan): boolean {
   if ('artifact' in record || 'params' in record || 'tags' in record) return true;
   flattenJson(record, '', scan, 0);
   return true;
+}
+
+/** A Python literal dict as JSON: quotes, True/False/None, nan/inf (as strings the flattener reads). */
+function pythonToJson(text: string): string {
+  return text
+    .replace(/'/g, '"')
+    .replace(/\bTrue\b/g, 'true')
+    .replace(/\bFalse\b/g, 'false')
+    .replace(/\bNone\b/g, 'null')
+    .replace(/(:\s*)(-?(?:nan|inf|NaN|Infinity))(?=\s*[,}])/g, '$1"$2"');
 }
 
 function flattenJson(obj: Record<string, unknown>, prefix: string, scan: LineScan, depth: number): void {
