@@ -1,7 +1,7 @@
 // Messages between the extension host and the Compare panel webview.
 import type { MetricDirection, RunData, SeriesData, StepRange } from './panelData';
 import {
-  arrayOf, isDirections, isNumber, isRecord, isRunData, isSeriesData, isStepRange, isString, nullable, shape,
+  arrayOf, isDirections, isFiniteNumber, isNumber, isRecord, isRunData, isSeriesData, isStepRange, isString, nullable, shape,
   type Check,
 } from './validate';
 
@@ -48,7 +48,11 @@ export interface ChangedFilesMessage {
 export type ToCompareWebviewMessage =
   | CompareInitMessage | CompareRunsUpdatedMessage | SeriesRangeMessage | ChangedFilesMessage;
 
-export interface ReadyMessage { readonly type: 'ready' }
+export interface ReadyMessage {
+  readonly type: 'ready';
+  /** Points per series the webview's charts can show (about two per device pixel of a chart). */
+  readonly pointBudget?: number;
+}
 export interface FetchRangeMessage {
   readonly type: 'fetchRange';
   readonly requestId: number;
@@ -82,7 +86,7 @@ const toCompareChecks: Readonly<Record<ToCompareWebviewMessage['type'], Check>> 
 };
 
 const fromCompareChecks: Readonly<Record<FromCompareWebviewMessage['type'], Check>> = {
-  ready: () => true,
+  ready: (v) => isRecord(v) && (v.pointBudget === undefined || isFiniteNumber(v.pointBudget)),
   fetchRange: shape({ requestId: isNumber, key: isString, ranges: arrayOf(isStepRange) }),
   requestChangedFiles: shape({ requestId: isNumber, runA: isString, runB: isString }),
   openDiff: shape({ runA: isString, runB: isString, path: isString }),

@@ -2,7 +2,7 @@
 import type { MetricDirection, RunDetailData, SeriesData, StepRange } from './panelData';
 import type { CopyTextMessage, ReadyMessage, SeriesRangeMessage } from './compareMessages';
 import {
-  arrayOf, isDirections, isNumber, isRecord, isRunDetailData, isSeriesData, isStepRange, isString, shape, type Check,
+  arrayOf, isDirections, isFiniteNumber, isNumber, isRecord, isRunDetailData, isSeriesData, isStepRange, isString, shape, type Check,
 } from './validate';
 
 export interface RunInitMessage {
@@ -43,7 +43,7 @@ const toRunChecks: Readonly<Record<ToRunWebviewMessage['type'], Check>> = {
 };
 
 const fromRunChecks: Readonly<Record<FromRunWebviewMessage['type'], Check>> = {
-  ready: () => true,
+  ready: (v) => isRecord(v) && (v.pointBudget === undefined || isFiniteNumber(v.pointBudget)),
   fetchRange: shape({ requestId: isNumber, key: isString, ranges: arrayOf(isStepRange) }),
   revealArtifact: shape({ path: isString }),
   copyText: shape({ text: isString, what: isString }),

@@ -8,6 +8,7 @@ import { checkbox, dropdown, h, icon } from '../shared/dom';
 import type { ChartRun } from '../shared/metricChart';
 import { onThemeChange, readThemeColors, runColor, type ThemeColors } from '../shared/themeColors';
 import { HostConnection } from '../shared/vscodeApi';
+import { chartPointBudget } from '../shared/pointBudget';
 import { type ChangedFilesState, codeView } from './codeView';
 import { metricsTable } from './metricsTable';
 import { paramsTable } from './paramsTable';
@@ -74,7 +75,7 @@ export class CompareApp {
     );
     this.root.classList.add('loading');
     onThemeChange(() => this.onThemeChange());
-    this.host.post({ type: 'ready' });
+    this.host.post({ type: 'ready', pointBudget: chartPointBudget() });
   }
 
   private coloredRuns(): ColoredRun[] {

@@ -9,6 +9,7 @@ import { formatBytes, formatDateTime, formatDuration, formatParam, formatValue }
 import type { ChartRun } from '../shared/metricChart';
 import { onThemeChange, readThemeColors, runColor, type ThemeColors } from '../shared/themeColors';
 import { HostConnection } from '../shared/vscodeApi';
+import { chartPointBudget } from '../shared/pointBudget';
 
 /** The Run panel's page: one run, redrawn as the host streams updates while it records. */
 export class RunApp {
@@ -57,7 +58,7 @@ export class RunApp {
       this.charts.setTheme(this.theme, this.chartRuns());
       document.body.dataset.themeGeneration = String(Number(document.body.dataset.themeGeneration ?? 0) + 1);
     });
-    this.host.post({ type: 'ready' });
+    this.host.post({ type: 'ready', pointBudget: chartPointBudget() });
   }
 
   private setState(change: Partial<RunViewState>): void {

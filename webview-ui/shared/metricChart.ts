@@ -54,7 +54,7 @@ export class MetricChart {
   readonly element: HTMLElement;
   private readonly canvas: HTMLCanvasElement;
   private readonly tooltip: HTMLElement;
-  private readonly chart: Chart<'line'>;
+  private instance: Chart<'line'> | undefined;
   private lines: Line[] = [];
   /** Our options object (chart.js keeps it as config.options); scale bounds are written here, not into chart.options, which is a resolved snapshot. */
   private opts: Chart<'line'>['options'];
@@ -93,13 +93,18 @@ export class MetricChart {
     // resized and drawn again.
     parent.append(this.element);
     this.opts = this.options();
-    this.chart = new Chart(this.canvas, {
+    this.bindInteractions();
+  }
+
+  /** Created with the first data, so chart.js lays out and draws once instead of empty and then full. */
+  private get chart(): Chart<'line'> {
+    this.instance ??= new Chart(this.canvas, {
       type: 'line',
       data: { datasets: [] },
       options: this.opts,
       plugins: [this.linesPlugin(), this.overlayPlugin()],
     });
-    this.bindInteractions();
+    return this.instance;
   }
 
   /** Runs and their overview series in one redraw. `replaceAll` drops runs not given (a new init). */
@@ -128,7 +133,7 @@ export class MetricChart {
       this.detail.clear();
     }
     this.opts = this.options();
-    this.chart.options = this.opts;
+    if (this.instance) this.instance.options = this.opts;
     this.rebuild();
   }
 
@@ -136,7 +141,7 @@ export class MetricChart {
     this.theme = theme;
     this.runs = runs;
     this.opts = this.options();
-    this.chart.options = this.opts;
+    if (this.instance) this.instance.options = this.opts;
     this.rebuild();
   }
 
@@ -158,7 +163,7 @@ export class MetricChart {
 
   destroy(): void {
     if (this.fetchTimer) clearTimeout(this.fetchTimer);
-    this.chart.destroy();
+    this.instance?.destroy();
     this.element.remove();
   }
 
@@ -207,7 +212,8 @@ export class MetricChart {
     }
     this.lines = [...raw, ...smoothed];
     this.applyZoomToScale();
-    this.chart.update('none');
+    if (this.instance) this.instance.update('none');
+    else void this.chart;
     this.element.dataset.datasets = String(this.lines.length);
     this.element.dataset.points = String(raw.reduce((n, l) => n + l.xs.length, 0));
     this.element.dataset.drawn = String(Number(this.element.dataset.drawn ?? 0) + 1);

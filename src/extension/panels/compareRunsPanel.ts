@@ -7,7 +7,7 @@ import {
 } from '../../protocol/compareMessages';
 import type { PanelContext } from './panelContext';
 import { touchesRuns, unsubscribe } from './panelContext';
-import { PanelPayloads, runSignature } from './panelPayloads';
+import { fitSeries, PanelPayloads, pointBudget, runSignature } from './panelPayloads';
 import { initPanelWebview } from './panelWebview';
 import { WebviewConnection } from './webviewConnection';
 import { LiveThrottle } from './liveThrottle';
@@ -27,6 +27,8 @@ export class CompareRunsPanel {
   private readonly subscriptions: { dispose(): void }[] = [];
   private disposed = false;
   private preparedInit: CompareInitMessage | undefined;
+  /** Points per series the webview asked for in its last `ready`. */
+  private budget = 2000;
   private prepareTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
@@ -40,7 +42,10 @@ export class CompareRunsPanel {
     initPanelWebview(ctx, panel.webview, 'compare', 'Compare Runs');
     this.updateTitle();
     this.connection = new WebviewConnection(panel, isFromCompareWebviewMessage, {
-      onReady: () => this.sendInit(),
+      onReady: (m) => {
+        this.budget = pointBudget(m.type === 'ready' ? m.pointBudget : undefined);
+        this.sendInit();
+      },
       onMessage: (m) => this.onMessage(m),
     }, ctx.log);
     this.live = new LiveThrottle(250, () => this.sendLiveUpdate());
@@ -104,9 +109,11 @@ export class CompareRunsPanel {
 
   private sendInit(): void {
     if (!this.connection.isReady) return;
+    // Prepared at the full 2,000 points before the webview said how many it can show; thinning that
+    // is cheap and best steps keep the finer resolution.
     const message = this.preparedInit ?? this.buildInit();
     this.preparedInit = undefined;
-    this.connection.post(message);
+    this.connection.post({ ...message, series: fitSeries(message.series, this.budget) });
   }
 
   private sendLiveUpdate(): void {
@@ -118,7 +125,7 @@ export class CompareRunsPanel {
     const moved = details.filter((d) => changed.includes(d.id) && this.signatures.get(d.id) !== runSignature(d));
     if (!moved.length && details.length === this.signatures.size) return;
     for (const d of moved) this.signatures.set(d.id, runSignature(d));
-    const series = moved.flatMap((d) => this.payloads.overviewSeries(d));
+    const series = moved.flatMap((d) => this.payloads.overviewSeries(d, this.budget));
     // bestStep needs each run's overview; runs not resent keep what they had.
     const runs = details.map((d) => (moved.includes(d) ? undefined : this.sentRuns.get(d.id)) ?? this.payloads.runData(d, series, directions));
     for (const r of runs) this.sentRuns.set(r.id, r);
@@ -130,7 +137,7 @@ export class CompareRunsPanel {
     switch (m.type) {
       case 'fetchRange': {
         const ranges = m.ranges.filter((r) => this.runIds.includes(r.runId));
-        this.connection.post({ type: 'seriesRange', requestId: m.requestId, key: m.key, series: this.payloads.rangeSeries(m.key, ranges) });
+        this.connection.post({ type: 'seriesRange', requestId: m.requestId, key: m.key, series: this.payloads.rangeSeries(m.key, ranges, this.budget) });
         return;
       }
       case 'requestChangedFiles': {

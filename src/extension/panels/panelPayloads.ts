@@ -4,9 +4,20 @@ import type {
 } from '../../protocol/panelData';
 import type { PanelDataSource } from './panelContext';
 import { inferMetricDirection } from './metricDirection';
+import { downsampleMinMax } from '../../core/store/downsample';
 
-/** Points per series sent to a chart: about two per horizontal pixel of a wide panel. */
+/** Most points per series ever sent to a chart (the cap). */
 export const maxChartPoints = 2000;
+
+/** The webview's own estimate (two per device pixel of a chart), kept within [200, 2000]. */
+export function pointBudget(requested: number | undefined): number {
+  return requested === undefined || !Number.isFinite(requested) ? maxChartPoints : Math.round(Math.min(maxChartPoints, Math.max(200, requested)));
+}
+
+/** Thins already downsampled series to a smaller budget; min/max of min/max keeps the extremes. */
+export function fitSeries(series: readonly SeriesData[], budget: number): SeriesData[] {
+  return series.map((s) => (s.steps.length <= budget ? s : { runId: s.runId, key: s.key, ...downsampleMinMax(s, budget) }));
+}
 
 /** Step of the best finite value; exact because min/max downsampling keeps every bucket's extremes. */
 function bestStep(series: SeriesData | undefined, direction: MetricDirection | undefined): number | null {
@@ -47,16 +58,16 @@ export class PanelPayloads {
     return out;
   }
 
-  overviewSeries(run: RunDetail): SeriesData[] {
+  overviewSeries(run: RunDetail, budget = maxChartPoints): SeriesData[] {
     return Object.keys(run.metrics).map((key) => {
-      const c = this.data.series(run.id, key, { maxPoints: maxChartPoints });
+      const c = this.data.series(run.id, key, { maxPoints: budget });
       return { runId: run.id, key, steps: c.steps, values: c.values, times: c.times };
     });
   }
 
-  rangeSeries(key: string, ranges: readonly StepRange[]): SeriesData[] {
+  rangeSeries(key: string, ranges: readonly StepRange[], budget = maxChartPoints): SeriesData[] {
     return ranges.map((r) => {
-      const c = this.data.series(r.runId, key, { maxPoints: maxChartPoints, fromStep: r.fromStep, toStep: r.toStep });
+      const c = this.data.series(r.runId, key, { maxPoints: budget, fromStep: r.fromStep, toStep: r.toStep });
       return { runId: r.runId, key, steps: c.steps, values: c.values, times: c.times };
     });
   }

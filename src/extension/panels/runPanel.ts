@@ -5,7 +5,7 @@ import {
 } from '../../protocol/runMessages';
 import type { PanelContext } from './panelContext';
 import { touchesRuns, unsubscribe } from './panelContext';
-import { PanelPayloads } from './panelPayloads';
+import { PanelPayloads, pointBudget } from './panelPayloads';
 import { initPanelWebview } from './panelWebview';
 import { WebviewConnection } from './webviewConnection';
 import { LiveThrottle } from './liveThrottle';
@@ -22,6 +22,7 @@ export class RunPanel {
   private readonly live: LiveThrottle;
   private readonly subscriptions: { dispose(): void }[] = [];
   private disposed = false;
+  private budget = 2000;
 
   constructor(
     private readonly ctx: PanelContext,
@@ -34,7 +35,10 @@ export class RunPanel {
     panel.title = `Run: ${run?.name ?? runId}`;
     initPanelWebview(ctx, panel.webview, 'run', 'Run');
     this.connection = new WebviewConnection(panel, isFromRunWebviewMessage, {
-      onReady: () => this.send('init'),
+      onReady: (m) => {
+        this.budget = pointBudget(m.type === 'ready' ? m.pointBudget : undefined);
+        this.send('init');
+      },
       onMessage: (m) => this.onMessage(m),
     }, ctx.log);
     this.live = new LiveThrottle(runPanelUpdateIntervalMs, () => this.send('runUpdated'));
@@ -54,7 +58,7 @@ export class RunPanel {
     }
     this.panel.title = `Run: ${run.name}`;
     const directions = this.payloads.directionsFor([run]);
-    const series = this.payloads.overviewSeries(run);
+    const series = this.payloads.overviewSeries(run, this.budget);
     const data = this.payloads.runDetailData(run, series, directions);
     this.connection.post(type === 'init' ? { type, run: data, directions, series } : { type, run: data, series });
   }
@@ -64,7 +68,7 @@ export class RunPanel {
     switch (m.type) {
       case 'fetchRange': {
         const ranges = m.ranges.filter((r) => r.runId === this.runId);
-        this.connection.post({ type: 'seriesRange', requestId: m.requestId, key: m.key, series: this.payloads.rangeSeries(m.key, ranges) });
+        this.connection.post({ type: 'seriesRange', requestId: m.requestId, key: m.key, series: this.payloads.rangeSeries(m.key, ranges, this.budget) });
         return;
       }
       case 'revealArtifact': {

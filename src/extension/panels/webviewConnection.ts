@@ -12,7 +12,7 @@ export class WebviewConnection<TOut, TIn extends { type: string }> {
   constructor(
     private readonly panel: vscode.WebviewPanel,
     isInbound: (v: unknown) => v is TIn,
-    private readonly handlers: { onReady(): void; onMessage(m: TIn): void | Promise<void> },
+    private readonly handlers: { onReady(m: TIn): void; onMessage(m: TIn): void | Promise<void> },
     private readonly log: (message: string) => void,
   ) {
     this.subscriptions.push(panel.webview.onDidReceiveMessage((raw: unknown) => {
@@ -23,7 +23,7 @@ export class WebviewConnection<TOut, TIn extends { type: string }> {
       }
       if (raw.type === 'ready') {
         this.ready = true;
-        this.handlers.onReady();
+        this.handlers.onReady(raw);
         return;
       }
       Promise.resolve(this.handlers.onMessage(raw)).catch((e: unknown) => {
