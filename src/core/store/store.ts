@@ -68,6 +68,12 @@ const rotateJournalBytes = 256 * 1024 * 1024;
  * enough that timers and UI stay responsive (p99 loop delay well under 50 ms at 100k points/s).
  */
 const txnBudgetMs = 25;
+/**
+ * A fold commits after about this many points or this long. Each commit writes the touched pages
+ * to sql.js's in-memory file: measured ~20% less CPU per point at 10,000 than at 1,000.
+ */
+const commitEveryPoints = 10_000;
+const commitEveryMs = 100;
 /** Fold own appends into memory this soon after they are written. */
 const foldDelayMs = 100;
 
@@ -99,6 +105,11 @@ export class Store {
   private readonly queryStmts = new Map<string, Statement>();
   /** Metric summaries by run id, dropped for runs a fold or an edit touches: repeated listings stay cheap. */
   private readonly summaryCache = new Map<string, Record<string, MetricSummary>>();
+  /** The fold's transaction, possibly open across event-loop turns (see pause()). */
+  private txnOpen = false;
+  private txnWork = 0;
+  private txnStarted = 0;
+  private lastYield = 0;
   private fileId: FileId | undefined;
   private dirty = false;
   private blocked: string | undefined;
@@ -282,6 +293,8 @@ export class Store {
   private configureDb(): void {
     // The whole file lives in wasm memory: a rollback journal on the in-memory VFS is pure overhead.
     this.db.exec('PRAGMA journal_mode = MEMORY');
+    // Room for a fold transaction's dirty pages (the default 2 MB would spill them mid-transaction).
+    this.db.exec('PRAGMA cache_size = -16384');
     this.db.create_function(regexpFunction, (source: unknown, flags: unknown, text: unknown) => {
       try { return new RegExp(String(source), String(flags ?? '')).test(String(text)) ? 1 : 0; } catch { return 0; }
     });
@@ -304,6 +317,7 @@ export class Store {
     if (this.blocked) return false;
     if (this.lock && !this.lock.stillHeld()) { this.problem('lock-lost', 'the store lock was taken over; this save was skipped'); return false; }
     if (this.fileId && this.fileChanged()) return false; // someone else saved: the next cycle reloads and refolds
+    this.commitFold(); // sql.js cannot export inside a transaction
     const t0 = performance.now();
     const data = this.db.export();
     // export() invalidates prepared statements (and may reset pragmas) in sql.js: re-prepare lazily.
@@ -375,6 +389,7 @@ export class Store {
     } catch (e) {
       this.problem(`cycle:${(e as Error).message}`, `store update failed: ${(e as Error).message}`);
     } finally {
+      if (this.txnOpen) this.rollback();
       if (locked) this.lock!.release();
     }
     if (changed.size || reloaded) this.emit({ runs: [...changed], reloaded: reloaded || undefined });
@@ -441,28 +456,71 @@ export class Store {
         this.dirty = true;
       }
     }
+    this.commitFold();
     return changed;
   }
 
+  /** Runs `f` in a transaction, or inside the fold's open one (user edits during a fold's pause). */
   private inTransaction(f: () => void): void {
+    if (this.txnOpen) { f(); return; }
     this.db.exec('BEGIN');
     try {
       f();
       this.db.exec('COMMIT');
     } catch (e) {
-      try { this.db.exec('ROLLBACK'); } catch { /* no transaction left */ }
+      this.rollback();
       throw e;
     }
   }
 
-  /** Applies lines in transactions of ~1000 points or ~25 ms, yielding to the event loop between. */
+  /** Undoes the open transaction; the applier's id caches may name rows that no longer exist. */
+  private rollback(): void {
+    this.txnOpen = false;
+    try { this.db.exec('ROLLBACK'); } catch { /* no transaction left */ }
+    this.applier.free();
+    this.applier = new RecordApplier(this.db, (m) => this.logger.info(m));
+    this.summaryCache.clear();
+  }
+
+  private commitFold(): void {
+    if (!this.txnOpen) return;
+    this.txnOpen = false;
+    try {
+      this.db.exec('COMMIT');
+    } catch (e) {
+      this.rollback();
+      throw e;
+    }
+  }
+
+  /**
+   * Between chunks of a fold: commit when the transaction is big or old enough, and give the event
+   * loop a turn every {@link txnBudgetMs}. A transaction may stay open across such a turn (reads in
+   * this process see its rows; nothing else can write meanwhile).
+   */
+  private async pause(): Promise<void> {
+    if (this.txnOpen && (this.txnWork >= commitEveryPoints || performance.now() - this.txnStarted >= commitEveryMs)) this.commitFold();
+    if (performance.now() - this.lastYield >= txnBudgetMs) {
+      this.lock?.refresh();
+      await yieldToLoop();
+      this.lastYield = performance.now();
+    }
+  }
+
+  /** Applies lines in chunks of ~1000 points or ~25 ms, see {@link pause}. */
   private async applyItems(lines: readonly (string | JournalRecord)[], writer: string, endOffset: number): Promise<void> {
     let i = 0;
     let bad = 0;
     while (i < lines.length) {
-      this.inTransaction(() => {
+      if (!this.txnOpen) {
+        this.db.exec('BEGIN');
+        this.txnOpen = true;
+        this.txnWork = 0;
+        this.txnStarted = performance.now();
+      }
+      let work = 0;
+      try {
         const t0 = performance.now();
-        let work = 0;
         while (i < lines.length && work < 1000 && performance.now() - t0 < txnBudgetMs) {
           const line = lines[i++];
           if (!line) continue;
@@ -480,12 +538,13 @@ export class Store {
         if (i >= lines.length) {
           this.db.run('INSERT INTO journal_offsets (writer, offset) VALUES (?, ?) ON CONFLICT (writer) DO UPDATE SET offset = excluded.offset', [writer, endOffset]);
         }
-      });
-      this.dirty = true;
-      if (i < lines.length) {
-        this.lock?.refresh();
-        await yieldToLoop();
+      } catch (e) {
+        this.rollback();
+        throw e;
       }
+      this.txnWork += work;
+      this.dirty = true;
+      await this.pause();
     }
     if (bad && !this.badLinesReported.has(writer)) {
       this.badLinesReported.add(writer);
