@@ -131,6 +131,40 @@ describe('Compare panel (Chromium)', function () {
     await page.waitForFunction((c) => document.querySelector(`${c} .chart-zoom-hint`)?.textContent === '', card);
   });
 
+  it('filters charts by metric key, switches the x axis to time and the y axis to log', async () => {
+    opened = await openPanel(browser, 'compare', runs());
+    const { page } = opened;
+    await page.fill('.chart-filter input', 'val/').catch(async () => {
+      // The toolkit text field keeps its <input> in a shadow root; type into the host instead.
+      await page.click('.chart-filter');
+      await page.keyboard.type('val/');
+    });
+    await page.waitForFunction(() => document.querySelectorAll('.chart-card').length === 2);
+    assert.deepEqual(await page.$$eval('.chart-card', (c) => c.map((x) => x.getAttribute('data-key'))), ['val/accuracy', 'val/loss']);
+    // x axis: relative time, ticks as m:ss.
+    await page.$eval('.chart-toolbar vscode-dropdown', (d) => {
+      (d as HTMLElement & { value: string }).value = 'relative';
+      d.dispatchEvent(new Event('change'));
+    });
+    await page.waitForFunction(() => JSON.parse(sessionStorage.getItem('exptrack-webview-state')!).xAxis === 'relative');
+    await page.click('.chart-toolbar vscode-checkbox');
+    await page.waitForFunction(() => JSON.parse(sessionStorage.getItem('exptrack-webview-state')!).logScale === true);
+    // Zooming on a time axis still asks for step ranges, one per run.
+    const card = '.chart-card[data-key="val/loss"]';
+    const box = await canvasBox(opened, card);
+    await page.mouse.move(box.x + box.width * 0.3, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.6, box.y + box.height / 2, { steps: 4 });
+    await page.mouse.up();
+    await page.waitForFunction((c) => document.querySelector(c)?.hasAttribute('data-detail'), card);
+    const fetch = (await page.evaluate(() => (window as unknown as { __posted: { type: string }[] }).__posted.filter((m) => m.type === 'fetchRange'))) as unknown as { ranges: { fromStep: number; toStep: number }[] }[];
+    assert.equal(fetch[0].ranges.length, 4);
+    assert.ok(fetch[0].ranges.every((r) => r.fromStep >= 0 && r.toStep > r.fromStep && r.toStep <= 400));
+    assert.match((await page.textContent(`${card} .chart-zoom-hint`))!, /^\d+:\d\d – \d+:\d\d$/);
+    assert.deepEqual(opened.page.__errors, []);
+    await page.screenshot({ path: path.join(screenshots, 'compare-charts-relative-log.png'), clip: await page.$eval('#charts', (e) => { const r = e.getBoundingClientRect(); return { x: r.x, y: r.y, width: r.width, height: Math.min(r.height, 700) }; }) });
+  });
+
   it('shows names, params and metric keys that look like HTML as text, and runs none of it', async () => {
     const evil = '<img src=x onerror="window.__xss=1">';
     const rs = runs().slice(0, 2).map((r, i) => ({

@@ -32,6 +32,13 @@ interface Columns { xs: Float64Array; ys: Float64Array; steps: Float64Array }
 /** One polyline: drawn by our own plugin straight from typed arrays (no per-point objects). */
 interface Line { xs: Float64Array; ys: Float64Array; color: string; width: number }
 
+/** The nearest 1, 2 or 5 x 10^k below (or above) a positive value. */
+function niceLog(v: number, dir: 'down' | 'up'): number {
+  const p = Math.pow(10, Math.floor(Math.log10(v)));
+  const steps = [1, 2, 5, 10].map((m) => m * p);
+  return dir === 'down' ? [...steps].reverse().find((x) => x <= v) ?? p : steps.find((x) => x >= v) ?? 10 * p;
+}
+
 /** Index of the first element >= x in a sorted array. */
 function lowerBound(a: ArrayLike<number>, x: number): number {
   let lo = 0;
@@ -246,8 +253,9 @@ export class MetricChart {
       y.min = undefined;
       y.max = undefined;
     } else if (log) {
-      y.min = yMin / 1.15;
-      y.max = yMax * 1.15;
+      // chart.js labels a log axis's bounds, so they must be round: 1, 2 or 5 times a power of ten.
+      y.min = niceLog(yMin / 1.05, 'down');
+      y.max = niceLog(yMax * 1.05, 'up');
     } else {
       const pad = (yMax - yMin) * 0.05 || Math.abs(yMax) * 0.05 || 1;
       y.min = yMin - pad;
