@@ -67,7 +67,7 @@ const NEVER_TOKENS = new Set([
   'bits', 'bit', 'dtype', 'fp', 'bf', 'tf', 'jax', 'keras', 'numpy', 'transformers', 'accelerate', 'lightning',
   'temperature', 'dropout', 'warmup', 'eps', 'epsilon', 'beta', 'betas', 'scale', 'threshold', 'thresh', 'beams',
   'patience', 'interval', 'freq', 'frequency', 'every', 'top', 'k', 'alpha', 'lambda', 'gamma', 'tau',
-  'weight', 'weights', 'coef', 'ratio', 'factor',
+  'weight', 'weights', 'coef', 'ratio', 'factor', 'beam', 'syslen', 'reflen', 'oom',
 ]);
 // Never words that also beat a measured word: `score threshold`, `loss_weight`, `top_p` are settings.
 const STRONG_NEVER_TOKENS = new Set(['threshold', 'thresh', 'weight', 'weights', 'coef', 'factor', 'temperature', 'patience', 'interval', 'every', 'freq', 'frequency']);
