@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { RecordSink } from '../../src/core/model';
 import { allowListedEnv, collectGpus, collectHostInfo } from '../../src/core/recorder/environmentInfo';
+import { Recorder } from '../../src/core/recorder/recorder';
 import { whichSync } from '../../src/core/recorder/processUtil';
 import { listPackages, probePython, resolvePythonWord } from '../../src/core/recorder/pythonInfo';
 
@@ -56,6 +59,30 @@ describe('environment', function () {
       assert.ok(Date.now() - t1 < Math.max(50, firstMs / 2), 'a cache hit is cheap');
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  (python ? it : it.skip)('finds the workspace venv for a terminal command, and lists its packages without pip', async () => {
+    const ws = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'exptrack-venv-')));
+    try {
+      const made = spawnSync(python as string, ['-m', 'venv', '--without-pip', path.join(ws, '.venv')]);
+      assert.equal(made.status, 0, String(made.stderr));
+      fs.mkdirSync(path.join(ws, 'src'));
+      let environment: Record<string, unknown> = {};
+      const sink: RecordSink = {
+        startRun() {}, params() {}, metrics() {}, tags() {}, artifact() {}, git() {}, codeFiles() {}, endRun() {},
+        environment(_id, e) { environment = { ...e }; },
+      };
+      const rec = new Recorder({ sink, exptrackDir: path.join(ws, '.exptrack'), workspaceDir: ws, createParser: null, capture: { git: false } });
+      const run = rec.observe({ command: 'python train.py --lr 1', cwd: path.join(ws, 'src'), source: 'terminal' });
+      await run.end({ exitCode: 0 });
+      const py = environment.python as { executable: string; environment: string | null };
+      assert.ok(py.executable.startsWith(path.join(ws, '.venv')), py.executable);
+      assert.equal(py.environment, path.join(ws, '.venv'));
+      assert.equal(environment.packagesSource, 'importlib.metadata');
+      assert.ok(Array.isArray(environment.packages));
+    } finally {
+      fs.rmSync(ws, { recursive: true, force: true });
     }
   });
 });

@@ -12,7 +12,7 @@ import { FileHasher } from './fileHasher';
 import { captureGit } from './gitSnapshot';
 import { MetricsFileTailer } from './metricsFileTailer';
 import { OutputLog } from './outputLog';
-import { listPackages, probePython, resolvePythonWord } from './pythonInfo';
+import { findWorkspaceVenvPython, listPackages, probePython, resolvePythonWord } from './pythonInfo';
 import type { MetricLineParser, ParsedMetricLike, RecorderOptions, RunExit, RunRequest } from './recorderTypes';
 import { newRunId } from './runId';
 import { newRunName } from './runName';
@@ -29,6 +29,8 @@ const signalsByNumber: Record<number, string> = Object.fromEntries(Object.entrie
 export interface ActiveRunSetup {
   /** Per-terminal structured-channel file to follow from its current end (observed runs). */
   readonly sharedMetricsFile?: string;
+  /** The process is someone else's and its environment unknown (a terminal): look for the workspace venv. */
+  readonly observed?: boolean;
   /** Start time when the run began before the recorder heard of it. */
   readonly startedAt?: number;
   /** The process environment to read python and allow-listed variables from. */
@@ -364,7 +366,9 @@ export class ActiveRun {
     if (this.analysis.python) {
       const word = this.analysis.python;
       tasks.push((async () => {
-        const interpreter = resolvePythonWord(word, env, this.cwd);
+        // A terminal's PATH is not ours: its activated venv is likelier than our PATH's python.
+        const venv = this.setup.observed && !this.request.env ? findWorkspaceVenvPython(word, this.cwd, this.options.workspaceDir) : null;
+        const interpreter = venv ?? resolvePythonWord(word, env, this.cwd);
         if (!interpreter) return;
         const info = await probePython(interpreter, env, this.cwd);
         if (!info) { this.environment.python = { executable: stripUrlCredentials(interpreter) }; return; }

@@ -50,6 +50,28 @@ export function resolvePythonWord(word: string, env: NodeJS.ProcessEnv, cwd: str
   return prog.includes('/') ? prog : whichSync(prog, env, cwd);
 }
 
+/**
+ * The interpreter of a virtual environment (`.venv`, `venv`, `env`) in `cwd` or a folder above it, up
+ * to `stopAt`: what a terminal with that environment activated runs for a bare `python`. VS Code's
+ * Python extension activates the workspace environment in new terminals, while the extension host's
+ * own PATH does not have it.
+ */
+export function findWorkspaceVenvPython(word: string, cwd: string, stopAt: string): string | null {
+  if (word.includes('/') || word.includes('\\')) return null;
+  const name = process.platform === 'win32' ? path.join('Scripts', `${word.replace(/\.exe$/i, '')}.exe`) : path.join('bin', word);
+  let dir = path.resolve(cwd);
+  const stop = path.resolve(stopAt);
+  for (let i = 0; i < 32; i++) {
+    for (const venv of ['.venv', 'venv', 'env']) {
+      const candidate = path.join(dir, venv, name);
+      if (fs.existsSync(candidate) && fs.existsSync(path.join(dir, venv, 'pyvenv.cfg'))) return candidate;
+    }
+    if (dir === stop || path.dirname(dir) === dir || !dir.startsWith(stop)) break;
+    dir = path.dirname(dir);
+  }
+  return null;
+}
+
 function readShebang(file: string): string | null {
   try {
     const fd = fs.openSync(file, 'r');

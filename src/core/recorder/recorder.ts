@@ -67,6 +67,7 @@ export class Recorder {
   observe(request: ObserveRequest): ActiveRun {
     const run = this.track(new ActiveRun(this.options, request, {
       processEnv: request.env ?? process.env,
+      observed: true,
       sharedMetricsFile: request.metricsFile,
       startedAt: request.startedAt,
     }));
