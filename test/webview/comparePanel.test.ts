@@ -47,6 +47,12 @@ describe('Compare panel (Chromium)', function () {
     await page.screenshot({ path: path.join(screenshots, 'compare-dark.png'), fullPage: true });
   });
 
+  it('is readable in high contrast (screenshot)', async () => {
+    opened = await openPanel(browser, 'compare', runs(), 'high-contrast');
+    assert.deepEqual(opened.page.__errors, []);
+    await opened.page.screenshot({ path: path.join(screenshots, 'compare-high-contrast.png'), fullPage: true });
+  });
+
   it('shows only changed params by default and all of them when the toggle is off', async () => {
     opened = await openPanel(browser, 'compare', runs());
     assert.deepEqual(await rowsOf(opened, '.params-table tbody tr'), ['batch_size', 'lr', 'optimizer', 'weight_decay']);

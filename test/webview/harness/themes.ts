@@ -141,5 +141,43 @@ export const lightTheme: Record<string, string> = {
   '--vscode-editorWarning-foreground': '#bf8803',
 };
 
-export type ThemeKind = 'dark' | 'light';
-export const themes: Record<ThemeKind, Record<string, string>> = { dark: darkTheme, light: lightTheme };
+/** Dark High Contrast: black background, bright borders, no fills to rely on. */
+export const highContrastTheme: Record<string, string> = {
+  ...darkTheme,
+  '--vscode-foreground': '#ffffff',
+  '--vscode-descriptionForeground': '#ffffffb3',
+  '--vscode-focusBorder': '#f38518',
+  '--vscode-contrastBorder': '#6fc3df',
+  '--vscode-editor-background': '#000000',
+  '--vscode-editor-foreground': '#ffffff',
+  '--vscode-widget-border': '#6fc3df',
+  '--vscode-panel-border': '#6fc3df',
+  '--vscode-sideBarSectionHeader-background': '#000000',
+  '--vscode-list-hoverBackground': '#000000',
+  '--vscode-list-inactiveSelectionBackground': '#000000',
+  '--vscode-badge-background': '#000000',
+  '--vscode-badge-foreground': '#ffffff',
+  '--vscode-button-background': '#000000',
+  '--vscode-button-border': '#6fc3df',
+  '--vscode-button-secondaryBackground': '#000000',
+  '--vscode-button-secondaryForeground': '#ffffff',
+  '--vscode-dropdown-background': '#000000',
+  '--vscode-dropdown-border': '#6fc3df',
+  '--vscode-dropdown-foreground': '#ffffff',
+  '--vscode-input-background': '#000000',
+  '--vscode-input-border': '#6fc3df',
+  '--vscode-checkbox-background': '#000000',
+  '--vscode-checkbox-border': '#6fc3df',
+  '--vscode-textLink-foreground': '#21a6ff',
+  '--vscode-textCodeBlock-background': '#000000',
+  '--vscode-terminal-background': '#000000',
+  '--vscode-terminal-foreground': '#ffffff',
+  '--vscode-editorHoverWidget-background': '#0c141f',
+  '--vscode-editorHoverWidget-border': '#6fc3df',
+  '--vscode-diffEditor-insertedTextBackground': '#00000000',
+  '--vscode-charts-foreground': '#ffffff',
+  '--vscode-charts-lines': '#ffffff80',
+};
+
+export type ThemeKind = 'dark' | 'light' | 'high-contrast';
+export const themes: Record<ThemeKind, Record<string, string>> = { dark: darkTheme, light: lightTheme, 'high-contrast': highContrastTheme };
