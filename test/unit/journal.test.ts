@@ -194,6 +194,25 @@ describe('journal and lock', () => {
       await w.close();
     });
 
+    it('rotates a big journal once folded, handing its running runs over', async () => {
+      const dir = path.join(tmp(), '.exptrack');
+      const s = await Store.open(dir, { logger: quiet, writerId: 'rot', rotateJournalBytes: 2000 });
+      s.sink.startRun({ id: 'long', experiment: 'e', name: 'n', command: 'c', cwd: '/', startedAt: 1, source: 'test' });
+      for (let i = 0; i < 50; i++) s.sink.metrics('long', [{ key: 'loss', step: i, value: i, time: i }]);
+      await s.flush();
+      await s.flush(); // the first save lets the fully folded journal rotate; the next folds its close
+      const files = fs.readdirSync(path.join(dir, 'journal'));
+      assert.deepEqual(files, ['rot~0001.jsonl']);
+      s.sink.metrics('long', [{ key: 'loss', step: 50, value: 50, time: 50 }]);
+      await s.flush();
+      const d = s.getRun('long')!;
+      assert.equal(d.status, 'running', 'handed over, not interrupted');
+      assert.equal(d.metrics.loss.count, 51);
+      s.sink.endRun('long', { endedAt: 2, exitCode: 0, signal: null, status: 'finished' });
+      await s.close();
+      assert.deepEqual(fs.readdirSync(path.join(dir, 'journal')), []);
+    });
+
     it('does not open a closed store twice and keeps close idempotent', async () => {
       const dir = path.join(tmp(), '.exptrack');
       const s = await Store.open(dir, { logger: quiet });

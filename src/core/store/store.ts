@@ -25,6 +25,8 @@ export interface StoreOptions {
   readonly readOnly?: boolean;
   /** Poll other writers' journals and the database file this often (ms); 0 or absent: only on refresh(). */
   readonly watchMs?: number;
+  /** A live writer's journal starts a new file past this size once fully folded (default 256 MB). */
+  readonly rotateJournalBytes?: number;
 }
 
 /** What the store reports about itself (`exptrack doctor`). */
@@ -62,7 +64,7 @@ interface FileId { readonly ino: number; readonly size: number; readonly mtimeMs
 /** A journal of a writer that is gone is deleted only after it is folded and the fold is saved. */
 const writerSilentMs = 10 * 60_000;
 /** A live writer's journal is rotated (a new file) past this size once fully folded. */
-const rotateJournalBytes = 256 * 1024 * 1024;
+const defaultRotateJournalBytes = 256 * 1024 * 1024;
 /**
  * A fold transaction ends after ~1000 points or this long, then the event loop gets a turn: short
  * enough that timers and UI stay responsive (p99 loop delay well under 50 ms at 100k points/s).
@@ -129,6 +131,7 @@ export class Store {
   private closing: Promise<void> | undefined;
   private readonly logger: StoreLogger;
   private readonly readOnly: boolean;
+  private readonly rotateJournalBytes: number;
 
   private constructor(dir: string, private readonly SQL: SqlJsStatic, options: StoreOptions) {
     this.dir = path.resolve(dir);
@@ -136,6 +139,7 @@ export class Store {
     this.journalDir = path.join(this.dir, 'journal');
     this.logger = options.logger ?? consoleLogger;
     this.readOnly = options.readOnly ?? false;
+    this.rotateJournalBytes = options.rotateJournalBytes ?? defaultRotateJournalBytes;
     this.writerId = sanitize(options.writerId ?? `${thisHost}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
     this.lock = this.readOnly ? undefined : new StoreLock(lockPath(this.dir), this.writerId);
     this.sink = createJournalSink(
@@ -166,7 +170,14 @@ export class Store {
     } finally {
       if (locked) this.lock!.release();
     }
-    if (!this.readOnly) this.openJournal();
+    if (!this.readOnly) {
+      try {
+        this.openJournal();
+      } catch (e) {
+        // Reads still work; recording is reported as impossible rather than failing the whole store.
+        this.problem('journal-open', `cannot create a journal in ${this.journalDir}: ${(e as Error).message}; nothing can be recorded`);
+      }
+    }
     await this.cycle('auto');
     if (watchMs > 0) {
       this.watchTimer = setInterval(() => { void this.refresh(); }, watchMs);
@@ -586,7 +597,7 @@ export class Store {
     }
     const own = this.journal;
     const ownOffset = own ? offsets.get(this.journalId()) : undefined;
-    if (own && ownOffset && own.pending === 0 && own.written >= rotateJournalBytes && ownOffset.offset >= own.written) {
+    if (own && ownOffset && own.pending === 0 && own.written >= this.rotateJournalBytes && ownOffset.offset >= own.written) {
       // Fully folded and big: continue in a new file; the old one is deleted once its close is folded.
       const next = this.journalGen + 1;
       const nextId = `${this.writerId}~${String(next).padStart(4, '0')}`;
