@@ -97,6 +97,7 @@ describe('Compare panel (Chromium)', function () {
     const rows = await page.$$eval(`${card} .tooltip-row`, (r) => r.map((x) => x.textContent ?? ''));
     assert.equal(rows.length, 4);
     assert.ok(rows.every((r) => /\(.+\)/.test(r)), `smoothed value with raw in brackets: ${rows.join(' | ')}`);
+    await page.screenshot({ path: path.join(screenshots, 'compare-tooltip-smoothing.png'), clip: await page.$eval(card, (e) => { const r = e.getBoundingClientRect(); return { x: r.x, y: r.y, width: r.width + 60, height: r.height }; }) });
     await page.reload();
     await waitForCharts(page);
     await page.waitForFunction((c) => document.querySelector(c)?.getAttribute('data-datasets') === '8', card);

@@ -52,6 +52,28 @@ describe('Run panel (Chromium)', function () {
     });
   }
 
+  it('shows a run, param, metric key, tag, note and artifact path that look like HTML as text', async () => {
+    const evil = '<img src=x onerror="window.__xss=1">';
+    const r = loadSnapshot('compareRuns.json')[0];
+    const run = {
+      ...r, name: evil, note: evil, tags: { [evil]: evil }, params: { [evil]: evil },
+      metrics: { [evil]: r.metrics.loss }, series: { [evil]: r.series!.loss },
+      artifacts: [{ ...r.artifacts[0], path: evil }], environment: { [evil]: evil },
+    } as RunDetail;
+    opened = await openPanel(browser, 'run', [run]);
+    const { page } = opened;
+    await page.waitForTimeout(300);
+    assert.equal(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss), undefined);
+    assert.equal(await page.$$eval('img', (i) => i.length), 0);
+    assert.equal(await page.textContent('.page-title'), evil);
+    assert.equal(await page.textContent('.note'), evil);
+    assert.equal(await page.textContent('.artifact-link'), evil);
+    assert.equal(await page.textContent('.chart-title'), evil);
+    assert.ok((await page.textContent('#params'))!.includes(evil));
+    assert.ok((await page.textContent('#environment'))!.includes(evil));
+    assert.equal(opened.panel.title, `Run: ${evil}`);
+  });
+
   it('opens an artifact through the host', async () => {
     opened = await openPanel(browser, 'run', loadSnapshot('compareRuns.json'), 'dark', ['run-0']);
     await opened.page.click('.artifact-link >> nth=1');
