@@ -298,6 +298,29 @@ describe('Lineage panel (Chromium)', function () {
     }
   });
 
+  it('follows the store live, and walks the graph with the keyboard', async () => {
+    open = await show({ type: 'version', path: 'data/train.csv', sha256: sha(content.dataV2) }, 'dark');
+    const { page } = open;
+    await waitForGraph(page, 8);
+    // A new run reads the same dataset version: the open panel redraws with it, keeping the view.
+    store.sink.startRun({ id: 'train4', experiment: 'train', name: 'train lr=0.05', command: 'python train.py --lr 0.05', cwd: root, startedAt: Date.UTC(2026, 10, 1, 12), source: 'cli' });
+    store.sink.artifact('train4', { path: 'data/train.csv', role: 'input', kind: 'dataset', sha256: sha(content.dataV2), size: 8, mtime: 0 });
+    store.sink.endRun('train4', { endedAt: Date.UTC(2026, 10, 1, 12, 5), exitCode: 0, signal: null, status: 'finished' });
+    await store.flush();
+    await waitForGraph(page, 9);
+    assert.ok((await nodeIds(page)).includes('train4'));
+    // Keyboard: from the dataset version, Right goes downstream, Left back up.
+    const v2 = `data/train.csv@${sha(content.dataV2).slice(0, 12)}`;
+    await page.focus(`g.node[data-id="${v2}"]`);
+    await page.keyboard.press('ArrowRight');
+    const right = await page.evaluate(() => document.activeElement?.getAttribute('data-id'));
+    assert.ok(['train2', 'train3', 'train4'].includes(right!), `focused ${right}`);
+    await page.keyboard.press('ArrowLeft');
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('data-id')), v2);
+    await page.keyboard.press('Enter');
+    await waitUntil(() => open!.wb.executed.length + open!.wb.warnings.length > 0);
+  });
+
   for (const theme of ['dark', 'light'] as const) {
     it(`screenshot: a data path with all its versions (${theme})`, async () => {
       open = await show({ type: 'path', path: 'data/train.csv' }, theme);

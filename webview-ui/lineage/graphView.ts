@@ -346,6 +346,41 @@ export class GraphView {
     });
   }
 
+  /**
+   * Keyboard walk: Right/Left go to the nearest downstream/upstream neighbour, Up/Down to the nearest
+   * node above/below in the same column. Off-screen nodes have no element, so this works on the layout.
+   */
+  private neighbour(id: string, key: string): string | undefined {
+    const l = this.layout;
+    const from = this.placedById.get(id);
+    if (!l || !from) return undefined;
+    let candidates: PlacedNode[];
+    if (key === 'ArrowRight' || key === 'ArrowLeft') {
+      const ids = l.edges.filter((e) => (key === 'ArrowRight' ? e.edge.from === id : e.edge.to === id)).map((e) => (key === 'ArrowRight' ? e.edge.to : e.edge.from));
+      candidates = ids.map((n) => this.placedById.get(n)!).filter(Boolean);
+    } else {
+      const down = key === 'ArrowDown';
+      candidates = l.nodes.filter((p) => Math.abs(p.x - from.x) < from.width / 2 && (down ? p.y > from.y : p.y < from.y));
+    }
+    candidates.sort((a, b) => Math.hypot(a.x - from.x, a.y - from.y) - Math.hypot(b.x - from.x, b.y - from.y));
+    return candidates[0]?.node.id;
+  }
+
+  /** Brings a node into view (building its element if needed) and focuses it. */
+  focusNode(id: string): void {
+    const p = this.placedById.get(id);
+    if (!p) return;
+    const { x, y, k } = this.viewport;
+    const sx = p.x * k + x;
+    const sy = p.y * k + y;
+    const w = this.width || 800;
+    const h = this.height || 600;
+    if (k < overviewZoom || sx < 40 || sx > w - 40 || sy < 30 || sy > h - 30) this.centreOn(id);
+    this.draw();
+    this.select(id);
+    (this.nodeEls.get(id) as (SVGGElement & { focus(o?: FocusOptions): void }) | undefined)?.focus({ preventScroll: true });
+  }
+
   private nodeOf(target: EventTarget | null): { node: LineageNodeData; part: 'node' | 'script' } | undefined {
     const el = target instanceof Element ? target : null;
     const g = el?.closest('g.node');
@@ -403,6 +438,10 @@ export class GraphView {
         e.preventDefault();
         this.select(hit.node.id);
         this.host.onActivate(hit.node, e.shiftKey && hit.node.type === 'run' ? 'script' : 'node');
+      } else if (hit && e.key.startsWith('Arrow')) {
+        e.preventDefault();
+        const next = this.neighbour(hit.node.id, e.key);
+        if (next) this.focusNode(next);
       } else if (e.key === '+' || e.key === '=') this.zoomBy(1.25);
       else if (e.key === '-') this.zoomBy(0.8);
       else if (e.key === '0') this.fit();
