@@ -576,6 +576,13 @@ function barePairs(text: string, from: number, to: number, scan: LineScan): numb
     const value = lower.endsWith('nan') ? NaN : lower.endsWith('inf') ? (numText.startsWith('-') ? -Infinity : Infinity) : Number(numText);
     found.push({ key, value, bare: true, tight: false, integral: !/[.eE%]/.test(t) && !Number.isNaN(value) && Number.isFinite(value), structured: false, pos: starts[i] });
     i++;
+    // `Loss 6.91e+00 (6.93e+00)`, `Acc@1   0.00 (  0.11)`: a running average in parentheses follows.
+    if (i < toks.length && toks[i].startsWith('(')) {
+      let j = i;
+      while (j < toks.length && !toks[j].endsWith(')')) j++;
+      if (j - i > 3 || j >= toks.length) return -1;
+      i = j + 1;
+    }
   }
   for (const p of found) scan.pairs.push(p);
   return found.length > 0 ? from : -1;

@@ -58,6 +58,7 @@ const HAS_NUMBERISH = /[0-9]|nan|inf/i;
 const SPACED_SPLIT_RE = /(?:^|\s)(train|training|val|valid|validation|test|eval|evaluation|dev)(?:\s|$)/i;
 const SPLIT_ONLY_RE = /^(?:train|training|val|valid|validation|test|eval|evaluation|dev|learn)$/i;
 const CLOCK_KEY_RE = /time|wall|date|clock|created|started|ts$/i;
+const BULLET_RE = /^\s*(?:[*•>]|->|=>)\s/;
 const KERAS_BAR_RE = /^\s*\d+\/(\d+)\s+(?:\[[=>.]*\]|━)/;
 
 /**
@@ -93,6 +94,7 @@ export class MetricParser {
   private context: number | undefined;
   private started = false;
   private inEpoch = false;
+  private lastSplit: string | null = null;
   private epochBarTotal: number | undefined;
   private out: ParsedMetric[] = [];
 
@@ -243,7 +245,19 @@ export class MetricParser {
       this.tables.otherLine(text);
     }
     this.noteProgressTotal(text, scan);
+    this.carrySplit(text, scan);
     this.apply(scan, this.shapes.lastPlan);
+  }
+
+  /**
+   * A bulleted summary right after lines of a split (` * Acc@1 76.1 Acc@5 92.9` after the `Test: [..]`
+   * lines of the PyTorch ImageNet example) belongs to that split.
+   */
+  private carrySplit(text: string, scan: LineScan): void {
+    const previous = this.lastSplit;
+    this.lastSplit = scan.split;
+    if (scan.split !== null || previous === null || scan.pairs.length === 0 || scan.epoch !== undefined || scan.step !== undefined) return;
+    if (BULLET_RE.test(text)) scan.split = previous;
   }
 
   /**
