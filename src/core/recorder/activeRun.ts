@@ -201,6 +201,19 @@ export class ActiveRun {
   }
 
   private async finish(end: RunEnd): Promise<void> {
+    try {
+      await this.wrapUp();
+    } catch (e) {
+      // Whatever went wrong above, the run still gets its end and `done` resolves.
+      this.warn(`finishing: ${(e as Error).message}`);
+    }
+    this.flushMetrics();
+    this.status = end.status;
+    this.guard('end', () => this.sink.endRun(this.id, end));
+    this.resolveDone(end);
+  }
+
+  private async wrapUp(): Promise<void> {
     if (!this.begun) this.begin();
     for (const [stream, parser] of this.parsers) {
       try { const rest = parser.end(); if (rest.length) this.addParsed(rest); } catch (e) { this.warn(`parser (${stream}): ${(e as Error).message}`); }
@@ -221,10 +234,6 @@ export class ActiveRun {
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([Promise.allSettled(this.background), new Promise((r) => { timer = setTimeout(r, timeout); })]);
     if (timer) clearTimeout(timer);
-    this.flushMetrics();
-    this.status = end.status;
-    this.guard('end', () => this.sink.endRun(this.id, end));
-    this.resolveDone(end);
   }
 
   private parserFor(stream: string): MetricLineParser | null {

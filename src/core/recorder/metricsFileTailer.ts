@@ -50,7 +50,7 @@ export class MetricsFileTailer {
     } catch {
       // The file vanished or is unreadable for a moment: try again on the next poll.
     } finally {
-      fs.closeSync(fd);
+      try { fs.closeSync(fd); } catch { /* already closed */ }
     }
   }
 
