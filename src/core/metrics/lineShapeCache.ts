@@ -17,6 +17,8 @@ interface PlannedPair {
 interface Plan {
   /** What the parser decided for this shape once training had started (it owns the value). */
   memo: unknown;
+  /** Set by the parser once it knows lines of this shape are not table headers. */
+  notHeader: boolean;
   readonly replayable: boolean;
   readonly pairs: readonly PlannedPair[];
   readonly split: string | null;
@@ -38,7 +40,7 @@ export class LineShapeCache {
   private runs = new Int32Array(64);
   private runCount = 0;
   /** The plan the last {@link scan} replayed, null when it scanned the line afresh. */
-  lastPlan: { memo: unknown } | null = null;
+  lastPlan: { memo: unknown; notHeader: boolean } | null = null;
 
   scan(text: string): LineScan {
     this.lastPlan = null;
@@ -86,7 +88,7 @@ export class LineShapeCache {
   }
 
   private makePlan(scan: LineScan, text: string): Plan {
-    const none: Plan = { memo: undefined, replayable: false, pairs: [], split: null, epochRun: -1, stepRun: -1, barRun: -1 };
+    const none: Plan = { memo: undefined, notHeader: false, replayable: false, pairs: [], split: null, epochRun: -1, stepRun: -1, barRun: -1 };
     if (!scan.cacheable) return none;
     const n = this.runCount;
     const runAt = (pos: number): { run: number; delta: number } | null => {
@@ -121,7 +123,7 @@ export class LineShapeCache {
     if (scan.epoch !== undefined && (epochAt === null || epochAt.delta !== 0)) return none;
     if (scan.step !== undefined && (stepAt === null || stepAt.delta !== 0)) return none;
     if (scan.barDescription !== null && (barAt === null || barAt.delta !== 0)) return none;
-    return { memo: undefined, replayable: true, pairs, split: scan.split, epochRun: epochAt?.run ?? -1, stepRun: stepAt?.run ?? -1, barRun: barAt?.run ?? -1 };
+    return { memo: undefined, notHeader: false, replayable: true, pairs, split: scan.split, epochRun: epochAt?.run ?? -1, stepRun: stepAt?.run ?? -1, barRun: barAt?.run ?? -1 };
   }
 
   // One result object reused for every replay: the parser reads it before the next line is scanned.

@@ -234,19 +234,26 @@ export class MetricParser {
       return;
     }
     const scan = this.shapes.scan(text);
+    const plan = this.shapes.lastPlan;
+    // Whether a line can be a table header depends on its shape only: remember a no.
+    const mayBeHeader = plan === null || plan.notHeader !== true;
     if (scan.barDescription !== null && scan.pairs.length === 0) {
       const barRow = this.tables.dataRow(scan.barDescription, this.lineNo);
       if (barRow) {
         this.emitTable(barRow);
         return;
       }
-      this.tables.headerCandidate(scan.barDescription);
-    } else if (scan.barDescription === null && !(scan.pairs.length === 0 && scan.epoch === undefined && scan.step === undefined && this.tables.headerCandidate(text))) {
-      this.tables.otherLine(text);
+      if (mayBeHeader && !this.tables.headerCandidate(scan.barDescription) && plan !== null) plan.notHeader = true;
+    } else if (scan.barDescription === null) {
+      const header = mayBeHeader && scan.pairs.length === 0 && scan.epoch === undefined && scan.step === undefined && this.tables.headerCandidate(text);
+      if (!header) {
+        if (plan !== null) plan.notHeader = true;
+        this.tables.otherLine(text);
+      }
     }
     this.noteProgressTotal(text, scan);
     this.carrySplit(text, scan);
-    this.apply(scan, this.shapes.lastPlan);
+    this.apply(scan, plan);
   }
 
   /**
