@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { readJournalChunk } from '../../src/core/store/journalReader';
 import { decodeFloats, encodeFloats } from '../../src/core/store/journalRecord';
+import { JournalWriter } from '../../src/core/store/journalWriter';
 import { Store } from '../../src/core/store/store';
 import { lockState, StoreLock } from '../../src/core/store/storeLock';
 
@@ -211,6 +212,34 @@ describe('journal and lock', () => {
       s.sink.endRun('long', { endedAt: 2, exitCode: 0, signal: null, status: 'finished' });
       await s.close();
       assert.deepEqual(fs.readdirSync(path.join(dir, 'journal')), []);
+    });
+
+    it('never shares a journal file: a writer id given twice gets a fresh file', async () => {
+      const dir = path.join(tmp(), '.exptrack');
+      const a = await Store.open(dir, { logger: quiet, writerId: 'same' });
+      const b = await Store.open(dir, { logger: quiet, writerId: 'same' });
+      assert.deepEqual(fs.readdirSync(path.join(dir, 'journal')).sort(), ['same-2.jsonl', 'same.jsonl']);
+      a.sink.startRun({ id: 'ra', experiment: 'e', name: 'a', command: 'c', cwd: '/', startedAt: 1, source: 'test' });
+      await a.close();
+      b.sink.startRun({ id: 'rb', experiment: 'e', name: 'b', command: 'c', cwd: '/', startedAt: 2, source: 'test' });
+      await b.close();
+      const r = await Store.open(dir, { readOnly: true });
+      assert.deepEqual(r.listRuns().map((x) => x.id), ['rb', 'ra']);
+      await r.close();
+    });
+
+    it('reports a journal write failure (disk full) once and keeps the lines', function () {
+      if (!fs.existsSync('/dev/full')) this.skip();
+      const errors: string[] = [];
+      const w = new JournalWriter('/dev/full', { info: () => undefined, warn: () => undefined, error: (m) => errors.push(m) }, () => undefined);
+      w.append('{"t":"x","time":1}');
+      assert.equal(w.flushSync(), false);
+      w.append('{"t":"x","time":2}');
+      assert.equal(w.flushSync(), false);
+      assert.equal(errors.length, 1);
+      assert.match(errors[0], /disk full: cannot write the journal \/dev\/full; recording is kept in memory and retried/);
+      assert.ok(w.pending > 30);
+      w.close();
     });
 
     it('does not open a closed store twice and keeps close idempotent', async () => {

@@ -80,6 +80,8 @@ const commitEveryMs = 100;
 const foldDelayMs = 100;
 
 const allWriters = new Set<JournalWriter>();
+/** Journal files open for appending in this process. */
+const openJournals = new Set<string>();
 let exitHooked = false;
 function hookExit(): void {
   if (exitHooked) return;
@@ -127,6 +129,7 @@ export class Store {
   private readonly problems: string[] = [];
   private journal: JournalWriter | undefined;
   private journalGen = 0;
+  private writerSuffix = '';
   private readonly lock: StoreLock | undefined;
   private closing: Promise<void> | undefined;
   private readonly logger: StoreLogger;
@@ -186,8 +189,16 @@ export class Store {
   }
 
   private openJournal(): void {
-    const id = this.journalId();
-    const file = path.join(this.journalDir, `${id}.jsonl`);
+    let id = this.journalId();
+    let file = path.join(this.journalDir, `${id}.jsonl`);
+    // A journal is only ever appended to by the writer that created it: an existing file with this
+    // name (a writer id given twice, a dead writer's leftover) gets a fresh name instead.
+    for (let n = 2; fs.existsSync(file) || openJournals.has(file); n++) {
+      this.writerSuffix = `-${n}`;
+      id = this.journalId();
+      file = path.join(this.journalDir, `${id}.jsonl`);
+    }
+    openJournals.add(file);
     this.journal = new JournalWriter(file, this.logger, () => this.scheduleFold());
     allWriters.add(this.journal);
     hookExit();
@@ -196,7 +207,8 @@ export class Store {
   }
 
   private journalId(): string {
-    return this.journalGen === 0 ? this.writerId : `${this.writerId}~${String(this.journalGen).padStart(4, '0')}`;
+    const w = this.writerId + this.writerSuffix;
+    return this.journalGen === 0 ? w : `${w}~${String(this.journalGen).padStart(4, '0')}`;
   }
 
   // ---------------------------------------------------------------- loading and saving
@@ -599,13 +611,12 @@ export class Store {
     const ownOffset = own ? offsets.get(this.journalId()) : undefined;
     if (own && ownOffset && own.pending === 0 && own.written >= this.rotateJournalBytes && ownOffset.offset >= own.written) {
       // Fully folded and big: continue in a new file; the old one is deleted once its close is folded.
-      const next = this.journalGen + 1;
-      const nextId = `${this.writerId}~${String(next).padStart(4, '0')}`;
-      own.append(JSON.stringify({ t: 'x', time: Date.now(), next: nextId }));
+      this.journalGen++;
+      this.openJournal();
+      own.append(JSON.stringify({ t: 'x', time: Date.now(), next: this.journalId() }));
       own.close();
       allWriters.delete(own);
-      this.journalGen = next;
-      this.openJournal();
+      openJournals.delete(own.file);
     }
   }
 
@@ -673,6 +684,7 @@ export class Store {
       if (this.journal) {
         this.journal.close();
         allWriters.delete(this.journal);
+        openJournals.delete(this.journal.file);
         this.journal = undefined;
       }
       this.freeStatements();
