@@ -56,7 +56,9 @@ export function scanLine(text: string): LineScan {
   if (NOISE_START_RE.test(text)) return scan;
   if ((text.includes('arn') || text.includes('rror') || text.includes('ARN') || text.includes('RROR') || text.includes('xception') || text.includes('eprecat')) && NOISE_RE.test(text)) return scan;
   const first = firstNonSpace(text);
-  if (first >= 0 && text.charCodeAt(first) === 0x7b /* { */ && scanJson(text, scan)) {
+  // Flat JSON objects read the same through the generic scan (quoted names, numbers, NaN), which
+  // lets their shape be cached; nested ones and the structured channel's records need JSON.parse.
+  if (first >= 0 && text.charCodeAt(first) === 0x7b /* { */ && (text.indexOf('{', first + 1) >= 0 || STRUCTURED_RECORD_RE.test(text)) && scanJson(text, scan)) {
     scan.cacheable = false;
     return scan;
   }
@@ -142,6 +144,7 @@ function flattenJson(obj: Record<string, unknown>, prefix: string, scan: LineSca
   }
 }
 
+const STRUCTURED_RECORD_RE = /["'](?:params|artifact|tags)["']\s*:/;
 const NUMERIC_STRING_RE = /^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$/;
 
 function specialNumber(v: string): number | undefined {
