@@ -15,11 +15,15 @@ export function inferMetricDirection(
   key: string, overrides: Readonly<Record<string, MetricDirection>> = {},
 ): MetricDirection | undefined {
   if (Object.hasOwn(overrides, key)) return overrides[key];
-  const words = key.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase().split(/[^a-z0-9]+/).filter(Boolean);
-  // The last matching word decides: `loss_acc` is rare, `acc_loss` rarer; the tail is the noun.
-  for (let i = words.length - 1; i >= 0; i--) {
-    if (lowerIsBetter.has(words[i])) return 'lower';
-    if (higherIsBetter.has(words[i])) return 'higher';
+  const plain = key.toLowerCase().split(/[^a-z0-9]+/).filter(Boolean);
+  const camel = key.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase().split(/[^a-z0-9]+/).filter(Boolean);
+  // The last matching word decides (`val/loss`, `eval_accuracy`: the tail is the noun). Whole
+  // segments first so acronyms like `mAP` are not split into `m` + `ap`.
+  for (const words of [plain, camel]) {
+    for (let i = words.length - 1; i >= 0; i--) {
+      if (lowerIsBetter.has(words[i])) return 'lower';
+      if (higherIsBetter.has(words[i])) return 'higher';
+    }
   }
   return undefined;
 }
