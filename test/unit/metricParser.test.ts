@@ -270,6 +270,16 @@ describe('MetricParser on more shapes', () => {
     assert.deepEqual(read(text), ['train_loss=0.52@1', 'val_loss=0.48@1', 'loss=0.5@3', 'acc=0.8@3']);
   });
 
+  it('reads rich and loguru handler lines without their source locations', () => {
+    const text = '[11/22/26 10:00:00] INFO     epoch=1 loss=0.5                     train.py:42\n2026-11-22 10:00:00.123 | INFO     | __main__:train:42 - Epoch 2 | loss: 0.4 | acc: 0.9\n';
+    assert.deepEqual(read(text), ['loss=0.5@1', 'loss=0.4@2', 'acc=0.9@2']);
+  });
+
+  it('reads a dict printed right after a progress bar on the same line', () => {
+    const text = "100%|██████████| 157/157 [00:05<00:00, 30.1it/s]\x1b[A{'eval_loss': 0.34, 'epoch': 0.86}\n";
+    assert.deepEqual(read(text), ['eval_loss=0.34@0.86']);
+  });
+
   it('keeps the nesting of nested dict reprs in names', () => {
     assert.deepEqual(read("{'eval': {'loss': 0.3, 'acc': nan}, 'step': 10, 'ok': True}\n"), ['eval/loss=0.3@10', 'eval/acc=NaN@10']);
   });
