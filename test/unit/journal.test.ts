@@ -144,9 +144,11 @@ describe('journal and lock', () => {
       const s = await Store.open(dir, { logger: quiet, writerId: 'w' });
       const j = path.join(dir, 'journal', 'w.jsonl');
       const before = fs.statSync(j).size;
+      const t0 = Date.now();
       s.sink.startRun({ id: 'r1', experiment: 'e', name: 'n', command: 'c', cwd: '/', startedAt: 1, source: 'test' });
-      await new Promise((r) => setTimeout(r, 150));
-      assert.ok(fs.statSync(j).size > before);
+      // ~50 ms timer; the bound is loose because a loaded test machine delays timers.
+      while (fs.statSync(j).size === before && Date.now() - t0 < 1000) await new Promise((r) => setTimeout(r, 5));
+      assert.ok(fs.statSync(j).size > before, 'written without a flush');
       await s.close();
     });
 
@@ -168,9 +170,11 @@ describe('journal and lock', () => {
       const writer = await Store.open(dir, { logger: quiet });
       writer.sink.startRun({ id: 'live1', experiment: 'e', name: 'n', command: 'c', cwd: '/', startedAt: 1, source: 'test' });
       writer.sink.metrics('live1', [{ key: 'loss', step: 1, value: 2, time: 1 }]);
-      const until = Date.now() + 1000;
-      while (!viewer.getRun('live1')?.metrics.loss && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
-      assert.equal(viewer.getRun('live1')?.metrics.loss.last, 2, 'within 1 s');
+      const t0 = Date.now();
+      while (!viewer.getRun('live1')?.metrics.loss && Date.now() - t0 < 3000) await new Promise((r) => setTimeout(r, 20));
+      assert.equal(viewer.getRun('live1')?.metrics.loss.last, 2);
+      // ~250 ms when idle (journal timer + watch poll); loose because of loaded test machines.
+      assert.ok(Date.now() - t0 < 3000);
       assert.ok(seen.includes('live1') || seen.length > 0);
       await writer.close();
       await viewer.close();
