@@ -214,9 +214,9 @@ export class MetricChart {
       const c = this.columnsFor(run);
       if (!c) continue;
       this.columns.set(run.id, c);
-      // 1 px: a hairline for the rasterizer. Wider strokes are outlined point by point, which made the
-      // first frame of a 10-chart, 20-run Compare panel take seconds without a GPU.
-      raw.push({ xs: c.xs, ys: c.ys, color: smooth ? withAlpha(run.color, 0.25) : run.color, width: 1 });
+      // Many runs: 1 px, a hairline for the rasterizer. Wider strokes are outlined point by point, which
+      // made the first frame of a 10-chart, 20-run Compare panel take seconds without a GPU.
+      raw.push({ xs: c.xs, ys: c.ys, color: smooth ? withAlpha(run.color, 0.25) : run.color, width: smooth || this.runs.length > 4 ? 1 : 1.5 });
       if (smooth) smoothed.push({ xs: c.xs, ys: ema(c.ys, this.view.smoothing), color: run.color, width: 1.5 });
     }
     this.lines = [...raw, ...smoothed];
