@@ -97,6 +97,27 @@ describe('artifacts', function () {
     assert.equal(await new FileHasher(null, 10).hash(big), null, 'over the size limit: no hash');
   });
 
+  it('looks at a huge named folder within bounds: the run starts at once, the tree is too big to hash', async () => {
+    const big = path.join(dir, 'frames');
+    fs.mkdirSync(big);
+    for (let i = 0; i < 20_000; i++) fs.writeFileSync(path.join(big, `${i}.jpg`), '');
+    fs.writeFileSync(path.join(dir, 'job.js'), 'console.log(Date.now())');
+    let startedAt = 0;
+    const artifacts: ArtifactRecord[] = [];
+    const sink: RecordSink = {
+      startRun(r) { startedAt = r.startedAt; }, params() {}, metrics() {}, tags() {}, environment() {}, git() {}, codeFiles() {}, endRun() {},
+      artifact(_id, a) { artifacts.push(a); },
+    };
+    const rec = new Recorder({ sink, exptrackDir: path.join(dir, '.exptrack'), workspaceDir: dir, createParser: null, capture: { environment: false, git: false } });
+    const t0 = Date.now();
+    const run = rec.spawn({ command: [process.execPath, 'job.js', '--frames', 'frames'], cwd: dir, source: 'test' });
+    assert.ok(Date.now() - t0 < 1000, `spawned after ${Date.now() - t0} ms`);
+    await run.done;
+    assert.ok(startedAt >= t0);
+    const frames = artifacts.find((a) => a.path === 'frames');
+    assert.deepEqual([frames?.role, frames?.kind, frames?.sha256], ['input', 'dataset', null]);
+  });
+
   it('classifies kinds and matches globs', () => {
     assert.deepEqual(['a.parquet', 'b.safetensors', 'c.txt', 'd.CSV', 'e.ckpt', 'f.npz'].map(artifactKindOfFile), ['dataset', 'model', 'file', 'dataset', 'model', 'dataset']);
     assert.equal(artifactKindOfDirectory(['config.json', 'model.safetensors']), 'model');

@@ -111,9 +111,8 @@ export class ArtifactTracker {
     let visited = 0;
     const skip = new Set(SCAN_SKIP_DIRS);
     const walk = (dir: string, rel: string): void => {
-      let entries: fs.Dirent[];
-      try { entries = fs.readdirSync(dir, { withFileTypes: true }); } catch { return; }
-      for (const e of entries) {
+      if (visited >= MAX_SCAN_ENTRIES) return;
+      for (const e of readDirBounded(dir, MAX_SCAN_ENTRIES - visited)) {
         if (++visited > MAX_SCAN_ENTRIES || found.length >= MAX_SCAN_OUTPUTS) return;
         const r = rel ? `${rel}/${e.name}` : e.name;
         const abs = path.join(dir, e.name);
@@ -145,19 +144,35 @@ function plausiblePath(w: string): boolean {
   return typeof w === 'string' && w.length > 0 && w.length < 1024 && !w.includes('\n') && !w.includes('\0') && !/^[a-z][a-z0-9+.-]*:\/\//i.test(w) && !/^[-+]?[\d.eE+-]+$/.test(w) && !w.startsWith('-') && !w.startsWith('[') && !w.startsWith('{');
 }
 
+/** Up to `max` entries of a folder, read incrementally (a folder of a million files is not listed whole). */
+function readDirBounded(dir: string, max: number): fs.Dirent[] {
+  const out: fs.Dirent[] = [];
+  let d: fs.Dir | undefined;
+  try {
+    d = fs.opendirSync(dir);
+    for (let e = d.readSync(); e && out.length < max; e = d.readSync()) out.push(e);
+  } catch { /* unreadable: what was read */ } finally {
+    try { d?.closeSync(); } catch { /* closed */ }
+  }
+  return out;
+}
+
+/** Most entries looked at to sign a named folder before the run starts (it runs before the process). */
+const SIGNATURE_ENTRIES = 5000;
+
 function stateOf(abs: string): PathState {
   try {
     const st = fs.statSync(abs);
     if (st.isDirectory()) {
-      // A folder's signature: its files' count, total size and newest mtime (bounded walk).
+      // A folder's signature: its files' count, total size and newest mtime (a bounded walk).
+      let seen = 0;
       let count = 0;
       let size = 0;
       let newest = st.mtimeMs;
       const walk = (d: string, depth: number): void => {
-        if (depth > 8 || count > 5000) return;
-        let entries: fs.Dirent[];
-        try { entries = fs.readdirSync(d, { withFileTypes: true }); } catch { return; }
-        for (const e of entries) {
+        if (depth > 8 || seen >= SIGNATURE_ENTRIES) return;
+        for (const e of readDirBounded(d, SIGNATURE_ENTRIES - seen)) {
+          if (++seen > SIGNATURE_ENTRIES) return;
           const p = path.join(d, e.name);
           if (e.isDirectory()) {
             try { newest = Math.max(newest, fs.statSync(p).mtimeMs); } catch { /* gone */ }
@@ -181,9 +196,7 @@ function listFiles(dir: string, max: number): string[] {
   const out: string[] = [];
   const walk = (d: string, depth: number): void => {
     if (depth > 4 || out.length >= max) return;
-    let entries: fs.Dirent[];
-    try { entries = fs.readdirSync(d, { withFileTypes: true }); } catch { return; }
-    for (const e of entries) {
+    for (const e of readDirBounded(d, max)) {
       if (out.length >= max) return;
       if (e.isDirectory()) walk(path.join(d, e.name), depth + 1);
       else if (e.isFile()) out.push(e.name);

@@ -44,9 +44,10 @@ export class FileHasher {
     const files: string[] = [];
     let bytes = 0;
     const walk = async (d: string, rel: string): Promise<boolean> => {
-      let entries: fs.Dirent[];
-      try { entries = await fs.promises.readdir(d, { withFileTypes: true }); } catch { return true; }
-      for (const e of entries) {
+      // Read entry by entry: a folder of a million files gives up at the cap, not after listing them all.
+      let dirHandle: fs.Dir;
+      try { dirHandle = await fs.promises.opendir(d); } catch { return true; }
+      for await (const e of dirHandle) {
         if (SKIP_DIRS.has(e.name)) continue;
         const r = rel ? `${rel}/${e.name}` : e.name;
         if (e.isDirectory()) { if (!(await walk(path.join(d, e.name), r))) return false; }
