@@ -244,6 +244,29 @@ describe('recorder', function () {
     }
   });
 
+  it('ends a run soon after its process exits even when a grandchild keeps the output pipe open', async function () {
+    if (process.platform === 'win32') this.skip();
+    const sink = makeSink();
+    const t0 = Date.now();
+    const run = new Recorder(options(sink)).spawn({ command: 'echo started; sleep 10 & exit 3', cwd: dir, source: 'test' });
+    const end = await run.done;
+    assert.deepEqual([end.status, end.exitCode], ['failed', 3]);
+    assert.ok(Date.now() - t0 < 8000, `${Date.now() - t0} ms`);
+    assert.ok(fs.readFileSync(run.run.outputFile, 'utf8').includes('started'));
+  });
+
+  it('still runs the command when the run folder cannot be written', async () => {
+    fs.writeFileSync(path.join(dir, 'blocker'), 'a file where the .exptrack folder would go');
+    const sink = makeSink();
+    const warnings: string[] = [];
+    const rec = new Recorder({ ...options(sink), exptrackDir: path.join(dir, 'blocker', '.exptrack'), logger: { warn: (m) => warnings.push(m) } });
+    const run = rec.spawn({ command: [process.execPath, '-e', 'console.log("loss=0.5")'], cwd: dir, source: 'test' });
+    const end = await run.done;
+    assert.equal(end.status, 'finished');
+    assert.deepEqual(sink.series(run.run.id, 'loss'), [0.5]);
+    assert.ok(warnings.some((w) => w.includes('cannot write the run folder')), warnings.join('\n'));
+  });
+
   it('on dispose, stops the processes it started (killed) and ends observed runs (interrupted)', async () => {
     script('wait.js', 'console.log("waiting"); setInterval(() => {}, 1000);');
     const sink = makeSink();
