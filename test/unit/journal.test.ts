@@ -180,6 +180,25 @@ describe('journal and lock', () => {
       await viewer.close();
     });
 
+    it('leaves saving other writers’ lines to them while they are alive', async () => {
+      const dir = path.join(tmp(), '.exptrack');
+      const a = await Store.open(dir, { logger: quiet, writerId: 'a' });
+      a.sink.startRun({ id: 'r1', experiment: 'e', name: 'n', command: 'c', cwd: '/', startedAt: 1, source: 'test' });
+      await a.flush();
+      const b = await Store.open(dir, { logger: quiet, writerId: 'b' });
+      a.sink.metrics('r1', [{ key: 'loss', step: 1, value: 1, time: 1 }]);
+      a.flushJournal();
+      await b.refresh();
+      assert.equal(b.getRun('r1')!.metrics.loss.last, 1, 'b sees it');
+      assert.equal(b.doctor().lastSave, null, 'but does not save a’s lines');
+      await a.close();
+      await b.close();
+      const r = await Store.open(dir, { readOnly: true });
+      assert.equal(r.getRun('r1')!.metrics.loss.last, 1, 'the file holds everything once both closed');
+      await r.close();
+      assert.deepEqual(fs.readdirSync(path.join(dir, 'journal')), []);
+    });
+
     it('a read-only store writes nothing at all', async () => {
       const dir = path.join(tmp(), '.exptrack');
       const w = await Store.open(dir, { logger: quiet, writerId: 'w' });

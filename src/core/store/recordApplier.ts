@@ -92,7 +92,7 @@ export class RecordApplier {
   /** Applies one record; returns how much work it was (points for metrics, else 1). */
   apply(rec: JournalRecord, writer: string): number {
     switch (rec.t) {
-      case 'w': return 1;
+      case 'w': return 0; // a header changes nothing worth saving for
       case 'x': this.closedWriters.set(writer, typeof rec.next === 'string' ? rec.next : undefined); return 1;
       case 'start': this.start(rec.run, writer); return 1;
       case 'm': return this.metrics(rec.r, rec);

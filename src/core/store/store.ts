@@ -75,6 +75,8 @@ const txnBudgetMs = 25;
  * to sql.js's in-memory file: measured ~20% less CPU per point at 10,000 than at 1,000.
  */
 const commitEveryPoints = 10_000;
+/** How long only other writers' folded lines may stay unsaved before this writer saves them. */
+const foreignSaveDelayMs = 10_000;
 const commitEveryMs = 100;
 /** Fold own appends into memory this soon after they are written. */
 const foldDelayMs = 100;
@@ -115,7 +117,11 @@ export class Store {
   private txnStarted = 0;
   private lastYield = 0;
   private fileId: FileId | undefined;
+  /** Memory holds something the file does not. */
   private dirty = false;
+  /** ...and some of it came from this writer's own journal (or edits). */
+  private ownUnsaved = false;
+  private dirtySince = 0;
   private blocked: string | undefined;
   private chain: Promise<unknown> = Promise.resolve();
   private foldTimer: NodeJS.Timeout | undefined;
@@ -285,7 +291,9 @@ export class Store {
     const migrated = migrate(db, this.dbFile);
     this.replaceDb(db);
     this.fileId = id;
-    this.dirty = migrated || !id;
+    this.dirty = false;
+    this.ownUnsaved = false;
+    if (migrated || !id) this.markDirty(true);
   }
 
   private corrupt(id: FileId, error: Error, mayMoveAside: boolean): void {
@@ -330,6 +338,12 @@ export class Store {
     this.queryStmts.clear();
   }
 
+  private markDirty(own: boolean): void {
+    if (!this.dirty) this.dirtySince = Date.now();
+    this.dirty = true;
+    if (own) this.ownUnsaved = true;
+  }
+
   /** Minimum spacing between saves: an export blocks the thread ~2 ms/MB, keep it under ~4% of the time. */
   private saveSpacingMs(): number {
     return Math.max(200, 25 * (this.lastSave?.ms ?? 0));
@@ -363,6 +377,7 @@ export class Store {
     if (this.saveFailing) this.logger.info(`${this.dbFile} saved again`);
     this.saveFailing = false;
     this.dirty = false;
+    this.ownUnsaved = false;
     this.lastSave = { at: Date.now(), ms: performance.now() - t0, bytes: data.length };
     return true;
   }
@@ -396,12 +411,17 @@ export class Store {
       changed = await this.foldAll();
       if (locked) {
         if (this.dirty) {
-          const due = this.lastSave ? Date.now() - this.lastSave.at >= this.saveSpacingMs() : true;
-          if (mode === 'now' || due) {
+          const spacedAt = this.lastSave ? this.lastSave.at + this.saveSpacingMs() : 0;
+          // Only other writers' lines unsaved: their own writer saves them; step in only if it has
+          // not for a while (it died, or never gets the lock). Avoids two processes saving the same
+          // data in turn and making each other reload the file.
+          const foreignAt = this.ownUnsaved ? 0 : this.dirtySince + foreignSaveDelayMs;
+          const at = Math.max(spacedAt, foreignAt);
+          if (mode === 'now' || Date.now() >= at) {
             if (this.save()) this.afterSave();
             else this.scheduleSave(1000);
           } else {
-            this.scheduleSave(this.lastSave!.at + this.saveSpacingMs() - Date.now());
+            this.scheduleSave(at - Date.now());
           }
         } else {
           this.afterSave();
@@ -476,7 +496,7 @@ export class Store {
         if (tail > 0) this.logger.warn(`journal ${f}: skipped an incomplete last line (${tail} bytes) of a writer that is gone`);
         this.applier.closedWriters.delete(writer);
         for (const id of this.applier.takeChanged()) { changed.add(id); this.summaryCache.delete(id); }
-        this.dirty = true;
+        this.markDirty(writer === this.journalId());
       }
     }
     this.commitFold();
@@ -566,7 +586,7 @@ export class Store {
         throw e;
       }
       this.txnWork += work;
-      this.dirty = true;
+      this.markDirty(work > 0 && writer === this.journalId());
       await this.pause();
     }
     if (bad && !this.badLinesReported.has(writer)) {
@@ -961,7 +981,7 @@ export class Store {
     });
     this.applier.takeChanged();
     this.summaryCache.delete(id);
-    this.dirty = true;
+    this.markDirty(true);
     this.emit({ runs: [id] });
     this.scheduleFold();
   }
