@@ -147,6 +147,7 @@ describe('recorder', function () {
     const rec = new Recorder(options(sink));
     const run = rec.observe({ command: 'python train.py --lr 0.1 | tee out.txt', cwd: dir, source: 'terminal', metricsFile: shared });
     run.output('epoch 1 loss=0.5\r\n');
+    run.output('\x1b]633;C\x07\x1b[32m{"params": {"from_terminal": "yes"}}\x1b[0m\r\n');
     run.output('epoch 2 lo');
     run.output('ss=0.25\r\n');
     fs.appendFileSync(shared, '{"step": 2, "acc": 0.75}\n{"step": 3, "acc": NaN}\n{"step": 4, "acc": Infinity}\n{"step": 5, "acc": -Infinity}');
@@ -154,7 +155,7 @@ describe('recorder', function () {
     assert.equal(end.status, 'finished');
     const id = run.id;
     assert.equal(sink.starts[0].experiment, 'train.py');
-    assert.deepEqual(paramsOf(sink, id), { lr: 0.1 });
+    assert.deepEqual(paramsOf(sink, id), { lr: 0.1, from_terminal: 'yes' });
     assert.deepEqual(sink.series(id, 'loss'), [0.5, 0.25]);
     assert.deepEqual(sink.series(id, 'acc'), [0.75, NaN, Infinity, -Infinity]);
     assert.deepEqual(sink.series(id, 'before'), [], 'lines written before the command started belong to another');

@@ -320,7 +320,8 @@ export class ActiveRun {
     if (this.options.createParser && !STRUCTURED_MARKERS.some((m) => line.includes(m))) return;
     // Only lines that are a JSON object; strip a trailing \r and ANSI colour codes around it.
     let text = line.toString('utf8');
-    if (text.includes('\x1b')) text = text.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
+    // Colour codes (CSI) and terminal notes such as shell integration's OSC 633 marks around the line.
+    if (text.includes('\x1b')) text = text.replace(/\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b\[[0-9;?]*[A-Za-z]/g, '');
     const i = text.indexOf('{');
     if (i < 0 || (i > 0 && text.slice(0, i).trim() !== '')) return;
     this.structuredLine(text, !this.options.createParser);
