@@ -15,7 +15,7 @@ const quick = process.argv.includes('--quick');
 const RUNS = 20;
 const METRICS = 10;
 const POINTS = quick ? 10_000 : 100_000;
-const REPEAT = 3;
+const REPEAT = 5;
 
 /** The same deterministic value in Node (our pipeline) and in the page (the baseline). */
 function value(run: number, metric: number, step: number): number {
@@ -49,9 +49,10 @@ function workload(): FixtureDataSource {
   return data;
 }
 
-async function ours(browser: PanelBrowser, data: FixtureDataSource): Promise<{ total: number; host: number; sent: number; received: number; drawnAt: number; paintedAt: number; navigated: number; ready: number }> {
+async function ours(browser: PanelBrowser, data: FixtureDataSource, warm: boolean): Promise<{ total: number; host: number; sent: number; received: number; drawnAt: number; paintedAt: number; navigated: number; ready: number }> {
   const wb = new FakeWorkbench(browser, 'dark');
   const manager = new PanelManager(wb.context(data));
+  if (warm) await browser.prewarm('dark');
   const ids = Array.from({ length: RUNS }, (_, r) => `run-${r}`);
   const t0 = performance.now();
   manager.showCompare(ids);
@@ -72,9 +73,9 @@ async function ours(browser: PanelBrowser, data: FixtureDataSource): Promise<{ t
     .reduce((n, s) => n + s.steps.length * 3 * 8, 0);
   const timeline = await page.evaluate(() => ({ origin: performance.timeOrigin, events: (window as unknown as { __timeline: [string, number][] }).__timeline }));
   await page.waitForTimeout(100);
-  console.log('    timeline', JSON.stringify(timeline.events.map(([k, v]) => [k, Math.round(v)])));
+  if (process.argv.includes('--verbose')) console.log('    timeline', JSON.stringify(timeline.events.map(([k, v]) => [k, Math.round(v)])));
   const measures = await page.evaluate(() => performance.getEntriesByType('measure').filter((m) => m.name.startsWith('exptrack:')).map((m) => `${m.name.slice(9)} ${m.duration.toFixed(0)} ms`).join(', '));
-  console.log(`    in the page: ${measures}`);
+  if (process.argv.includes('--verbose')) console.log(`    in the page: ${measures}`);
   const at = (name: string) => {
     const e = timeline.events.find((x) => x[0] === name);
     return e ? (timeline.origin + e[1]) - (performance.timeOrigin + t0) : NaN;
@@ -143,24 +144,28 @@ async function main(): Promise<void> {
   // context only). --base64 sends them through page.evaluate as a string instead (slower, more copies).
   console.log(`  transport host -> page: ${transport === 'binary' ? 'binary fetch from 127.0.0.1 (VS Code stand-in)' : 'base64 string through page.evaluate'}`);
   const browser = await PanelBrowser.start({ binaryTransport: transport === 'binary' });
+  let oursMedian = NaN;
   try {
-    const results = [];
-    for (let i = 0; i < REPEAT; i++) results.push(await ours(browser, data));
-    const sorted = [...results].sort((a, b) => a.total - b.total);
-    const med = sorted[Math.floor(sorted.length / 2)];
-    for (const [i, r] of results.entries()) {
-      console.log(`  ours #${i + 1}: command -> all ${METRICS} charts drawn ${r.total.toFixed(0)} ms (page navigation started ${r.navigated.toFixed(0)} ms, ready ${r.ready.toFixed(0)} ms, snapshot posted ${r.host.toFixed(0)} ms, in the page ${r.received.toFixed(0)} ms, charts drawn ${r.drawnAt.toFixed(0)} ms, next frame starts ${r.paintedAt.toFixed(0)} ms; ${(r.sent / 1e6).toFixed(1)} MB of typed columns)`);
+    for (const warm of [false, true]) {
+      const results = [];
+      for (let i = 0; i < REPEAT; i++) results.push(await ours(browser, data, warm));
+      console.log(warm ? '  -- browser tab already open (VS Code reuses its renderer; closer to a real webview):' : '  -- a new browser tab per panel (cold):');
+      for (const [i, r] of results.entries()) {
+        console.log(`  ours #${i + 1}: command -> all ${METRICS} charts drawn ${r.total.toFixed(0)} ms (page navigation started ${r.navigated.toFixed(0)} ms, ready ${r.ready.toFixed(0)} ms, snapshot posted ${r.host.toFixed(0)} ms, in the page ${r.received.toFixed(0)} ms, charts drawn ${r.drawnAt.toFixed(0)} ms, next frame starts ${r.paintedAt.toFixed(0)} ms; ${(r.sent / 1e6).toFixed(1)} MB of typed columns)`);
+      }
+      const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+      const medDrawn = median(results.map((r) => r.drawnAt));
+      const medSeen = median(results.map((r) => r.total));
+      console.log(`  ours median (${warm ? 'warm' : 'cold'}): command -> charts drawn (in-page clock) ${medDrawn.toFixed(0)} ms; seen from Node a frame later ${medSeen.toFixed(0)} ms (target <= 1000 ms: ${medDrawn <= 1000 ? 'met' : 'NOT met'} / ${medSeen <= 1000 ? 'met' : 'NOT met'})`);
+      if (warm) oursMedian = medSeen;
     }
-    const drawnSorted = results.map((r) => r.drawnAt).sort((a, b) => a - b);
-    const medDrawn = drawnSorted[Math.floor(drawnSorted.length / 2)];
-    console.log(`  ours median: command -> charts drawn (in-page clock) ${medDrawn.toFixed(0)} ms; -> a frame later, seen from Node ${med.total.toFixed(0)} ms (target <= 1000 ms: ${medDrawn <= 1000 ? 'met' : 'NOT met'} for drawn, ${med.total <= 1000 ? 'met' : 'NOT met'} for seen)`);
     console.log(`  machine load average while measuring: ${(await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(' ')} on ${(await import('node:os')).cpus().length} CPUs`);
     if (!process.argv.includes('--no-baseline')) {
       const b = await baseline(browser);
       const sum = b.perChart.reduce((a, x) => a + x, 0);
       const est = b.perChart.length ? (sum / b.perChart.length) * METRICS : NaN;
       console.log(`  chart.js alone, raw points: ${b.perChart.map((x) => x.toFixed(0)).join(' + ')} ms = ${sum.toFixed(0)} ms for ${b.perChart.length} charts${b.crashed || b.perChart.length < METRICS ? ` (all ${METRICS} estimated at ${est.toFixed(0)} ms)` : ''}`);
-      console.log(`  => ours ${med.total.toFixed(0)} ms vs chart.js alone ${(b.perChart.length === METRICS ? sum : est).toFixed(0)} ms (${((b.perChart.length === METRICS ? sum : est) / med.total).toFixed(1)}x)`);
+      console.log(`  => ours ${oursMedian.toFixed(0)} ms (warm, seen from Node) vs chart.js alone ${(b.perChart.length === METRICS ? sum : est).toFixed(0)} ms (${((b.perChart.length === METRICS ? sum : est) / oursMedian).toFixed(1)}x)`);
     }
   } finally {
     await browser.close();

@@ -100,6 +100,13 @@ export class FakeWebview {
 
   set html(html: string) {
     const url = this.browser.host(html);
+    const warm = this.page ? undefined : this.browser.takeWarm((m) => this.received.fire(m));
+    if (warm) {
+      // Navigate synchronously, before the host's next task can run.
+      this.page = warm;
+      this.loaded = warm.goto(url).then(() => warm);
+      return;
+    }
     this.loaded = (async () => {
       if (!this.page) {
         this.page = await this.browser.newPage(this.theme);

@@ -1,8 +1,7 @@
 import * as fs from 'node:fs';
-import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { AddressInfo } from 'node:net';
+import { Worker } from 'node:worker_threads';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { type ThemeKind, themes } from './themes';
 
@@ -28,40 +27,21 @@ export class PanelBrowser {
   private nextBlob = 1;
 
   private constructor(
-    private readonly server: http.Server, readonly context: BrowserContext, readonly baseUrl: string,
-    private readonly userDataDir: string, private readonly pages: Map<string, string>,
+    private readonly server: Worker, readonly context: BrowserContext, readonly baseUrl: string,
+    private readonly userDataDir: string,
     /** Bench only: typed arrays reach the page by fetch (CSP bypassed) instead of a base64 string. */
     readonly binaryTransport: boolean,
   ) {}
 
   static async start(options: { binaryTransport?: boolean } = {}): Promise<PanelBrowser> {
-    const pages = new Map<string, string>();
-    const blobs = new Map<string, Buffer>();
-    const server = http.createServer((req, res) => {
-      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-      if (url.pathname.startsWith('/blob/')) {
-        const id = url.pathname.slice('/blob/'.length);
-        const blob = blobs.get(id);
-        blobs.delete(id);
-        if (!blob) return void res.writeHead(404).end();
-        return void res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': blob.length }).end(blob);
-      }
-      if (url.pathname === '/favicon.ico') return void res.writeHead(204).end();
-      if (url.pathname.startsWith('/panel/')) {
-        const html = pages.get(url.pathname.slice('/panel/'.length));
-        if (html === undefined) return void res.writeHead(404).end();
-        return void res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(html);
-      }
-      // Only the built extension and chart.js (for the benchmark's baseline) are served.
-      const rel = decodeURIComponent(url.pathname.replace(/^\/ext\//, ''));
-      const allowed = rel.startsWith('dist/') || rel === 'node_modules/chart.js/dist/chart.umd.js';
-      const file = path.join(repoRoot, rel);
-      if (!allowed || !file.startsWith(repoRoot + path.sep) || !fs.existsSync(file)) return void res.writeHead(404).end();
-      res.writeHead(200, { 'content-type': types[path.extname(file)] ?? 'application/octet-stream' });
-      fs.createReadStream(file).pipe(res);
+    // The server runs on its own thread: the host code under test computes on the main thread, and
+    // in VS Code that never delays the webview loading its files.
+    const server = new Worker(serverSource, { eval: true, workerData: { root: repoRoot, types } });
+    const port = await new Promise<number>((resolve, reject) => {
+      server.once('message', (m: { port: number }) => resolve(m.port));
+      server.once('error', reject);
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const baseUrl = `http://127.0.0.1:${port}`;
     const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'exptrack-chromium-'));
     const context = await chromium.launchPersistentContext(userDataDir, {
       executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
@@ -70,25 +50,45 @@ export class PanelBrowser {
       viewport: { width: 1280, height: 900 },
       bypassCSP: options.binaryTransport === true,
     });
-    const browser = new PanelBrowser(server, context, baseUrl, userDataDir, pages, options.binaryTransport === true);
-    browser.blobStore = blobs;
-    return browser;
+    return new PanelBrowser(server, context, baseUrl, userDataDir, options.binaryTransport === true);
   }
-
-  private blobStore!: Map<string, Buffer>;
 
   /** Serves `bytes` once at a fresh URL (the bench's stand-in for VS Code's ArrayBuffer transfer). */
   blob(bytes: Buffer): string {
     const id = String(this.nextBlob++);
-    this.blobStore.set(id, bytes);
+    const copy = new Uint8Array(bytes).buffer;
+    this.server.postMessage({ type: 'blob', id, bytes: copy }, [copy]);
     return `${this.baseUrl}/blob/${id}`;
   }
 
   /** Serves `html` at a fresh URL and returns it. */
   host(html: string): string {
     const id = String(this.nextPage++);
-    this.pages.set(id, html);
+    this.server.postMessage({ type: 'page', id, html });
     return `${this.baseUrl}/panel/${id}`;
+  }
+
+  private warm: WarmPage | undefined;
+
+  /**
+   * Opens a tab with the stub and the host binding installed, for the next webview to navigate at once
+   * (the bench's "renderer already running" case: VS Code creates a webview's frame in a running
+   * renderer the moment the host sets its HTML, while the extension host keeps computing).
+   */
+  async prewarm(theme: ThemeKind = 'dark'): Promise<void> {
+    if (this.warm) return;
+    const page = await this.newPage(theme);
+    const warm: WarmPage = { page, receive: () => undefined };
+    await page.exposeBinding('__exptrackToHost', (_src, m: unknown) => warm.receive(m));
+    this.warm = warm;
+  }
+
+  /** The prewarmed page, if any; its binding now delivers to `receive`. */
+  takeWarm(receive: (m: unknown) => void): Page | undefined {
+    const w = this.warm;
+    this.warm = undefined;
+    if (w) w.receive = receive;
+    return w?.page;
   }
 
   /** A page with the theme's --vscode-* variables and the stand-in webview API installed. */
@@ -105,12 +105,53 @@ export class PanelBrowser {
 
   async close(): Promise<void> {
     await this.context.close();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await this.server.terminate();
     fs.rmSync(this.userDataDir, { recursive: true, force: true });
   }
 }
 
 export type PageWithLog = Page & { __errors: string[] };
+
+/** The resource server, as worker source: panel HTML by id, built files under dist/, one-shot blobs. */
+const serverSource = `
+const { parentPort, workerData } = require('node:worker_threads');
+const http = require('node:http');
+const fs = require('node:fs');
+const path = require('node:path');
+const { root, types } = workerData;
+const pages = new Map();
+const blobs = new Map();
+parentPort.on('message', (m) => {
+  if (m.type === 'page') pages.set(m.id, m.html);
+  else if (m.type === 'blob') blobs.set(m.id, Buffer.from(m.bytes));
+});
+const server = http.createServer((req, res) => {
+  const url = new URL(req.url || '/', 'http://127.0.0.1');
+  if (url.pathname.startsWith('/blob/')) {
+    const id = url.pathname.slice(6);
+    const blob = blobs.get(id);
+    blobs.delete(id);
+    if (!blob) return void res.writeHead(404).end();
+    return void res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': blob.length }).end(blob);
+  }
+  if (url.pathname === '/favicon.ico') return void res.writeHead(204).end();
+  if (url.pathname.startsWith('/panel/')) {
+    const html = pages.get(url.pathname.slice(7));
+    if (html === undefined) return void res.writeHead(404).end();
+    return void res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(html);
+  }
+  // Only the built extension and chart.js (for the benchmark's baseline) are served.
+  const rel = decodeURIComponent(url.pathname.replace(/^\\/ext\\//, ''));
+  const allowed = rel.startsWith('dist/') || rel === 'node_modules/chart.js/dist/chart.umd.js';
+  const file = path.join(root, rel);
+  if (!allowed || !file.startsWith(root + path.sep) || !fs.existsSync(file)) return void res.writeHead(404).end();
+  res.writeHead(200, { 'content-type': types[path.extname(file)] || 'application/octet-stream' });
+  fs.createReadStream(file).pipe(res);
+});
+server.listen(0, '127.0.0.1', () => parentPort.postMessage({ port: server.address().port }));
+`;
+
+interface WarmPage { readonly page: Page; receive: (m: unknown) => void }
 
 /** Runs in the page before any of its scripts (init scripts are not subject to the page's CSP). */
 function stubScript(arg: { vars: Record<string, string>; kind: string }): void {
