@@ -172,6 +172,19 @@ describe('Compare panel (Chromium)', function () {
     await page.screenshot({ path: path.join(screenshots, 'compare-charts-relative-log.png'), clip: await page.$eval('#charts', (e) => { const r = e.getBoundingClientRect(); return { x: r.x, y: r.y, width: r.width, height: Math.min(r.height, 700) }; }) });
   });
 
+  it('zooms and resets from the keyboard', async () => {
+    opened = await openPanel(browser, 'compare', runs());
+    const { page } = opened;
+    const card = '.chart-card[data-key="loss"]';
+    await page.focus(`${card} canvas`);
+    await page.keyboard.press('+');
+    await page.waitForFunction((c) => document.querySelector(c)?.hasAttribute('data-detail'), card);
+    assert.match((await page.textContent(`${card} .chart-zoom-hint`))!, /^\d+ – \d+$/);
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('Escape');
+    await page.waitForFunction((c) => document.querySelector(`${c} .chart-zoom-hint`)?.textContent === '', card);
+  });
+
   it('shows names, params and metric keys that look like HTML as text, and runs none of it', async () => {
     const evil = '<img src=x onerror="window.__xss=1">';
     const rs = runs().slice(0, 2).map((r, i) => ({

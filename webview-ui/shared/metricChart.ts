@@ -84,7 +84,9 @@ export class MetricChart {
     parent: HTMLElement,
   ) {
     this.zoom = zoom?.axis === view.xAxis ? zoom : undefined;
-    this.canvas = h('canvas', { attrs: { role: 'img', 'aria-label': `Chart of ${key}` } });
+    this.canvas = h('canvas', {
+      attrs: { role: 'img', tabindex: '0', 'aria-label': `Chart of ${key}. Plus and minus zoom, arrow keys pan, Escape resets.` },
+    });
     this.tooltip = h('div', { className: 'chart-tooltip', attrs: { role: 'tooltip' } });
     this.tooltip.hidden = true;
     const resetButton = iconButton('zoom-out', 'Reset zoom', () => this.setZoom(undefined));
@@ -452,8 +454,20 @@ export class MetricChart {
       const f = Math.exp(Math.sign(e.deltaY) * 0.2);
       this.setZoom(this.zoomAt(at - (at - s.min) * f, at + (s.max - at) * f));
     }, { passive: false });
+    // The same zoom and pan from the keyboard.
     c.addEventListener('keydown', (e) => {
-      if (e.key === 'Escape') this.setZoom(undefined);
+      const s = xScale();
+      const span = s.max - s.min;
+      const mid = (s.min + s.max) / 2;
+      let next: [number, number] | undefined;
+      if (e.key === '+' || e.key === '=') next = [mid - span / 4, mid + span / 4];
+      else if (e.key === '-') next = [mid - span, mid + span];
+      else if (e.key === 'ArrowLeft') next = [s.min - span / 10, s.max - span / 10];
+      else if (e.key === 'ArrowRight') next = [s.min + span / 10, s.max + span / 10];
+      else if (e.key === 'Escape') this.setZoom(undefined);
+      if (!next) return;
+      e.preventDefault();
+      this.setZoom(this.zoomAt(next[0], next[1]));
     });
   }
 
