@@ -35,7 +35,8 @@ describe('workbench (packaged VSIX in a real VS Code)', function () {
       execFileSync(process.execPath, [path.join(harness.ROOT, 'dist/cli.js'), 'run', '--experiment', 'lr-sweep', '--', 'python3', 'train.py',
         '--lr', lr, '--epochs', epochs, '--sleep', '0', '--data', 'data/train.csv'], { cwd: workspace, stdio: 'ignore' });
     }
-    cs = await harness.startCodeServer({ runDir, workspace, extensionsDir });
+    // Single clicks select (as many users set it), so a click can multi-select runs without expanding them.
+    cs = await harness.startCodeServer({ runDir, workspace, extensionsDir, settings: { 'workbench.tree.expandMode': 'doubleClick' } });
     ctx = await harness.launchBrowser(runDir);
     page = ctx.pages()[0] ?? await ctx.newPage();
     await page.goto(`${cs.base}/?folder=${encodeURIComponent(workspace)}`);
@@ -108,6 +109,51 @@ describe('workbench (packaged VSIX in a real VS Code)', function () {
     await page.keyboard.press('ArrowRight');
     await page.locator('.sidebar .monaco-list-row', { hasText: 'val_acc' }).first().waitFor({ state: 'visible', timeout: 10_000 });
     await page.screenshot({ path: path.join(shots, 'runs-tree.png') });
+  });
+
+  it('compares two runs in the Compare panel, in dark and light themes', async () => {
+    const sidebar = page.locator('.sidebar');
+    // Collapse what the previous test expanded, then multi-select two lr-sweep runs.
+    await sidebar.locator('.pane-header', { hasText: 'Runs' }).hover();
+    await sidebar.locator('.pane-header .action-label[aria-label="Collapse All"]').first().click();
+    const group = sidebar.locator('.monaco-list-row[aria-level="1"]', { hasText: 'lr-sweep' });
+    await group.click();
+    await page.keyboard.press('ArrowRight');
+    const sweepRuns = sidebar.locator('.monaco-list-row[aria-level="2"]');
+    await sweepRuns.nth(2).waitFor({ state: 'visible' });
+    await sweepRuns.nth(0).click();
+    await sweepRuns.nth(2).click({ modifiers: ['Control'] });
+    await sweepRuns.nth(2).click({ button: 'right' });
+    // The workbench's context menu acts on mouse up inside its shadow root; choosing by keyboard is reliable.
+    await page.locator('.context-view .action-label', { hasText: 'Compare Runs…' }).first().hover();
+    await page.keyboard.press('Enter');
+    await page.locator('.tab', { hasText: 'Compare: 2 runs' }).waitFor({ state: 'visible', timeout: 30_000 });
+    const frame = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+    await frame.locator('canvas').first().waitFor({ state: 'visible', timeout: 30_000 });
+    // Room for the panel: hide the terminal area, as a user comparing runs would.
+    await page.locator('.panel .action-label[aria-label^="Hide Panel"], .part.panel .codicon-panel-close, .part.panel .codicon-close').first().click().catch(() => undefined);
+    await page.waitForTimeout(1500); // charts animate in
+    await page.screenshot({ path: path.join(shots, 'compare-dark.png') });
+    await frame.locator('canvas').first().scrollIntoViewIfNeeded();
+    await page.waitForTimeout(500);
+    await page.screenshot({ path: path.join(shots, 'compare-charts-dark.png') });
+    // Switch to the light theme from the Manage menu, as a user would.
+    await page.locator('.activitybar .action-label[aria-label^="Manage"]').first().click();
+    await page.locator('.context-view .action-label', { hasText: 'Themes' }).first().hover();
+    await page.keyboard.press('ArrowRight');
+    await page.locator('.context-view .action-label', { hasText: 'Color Theme' }).first().hover();
+    await page.keyboard.press('Enter');
+    const input = page.locator('.quick-input-widget input.input');
+    await input.waitFor({ state: 'visible' });
+    await input.fill('Light Modern');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Light Modern' }).first().waitFor({ state: 'visible' });
+    await page.keyboard.press('Enter');
+    await page.locator('.monaco-workbench.vs').waitFor({ state: 'attached', timeout: 20_000 });
+    await page.waitForTimeout(1500);
+    await page.screenshot({ path: path.join(shots, 'compare-light.png') });
+    await frame.locator('canvas').first().scrollIntoViewIfNeeded();
+    await page.waitForTimeout(500);
+    await page.screenshot({ path: path.join(shots, 'compare-charts-light.png') });
   });
 
   it('runs a command from the palette', async () => {

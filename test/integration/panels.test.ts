@@ -1,0 +1,50 @@
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import type { ExptrackApi } from '../../src/extension/extension';
+import type { RunsNode } from '../../src/extension/trees/runsTree';
+
+async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const t0 = Date.now();
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined && v !== false) return v as T;
+    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function webviewTabs(viewTypeFragment: string): vscode.Tab[] {
+  return vscode.window.tabGroups.all.flatMap((g) => g.tabs)
+    .filter((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.includes(viewTypeFragment));
+}
+
+describe('panels', function () {
+  this.timeout(120_000);
+
+  it('opens the Compare panel beside the editor from a tree selection', async () => {
+    const api = (await vscode.extensions.getExtension<ExptrackApi>('exptrack.exptrack')!.activate())!;
+    const ext = api.extension;
+    const folder = vscode.workspace.workspaceFolders![0];
+    const { store } = await ext.stores.get(folder);
+    for (const [i, lr] of ['0.1', '0.3'].entries()) {
+      const id = `panel-run-${i}`;
+      store.sink.startRun({ id, experiment: 'panels', name: `panel-${lr}`, command: `python3 train.py --lr ${lr}`, cwd: folder.uri.fsPath, startedAt: Date.now() + i, source: 'cli' });
+      store.sink.params(id, { lr: Number(lr) });
+      store.sink.metrics(id, [1, 2, 3].map((step) => ({ key: 'loss', value: 1 / (step + i), step, time: Date.now() })));
+      store.sink.endRun(id, { endedAt: Date.now() + 10, exitCode: 0, signal: null, status: 'finished' });
+    }
+    await store.flush();
+    const nodes = await waitFor('both runs in the tree', async () => {
+      const groups = await ext.runsTree.getChildren();
+      const group = groups.find((g) => g.type === 'group' && g.label === 'panels');
+      const runs = group ? await ext.runsTree.getChildren(group) : [];
+      return runs.length === 2 ? runs as RunsNode[] : undefined;
+    });
+    const editor = await vscode.window.showTextDocument(vscode.Uri.joinPath(folder.uri, 'train.py'));
+    await vscode.commands.executeCommand('exptrack.compareRuns', nodes[0], nodes);
+    const tab = await waitFor('the Compare panel', () => webviewTabs('compare')[0]);
+    assert.notEqual(tab.group.viewColumn, editor.viewColumn, 'opened beside the editor, not over it');
+    await vscode.commands.executeCommand('exptrack.showRun', nodes[0]);
+    await waitFor('the Run panel', () => webviewTabs('run')[0] ?? webviewTabs('Run')[0]);
+  });
+});
