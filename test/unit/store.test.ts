@@ -344,6 +344,18 @@ describe('Store', () => {
     await s.close();
   });
 
+  it('removes the temp file of a save that a crash interrupted', async () => {
+    fs.mkdirSync(dir, { recursive: true });
+    const leftover = path.join(dir, '.exptrack.db.tmp-deadwriter');
+    fs.writeFileSync(leftover, 'half a database');
+    const old = new Date(Date.now() - 120_000);
+    fs.utimesSync(leftover, old, old);
+    const s = await Store.open(dir, { logger: captureLogger().logger });
+    await s.flush();
+    assert.equal(fs.existsSync(leftover), false);
+    await s.close();
+  });
+
   it('keeps the last good file and retries when a save fails', async () => {
     const { logger, lines } = captureLogger();
     const s = await Store.open(dir, { logger });
