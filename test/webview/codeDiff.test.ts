@@ -77,4 +77,30 @@ describe('Code diff between runs (git snapshots, Chromium)', function () {
     assert.equal(await provider.provideTextDocumentContent(right), 'lr = 1e-3\nprint(lr)\n');
     await page.screenshot({ path: path.join(__dirname, '..', '..', '..', 'test-results', 'panels', 'compare-code.png'), clip: await page.$eval('#code', (e) => { const r = e.getBoundingClientRect(); return { x: r.x, y: r.y, width: r.width, height: r.height }; }) });
   });
+
+  it('diffs the code files kept in the store for runs recorded outside git', async () => {
+    const runs = loadSnapshot('compareRuns.json').slice(0, 2).map((r) => ({ ...r, cwd: os.tmpdir(), git: null })) as RunDetail[];
+    opened = await openPanel(browser, 'compare', runs);
+    const { page, wb, data } = opened;
+    data.codeFiles.set('run-0', { 'train.py': 'lr = 3e-4\n', 'cfg.yaml': 'a: 1\n' });
+    data.codeFiles.set('run-1', { 'train.py': 'lr = 1e-3\n', 'cfg.yaml': 'a: 1\n', 'extra.py': 'x\n' });
+    // Ask again now that the files exist (the first answer came with the init).
+    await page.$eval('.slot-code vscode-dropdown:nth-of-type(2)', (d) => {
+      (d as HTMLElement & { value: string }).value = 'run-0';
+      d.dispatchEvent(new Event('change'));
+    });
+    await page.$eval('.slot-code vscode-dropdown:nth-of-type(1)', (d) => {
+      (d as HTMLElement & { value: string }).value = 'run-1';
+      d.dispatchEvent(new Event('change'));
+    }).catch(() => undefined);
+    await page.waitForSelector('.file-list li[data-path="train.py"]');
+    const listed = await page.$$eval('.file-list li', (l) => l.map((x) => `${x.querySelector('.file-status')!.textContent} ${x.getAttribute('data-path')}`));
+    assert.ok(listed.includes('M train.py') && !listed.some((x) => x.endsWith('cfg.yaml')), listed.join(', '));
+    await page.$eval('.file-list li[data-path="train.py"] button', (b) => (b as HTMLElement).click());
+    await new Promise((r) => setTimeout(r, 300));
+    const diff = wb.executed.find((e) => e.command === 'vscode.diff')!;
+    const provider = wb.contentProviders.get(snapshotScheme)!;
+    const contents = await Promise.all((diff.args.slice(0, 2) as unknown[]).map((u) => provider.provideTextDocumentContent(u)));
+    assert.deepEqual(contents.sort(), ['lr = 1e-3\n', 'lr = 3e-4\n']);
+  });
 });

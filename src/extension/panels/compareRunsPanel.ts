@@ -12,7 +12,7 @@ import { initPanelWebview } from './panelWebview';
 import { WebviewConnection } from './webviewConnection';
 import { LiveThrottle } from './liveThrottle';
 import { changedFiles, repositoryRoot } from './gitSnapshots';
-import { snapshotUri } from './snapshotContentProvider';
+import { snapshotUri, storedFileUri } from './snapshotContentProvider';
 
 /** Host side of the Compare panel: any number of runs, params/metrics diffs, charts, code diff. */
 export class CompareRunsPanel {
@@ -144,7 +144,10 @@ export class CompareRunsPanel {
         const reply = (files: { path: string; status: string }[], error: string | null) =>
           this.connection.post({ type: 'changedFiles', requestId: m.requestId, runA: m.runA, runB: m.runB, files, error });
         const snap = await this.snapshots(m.runA, m.runB);
-        if (typeof snap === 'string') return reply([], snap);
+        if (typeof snap === 'string') {
+          const stored = this.storedFiles(m.runA, m.runB);
+          return stored ? reply(stored.changed, null) : reply([], snap);
+        }
         try {
           reply(await changedFiles(snap.repo, snap.revA, snap.revB), null);
         } catch (e) {
@@ -154,13 +157,24 @@ export class CompareRunsPanel {
       }
       case 'openDiff': {
         const snap = await this.snapshots(m.runA, m.runB);
-        if (typeof snap === 'string') {
-          void v.window.showWarningMessage(snap);
-          return;
+        let left: vscode.Uri;
+        let right: vscode.Uri;
+        let labels: [string, string];
+        if (typeof snap !== 'string') {
+          left = snapshotUri(v.Uri, { repo: snap.repo, rev: snap.revA, path: m.path, label: snap.labelA });
+          right = snapshotUri(v.Uri, { repo: snap.repo, rev: snap.revB, path: m.path, label: snap.labelB });
+          labels = [snap.labelA, snap.labelB];
+        } else {
+          const stored = this.storedFiles(m.runA, m.runB);
+          if (!stored) {
+            void v.window.showWarningMessage(snap);
+            return;
+          }
+          left = storedFileUri(v.Uri, { run: m.runA, path: m.path, label: stored.labelA });
+          right = storedFileUri(v.Uri, { run: m.runB, path: m.path, label: stored.labelB });
+          labels = [stored.labelA, stored.labelB];
         }
-        const left = snapshotUri(v.Uri, { repo: snap.repo, rev: snap.revA, path: m.path, label: snap.labelA });
-        const right = snapshotUri(v.Uri, { repo: snap.repo, rev: snap.revB, path: m.path, label: snap.labelB });
-        await v.commands.executeCommand('vscode.diff', left, right, `${path.posix.basename(m.path)} (${snap.labelA} ↔ ${snap.labelB})`);
+        await v.commands.executeCommand('vscode.diff', left, right, `${path.posix.basename(m.path)} (${labels[0]} ↔ ${labels[1]})`);
         return;
       }
       case 'openRun':
@@ -184,6 +198,18 @@ export class CompareRunsPanel {
     }
   }
 
+  /** Outside git: the code files the store kept for both runs, and which of them differ. */
+  private storedFiles(runA: string, runB: string) {
+    if (!this.runIds.includes(runA) || !this.runIds.includes(runB)) return undefined;
+    const a = this.ctx.data.getCodeFiles?.(runA);
+    const b = this.ctx.data.getCodeFiles?.(runB);
+    if (!a || !b || (!Object.keys(a).length && !Object.keys(b).length)) return undefined;
+    const changed = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort((x, y) => x.localeCompare(y))
+      .filter((p) => a[p] !== b[p])
+      .map((p) => ({ path: p, status: a[p] === undefined ? 'A' : b[p] === undefined ? 'D' : 'M' }));
+    return { changed, labelA: runLabel(this.ctx.data.getRun(runA), runA), labelB: runLabel(this.ctx.data.getRun(runB), runB) };
+  }
+
   /** Repository and revisions for two compared runs, or why there are none. */
   private async snapshots(runA: string, runB: string) {
     if (!this.runIds.includes(runA) || !this.runIds.includes(runB)) return 'That run is not in this comparison.';
@@ -195,8 +221,7 @@ export class CompareRunsPanel {
     const repo = await repositoryRoot(a.cwd) ?? await repositoryRoot(b.cwd)
       ?? await firstRepository(this.ctx.vscode.workspace.workspaceFolders);
     if (!repo) return 'The runs\' working folder is not in a git repository.';
-    const label = (r: RunDetail) => (r.name || r.id).replace(/[/\\?#]/g, '_');
-    return { repo, revA, revB, labelA: label(a), labelB: label(b) };
+    return { repo, revA, revB, labelA: runLabel(a, a.id), labelB: runLabel(b, b.id) };
   }
 
   dispose(): void {
@@ -207,6 +232,11 @@ export class CompareRunsPanel {
     this.panel.dispose();
     this.onDispose();
   }
+}
+
+/** A run's name as one path segment of a snapshot URI (shown in the diff editor's tab). */
+function runLabel(run: RunDetail | undefined, id: string): string {
+  return (run?.name || id).replace(/[/\\?#]/g, '_');
 }
 
 async function firstRepository(folders: readonly vscode.WorkspaceFolder[] | undefined): Promise<string | undefined> {

@@ -24,6 +24,8 @@ export interface PanelDataSource {
   onDidChange(listener: (e: { runs: string[]; reloaded?: boolean }) => void): Subscription | void;
   /** Last lines of a run's console output, when the store keeps it. */
   outputTail?(runId: string, maxLines: number): string | undefined;
+  /** Code kept for a run outside git (entry script and the files it names): path -> content. */
+  getCodeFiles?(runId: string): Readonly<Record<string, string>> | undefined;
 }
 
 /** The slice of the `vscode` module the panels use, so they can be built against a stand-in. */

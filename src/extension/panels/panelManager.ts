@@ -18,7 +18,7 @@ export class PanelManager {
   constructor(private readonly ctx: PanelContext) {
     const { window, workspace } = ctx.vscode;
     this.registrations.push(
-      workspace.registerTextDocumentContentProvider(snapshotScheme, new SnapshotContentProvider()),
+      workspace.registerTextDocumentContentProvider(snapshotScheme, new SnapshotContentProvider((id) => ctx.data.getCodeFiles?.(id))),
       window.registerWebviewPanelSerializer(CompareRunsPanel.viewType, {
         deserializeWebviewPanel: async (panel, state) => {
           this.compare?.dispose();

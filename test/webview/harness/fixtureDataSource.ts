@@ -21,6 +21,8 @@ export class FixtureDataSource implements PanelDataSource {
   private readonly columns = new Map<string, SeriesColumns>();
   private readonly listeners = new Set<Listener>();
   readonly seriesCalls: { runId: string; key: string; fromStep?: number; toStep?: number }[] = [];
+  /** Code kept outside git, per run (path -> content). */
+  readonly codeFiles = new Map<string, Record<string, string>>();
 
   constructor(runs: readonly RunDetail[]) {
     for (const r of runs) this.put(r);
@@ -64,6 +66,10 @@ export class FixtureDataSource implements PanelDataSource {
   onDidChange(listener: Listener): { dispose(): void } {
     this.listeners.add(listener);
     return { dispose: () => this.listeners.delete(listener) };
+  }
+
+  getCodeFiles(runId: string): Record<string, string> | undefined {
+    return this.codeFiles.get(runId);
   }
 
   fire(runs: string[]): void {
