@@ -7,7 +7,7 @@ import type { RunDetail } from '../../src/core/model';
 import { changedFiles, fileAtRevision, isSafeRevision } from '../../src/extension/panels/gitSnapshots';
 import { snapshotScheme } from '../../src/extension/panels/snapshotContentProvider';
 import { loadSnapshot } from './harness/fixtureDataSource';
-import { openPanel, type OpenedPanel } from './harness/openPanels';
+import { openPanel, until, type OpenedPanel } from './harness/openPanels';
 import { PanelBrowser } from './harness/panelBrowser';
 
 function git(cwd: string, ...args: string[]): string {
@@ -66,7 +66,7 @@ describe('Code diff between runs (git snapshots, Chromium)', function () {
     assert.deepEqual(await page.$$eval('.file-list .file-path', (p) => p.map((x) => x.textContent)), ['old.py', 'src/model <b>.py', 'train.py']);
     await page.$eval('.file-list li[data-path="train.py"] button', (b) => b.scrollIntoView({ block: 'center' }));
     await page.click('.file-list li[data-path="train.py"] button');
-    await new Promise((r) => setTimeout(r, 500));
+    await until(() => wb.executed.some((e) => e.command === 'vscode.diff'));
     const diff = wb.executed.find((e) => e.command === 'vscode.diff');
     assert.ok(diff, JSON.stringify(wb.executed));
     const [left, right, title] = diff.args as [{ scheme: string; path: string }, { scheme: string }, string];
@@ -97,7 +97,7 @@ describe('Code diff between runs (git snapshots, Chromium)', function () {
     const listed = await page.$$eval('.file-list li', (l) => l.map((x) => `${x.querySelector('.file-status')!.textContent} ${x.getAttribute('data-path')}`));
     assert.ok(listed.includes('M train.py') && !listed.some((x) => x.endsWith('cfg.yaml')), listed.join(', '));
     await page.$eval('.file-list li[data-path="train.py"] button', (b) => (b as HTMLElement).click());
-    await new Promise((r) => setTimeout(r, 300));
+    await until(() => wb.executed.some((e) => e.command === 'vscode.diff'));
     const diff = wb.executed.find((e) => e.command === 'vscode.diff')!;
     const provider = wb.contentProviders.get(snapshotScheme)!;
     const contents = await Promise.all((diff.args.slice(0, 2) as unknown[]).map((u) => provider.provideTextDocumentContent(u)));

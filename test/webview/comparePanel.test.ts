@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { RunDetail } from '../../src/core/model';
 import { loadSnapshot } from './harness/fixtureDataSource';
-import { openPanel, waitForCharts, type OpenedPanel } from './harness/openPanels';
+import { openPanel, until, waitForCharts, type OpenedPanel } from './harness/openPanels';
 import { PanelBrowser, repoRoot } from './harness/panelBrowser';
 import { themes } from './harness/themes';
 
@@ -223,8 +223,13 @@ describe('Compare panel (Chromium)', function () {
       return n;
     }, rgb);
     assert.ok(await countBlue([55, 148, 255]) > 50, 'dark blue line drawn');
+    const generation = await page.evaluate(() => Number(document.body.dataset.themeGeneration ?? 0));
     await page.evaluate((vars) => (window as unknown as { __applyTheme(v: unknown, k: string): void }).__applyTheme(vars, 'light'), themes.light);
-    await page.waitForFunction(() => document.body.dataset.themeGeneration !== undefined);
+    await page.waitForFunction((g) => Number(document.body.dataset.themeGeneration ?? 0) > g, generation);
+    await page.waitForFunction(() => {
+      const s = document.querySelector('.runs-table tr[data-run="run-0"] .swatch');
+      return !!s && getComputedStyle(s).backgroundColor === 'rgb(26, 133, 255)';
+    }, undefined, { timeout: 5000 }).catch(() => undefined);
     assert.equal(await swatch(), 'rgb(26, 133, 255)');
     assert.ok(await countBlue([26, 133, 255]) > 50, 'light blue line drawn after the switch');
     assert.equal(await countBlue([55, 148, 255]), 0, 'no dark-theme colour left');
@@ -236,7 +241,7 @@ describe('Compare panel (Chromium)', function () {
     const { page, wb } = opened;
     await page.click('vscode-button[title^="Export"]');
     await page.click('vscode-button[title^="Copy params"]');
-    await new Promise((r) => setTimeout(r, 300));
+    await until(() => wb.written.length > 0 && wb.clipboard.length > 0);
     assert.equal(wb.written.length, 1);
     assert.match(wb.written[0].text, /^section,key,stat,baseline lr=3e-4,lr=1e-3/);
     assert.match(wb.written[0].text, /\r\nmetric,loss,bestStep,/);

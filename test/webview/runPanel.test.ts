@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import type { RunDetail } from '../../src/core/model';
 import { runPanelUpdateIntervalMs } from '../../src/extension/panels/runPanel';
 import { loadSnapshot } from './harness/fixtureDataSource';
-import { openPanel, type OpenedPanel } from './harness/openPanels';
+import { openPanel, until, type OpenedPanel } from './harness/openPanels';
 import { PanelBrowser, repoRoot } from './harness/panelBrowser';
 
 const screenshots = path.join(repoRoot, 'test-results', 'panels');
@@ -77,7 +77,7 @@ describe('Run panel (Chromium)', function () {
   it('opens an artifact through the host', async () => {
     opened = await openPanel(browser, 'run', loadSnapshot('compareRuns.json'), 'dark', ['run-0']);
     await opened.page.click('.artifact-link >> nth=1');
-    await new Promise((r) => setTimeout(r, 300));
+    await until(() => opened!.wb.executed.some((e) => e.command === 'vscode.open'));
     const open = opened.wb.executed.find((e) => e.command === 'vscode.open');
     assert.ok(open, JSON.stringify(opened.wb.executed));
     assert.equal((open.args[0] as { path: string }).path, '/work/demo/out/model-0.pt');

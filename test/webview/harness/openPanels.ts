@@ -36,3 +36,12 @@ export async function openPanel(
   await panel.webview.flushed();
   return { wb, data, manager, panel, page };
 }
+
+/** Polls `condition` (host-side effects arrive after a binding round trip) for up to `ms`. */
+export async function until(condition: () => boolean, ms = 10000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
