@@ -69,7 +69,7 @@ const defaultRotateJournalBytes = 256 * 1024 * 1024;
  * A fold transaction ends after ~1000 points or this long, then the event loop gets a turn: short
  * enough that timers and UI stay responsive (p99 loop delay well under 50 ms at 100k points/s).
  */
-const txnBudgetMs = 25;
+const txnBudgetMs = 10;
 /**
  * A fold commits after about this many points or this long (the batching measured in the issue).
  * Bigger commits cost ~5% less CPU per point overall but made the event loop's p99 delay at
@@ -553,7 +553,7 @@ export class Store {
     }
   }
 
-  /** Applies lines in chunks of ~1000 points or ~25 ms, see {@link pause}. */
+  /** Applies lines in chunks of ~1000 points or ~10 ms, see {@link pause}. */
   private async applyItems(lines: readonly (string | JournalRecord)[], writer: string, endOffset: number): Promise<void> {
     let i = 0;
     let bad = 0;
