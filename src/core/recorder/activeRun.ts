@@ -291,8 +291,10 @@ export class ActiveRun {
   private scanStructured(chunk: Uint8Array | string, stream: string): void {
     const buf = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     const carry = this.carries.get(stream);
-    const noParser = !this.options.createParser;
-    if (!carry?.length && !noParser && !STRUCTURED_MARKERS.some((m) => buf.includes(m))) {
+    // Without a parser every JSON object line is ours (metrics too); with one, only those with params,
+    // tags or artifacts.
+    const mayHold = this.options.createParser ? STRUCTURED_MARKERS.some((m) => buf.includes(m)) : buf.includes(123);
+    if (!carry?.length && !mayHold) {
       // Fast path: nothing structured here; remember only an unfinished last line that might be.
       const nl = buf.lastIndexOf(10);
       const tail = nl < 0 ? buf : buf.subarray(nl + 1);
@@ -317,6 +319,10 @@ export class ActiveRun {
   }
 
   private structuredCandidate(line: Buffer): void {
+    // Decide on the bytes before decoding: most lines are not JSON objects.
+    let k = 0;
+    while (k < line.length && (line[k] === 32 || line[k] === 9)) k++;
+    if (k >= line.length || (line[k] !== 123 && line[k] !== 27)) return;
     if (this.options.createParser && !STRUCTURED_MARKERS.some((m) => line.includes(m))) return;
     // Only lines that are a JSON object; strip a trailing \r and ANSI colour codes around it.
     let text = line.toString('utf8');
