@@ -67,6 +67,24 @@ describe('Store across processes', function () {
     assert.deepEqual(left, [], 'journals of dead writers are deleted once folded and saved');
   });
 
+  it('loses nothing when several concurrent writers are killed at once, some mid-fold or mid-save', async () => {
+    const writers = [0, 1, 2].map((i) => startWriter(dir, `multi${i}`, 10_000_000, 300, 1 + i * 2));
+    await waitFor(() => writers.every((w) => w.journaled() > 0), 20_000);
+    await new Promise((r) => setTimeout(r, 300 + Math.random() * 700));
+    for (const w of writers) w.proc.kill('SIGKILL');
+    await Promise.all(writers.map((w) => w.exited));
+    const s = await Store.open(dir, { logger: quiet, readOnly: true });
+    writers.forEach((w, i) => {
+      const series = s.series(`multi${i}`, 'x');
+      assert.ok(series.steps.length >= w.journaled(), `multi${i}: ${series.steps.length} stored, ${w.journaled()} reported journaled`);
+      for (let k = 0; k < series.steps.length; k++) assert.equal(series.steps[k], k);
+      assert.equal(s.getRun(`multi${i}`)!.metrics.x.count, series.steps.length);
+      assert.equal(s.getRun(`multi${i}`)!.status, 'interrupted');
+    });
+    assert.deepEqual(s.doctor().integrity, ['ok']);
+    await s.close();
+  });
+
   it('merges several concurrent writer processes with nothing missing and nothing doubled', async () => {
     const n = 20_000;
     const writers = [0, 1, 2, 3].map((i) => startWriter(dir, `c${i}`, n, 250, 3));
