@@ -8,6 +8,11 @@ import { CommandRegistry } from './commandRegistry';
 import { DoctorDocuments } from './doctorDocuments';
 import { Disposable, DisposableStore } from './lifecycle';
 import { Logger } from './logger';
+import { gitTreeCodeIdentity } from '../core/lineage/gitTreeCodeIdentity';
+import { LineageQueries } from '../core/lineage/lineageQueries';
+import { storeSqlReader } from '../core/lineage/storeSqlReader';
+import { LineagePanel, type LineagePanelContext } from './lineage/lineagePanel';
+import { runsFromArgs } from './runPicker';
 import { PanelManager } from './panels/panelManager';
 import { StoresDataSource } from './storesDataSource';
 import { RunActions } from './runActions';
@@ -29,6 +34,7 @@ export class ExptrackExtension extends Disposable {
   readonly artifactsTree: ArtifactsTreeProvider;
   readonly panels: PanelManager;
   readonly capture: CaptureToggle;
+  readonly lineage: LineagePanelContext;
   readonly recorders: FolderRecorders;
   readonly tasks: TrackedTaskProvider;
   readonly terminals: TerminalCapture;
@@ -56,10 +62,32 @@ export class ExptrackExtension extends Disposable {
     });
     this.register(this.panels);
 
+    // Lineage: one code-identity object for the window (it caches git ls-tree results).
+    const codeIdentity = gitTreeCodeIdentity();
+    this.lineage = {
+      vscode, extensionUri: context.extensionUri,
+      log: (m) => this.logger.scoped('lineage').info(m),
+      data: {
+        sources: () => this.stores.ready.map((s) => ({
+          workspaceRoot: s.folder.uri.fsPath,
+          queries: () => new LineageQueries(storeSqlReader(s.store), codeIdentity),
+          getRun: (id: string) => s.store.getRun(id),
+          getCodeFiles: (id: string) => s.store.getCodeFiles(id),
+        })),
+        onDidChange: (listener) => this.stores.onDidChange(listener),
+      },
+      actions: {
+        revealRun: (runId) => this.revealRun(runId),
+        compareRuns: (runIds) => this.panels.showCompare([...runIds]),
+      },
+    };
+    this.register(LineagePanel.registerSerializer(this.lineage));
+
     this.capture = this.register(new CaptureToggle(context.workspaceState));
     this.recorders = this.register(new FolderRecorders(this.stores, this.logger));
     this.tasks = this.register(new TrackedTaskProvider(this.recorders, this.logger.scoped('tasks')));
-    this.terminals = this.register(new TerminalCapture(this.recorders, this.capture, context, this.logger.scoped('terminal')));
+    this.terminals = this.register(new TerminalCapture(this.recorders, this.capture, context, this.logger.scoped('terminal'),
+      (folder) => this.stores.exptrackDirOf(folder)));
     this.register(new TaskCapture(this.recorders, this.capture, this.terminals, this.logger.scoped('tasks')));
     const live = this.register(new LiveRunsStatus(this.stores));
     const doctor = this.register(new DoctorDocuments(this.stores));
@@ -75,6 +103,7 @@ export class ExptrackExtension extends Disposable {
     commands.register('exptrack.openDoctor', () => doctor.open());
     commands.register('exptrack.runCurrentFile', (uri?: vscode.Uri) => this.runCurrentFile(uri));
     commands.register('exptrack.runCommand', () => this.runCommand());
+    commands.register('exptrack.showLineage', (...args: unknown[]) => this.showLineage(args));
     commands.register('exptrack.revealRun', (runId: string) => this.revealRun(runId));
     commands.register('exptrack.refreshArtifacts', () => this.artifactsTree.refresh());
     commands.register('exptrack.openArtifact', (node?: ArtifactsNode) => this.openArtifact(node, false));
@@ -95,6 +124,15 @@ export class ExptrackExtension extends Disposable {
     }
     if (!node) throw new Error(`run ${runId} is not in any open store`);
     await this.runsView.reveal(node, { select: true, focus: true, expand: false });
+  }
+
+  /** Lineage around an artifact (Artifacts tree) or a run (Runs tree, palette). */
+  private async showLineage(args: unknown[]): Promise<void> {
+    const node = args[0] as ArtifactsNode | undefined;
+    if (node && node.type === 'path') { LineagePanel.show(this.lineage, { type: 'path', path: node.entry.path }); return; }
+    if (node && node.type === 'version') { LineagePanel.show(this.lineage, { type: 'version', path: node.path, sha256: node.version.sha256 }); return; }
+    const [ref] = (await runsFromArgs(this.stores, args, { many: false, title: 'Show Lineage' })) ?? [];
+    if (ref) LineagePanel.show(this.lineage, { type: 'run', runId: ref.run.id });
   }
 
   private async openArtifact(node: ArtifactsNode | undefined, reveal: boolean): Promise<void> {

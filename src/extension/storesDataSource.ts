@@ -37,6 +37,11 @@ export class StoresDataSource extends Disposable implements PanelDataSource {
     return { dispose: () => { all.dispose(); for (const s of subs) s.dispose(); } };
   }
 
+  /** The code snapshot kept outside git (path -> content): the Compare panel diffs it. */
+  getCodeFiles(runId: string): Readonly<Record<string, string>> | undefined {
+    return this.storeOf(runId)?.store.getCodeFiles(runId);
+  }
+
   /** The last lines of a run's console output (bounded read: logs can be large). */
   outputTail(runId: string, maxLines: number): string | undefined {
     const fsStore = this.storeOf(runId);

@@ -33,12 +33,15 @@ describe('workbench (packaged VSIX in a real VS Code)', function () {
     // A few runs recorded beforehand with the CLI, as a user sweeping a learning rate would.
     for (const [lr, epochs] of [['0.02', '4'], ['0.1', '6'], ['0.5', '5']]) {
       execFileSync(process.execPath, [path.join(harness.ROOT, 'dist/cli.js'), 'run', '--experiment', 'lr-sweep', '--', 'python3', 'train.py',
-        '--lr', lr, '--epochs', epochs, '--sleep', '0', '--data', 'data/train.csv'], { cwd: workspace, stdio: 'ignore' });
+        '--lr', lr, '--epochs', epochs, '--sleep', '0', '--data', 'data/train.csv'],
+        // EXPTRACK_DIR: the workspace's own store, even if a folder above it has one.
+        { cwd: workspace, stdio: 'ignore', env: { ...process.env, EXPTRACK_DIR: '.exptrack' } });
     }
     // Single clicks select (as many users set it), so a click can multi-select runs without expanding them.
     cs = await harness.startCodeServer({ runDir, workspace, extensionsDir, settings: { 'workbench.tree.expandMode': 'doubleClick' } });
     ctx = await harness.launchBrowser(runDir);
     page = ctx.pages()[0] ?? await ctx.newPage();
+    page.on('console', (m) => { if (m.type() === 'error' && process.env.E2E_DEBUG) console.log(`[browser] ${m.text()}`); });
     await page.goto(`${cs.base}/?folder=${encodeURIComponent(workspace)}`);
     await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
   });
@@ -94,6 +97,8 @@ describe('workbench (packaged VSIX in a real VS Code)', function () {
     await page.locator('.quick-input-list .monaco-list-row', { hasText: 'train.py' }).first().waitFor({ state: 'visible' });
     await page.keyboard.press('Enter');
     await page.locator('.tab', { hasText: 'train.py' }).waitFor({ state: 'visible' });
+    // The palette offers the command where the focused editor is Python: focus the editor's text first.
+    await page.locator('.editor-instance .view-lines').first().click();
     await harness.runCommand(page, 'Experiments: Run Current File with Tracking');
     // The task terminal shows the recorder's banner and the script's own output.
     await page.locator('.terminal-wrapper, .xterm').first().waitFor({ state: 'visible', timeout: 30_000 });
@@ -154,6 +159,26 @@ describe('workbench (packaged VSIX in a real VS Code)', function () {
     await frame.locator('canvas').first().scrollIntoViewIfNeeded();
     await page.waitForTimeout(500);
     await page.screenshot({ path: path.join(shots, 'compare-charts-light.png') });
+  });
+
+  it('shows the lineage of a run', async () => {
+    // Room for the graph: close the editors opened so far.
+    for (const title of ['Compare: 2 runs', 'train.py']) {
+      const tab = page.locator('.tab', { hasText: title }).first();
+      if (await tab.count()) { await tab.hover(); await tab.locator('.codicon-close').click(); }
+    }
+    const sidebar = page.locator('.sidebar');
+    const run = sidebar.locator('.monaco-list-row[aria-level="2"]').first();
+    await run.click();
+    await run.click({ button: 'right' });
+    await page.locator('.context-view .action-label', { hasText: 'Show Lineage' }).first().hover();
+    await page.keyboard.press('Enter');
+    await page.locator('.tab', { hasText: /Lineage/ }).first().waitFor({ state: 'visible', timeout: 30_000 });
+    const frame = page.frameLocator('iframe.webview.ready').last().frameLocator('#active-frame');
+    await frame.locator('svg.lineage-svg .node-run').first().waitFor({ state: 'visible', timeout: 30_000 });
+    assert.equal(await frame.locator('svg.lineage-svg .node-artifact').count(), 2, 'the run\'s input and output');
+    await page.waitForTimeout(1000);
+    await page.screenshot({ path: path.join(shots, 'lineage.png') });
   });
 
   it('runs a command from the palette', async () => {

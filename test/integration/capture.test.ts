@@ -129,7 +129,7 @@ describe('capture and the Runs view', function () {
     const a = await api();
     const cli = path.resolve(__dirname, '..', '..', '..', 'dist', 'cli.js');
     const child = spawn(process.execPath, [cli, 'run', '--name', 'from-cli', '--', 'python3', 'train.py', '--epochs', '4', '--sleep', '0.5'],
-      { cwd: workspaceDir(), stdio: 'ignore' });
+      { cwd: workspaceDir(), stdio: 'ignore', env: { ...process.env, EXPTRACK_DIR: '.exptrack' } });
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
     const live = await waitFor('the CLI run in the tree while it runs', async () =>
       (await treeRuns(a)).find((n) => n.run.name === 'from-cli' && n.run.status === 'running'), 20_000);
@@ -143,7 +143,7 @@ describe('capture and the Runs view', function () {
     const a = await api();
     const cli = path.resolve(__dirname, '..', '..', '..', 'dist', 'cli.js');
     const script = 'import time\nfor s in range(1, 4):\n    print(f"step {s} loss={1/s:.4f}", flush=True)\n    time.sleep(3)\n';
-    const child = spawn(process.execPath, [cli, 'run', '--name', 'latency', '--', 'python3', '-c', script], { cwd: workspaceDir() });
+    const child = spawn(process.execPath, [cli, 'run', '--name', 'latency', '--', 'python3', '-c', script], { cwd: workspaceDir(), env: { ...process.env, EXPTRACK_DIR: '.exptrack' } });
     const printedAt: number[] = [];
     child.stdout!.on('data', (d: Buffer) => { for (const _ of String(d).matchAll(/step \d/g)) printedAt.push(Date.now()); });
     const latencies: number[] = [];

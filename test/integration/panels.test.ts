@@ -45,6 +45,15 @@ describe('panels', function () {
     const tab = await waitFor('the Compare panel', () => webviewTabs('compare')[0]);
     assert.notEqual(tab.group.viewColumn, editor.viewColumn, 'opened beside the editor, not over it');
     await vscode.commands.executeCommand('exptrack.showRun', nodes[0]);
-    await waitFor('the Run panel', () => webviewTabs('run')[0] ?? webviewTabs('Run')[0]);
+    await waitFor('the Run panel', () => webviewTabs('exptrack.run')[0]);
+  });
+
+  it('opens the Lineage panel from a run in the tree', async () => {
+    const api = (await vscode.extensions.getExtension<ExptrackApi>('exptrack.exptrack')!.activate())!;
+    const groups = await api.extension.runsTree.getChildren();
+    const group = groups.find((g) => g.type === 'group' && g.label === 'panels')!;
+    const [run] = await api.extension.runsTree.getChildren(group);
+    await vscode.commands.executeCommand('exptrack.showLineage', run, [run]);
+    await waitFor('the Lineage panel', () => webviewTabs('lineage')[0]);
   });
 });

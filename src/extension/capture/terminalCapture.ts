@@ -42,6 +42,7 @@ export class TerminalCapture extends Disposable {
     private readonly capture: CaptureToggle,
     private readonly context: vscode.ExtensionContext,
     private readonly logger: Logger,
+    private readonly storeDirOf: (folder: vscode.WorkspaceFolder) => string,
   ) {
     super();
     this.loadPatterns();
@@ -101,7 +102,11 @@ export class TerminalCapture extends Disposable {
       const file = path.join(dir, `${session}-${i}.jsonl`);
       assign(folder.uri.toString(), file, { workspaceFolder: folder });
       if (i === 0) assign('', file);
+      // `exptrack run` in this folder's terminals records into the store this window shows, not into
+      // some .exptrack further up the tree that the CLI would otherwise find first.
+      if (folder.uri.scheme === 'file') collection.getScoped({ workspaceFolder: folder }).replace('EXPTRACK_DIR', this.storeDirOf(folder));
     }
+    if (folders[0]?.uri.scheme === 'file') collection.replace('EXPTRACK_DIR', this.storeDirOf(folders[0]));
   }
 
   private started(e: vscode.TerminalShellExecutionStartEvent): void {
