@@ -344,6 +344,30 @@ describe('Store', () => {
     await s.close();
   });
 
+  it('keeps every point and a clean file while the database outgrows its in-memory headroom', async function () {
+    this.timeout(60_000);
+    const s = await Store.open(dir, { logger: captureLogger().logger });
+    s.sink.startRun(runStart('big'));
+    let n = 0;
+    for (let round = 0; round < 16; round++) {
+      const pts: MetricPoint[] = [];
+      for (let i = 0; i < 100_000; i++, n++) pts.push({ key: `k${n % 10}`, step: Math.floor(n / 10), value: n, time: n });
+      s.sink.metrics('big', pts);
+      await s.flush();
+    }
+    assert.ok(s.doctor().dbBytes! > 16 * 1024 * 1024, 'past the first headroom');
+    assert.equal(s.getRun('big')!.metrics.k3.count, 160_000);
+    assert.deepEqual(s.doctor().integrity, ['ok']);
+    await s.close();
+    const SQL = await loadSqlJs();
+    const file = fs.readFileSync(path.join(dir, 'exptrack.db'));
+    const db = new SQL.Database(file);
+    assert.equal(db.exec('PRAGMA integrity_check')[0].values[0][0], 'ok');
+    assert.equal(Number(db.exec('PRAGMA page_count')[0].values[0][0]) * Number(db.exec('PRAGMA page_size')[0].values[0][0]), file.length, 'no padding saved');
+    assert.equal(db.exec('SELECT count(*) FROM metrics')[0].values[0][0], 1_600_000);
+    db.close();
+  });
+
   it('removes the temp file of a save that a crash interrupted', async () => {
     fs.mkdirSync(dir, { recursive: true });
     const leftover = path.join(dir, '.exptrack.db.tmp-deadwriter');
