@@ -32,6 +32,8 @@ describe('workbench (packaged VSIX in a real VS Code)', function () {
     const workspace = makeWorkspace(path.join(runDir, 'workspace'));
     // A few runs recorded beforehand with the CLI, as a user sweeping a learning rate would.
     for (const [lr, epochs] of [['0.02', '4'], ['0.1', '6'], ['0.5', '5']]) {
+      // The last run has an uncommitted change: its code snapshot differs from the first run's.
+      if (lr === '0.5') fs.appendFileSync(path.join(workspace, 'train.py'), '\n# tried: a larger learning rate\n');
       execFileSync(process.execPath, [path.join(harness.ROOT, 'dist/cli.js'), 'run', '--experiment', 'lr-sweep', '--', 'python3', 'train.py',
         '--lr', lr, '--epochs', epochs, '--sleep', '0', '--data', 'data/train.csv'],
         // EXPTRACK_DIR: the workspace's own store, even if a folder above it has one.
@@ -159,6 +161,17 @@ describe('workbench (packaged VSIX in a real VS Code)', function () {
     await frame.locator('canvas').first().scrollIntoViewIfNeeded();
     await page.waitForTimeout(500);
     await page.screenshot({ path: path.join(shots, 'compare-charts-light.png') });
+    // The code that differs between the two runs opens in VS Code's own diff editor.
+    const changed = frame.locator('.code-view li[data-path="train.py"]');
+    await changed.scrollIntoViewIfNeeded({ timeout: 30_000 });
+    await changed.locator('button').click();
+    await page.locator('.tab', { hasText: /train\.py \(.*↔.*\)/ }).first().waitFor({ state: 'visible', timeout: 30_000 });
+    await page.locator('.monaco-diff-editor').first().waitFor({ state: 'visible' });
+    // Both sides come from the runs' git snapshots (exptrack-snapshot: documents).
+    await page.waitForFunction(() => [...document.querySelectorAll('.monaco-diff-editor .view-lines')].filter((el) => /import\s+argparse/.test(el.textContent ?? '')).length >= 2,
+      undefined, { timeout: 30_000 });
+    await page.waitForTimeout(500);
+    await page.screenshot({ path: path.join(shots, 'code-diff.png') });
   });
 
   it('shows the lineage of a run', async () => {
