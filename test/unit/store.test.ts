@@ -76,6 +76,22 @@ describe('Store', () => {
     db.close();
   });
 
+  it('reads a file that a sqlite3 tool switched to WAL mode', async () => {
+    const s = await Store.open(dir, { logger: captureLogger().logger });
+    s.sink.startRun(runStart('w1'));
+    await s.close();
+    const file = path.join(dir, 'exptrack.db');
+    const bytes = fs.readFileSync(file);
+    bytes[18] = 2;
+    bytes[19] = 2;
+    fs.writeFileSync(file, bytes);
+    const { logger, lines } = captureLogger();
+    const r = await Store.open(dir, { logger });
+    assert.equal(r.getRun('w1')!.name, 'name-w1');
+    assert.equal(lines.filter((l) => l.startsWith('error')).length, 0, 'not treated as corrupt');
+    await r.close();
+  });
+
   it('keeps NaN and ±Infinity in metrics, summaries and params', async () => {
     const s = await Store.open(dir, { logger: captureLogger().logger });
     s.sink.startRun(runStart('r1'));

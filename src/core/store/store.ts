@@ -333,6 +333,14 @@ export class Store {
    * copies only the database's pages. Only for a header SQLite >= 3.7.0 wrote (size field valid).
    */
   private openImage(image: Uint8Array): Database {
+    if (image.length >= 100 && (image[18] === 2 || image[19] === 2)) {
+      // A sqlite3 tool left the file in WAL mode; in memory that is only overhead, so read it as a
+      // rollback-mode file (what sql.js's own export() writes). A -wal file left next to it (not
+      // checkpointed) is reported by doctor().
+      image = Uint8Array.from(image);
+      image[18] = 1;
+      image[19] = 1;
+    }
     const bytes = Buffer.from(image.buffer, image.byteOffset, image.length);
     const valid = image.length >= 100 && bytes.readUInt32BE(24) === bytes.readUInt32BE(92) && bytes.readUInt32BE(28) > 0;
     if (!valid || this.readOnly) {
@@ -1073,6 +1081,10 @@ export class Store {
     const ls = this.lock ? lockState(this.lock.file) : lockState(lockPath(this.dir));
     let corruptFiles: string[] = [];
     try { corruptFiles = fs.readdirSync(this.dir).filter((f) => f.startsWith('exptrack.db.corrupt-')); } catch { /* no folder */ }
+    const walProblems: string[] = [];
+    try {
+      if (fs.statSync(`${this.dbFile}-wal`).size > 0) walProblems.push(`${this.dbFile}-wal exists: a sqlite3 tool wrote to the database in WAL mode; exptrack does not read that file (checkpoint it with sqlite3, then remove it)`);
+    } catch { /* none: the normal case */ }
     const st = this.statFile();
     return {
       dir: this.dir, dbFile: this.dbFile, dbBytes: st?.size ?? null, schemaVersion: readUserVersion(this.db), codeSchemaVersion: schemaVersion,
@@ -1080,7 +1092,7 @@ export class Store {
       runningRuns: count("SELECT count(*) FROM runs WHERE status = 'running'"), metricPoints: count('SELECT count(*) FROM metrics'),
       journals,
       lock: ls ? { writer: ls.info?.writer ?? null, pid: ls.info?.pid ?? null, host: ls.info?.host ?? null, ageMs: ls.ageMs, stale: ls.stale } : null,
-      corruptFiles, lastSave: this.lastSave, problems: [...this.problems, ...(this.blocked ? [this.blocked] : [])],
+      corruptFiles, lastSave: this.lastSave, problems: [...this.problems, ...walProblems, ...(this.blocked ? [this.blocked] : [])],
     };
   }
 }
