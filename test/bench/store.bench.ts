@@ -15,7 +15,14 @@ import { Store } from '../../src/core/store/store';
 
 const quick = process.argv.includes('--quick');
 const quiet = { info: () => undefined, warn: (m: string) => console.error(`  warn: ${m}`), error: (m: string) => console.error(`  error: ${m}`) };
-const tmp = (): string => path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'exptrack-bench-')), '.exptrack');
+const madeDirs: string[] = [];
+const tmp = (): string => {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'exptrack-bench-'));
+  madeDirs.push(d);
+  return path.join(d, '.exptrack');
+};
+/** Benchmark databases reach 100+ MB: removed when each part is done. */
+const cleanUp = (): void => { for (const d of madeDirs.splice(0)) fs.rmSync(d, { recursive: true, force: true }); };
 const fmt = (n: number, d = 0): string => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 
 const cpuMs = (u: NodeJS.CpuUsage): number => (u.user + u.system) / 1000;
@@ -225,9 +232,13 @@ async function listing(): Promise<void> {
 async function main(): Promise<void> {
   console.log(`store benchmark (${quick ? 'quick' : 'full'}), node ${process.version}, ${os.cpus().length} CPUs`);
   const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7);
-  if (!only || only === 'ingestion') await ingestion();
-  if (!only || only === 'listing') await listing();
-  if (!only || only === 'loop') await saveAndLoop();
+  try {
+    if (!only || only === 'ingestion') { await ingestion(); cleanUp(); }
+    if (!only || only === 'listing') { await listing(); cleanUp(); }
+    if (!only || only === 'loop') { await saveAndLoop(); cleanUp(); }
+  } finally {
+    cleanUp();
+  }
 }
 
 main().catch((e) => { console.error(e); process.exit(1); });

@@ -67,8 +67,9 @@ describe('filter language', () => {
 
   describe('against a store', () => {
     let store: Store;
+    let dir: string;
     before(async () => {
-      const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'exptrack-filter-')), '.exptrack');
+      dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'exptrack-filter-')), '.exptrack');
       store = await Store.open(dir, { logger: quiet });
       const add = (id: string, o: { name: string; exp: string; status?: 'failed' | 'finished'; lr?: number | string; acc?: number; tags?: Record<string, string>; started: number }): void => {
         store.sink.startRun({ id, experiment: o.exp, name: o.name, command: `python train.py ${id}`, cwd: '/w', startedAt: o.started, source: 'cli' });
@@ -83,7 +84,10 @@ describe('filter language', () => {
       add('d', { name: `quote's "run" <b>`, exp: 'cifar', started: 4 });
       await store.flush();
     });
-    after(() => store.close());
+    after(async () => {
+      await store.close();
+      fs.rmSync(path.dirname(dir), { recursive: true, force: true });
+    });
     const ids = (filter: string): string[] => store.listRuns({ filter }).map((r) => r.id).sort();
 
     it('compares metrics and params numerically (3e-4 equals "0.0003")', () => {

@@ -10,7 +10,13 @@ import { Store } from '../../src/core/store/store';
 import { lockState, StoreLock } from '../../src/core/store/storeLock';
 
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
-const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'exptrack-journal-'));
+const madeDirs: string[] = [];
+const tmp = (): string => {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'exptrack-journal-'));
+  madeDirs.push(d);
+  return d;
+};
+after(() => { for (const d of madeDirs) fs.rmSync(d, { recursive: true, force: true }); });
 
 describe('journal and lock', () => {
   describe('readJournalChunk', () => {

@@ -17,7 +17,7 @@ function io(cwd: string, env: NodeJS.ProcessEnv = {}): CliIo & { out: () => stri
 describe('query commands', () => {
   let root: string;
   before(async () => {
-    root = fs.mkdtempSync(path.join(os.tmpdir(), 'exptrack-cli-'));
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'exptrack-query-'));
     const s = await Store.open(path.join(root, '.exptrack'), { logger: quiet });
     s.sink.startRun({ id: 'aaaa1111', experiment: 'mnist', name: 'baseline', command: 'python train.py --lr 3e-4', cwd: root, startedAt: Date.UTC(2026, 0, 1), source: 'cli' });
     s.sink.params('aaaa1111', { lr: 3e-4, opt: 'adam' });
@@ -32,6 +32,8 @@ describe('query commands', () => {
     await s.close();
     fs.mkdirSync(path.join(root, 'sub', 'deeper'), { recursive: true });
   });
+
+  after(() => fs.rmSync(root, { recursive: true, force: true }));
 
   it('ls finds the store from a subfolder and prints a table', async () => {
     const t = io(path.join(root, 'sub', 'deeper'));
@@ -127,10 +129,11 @@ describe('query commands', () => {
   });
 
   it('works where nothing was recorded yet', async () => {
-    const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'exptrack-cli-empty-'));
+    const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'exptrack-query-empty-'));
     const t = io(empty);
     assert.equal(await ls([], t), 0);
     assert.match(t.out(), /no runs recorded yet/);
     assert.ok(!fs.existsSync(path.join(empty, '.exptrack')), 'queries never create the store');
+    fs.rmSync(empty, { recursive: true, force: true });
   });
 });

@@ -6,9 +6,13 @@ import type { MetricPoint, RunStart } from '../../src/core/model';
 import { Store } from '../../src/core/store/store';
 import { loadSqlJs } from '../../src/core/sqlite';
 
+const madeDirs: string[] = [];
 function tempDir(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'exptrack-store-'));
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'exptrack-store-'));
+  madeDirs.push(d);
+  return d;
 }
+after(() => { for (const d of madeDirs) fs.rmSync(d, { recursive: true, force: true }); });
 
 function captureLogger(): { logger: { info(m: string): void; warn(m: string): void; error(m: string): void }; lines: string[] } {
   const lines: string[] = [];

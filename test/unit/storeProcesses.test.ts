@@ -37,6 +37,7 @@ describe('Store across processes', function () {
   this.timeout(120_000);
   let dir: string;
   beforeEach(() => { dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'exptrack-proc-')), '.exptrack'); });
+  afterEach(() => { fs.rmSync(path.dirname(dir), { recursive: true, force: true }); });
 
   it('loses nothing journaled when a writer is killed with SIGKILL at random moments', async () => {
     const reported = new Map<string, number>();
