@@ -103,7 +103,8 @@ export class WorkspaceStores extends Disposable {
       writerId: `${this.writerLabel}-${process.pid}-${Date.now().toString(36)}`,
       logger: {
         info: (m) => log.info(m),
-        warn: (m) => { log.warn(m); void vscode.window.showWarningMessage(`Experiments: ${m}`); },
+        // Data problems from a run (skipped points...) are logged; only failures of the store itself pop up.
+        warn: (m) => log.warn(m),
         error: (m) => { log.error(m); void vscode.window.showErrorMessage(`Experiments: ${m}`); },
       },
     });

@@ -106,6 +106,10 @@ describe('workbench (packaged VSIX in a real VS Code)', function () {
     await page.locator('.terminal-wrapper, .xterm').first().waitFor({ state: 'visible', timeout: 30_000 });
     await page.locator('.sidebar .monaco-list-row', { hasText: 'train.py' }).first().waitFor({ state: 'visible', timeout: 30_000 });
     await page.waitForFunction(() => document.querySelectorAll('.sidebar .monaco-list-row .codicon-pass').length >= 4, undefined, { timeout: 60_000 });
+    // Run it again unchanged: the task terminal says which earlier run this one repeats.
+    await page.locator('.editor-instance .view-lines').first().click();
+    await harness.runCommand(page, 'Experiments: Run Current File with Tracking');
+    await page.waitForFunction(() => document.querySelectorAll('.sidebar .monaco-list-row .codicon-pass').length >= 5, undefined, { timeout: 60_000 });
     // Expand the newest run's metrics for the screenshot.
     const newest = page.locator('.sidebar .monaco-list-row', { hasText: 'train.py' }).first();
     await newest.click();
@@ -200,6 +204,9 @@ describe('workbench (packaged VSIX in a real VS Code)', function () {
     await output.waitFor({ state: 'visible', timeout: 20_000 });
     // Output text is split across Monaco's token spans: read the rendered lines as a whole.
     await page.waitForFunction(() => [...document.querySelectorAll('.panel .view-lines')].some((el) => /activated\s+in\s+[\d.]+\s+ms/.test(el.textContent ?? '')),
+      undefined, { timeout: 20_000 });
+    // The second "Run Current File" repeated the first one exactly: the hint is in the log too.
+    await page.waitForFunction(() => [...document.querySelectorAll('.panel .view-lines')].some((el) => /repeats\s+\S+\s+\(same\s+command/.test(el.textContent ?? '')),
       undefined, { timeout: 20_000 });
     await page.screenshot({ path: path.join(shots, 'show-log.png') });
   });

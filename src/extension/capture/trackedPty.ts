@@ -2,6 +2,9 @@ import { StringDecoder } from 'node:string_decoder';
 import * as vscode from 'vscode';
 import type { RunEnd } from '../../core/model';
 import type { SpawnedRun } from '../../core/recorder/spawnedRun';
+import { gitTreeCodeIdentity } from '../../core/lineage/gitTreeCodeIdentity';
+import { LineageQueries } from '../../core/lineage/lineageQueries';
+import { storeSqlReader } from '../../core/lineage/storeSqlReader';
 import { duration } from '../format';
 import type { FolderRecorder } from './folderRecorders';
 import type { TrackedTaskDefinition } from './trackedTaskDefinition';
@@ -29,6 +32,7 @@ export class TrackedPty implements vscode.Pseudoterminal {
     private readonly cwd: string,
     private readonly recorder: () => Promise<FolderRecorder>,
     private readonly onStarted: (runId: string) => void,
+    private readonly log: (message: string) => void,
   ) {}
 
   open(dimensions: vscode.TerminalDimensions | undefined): void {
@@ -65,15 +69,30 @@ export class TrackedPty implements vscode.Pseudoterminal {
     this.onStarted(run.run.id);
     const end = await run.done;
     this.show(this.decoders.stdout.end() + this.decoders.stderr.end());
-    this.finish(end, run);
+    this.finish(end, run, await this.repeatHint(folder, run.run.id));
   }
 
-  private finish(end: RunEnd, run: SpawnedRun): void {
+  /** "This run repeats <name>": same command, code, params and input contents as an earlier run. */
+  private async repeatHint(folder: FolderRecorder, runId: string): Promise<string | undefined> {
+    try {
+      await folder.folderStore.store.flush();
+      const [hint] = new LineageQueries(storeSqlReader(folder.folderStore.store), gitTreeCodeIdentity()).duplicatesOf(runId, 1);
+      if (!hint) return undefined;
+      const text = `run ${runId} repeats ${hint.run.name} (${hint.reason})`;
+      this.log(text);
+      return `exptrack: this run repeats ${hint.run.name} (${hint.reason}).`;
+    } catch {
+      return undefined; // a hint, never a reason to fail the task
+    }
+  }
+
+  private finish(end: RunEnd, run: SpawnedRun, hint?: string): void {
     const how = end.status === 'finished' ? 'finished' : end.status === 'killed' ? `was stopped${end.signal ? ` (${end.signal})` : ''}`
       : `failed${end.exitCode !== null ? ` with exit code ${end.exitCode}` : ''}`;
     const colour = end.status === 'finished' ? DIM : RED;
     this.writeEmitter.fire(`\r\n${colour}exptrack: run ${run.run.name} ${how} after ${duration(end.endedAt - run.run.startedAt)}; ` +
       `${run.run.metricCount} metric points recorded.${RESET}\r\n`);
+    if (hint) this.writeEmitter.fire(`${DIM}${hint}${RESET}\r\n`);
     this.closeEmitter.fire(end.exitCode ?? (end.status === 'finished' ? 0 : 1));
   }
 

@@ -62,7 +62,8 @@ export class TrackedTaskProvider extends Disposable implements vscode.TaskProvid
     const folderPath = typeof scope === 'object' ? scope.uri.fsPath : vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
     const cwd = definition.cwd ? path.resolve(folderPath ?? process.cwd(), definition.cwd) : folderPath ?? process.cwd();
     const execution = new vscode.CustomExecution(async () =>
-      new TrackedPty(definition, cwd, () => this.recorders.forPath(cwd), (runId) => this.startedEmitter.fire(runId)));
+      new TrackedPty(definition, cwd, () => this.recorders.forPath(cwd), (runId) => this.startedEmitter.fire(runId),
+        (m) => this.logger.info(m)));
     const task = new vscode.Task(definition, scope, name, TASK_TYPE, execution, []);
     task.presentationOptions = { reveal: vscode.TaskRevealKind.Always, panel: vscode.TaskPanelKind.Dedicated, clear: true };
     return task;

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { ParamValue, RunDetail, RunSummary } from '../../core/model';
+import type { GitInfo, ParamValue, RunDetail, RunSummary } from '../../core/model';
 import type { Store } from '../../core/store/store';
 import { byteSize as bytes, duration, headlineMetric, metricValue, relativeTime, statusIcon } from '../format';
 import { Disposable } from '../lifecycle';
@@ -134,9 +134,11 @@ export class RunsTreeProvider extends Disposable implements vscode.TreeDataProvi
       return [{ type: 'leaf', parentId: 'filter', item: Object.assign(new vscode.TreeItem(message), { iconPath: new vscode.ThemeIcon('warning'), tooltip: message }) }];
     }
     if (this.groupBy === 'none') return runs.map((run) => this.runNode(folderStore, run));
+    // Git info for every run in one query when grouping by commit (getRun per run is slow at 10k).
+    const git = this.groupBy === 'commit' ? folderStore.store.gitByRun() : undefined;
     const groups = new Map<string, RunSummary[]>();
     for (const run of runs) {
-      const key = this.groupKey(run, folderStore.store);
+      const key = this.groupKey(run, folderStore.store, git);
       let list = groups.get(key);
       if (!list) groups.set(key, (list = []));
       list.push(run);
@@ -149,11 +151,11 @@ export class RunsTreeProvider extends Disposable implements vscode.TreeDataProvi
     });
   }
 
-  private groupKey(run: RunSummary, store: Store): string {
+  private groupKey(run: RunSummary, store: Store, gitByRun?: Map<string, GitInfo>): string {
     switch (this.groupBy) {
       case 'script': return scriptOf(run.command);
       case 'commit': {
-        const git = store.getRun(run.id)?.git;
+        const git = gitByRun ? gitByRun.get(run.id) : store.getRun(run.id)?.git;
         return git?.commit ? `${git.commit.slice(0, 8)}${git.dirty ? ' (dirty)' : ''}` : '(no commit)';
       }
       default: return run.experiment;
