@@ -6,9 +6,8 @@ import { gitTreeCodeIdentity } from '../core/lineage/gitTreeCodeIdentity';
 import { lineageJson, type LineageDirection, type LineageEdge, type LineageGraph, type LineageNode } from '../core/lineage/lineageGraph';
 import { LineageQueries } from '../core/lineage/lineageQueries';
 import { storeSqlReader } from '../core/lineage/storeSqlReader';
-import { findStoreDir } from '../core/store/findStoreDir';
-import { Store } from '../core/store/store';
 import type { CliIo } from './cliIo';
+import { openReadStore } from './openReadStore';
 
 const usage = 'exptrack lineage RUN|PATH[@SHA] [--up|--down] [--hops N] [--json]';
 
@@ -63,17 +62,8 @@ export async function lineage(argv: string[], io: CliIo): Promise<number> {
     io.stderr(`exptrack: ${(e as Error).message}\nusage: ${usage}\n`);
     return 2;
   }
-  const { dir } = findStoreDir(io.cwd, io.env);
-  let store: Store;
-  try {
-    store = await Store.open(dir, {
-      readOnly: true,
-      logger: { info: () => undefined, warn: (m) => io.stderr(`exptrack: ${m}\n`), error: (m) => io.stderr(`exptrack: ${m}\n`) },
-    });
-  } catch (e) {
-    io.stderr(`exptrack: ${(e as Error).message}\n`);
-    return 1;
-  }
+  const store = await openReadStore(io);
+  if (!store) return 1;
   try {
     const queries = new LineageQueries(storeSqlReader(store), gitTreeCodeIdentity());
     const workspace = path.dirname(store.dir);

@@ -2,9 +2,9 @@
 // 0 success, 1 failure (no such run, unreadable store, doctor found problems), 2 usage error.
 import { FilterError } from '../core/filter/filterParser';
 import type { MetricSummary, ParamValue, RunDetail, RunSummary } from '../core/model';
-import { findStoreDir } from '../core/store/findStoreDir';
-import { Store } from '../core/store/store';
+import type { Store } from '../core/store/store';
 import type { CliIo } from './cliIo';
+import { openReadStore } from './openReadStore';
 
 class UsageError extends Error {}
 
@@ -48,17 +48,8 @@ async function withStore(io: CliIo, f: (store: Store) => number | Promise<number
     if (e instanceof UsageError) { io.stderr(`exptrack: ${e.message}\nusage: ${usage}\n`); return 2; }
     throw e;
   }
-  const { dir } = findStoreDir(io.cwd, io.env);
-  let store: Store;
-  try {
-    store = await Store.open(dir, {
-      readOnly: true,
-      logger: { info: () => undefined, warn: (m) => io.stderr(`exptrack: ${m}\n`), error: (m) => io.stderr(`exptrack: ${m}\n`) },
-    });
-  } catch (e) {
-    io.stderr(`exptrack: ${(e as Error).message}\n`);
-    return 1;
-  }
+  const store = await openReadStore(io);
+  if (!store) return 1;
   try {
     return await f(store);
   } catch (e) {

@@ -10,6 +10,7 @@ import {
 } from '../../protocol/lineageMessages';
 import type { PanelVscode } from '../panels/panelContext';
 import { repositoryRoot } from '../panels/gitSnapshots';
+import { panelWebviewOptions } from '../panels/panelWebview';
 import { snapshotUri } from '../panels/snapshotContentProvider';
 import { WebviewConnection } from '../panels/webviewConnection';
 import { renderWebviewHtml } from '../panels/webviewHtml';
@@ -98,13 +99,7 @@ export class LineagePanel {
   }
 
   private static webviewOptions(ctx: LineagePanelContext): vscode.WebviewPanelOptions & vscode.WebviewOptions {
-    const { Uri } = ctx.vscode;
-    return {
-      enableScripts: true,
-      enableFindWidget: true,
-      retainContextWhenHidden: false,
-      localResourceRoots: [Uri.joinPath(ctx.extensionUri, 'dist', 'webview'), Uri.joinPath(ctx.extensionUri, 'dist', 'codicons')],
-    };
+    return panelWebviewOptions(ctx);
   }
 
   /** Options and HTML are set again on restore: the old extension folder may be gone after an update. */

@@ -4,7 +4,7 @@ import type { PanelContext } from './panelContext';
 import { renderWebviewHtml } from './webviewHtml';
 
 /** Options for a panel's webview: scripts on, resources only from the built webview and codicons. */
-export function panelWebviewOptions(ctx: PanelContext): vscode.WebviewPanelOptions & vscode.WebviewOptions {
+export function panelWebviewOptions(ctx: Pick<PanelContext, 'vscode' | 'extensionUri'>): vscode.WebviewPanelOptions & vscode.WebviewOptions {
   const { Uri } = ctx.vscode;
   return {
     enableScripts: true,
