@@ -16,7 +16,7 @@ import { runsFromArgs } from './runPicker';
 import { PanelManager } from './panels/panelManager';
 import { StoresDataSource } from './storesDataSource';
 import { RunActions } from './runActions';
-import { CaptureToggle, LiveRunsStatus } from './statusBar';
+import { CaptureToggle, HashProgressStatus, LiveRunsStatus } from './statusBar';
 import type { RunRef, RunsNode } from './trees/runsTree';
 import { RunsTreeProvider } from './trees/runsTree';
 import { ArtifactsTreeProvider, type ArtifactsNode } from './trees/artifactsTree';
@@ -84,7 +84,8 @@ export class ExptrackExtension extends Disposable {
     this.register(LineagePanel.registerSerializer(this.lineage));
 
     this.capture = this.register(new CaptureToggle(context.workspaceState));
-    this.recorders = this.register(new FolderRecorders(this.stores, this.logger));
+    const hashing = this.register(new HashProgressStatus());
+    this.recorders = this.register(new FolderRecorders(this.stores, this.logger, (p) => hashing.report(p)));
     this.tasks = this.register(new TrackedTaskProvider(this.recorders, this.logger.scoped('tasks')));
     this.terminals = this.register(new TerminalCapture(this.recorders, this.capture, context, this.logger.scoped('terminal'),
       (folder) => this.stores.exptrackDirOf(folder)));

@@ -87,3 +87,38 @@ export class CaptureToggle extends Disposable {
     this.item.backgroundColor = on ? undefined : new vscode.ThemeColor('statusBarItem.warningBackground');
   }
 }
+
+const HASH_SHOW_MIN_BYTES = 32 * 1024 * 1024; // smaller files hash in well under a second: no flicker
+
+/** Progress of large artifact files being hashed after (or while) a run goes. */
+export class HashProgressStatus extends Disposable {
+  private readonly item = this.register(vscode.window.createStatusBarItem('exptrack.hashing', vscode.StatusBarAlignment.Left, 48));
+  private readonly active = new Map<string, { done: number; total: number }>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor() {
+    super();
+    this.item.name = 'Experiments: Hashing Artifacts';
+    this.register({ dispose: () => clearTimeout(this.timer) });
+  }
+
+  /** Called for every chunk read: cheap, the rendering is throttled to 4 a second. */
+  report(p: { path: string; bytesDone: number; bytesTotal: number }): void {
+    if (p.bytesTotal < HASH_SHOW_MIN_BYTES) return;
+    if (p.bytesDone >= p.bytesTotal) this.active.delete(p.path);
+    else this.active.set(p.path, { done: p.bytesDone, total: p.bytesTotal });
+    this.timer ??= setTimeout(() => { this.timer = undefined; this.render(); }, 250);
+  }
+
+  private render(): void {
+    if (!this.active.size) { this.item.hide(); return; }
+    let done = 0;
+    let total = 0;
+    for (const a of this.active.values()) { done += a.done; total += a.total; }
+    const [first] = this.active.keys();
+    const name = first.split('/').pop() ?? first;
+    this.item.text = `$(sync~spin) Hashing ${name}${this.active.size > 1 ? ` (+${this.active.size - 1})` : ''} ${Math.floor((done / total) * 100)}%`;
+    this.item.tooltip = `Experiments: computing content hashes (sha256) so each version of these files is recorded:\n${[...this.active.keys()].join('\n')}`;
+    this.item.show();
+  }
+}

@@ -97,6 +97,22 @@ describe('artifacts', function () {
     assert.equal(await new FileHasher(null, 10).hash(big), null, 'over the size limit: no hash');
   });
 
+  it('reports hashing progress of a large output file, ending at its size', async () => {
+    const progress: { runId: string; path: string; bytesDone: number; bytesTotal: number }[] = [];
+    const sink: RecordSink = {
+      startRun() {}, params() {}, metrics() {}, tags() {}, environment() {}, git() {}, codeFiles() {}, endRun() {}, artifact() {},
+    };
+    const rec = new Recorder({ sink, exptrackDir: path.join(dir, '.exptrack'), workspaceDir: dir, createParser: null,
+      capture: { environment: false, git: false }, onHashProgress: (p) => progress.push(p) });
+    const script = "require('fs').mkdirSync('outputs',{recursive:true});require('fs').writeFileSync('outputs/model.pt',Buffer.alloc(40*1024*1024,1))";
+    const run = rec.spawn({ command: [process.execPath, '-e', script], cwd: dir, source: 'test' });
+    await run.done;
+    const mine = progress.filter((p) => p.path === 'outputs/model.pt');
+    assert.ok(mine.length >= 10, `several reports while 40 MB is read (${mine.length})`);
+    assert.ok(mine.every((p, i) => p.runId === run.run.id && p.bytesTotal === 40 * 1024 * 1024 && (i === 0 || p.bytesDone > mine[i - 1].bytesDone)));
+    assert.equal(mine[mine.length - 1].bytesDone, 40 * 1024 * 1024);
+  });
+
   it('looks at a huge named folder within bounds: the run starts at once, the tree is too big to hash', async () => {
     const big = path.join(dir, 'frames');
     fs.mkdirSync(big);

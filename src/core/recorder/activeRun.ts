@@ -121,7 +121,8 @@ export class ActiveRun {
     if (options.capture?.artifacts !== false) {
       try {
         const hasher = new FileHasher(path.join(options.exptrackDir, 'cache', 'hashes.jsonl'), options.maxHashBytes);
-        tracker = new ArtifactTracker(this.cwd, path.resolve(options.workspaceDir), hasher, options.outputGlobs ?? DEFAULT_OUTPUT_GLOBS, [path.resolve(options.exptrackDir)]);
+        tracker = new ArtifactTracker(this.cwd, path.resolve(options.workspaceDir), hasher, options.outputGlobs ?? DEFAULT_OUTPUT_GLOBS, [path.resolve(options.exptrackDir)],
+          options.onHashProgress && ((p) => options.onHashProgress?.({ runId: this.id, ...p })));
         // `--out=x.pt` and Hydra `data=x.csv` name paths after the `=`.
         const words = this.analysis.allArgs.filter((w) => w !== this.analysis.entry?.name).flatMap((w) => (w.includes('=') ? [w, w.slice(w.indexOf('=') + 1)] : [w]));
         tracker.noteNamedPaths(words, this.startedAt);

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { ArtifactRecord, ArtifactRole } from '../model';
 import { artifactKindOfDirectory, artifactKindOfFile } from './artifactKind';
-import type { FileHasher } from './fileHasher';
+import type { FileHasher, HashProgress } from './fileHasher';
 import { compileGlob } from './globMatch';
 
 /** Files created or changed under the workspace that match these are outputs of the run. */
@@ -26,13 +26,21 @@ interface PathState { readonly exists: boolean; readonly isDir: boolean; readonl
  * start are OUTPUTs; paths the script declared on the structured channel keep the role it gave (or
  * get one by the same rule). Inputs are hashed while the run goes, outputs at its end.
  */
+/** A file of a run being hashed: its display path, bytes read so far and its size. */
+export interface ArtifactHashProgress {
+  readonly path: string;
+  readonly bytesDone: number;
+  readonly bytesTotal: number;
+}
+
 export class ArtifactTracker {
   private readonly named = new Map<string, PathState>();
   private readonly inputHashes = new Map<string, Promise<string | null>>();
   private readonly outputGlobs: ((rel: string) => boolean)[];
   private startedAt = 0;
 
-  constructor(private readonly cwd: string, private readonly workspaceDir: string, private readonly hasher: FileHasher, outputGlobs: readonly string[] = DEFAULT_OUTPUT_GLOBS, private readonly exclude: readonly string[] = []) {
+  constructor(private readonly cwd: string, private readonly workspaceDir: string, private readonly hasher: FileHasher, outputGlobs: readonly string[] = DEFAULT_OUTPUT_GLOBS, private readonly exclude: readonly string[] = [],
+    private readonly onHashProgress?: (p: ArtifactHashProgress) => void) {
     this.outputGlobs = outputGlobs.map(compileGlob);
   }
 
@@ -50,12 +58,19 @@ export class ArtifactTracker {
     }
   }
 
+  private progressFor(abs: string): HashProgress | undefined {
+    const report = this.onHashProgress;
+    if (!report) return undefined;
+    const shown = this.display(abs);
+    return (bytesDone, bytesTotal) => report({ path: shown, bytesDone, bytesTotal });
+  }
+
   /** Starts hashing the named paths that exist (future inputs), in the background, one at a time. */
   hashInputsInBackground(): void {
     let chain: Promise<unknown> = Promise.resolve();
     for (const [abs, st] of this.named) {
       if (!st.exists) continue;
-      const p = chain.then(() => this.hasher.hash(abs));
+      const p = chain.then(() => this.hasher.hash(abs, this.progressFor(abs)));
       this.inputHashes.set(abs, p);
       chain = p.catch(() => null);
     }
@@ -85,7 +100,7 @@ export class ArtifactTracker {
       if (!st.exists) continue;
       const before = this.named.get(abs);
       const unchanged = before?.exists && before.signature === st.signature;
-      const sha256 = (unchanged ? await this.inputHashes.get(abs) : undefined) ?? (await this.hasher.hash(abs));
+      const sha256 = (unchanged ? await this.inputHashes.get(abs) : undefined) ?? (await this.hasher.hash(abs, this.progressFor(abs)));
       records.push({
         path: this.display(abs),
         role,

@@ -17,25 +17,31 @@ interface Stamp { readonly size: number; readonly mtimeMs: number; readonly ino:
  * (sha256 over `relative/path\0<file sha256>\n` lines, sorted). Hashes of big files are remembered by
  * path, size, mtime and inode in `<cacheFile>` so the same dataset is not read again on every run.
  */
+/** Bytes read so far of a file being hashed, and its size. */
+export type HashProgress = (bytesDone: number, bytesTotal: number) => void;
+
 export class FileHasher {
   private cache: Map<string, { s: number; m: number; i: number; h: string }> | undefined;
 
   constructor(private readonly cacheFile: string | null, private readonly maxHashBytes = DEFAULT_MAX_HASH_BYTES) {}
 
-  /** sha256 (hex) of a file or directory, or null when too big, unreadable, or gone. */
-  async hash(abs: string): Promise<string | null> {
+  /**
+   * sha256 (hex) of a file or directory, or null when too big, unreadable, or gone. `onProgress` follows
+   * a file being read (bytes done of its size); cached hashes and directories report nothing.
+   */
+  async hash(abs: string, onProgress?: HashProgress): Promise<string | null> {
     let st: fs.Stats;
     try { st = await fs.promises.stat(abs); } catch { return null; }
     if (st.isDirectory()) return this.hashTree(abs);
     if (!st.isFile()) return null;
-    return this.hashFile(abs, st);
+    return this.hashFile(abs, st, onProgress);
   }
 
-  private async hashFile(abs: string, st: Stamp): Promise<string | null> {
+  private async hashFile(abs: string, st: Stamp, onProgress?: HashProgress): Promise<string | null> {
     if (st.size > this.maxHashBytes) return null;
     const cached = st.size >= CACHE_MIN_BYTES ? this.lookup(abs, st) : undefined;
     if (cached) return cached;
-    const h = await streamSha256(abs);
+    const h = await streamSha256(abs, onProgress && ((done) => onProgress(done, st.size)));
     if (h && st.size >= CACHE_MIN_BYTES) this.remember(abs, st, h);
     return h;
   }
@@ -117,12 +123,17 @@ export class FileHasher {
   }
 }
 
-/** sha256 of a file read in 1 MiB pieces; null when unreadable. */
-export function streamSha256(abs: string): Promise<string | null> {
+/** sha256 of a file read in 1 MiB pieces; null when unreadable. `onBytes` gets the running total. */
+export function streamSha256(abs: string, onBytes?: (bytesDone: number) => void): Promise<string | null> {
   return new Promise((resolve) => {
     const hash = crypto.createHash('sha256');
     const stream = fs.createReadStream(abs, { highWaterMark: 1024 * 1024 });
-    stream.on('data', (chunk) => hash.update(chunk));
+    let done = 0;
+    stream.on('data', (chunk) => {
+      hash.update(chunk);
+      done += chunk.length;
+      if (onBytes) { try { onBytes(done); } catch { /* a progress viewer's problem */ } }
+    });
     stream.on('error', () => resolve(null));
     stream.on('end', () => resolve(hash.digest('hex')));
   });

@@ -48,6 +48,8 @@ export interface RecorderOptions {
   readonly maxHashBytes?: number;
   /** How long the end of a run waits for environment and git capture still under way (default 15 s). */
   readonly finishTimeoutMs?: number;
+  /** Follows large artifact files being hashed (streamed, in the background), for a progress display. */
+  readonly onHashProgress?: (progress: { readonly runId: string; readonly path: string; readonly bytesDone: number; readonly bytesTotal: number }) => void;
   /** How often the structured-channel file is read while a run goes (default 250 ms). */
   readonly pollMs?: number;
 }

@@ -20,7 +20,11 @@ export interface FolderRecorder {
 export class FolderRecorders extends Disposable {
   private readonly recorders = new Map<string, Promise<FolderRecorder>>();
 
-  constructor(private readonly stores: WorkspaceStores, private readonly logger: Logger) {
+  constructor(
+    private readonly stores: WorkspaceStores,
+    private readonly logger: Logger,
+    private readonly onHashProgress?: (p: { path: string; bytesDone: number; bytesTotal: number }) => void,
+  ) {
     super();
     this.register(vscode.workspace.onDidChangeConfiguration((e) => {
       // New parser settings apply to runs started from now on: drop recorders that have no live run.
@@ -52,6 +56,7 @@ export class FolderRecorders extends Disposable {
       workspaceDir: folder.uri.fsPath,
       logger: { warn: (m) => log.warn(m), info: (m) => log.info(m) },
       createParser: () => new MetricParser(parserOptions),
+      onHashProgress: this.onHashProgress,
       // Restricted Mode: git (hooks, fsmonitor in .git/config) and the workspace's pip could run code
       // the user has not trusted; the run itself is still recorded.
       capture: vscode.workspace.isTrusted ? undefined : { git: false, packages: false },
