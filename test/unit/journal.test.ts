@@ -182,6 +182,9 @@ describe('journal and lock', () => {
       assert.equal(viewer.getRun('live1')?.metrics.loss.last, 2);
       // ~250 ms when idle (journal timer + watch poll); loose because of loaded test machines.
       assert.ok(Date.now() - t0 < 3000);
+      // The change event follows the fold that made the data readable: give it a moment.
+      const t1 = Date.now();
+      while (!(seen.includes('live1') || reloads > 0) && Date.now() - t1 < 2000) await new Promise((r) => setTimeout(r, 20));
       assert.ok(seen.includes('live1') || reloads > 0, 'told: the run changed, or the whole file was reloaded');
       await writer.close();
       await viewer.close();
