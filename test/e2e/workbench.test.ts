@@ -172,7 +172,8 @@ describe('workbench (packaged VSIX in a real VS Code)', function () {
     await page.locator('.tab', { hasText: /train\.py \(.*↔.*\)/ }).first().waitFor({ state: 'visible', timeout: 30_000 });
     await page.locator('.monaco-diff-editor').first().waitFor({ state: 'visible' });
     // Both sides come from the runs' git snapshots (exptrack-snapshot: documents).
-    await page.waitForFunction(() => [...document.querySelectorAll('.monaco-diff-editor .view-lines')].filter((el) => /import\s+argparse/.test(el.textContent ?? '')).length >= 2,
+    // The diff editor scrolls to the change (side by side or inline, by width): the added line shows.
+    await page.waitForFunction(() => [...document.querySelectorAll('.monaco-diff-editor .view-lines')].some((el) => /tried:\s+a\s+larger\s+learning\s+rate/.test(el.textContent ?? '')),
       undefined, { timeout: 30_000 });
     await page.waitForTimeout(500);
     await page.screenshot({ path: path.join(shots, 'code-diff.png') });
