@@ -26,7 +26,9 @@ export class CompareRunsPanel {
   private readonly sentRuns = new Map<string, RunData>();
   private readonly subscriptions: { dispose(): void }[] = [];
   private disposed = false;
-  private preparedInit: CompareInitMessage | undefined;
+  private preparedInit: Promise<CompareInitMessage> | undefined;
+  /** Bumped per init sent: an init that finished building after a newer one started is dropped. */
+  private initGeneration = 0;
   /** Points per series the webview asked for in its last `ready`. */
   private budget = 2000;
   private prepareTimer: ReturnType<typeof setTimeout> | undefined;
@@ -44,7 +46,7 @@ export class CompareRunsPanel {
     this.connection = new WebviewConnection(panel, isFromCompareWebviewMessage, {
       onReady: (m) => {
         this.budget = pointBudget(m.type === 'ready' ? m.pointBudget : undefined);
-        this.sendInit();
+        void this.sendInit();
       },
       onMessage: (m) => this.onMessage(m),
     }, ctx.log);
@@ -69,7 +71,7 @@ export class CompareRunsPanel {
   setRuns(runIds: readonly string[]): void {
     this.runIds = [...new Set(runIds)];
     this.updateTitle();
-    if (this.connection.isReady) this.sendInit();
+    if (this.connection.isReady) void this.sendInit();
     else this.prepareInit();
   }
 
@@ -91,14 +93,17 @@ export class CompareRunsPanel {
     if (this.prepareTimer) clearTimeout(this.prepareTimer);
     this.prepareTimer = setTimeout(() => {
       this.prepareTimer = undefined;
-      if (!this.disposed && !this.connection.isReady) this.preparedInit = this.buildInit();
+      if (this.disposed || this.connection.isReady) return;
+      const prepared = this.buildInit();
+      prepared.catch(() => undefined); // reported by sendInit, which awaits it
+      this.preparedInit = prepared;
     }, 0);
   }
 
-  private buildInit(): CompareInitMessage {
+  private async buildInit(): Promise<CompareInitMessage> {
     const details = this.details();
     const directions = this.payloads.directionsFor(details);
-    const series = details.flatMap((d) => this.payloads.overviewSeries(d));
+    const series = await this.payloads.overviewSeriesOf(details);
     const runs = details.map((d) => this.payloads.runData(d, series, directions));
     this.signatures.clear();
     this.sentRuns.clear();
@@ -107,12 +112,21 @@ export class CompareRunsPanel {
     return { type: 'init', runs, directions, series };
   }
 
-  private sendInit(): void {
+  private async sendInit(): Promise<void> {
     if (!this.connection.isReady) return;
+    const generation = ++this.initGeneration;
     // Prepared at the full 2,000 points before the webview said how many it can show; thinning that
     // is cheap and best steps keep the finer resolution.
-    const message = this.preparedInit ?? this.buildInit();
+    const pending = this.preparedInit ?? this.buildInit();
     this.preparedInit = undefined;
+    let message: CompareInitMessage;
+    try {
+      message = await pending;
+    } catch (e) {
+      this.ctx.log(`[panels] compare: cannot read the runs: ${e instanceof Error ? e.message : e}`);
+      return;
+    }
+    if (this.disposed || generation !== this.initGeneration) return; // superseded by a newer selection
     this.connection.post({ ...message, series: fitSeries(message.series, this.budget) });
   }
 

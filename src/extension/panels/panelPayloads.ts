@@ -65,6 +65,26 @@ export class PanelPayloads {
     });
   }
 
+  /**
+   * The overview series of several runs, yielding to the event loop every ~16 ms: a large comparison
+   * reads hundreds of series from the store, and the extension host must stay responsive meanwhile.
+   */
+  async overviewSeriesOf(runs: readonly RunDetail[], budget = maxChartPoints): Promise<SeriesData[]> {
+    const out: SeriesData[] = [];
+    let slice = performance.now();
+    for (const run of runs) {
+      for (const key of Object.keys(run.metrics)) {
+        const c = this.data.series(run.id, key, { maxPoints: budget });
+        out.push({ runId: run.id, key, steps: c.steps, values: c.values, times: c.times });
+        if (performance.now() - slice > 16) {
+          await new Promise((resolve) => setImmediate(resolve));
+          slice = performance.now();
+        }
+      }
+    }
+    return out;
+  }
+
   rangeSeries(key: string, ranges: readonly StepRange[], budget = maxChartPoints): SeriesData[] {
     return ranges.map((r) => {
       const c = this.data.series(r.runId, key, { maxPoints: budget, fromStep: r.fromStep, toStep: r.toStep });
