@@ -14,7 +14,12 @@ export interface Series {
 export function downsampleMinMax(s: Series, maxPoints: number): Series {
   const n = s.steps.length;
   if (!(maxPoints >= 2) || n <= maxPoints) return s;
-  const buckets = Math.max(1, Math.floor((maxPoints - 2) / 2));
+  // Each run of NaN adds at most one marker in each of the two buckets at its ends: leave room for
+  // them (up to a quarter of the budget) so gaps still show within the point budget.
+  let nanRuns = 0;
+  for (let i = 0; i < n; i++) if (Number.isNaN(s.values[i]) && (i === 0 || !Number.isNaN(s.values[i - 1]))) nanRuns++;
+  const reserve = Math.min(2 * nanRuns, Math.floor(maxPoints / 4));
+  const buckets = Math.max(1, Math.floor((maxPoints - 2 - reserve) / 2));
   const keep: number[] = [0];
   const per = (n - 2) / buckets;
   for (let b = 0; b < buckets; b++) {
@@ -31,6 +36,10 @@ export function downsampleMinMax(s: Series, maxPoints: number): Series {
     for (const i of picked) if (keep[keep.length - 1] !== i) keep.push(i);
   }
   if (keep[keep.length - 1] !== n - 1) keep.push(n - 1);
+  // NaN markers are extra points: drop some (never the first or last point) to stay within budget.
+  for (let j = keep.length - 2; keep.length > maxPoints && j > 0; j--) {
+    if (Number.isNaN(s.values[keep[j]])) keep.splice(j, 1);
+  }
   const steps = new Float64Array(keep.length);
   const values = new Float64Array(keep.length);
   const times = new Float64Array(keep.length);

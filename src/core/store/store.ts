@@ -6,6 +6,7 @@ import { compileFilter, regexpFunction } from '../filter/compileFilter';
 import type { ArtifactRecord, GitInfo, MetricSummary, ParamValue, RecordSink, RunDetail, RunStatus, RunSummary } from '../model';
 import { loadSqlJs } from '../sqlite';
 import { writeFileAtomic } from './atomicWrite';
+import { SeriesOverview } from './seriesOverview';
 import { downsampleMinMax, type Series } from './downsample';
 import { readJournalChunk, readJournalHeader } from './journalReader';
 import type { JournalRecord } from './journalRecord';
@@ -112,6 +113,8 @@ export class Store {
   private readonly queryStmts = new Map<string, Statement>();
   /** Metric summaries by run id, dropped for runs a fold or an edit touches: repeated listings stay cheap. */
   private readonly summaryCache = new Map<string, Record<string, MetricSummary>>();
+  /** Growing overviews of whole series (run, key, point budget), so live charts read only new points. */
+  private readonly overviews = new Map<string, SeriesOverview>();
   /** The fold's transaction, possibly open across event-loop turns (see pause()). */
   private txnOpen = false;
   /** Length of sql.js's in-memory file when the database was last opened (with headroom). */
@@ -998,6 +1001,9 @@ export class Store {
     const rid = this.rows('SELECT rid FROM runs WHERE id = ?', [runId])[0]?.[0];
     if (rid === undefined) return { steps: new Float64Array(0), values: new Float64Array(0), times: new Float64Array(0) };
     const keyId = this.rows('SELECT id FROM metric_keys WHERE name = ?', [key])[0]?.[0] ?? -1;
+    if (options.maxPoints && options.fromStep === undefined && options.toStep === undefined) {
+      return this.overview(runId, rid, keyId, key, options.maxPoints);
+    }
     const s = this.stmt('SELECT step, value, time FROM metrics WHERE run = ? AND key = ? AND step >= ? AND step <= ? ORDER BY step');
     let steps: Float64Array = new Float64Array(1024);
     let values: Float64Array = new Float64Array(1024);
@@ -1022,6 +1028,47 @@ export class Store {
     const full = { steps: steps.slice(0, n), values: values.slice(0, n), times: times.slice(0, n) };
     return options.maxPoints ? downsampleMinMax(full, options.maxPoints) : full;
   }
+  /**
+   * The whole series downsampled to `maxPoints`, kept between calls and extended with the points
+   * after the last step it holds. Rebuilt when the point count says something other than appending
+   * happened (a step rewritten, points folded out of order, a reload).
+   */
+  private overview(runId: string, rid: SqlValue, keyId: SqlValue, key: string, maxPoints: number): Series {
+    // metric_summary is keyed by the key's name; metrics by its id.
+    const total = Number(this.rows('SELECT count FROM metric_summary WHERE run = ? AND key = ?', [rid, key])[0]?.[0] ?? 0);
+    const cacheKey = `${runId}\n${key}\n${maxPoints}`;
+    let ov = this.overviews.get(cacheKey);
+    if (ov && ov.count > total) ov = undefined;
+    if (ov) {
+      this.readInto(ov, rid, keyId, ov.lastStep);
+      if (ov.count !== total) ov = undefined;
+    }
+    if (!ov) {
+      ov = new SeriesOverview(maxPoints);
+      this.readInto(ov, rid, keyId, -Infinity);
+    }
+    this.overviews.delete(cacheKey);
+    // Counts disagree when steps were rewritten: such a series is read whole each time, not cached.
+    if (ov.count === total) {
+      this.overviews.set(cacheKey, ov);
+      if (this.overviews.size > 2000) this.overviews.delete(this.overviews.keys().next().value as string);
+    }
+    return ov.toSeries();
+  }
+
+  private readInto(ov: SeriesOverview, rid: SqlValue, keyId: SqlValue, afterStep: number): void {
+    const s = this.stmt('SELECT step, value, time FROM metrics WHERE run = ? AND key = ? AND step > ? ORDER BY step');
+    try {
+      s.bind([rid, keyId, Number.isFinite(afterStep) ? afterStep : -Number.MAX_VALUE]);
+      while (s.step()) {
+        const row = s.get();
+        ov.add(Number(row[0]), row[1] === null ? NaN : Number(row[1]), Number(row[2]));
+      }
+    } finally {
+      s.reset();
+    }
+  }
+
 
   // ---------------------------------------------------------------- edits (journaled like everything else)
 
