@@ -5,6 +5,7 @@ import type { MetricSummary, ParamValue, RunDetail, RunSummary } from '../core/m
 import type { Store } from '../core/store/store';
 import type { CliIo } from './cliIo';
 import { openReadStore } from './openReadStore';
+import { doctorLines, formatBytes } from '../core/store/doctorText';
 
 class UsageError extends Error {}
 
@@ -222,18 +223,7 @@ export async function doctor(argv: string[], io: CliIo): Promise<number> {
       io.stdout(`${JSON.stringify({ ...d, healthy }, null, 2)}\n`);
       return healthy ? 0 : 1;
     }
-    const out = [
-      `store:       ${d.dir}`,
-      `database:    ${d.dbBytes === null ? 'not saved yet' : formatBytes(d.dbBytes)}, schema version ${d.schemaVersion} (this exptrack: ${d.codeSchemaVersion})`,
-      `integrity:   ${d.integrity.join('; ')}`,
-      `contents:    ${d.experiments} experiment(s), ${d.runs} run(s) (${d.runningRuns} running), ${d.metricPoints} metric point(s)`,
-      `journals:    ${d.journals.length === 0 ? 'none' : `${d.journals.length}, ${formatBytes(d.journals.reduce((s, j) => s + j.bytes, 0))}, ${formatBytes(d.journals.reduce((s, j) => s + j.pendingBytes, 0))} not yet in the database`}`,
-      ...d.journals.map((j) => `  ${j.writer}: ${formatBytes(j.bytes)}, ${formatBytes(j.pendingBytes)} pending, ${j.closed ? 'closed' : j.alive ? 'writer alive' : 'writer gone'}${j.pid !== null ? ` (pid ${j.pid} on ${j.host})` : ''}`),
-      `lock:        ${d.lock ? `held by pid ${d.lock.pid ?? '?'} on ${d.lock.host ?? '?'} for ${Math.round(d.lock.ageMs / 1000)} s${d.lock.stale ? ' (stale: the next writer will break it)' : ''}` : 'free'}`,
-      ...(d.corruptFiles.length ? [`moved aside: ${d.corruptFiles.join(', ')} (corrupt databases kept for inspection)`] : []),
-      ...d.problems.map((p) => `problem:     ${p}`),
-      healthy ? 'ok' : 'needs attention',
-    ];
+    const out = doctorLines(d, healthy);
     io.stdout(`${out.map(clean).join('\n')}\n`);
     return healthy ? 0 : 1;
   }, usage, () => { a = parseArgs(argv, [], ['json']); });
@@ -298,12 +288,6 @@ function formatDuration(ms: number | null): string {
   return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
 }
 
-function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
-  if (n < 1024 ** 3) return `${(n / 1024 / 1024).toFixed(1)} MB`;
-  return `${(n / 1024 ** 3).toFixed(2)} GB`;
-}
 
 /** RFC 4180 quoting; text starting with = + @ or a tab gets a leading ' so spreadsheets do not run it. */
 function csvCell(v: unknown): string {

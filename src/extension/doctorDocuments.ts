@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { doctorLines } from '../core/store/doctorText';
 import { Disposable } from './lifecycle';
 import type { WorkspaceStores } from './workspaceStores';
 
@@ -30,7 +31,10 @@ export class DoctorDocuments extends Disposable implements vscode.TextDocumentCo
       try {
         const { store } = await this.stores.get(folder);
         await store.refresh();
-        out.push('```json', JSON.stringify(store.doctor(), null, 2), '```', '');
+        const d = store.doctor();
+        const healthy = d.integrity.length === 1 && d.integrity[0] === 'ok' && d.problems.length === 0 && !(d.lock?.stale ?? false);
+        out.push(healthy ? 'Healthy.' : '**Needs attention** (see the problems below).', '', '```text', ...doctorLines(d, healthy), '```', '',
+          'The same report from a terminal: `exptrack doctor` (or `exptrack doctor --json`).', '');
       } catch (e) {
         out.push(`**Cannot open the store:** ${e instanceof Error ? e.message : String(e)}`, '');
       }

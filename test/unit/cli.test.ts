@@ -216,7 +216,10 @@ describe('cli', function () {
       assert.ok('val loss "q" <b>x</b>' in metrics);
       assert.ok('nan_metric' in metrics);
       assert.deepEqual(run.params, { 'odd <name> "q"': 'v a l' });
-      assert.deepEqual(run.tags, { '<script>': '&amp;' });
+      // The 50 MB line is skipped by the metric parser (bounded memory) and counted for doctor.
+      assert.deepEqual(run.tags, { '<script>': '&amp;', 'exptrack.skippedLongLines': '1' });
+      const doctor = exptrack(['doctor'], dir);
+      assert.match(doctor.stdout.toString(), /long lines:\s+1 console line\(s\) in 1 run\(s\)/);
     });
 
     it('exits 127 when the command does not exist, and still records it', () => {

@@ -216,9 +216,13 @@ export class ActiveRun {
 
   private async wrapUp(): Promise<void> {
     if (!this.begun) this.begin();
+    let skippedLongLines = 0;
     for (const [stream, parser] of this.parsers) {
       try { const rest = parser.end(); if (rest.length) this.addParsed(rest); } catch (e) { this.warn(`parser (${stream}): ${(e as Error).message}`); }
+      skippedLongLines += parser.stats?.skippedLongLines ?? 0;
     }
+    // Over-long lines are skipped by the parser (bounded memory); `exptrack doctor` counts them.
+    if (skippedLongLines > 0) this.guard('tags', () => this.sink.tags(this.id, { 'exptrack.skippedLongLines': String(skippedLongLines) }));
     for (const [stream, carry] of this.carries) if (carry.length) this.structuredFromBuffer(carry, stream, true);
     this.carries.clear();
     for (const t of this.tailers) t.finish();

@@ -15,6 +15,8 @@ export interface ParsedMetricLike {
 export interface MetricLineParser {
   push(chunk: string | Uint8Array): readonly ParsedMetricLike[];
   end(): readonly ParsedMetricLike[];
+  /** Counters such as `skippedLongLines` (MetricParser has them); summed into the run's tags. */
+  readonly stats?: Readonly<Record<string, number>>;
 }
 
 /** Where the recorder reports problems it survives (a bad config file, git failing...). */

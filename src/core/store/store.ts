@@ -51,6 +51,8 @@ export interface DoctorReport {
   readonly corruptFiles: readonly string[];
   readonly lastSave: { readonly at: number; readonly ms: number; readonly bytes: number } | null;
   readonly problems: readonly string[];
+  /** Console lines too long for the metric parser (skipped, output.log keeps them), over all runs. */
+  readonly skippedLongLines: { readonly runs: number; readonly lines: number };
 }
 
 export interface StoreChange {
@@ -1140,6 +1142,10 @@ export class Store {
       journals,
       lock: ls ? { writer: ls.info?.writer ?? null, pid: ls.info?.pid ?? null, host: ls.info?.host ?? null, ageMs: ls.ageMs, stale: ls.stale } : null,
       corruptFiles, lastSave: this.lastSave, problems: [...this.problems, ...walProblems, ...(this.blocked ? [this.blocked] : [])],
+      skippedLongLines: {
+        runs: count("SELECT count(*) FROM tags WHERE key = 'exptrack.skippedLongLines'"),
+        lines: count("SELECT coalesce(sum(CAST(value AS INTEGER)), 0) FROM tags WHERE key = 'exptrack.skippedLongLines'"),
+      },
     };
   }
 }

@@ -1,0 +1,26 @@
+import type { DoctorReport } from './store';
+
+/** `exptrack doctor` and the editor's doctor document: the report as readable lines. */
+export function doctorLines(d: DoctorReport, healthy: boolean): string[] {
+  return [
+    `store:       ${d.dir}`,
+    `database:    ${d.dbBytes === null ? 'not saved yet' : formatBytes(d.dbBytes)}, schema version ${d.schemaVersion} (this exptrack: ${d.codeSchemaVersion})`,
+    `integrity:   ${d.integrity.join('; ')}`,
+    `contents:    ${d.experiments} experiment(s), ${d.runs} run(s) (${d.runningRuns} running), ${d.metricPoints} metric point(s)`,
+    `journals:    ${d.journals.length === 0 ? 'none' : `${d.journals.length}, ${formatBytes(d.journals.reduce((s, j) => s + j.bytes, 0))}, ${formatBytes(d.journals.reduce((s, j) => s + j.pendingBytes, 0))} not yet in the database`}`,
+    ...d.journals.map((j) => `  ${j.writer}: ${formatBytes(j.bytes)}, ${formatBytes(j.pendingBytes)} pending, ${j.closed ? 'closed' : j.alive ? 'writer alive' : 'writer gone'}${j.pid !== null ? ` (pid ${j.pid} on ${j.host})` : ''}`),
+    ...(d.skippedLongLines.lines ? [`long lines:  ${d.skippedLongLines.lines} console line(s) in ${d.skippedLongLines.runs} run(s) were too long to read for metrics (output.log keeps them)`] : []),
+    `lock:        ${d.lock ? `held by pid ${d.lock.pid ?? '?'} on ${d.lock.host ?? '?'} for ${Math.round(d.lock.ageMs / 1000)} s${d.lock.stale ? ' (stale: the next writer will break it)' : ''}` : 'free'}`,
+    ...(d.corruptFiles.length ? [`moved aside: ${d.corruptFiles.join(', ')} (corrupt databases kept for inspection)`] : []),
+    ...d.problems.map((p) => `problem:     ${p}`),
+    healthy ? 'ok' : 'needs attention',
+  ];
+}
+
+/** 1536 -> "1.5 KB". */
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
+  if (n < 1024 ** 3) return `${(n / 1024 / 1024).toFixed(1)} MB`;
+  return `${(n / 1024 ** 3).toFixed(2)} GB`;
+}
