@@ -1,5 +1,8 @@
 import os from 'node:os';
 import path from 'node:path';
+import { gitTreeCodeIdentity } from '../core/lineage/gitTreeCodeIdentity';
+import { LineageQueries } from '../core/lineage/lineageQueries';
+import { storeSqlReader } from '../core/lineage/storeSqlReader';
 import type { RunEnd } from '../core/model';
 import { DeferredSink } from '../core/recorder/deferredSink';
 import { Recorder } from '../core/recorder/recorder';
@@ -164,13 +167,23 @@ export async function runCommand(argv: readonly string[], proc: RunProcess): Pro
   const end: RunEnd = await run.done;
   for (const u of unsubscribe) u();
   await storeReady;
+  let repeats: string | undefined;
   if (store) {
+    // In a terminal, say when this run repeats an earlier one exactly (same command, code, params, inputs).
+    if (!args.quiet && proc.interactive && !exit.error) {
+      try {
+        await store.flush();
+        const [hint] = new LineageQueries(storeSqlReader(store), gitTreeCodeIdentity()).duplicatesOf(run.run.id, 1);
+        if (hint) repeats = `exptrack: this run repeats ${hint.run.name} (${hint.reason})\n`;
+      } catch { /* a hint, never a failure */ }
+    }
     try { await store.close(); } catch (e) { warn(`saving the run: ${(e as Error).message}`); }
   }
   if (sink.dropped) warn(`${sink.dropped} metric batches were dropped while the store was opening`);
   if (!args.quiet && proc.interactive && !exit.error) {
     const secs = ((end.endedAt - started) / 1000).toFixed(1);
     io.stderr(`exptrack: ${end.status} ${run.run.name} (${run.run.id}) in ${secs}s, ${run.run.metricCount} metric points; exptrack show @last\n`);
+    if (repeats) io.stderr(repeats);
   }
   if (exit.signal) return 128 + (os.constants.signals[exit.signal] ?? 0);
   return exit.exitCode ?? 1;

@@ -147,6 +147,37 @@ describe('cli', function () {
       assert.equal(showJson(dir).status, 'killed');
     });
 
+    it('in a terminal, says when a run repeats an earlier one (same command, code, params and inputs)', function () {
+      if (spawnSync('python3', ['-c', 'import pty']).status !== 0) this.skip();
+      fs.writeFileSync(path.join(dir, 'same.py'), 'import sys\nprint("epoch 1 loss=0.5", sys.argv[1:])\n');
+      fs.writeFileSync(path.join(dir, 'data.csv'), 'x\n1\n');
+      fs.writeFileSync(path.join(dir, 'in_pty.py'), [
+        'import os, pty, sys',
+        'pid, fd = pty.fork()',
+        'if pid == 0:',
+        '    os.execvp(sys.argv[1], sys.argv[1:])',
+        'out = b""',
+        'while True:',
+        '    try:',
+        '        data = os.read(fd, 65536)',
+        '    except OSError:',
+        '        break',
+        '    if not data:',
+        '        break',
+        '    out += data',
+        'os.waitpid(pid, 0)',
+        'sys.stdout.write(out.decode("utf8", "replace"))',
+      ].join('\n'));
+      const runIt = () => spawnSync('python3', ['in_pty.py', process.execPath, cli, 'run', '--', 'python3', 'same.py', '--lr', '0.1', '--data', 'data.csv'],
+        { cwd: dir, encoding: 'utf8', timeout: 40_000 }).stdout;
+      const first = runIt();
+      assert.doesNotMatch(first, /repeats/);
+      const second = runIt();
+      const firstName = /exptrack: finished (\S+) /.exec(first)?.[1];
+      assert.ok(firstName, first);
+      assert.match(second, new RegExp(`this run repeats ${firstName} \\(same command`));
+    });
+
     it('loses nothing journaled when exptrack itself is killed with SIGKILL; the run then reads interrupted', async () => {
       fs.writeFileSync(path.join(dir, 'slow.js'), `
         let i = 0;
