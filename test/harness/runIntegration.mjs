@@ -9,19 +9,23 @@ import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
 const { ROOT, startCodeServer, stopCodeServer, launchBrowser, makeRunDir } = require('./codeServer.cjs');
-const { makeWorkspace } = require('./workspace.cjs');
+const { makeWorkspace, makeMultiRootWorkspace } = require('./workspace.cjs');
+// --multiroot: the suite in out/test/integration-multiroot, in a two-folder .code-workspace.
+const multiRoot = process.argv.includes('--multiroot');
 
 const TIMEOUT_MS = Number(process.env.EXPTRACK_INTEGRATION_TIMEOUT_MS || 600_000);
 
 const t0 = Date.now();
 const runDir = makeRunDir('integration');
-const workspace = makeWorkspace(path.join(runDir, 'workspace'));
+const workspace = multiRoot ? makeMultiRootWorkspace(path.join(runDir, 'workspace')) : makeWorkspace(path.join(runDir, 'workspace'));
+const suiteDir = multiRoot ? 'out/test/integration-multiroot' : 'out/test/integration';
 let cs, ctx, code = 1;
 let printing = Promise.resolve(); // keeps relayed console lines in order
 try {
   cs = await startCodeServer({ runDir, workspace, extraEnv: { EXPTRACK_TEST_COUNTS: process.env.EXPTRACK_TEST_COUNTS ?? '', EXPTRACK_TEST_RUN_DIR: runDir } });
-  const payload = [['extensionDevelopmentPath', cs.remoteUri(ROOT)], ['extensionTestsPath', cs.remoteUri(path.join(ROOT, 'out/test/integration/index.js'))]];
-  const url = `${cs.base}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
+  const payload = [['extensionDevelopmentPath', cs.remoteUri(ROOT)], ['extensionTestsPath', cs.remoteUri(path.join(ROOT, suiteDir, 'index.js'))]];
+  const target = multiRoot ? `workspace=${encodeURIComponent(workspace)}` : `folder=${encodeURIComponent(workspace)}`;
+  const url = `${cs.base}/?${target}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
   ctx = await launchBrowser(runDir);
   const page = ctx.pages()[0] ?? await ctx.newPage();
   // With extensionTestsPath set, the extension host's console goes to the workbench log, which the

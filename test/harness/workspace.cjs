@@ -17,4 +17,14 @@ function makeWorkspace(dest, { git = true } = {}) {
   return dest;
 }
 
-module.exports = { makeWorkspace };
+/** Two copies of the demo workspace and a .code-workspace file naming both (multi-root). */
+function makeMultiRootWorkspace(dest) {
+  fs.mkdirSync(dest, { recursive: true });
+  makeWorkspace(path.join(dest, 'alpha'));
+  makeWorkspace(path.join(dest, 'beta'), { git: false });
+  const file = path.join(dest, 'experiments.code-workspace');
+  fs.writeFileSync(file, JSON.stringify({ folders: [{ path: 'alpha' }, { path: 'beta' }] }, null, 2));
+  return file;
+}
+
+module.exports = { makeWorkspace, makeMultiRootWorkspace };
