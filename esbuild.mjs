@@ -67,7 +67,7 @@ function testTargets() {
   if (unit.length) t.push({ ...nodeCommon, entryPoints: unit, outdir: 'out', outbase: '.', external: ['mocha', 'better-sqlite3', 'playwright-core'] });
   const browser = [...entries('test/webview'), ...entries('test/e2e')];
   if (browser.length) t.push({ ...nodeCommon, entryPoints: browser, outdir: 'out', outbase: '.', external: ['mocha', 'playwright-core'] });
-  const integration = [...entries('test/integration'), ...entries('test/integration-multiroot')];
+  const integration = [...entries('test/integration'), ...entries('test/integration-multiroot'), ...entries('test/integration-restricted')];
   if (integration.length) t.push({ ...nodeCommon, entryPoints: integration, outdir: 'out', outbase: '.', external: ['vscode', 'mocha'] });
   return t;
 }

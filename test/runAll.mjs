@@ -17,6 +17,7 @@ const layers = {
   webview: { dir: 'out/test/webview', cmd: [...mocha, '--timeout', '120000', 'out/test/webview/**/*.test.js'] },
   integration: { dir: 'out/test/integration', cmd: [path.join(root, 'test/harness/runIntegration.mjs')] },
   multiroot: { dir: 'out/test/integration-multiroot', cmd: [path.join(root, 'test/harness/runIntegration.mjs'), '--multiroot'] },
+  restricted: { dir: 'out/test/integration-restricted', cmd: [path.join(root, 'test/harness/runIntegration.mjs'), '--restricted'] },
   e2e: { dir: 'out/test/e2e', cmd: [...mocha, '--timeout', '300000', 'out/test/e2e/**/*.test.js'] },
 };
 

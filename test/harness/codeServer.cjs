@@ -54,7 +54,7 @@ function isolatedEnv(runDir, extraEnv = {}) {
  * Starts code-server on 127.0.0.1 with throwaway user data and extensions folders under runDir.
  * Resolves when /healthz answers.
  */
-async function startCodeServer({ runDir, workspace, port, settings = {}, extraEnv = {}, extensionsDir }) {
+async function startCodeServer({ runDir, workspace, port, settings = {}, extraEnv = {}, extensionsDir, workspaceTrust = false }) {
   ensureCodeServer();
   port ??= await freePort();
   const userDir = path.join(runDir, 'user-data', 'User');
@@ -72,7 +72,7 @@ async function startCodeServer({ runDir, workspace, port, settings = {}, extraEn
   const config = path.join(runDir, 'config.yaml');
   fs.writeFileSync(config, '');
   const args = [CS_ENTRY, '--config', config, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`,
-    '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override',
+    '--disable-telemetry', '--disable-update-check', ...(workspaceTrust ? [] : ['--disable-workspace-trust']), '--disable-getting-started-override',
     '--disable-proxy', '--user-data-dir', path.join(runDir, 'user-data'), '--extensions-dir', extensionsDir,
     '--ignore-last-opened', workspace];
   const logFile = path.join(runDir, 'code-server.log');

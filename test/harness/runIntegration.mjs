@@ -12,17 +12,21 @@ const { ROOT, startCodeServer, stopCodeServer, launchBrowser, makeRunDir } = req
 const { makeWorkspace, makeMultiRootWorkspace } = require('./workspace.cjs');
 // --multiroot: the suite in out/test/integration-multiroot, in a two-folder .code-workspace.
 const multiRoot = process.argv.includes('--multiroot');
+// --restricted: the suite in out/test/integration-restricted, in a workspace that is not trusted.
+const restricted = process.argv.includes('--restricted');
 
 const TIMEOUT_MS = Number(process.env.EXPTRACK_INTEGRATION_TIMEOUT_MS || 600_000);
 
 const t0 = Date.now();
 const runDir = makeRunDir('integration');
 const workspace = multiRoot ? makeMultiRootWorkspace(path.join(runDir, 'workspace')) : makeWorkspace(path.join(runDir, 'workspace'));
-const suiteDir = multiRoot ? 'out/test/integration-multiroot' : 'out/test/integration';
+const suiteDir = multiRoot ? 'out/test/integration-multiroot' : restricted ? 'out/test/integration-restricted' : 'out/test/integration';
+const trustSettings = restricted ? { 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never',
+  'security.workspace.trust.untrustedFiles': 'open' } : {};
 let cs, ctx, code = 1;
 let printing = Promise.resolve(); // keeps relayed console lines in order
 try {
-  cs = await startCodeServer({ runDir, workspace, extraEnv: { EXPTRACK_TEST_COUNTS: process.env.EXPTRACK_TEST_COUNTS ?? '', EXPTRACK_TEST_RUN_DIR: runDir } });
+  cs = await startCodeServer({ runDir, workspace, settings: trustSettings, workspaceTrust: restricted, extraEnv: { EXPTRACK_TEST_COUNTS: process.env.EXPTRACK_TEST_COUNTS ?? '', EXPTRACK_TEST_RUN_DIR: runDir } });
   const payload = [['extensionDevelopmentPath', cs.remoteUri(ROOT)], ['extensionTestsPath', cs.remoteUri(path.join(ROOT, suiteDir, 'index.js'))]];
   const target = multiRoot ? `workspace=${encodeURIComponent(workspace)}` : `folder=${encodeURIComponent(workspace)}`;
   const url = `${cs.base}/?${target}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
