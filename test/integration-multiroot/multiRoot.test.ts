@@ -4,16 +4,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ExptrackApi } from '../../src/extension/extension';
 import type { RunsNode } from '../../src/extension/trees/runsTree';
-
-async function waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== false) return v as T;
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+import { waitFor } from '../integration/waitFor';
 
 describe('multi-root workspace', function () {
   this.timeout(120_000);

@@ -5,25 +5,13 @@ import * as vscode from 'vscode';
 import type { RunSummary } from '../../src/core/model';
 import type { ExptrackApi } from '../../src/extension/extension';
 import type { RunsNode } from '../../src/extension/trees/runsTree';
+import { waitFor } from './waitFor';
 
 async function api(): Promise<ExptrackApi> {
   const ext = vscode.extensions.getExtension<ExptrackApi>('exptrack.exptrack')!;
   const a = await ext.activate();
   assert.ok(a, 'extension activated');
   return a;
-}
-
-async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const t0 = Date.now();
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined && v !== false) return v as T;
-    } catch (e) { last = e; }
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}${last ? `: ${last}` : ''}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 const workspaceDir = () => vscode.workspace.workspaceFolders![0].uri.fsPath;

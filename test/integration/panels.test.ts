@@ -2,16 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { ExptrackApi } from '../../src/extension/extension';
 import type { RunsNode } from '../../src/extension/trees/runsTree';
-
-async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== false) return v as T;
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+import { waitFor } from './waitFor';
 
 function webviewTabs(viewTypeFragment: string): vscode.Tab[] {
   return vscode.window.tabGroups.all.flatMap((g) => g.tabs)
