@@ -19,8 +19,18 @@ export class StoresDataSource extends Disposable implements PanelDataSource {
     this.register(stores.onDidChange(() => this.emitter.fire({ runs: [] })));
   }
 
+  /** Which folder's store holds a run: panels ask per series, so the answer is remembered. */
+  private readonly owners = new Map<string, FolderStore>();
+
   private storeOf(runId: string): FolderStore | undefined {
-    return this.stores.ready.find((s) => s.store.getRun(runId) !== undefined);
+    const ready = this.stores.ready;
+    // One folder (the usual case): no lookup; its store answers unknown ids with nothing.
+    if (ready.length === 1) return ready[0];
+    const known = this.owners.get(runId);
+    if (known && ready.includes(known)) return known;
+    const found = ready.find((s) => s.store.getRun(runId) !== undefined);
+    if (found) this.owners.set(runId, found);
+    return found;
   }
 
   getRun(id: string, options?: { series?: string[] }): RunDetail | undefined {
