@@ -122,7 +122,7 @@ describe('query commands', () => {
     assert.equal(await doctor([], t), 0, t.err());
     assert.match(t.out(), /integrity:\s+ok/);
     assert.match(t.out(), /contents:\s+1 experiment\(s\), 2 run\(s\) \(0 running\), 4 metric point\(s\)/);
-    assert.match(t.out(), /schema version 1 \(this exptrack: 1\)/);
+    assert.match(t.out(), /schema version 2 \(this exptrack: 2\)/);
     const j = io(root);
     assert.equal(await doctor(['--json'], j), 0);
     assert.equal(JSON.parse(j.out()).healthy, true);

@@ -74,7 +74,7 @@ describe('Store', () => {
     await s.close();
     const SQL = await loadSqlJs();
     const db = new SQL.Database(fs.readFileSync(path.join(dir, 'exptrack.db')));
-    assert.equal(db.exec('PRAGMA user_version')[0].values[0][0], 1);
+    assert.equal(db.exec('PRAGMA user_version')[0].values[0][0], 2);
     assert.deepEqual(db.exec('SELECT run_id, key, step, value FROM metric_points')[0].values, [['r1', 'loss', 1, 0.25]]);
     assert.equal(db.exec('PRAGMA integrity_check')[0].values[0][0], 'ok');
     db.close();
@@ -93,6 +93,22 @@ describe('Store', () => {
     const r = await Store.open(dir, { logger });
     assert.equal(r.getRun('w1')!.name, 'name-w1');
     assert.equal(lines.filter((l) => l.startsWith('error')).length, 0, 'not treated as corrupt');
+    await r.close();
+  });
+
+  it('counts a step logged again once and drops its old value from min/max (a resumed run)', async () => {
+    const s = await Store.open(dir, { logger: captureLogger().logger });
+    s.sink.startRun(runStart('r1'));
+    s.sink.metrics('r1', [0, 1, 2, 3].map((step) => ({ key: 'loss', step, value: step === 2 ? -100 : 10 - step, time: step })));
+    await s.flush();
+    // Resumed from the step-1 checkpoint: steps 2 and 3 come again, then training goes on.
+    s.sink.metrics('r1', [2, 3, 4].map((step) => ({ key: 'loss', step, value: 5 - step, time: 10 + step })));
+    s.sink.metrics('r1', [{ key: 'acc', step: 0, value: 0.1, time: 1 }, { key: 'acc', step: 0, value: 0.2, time: 2 }]);
+    await s.close();
+    const r = await Store.open(dir, { readOnly: true });
+    const d = r.getRun('r1')!;
+    assert.deepEqual(d.metrics.loss, { last: 1, min: 1, max: 10, count: 5, lastStep: 4 });
+    assert.deepEqual(d.metrics.acc, { last: 0.2, min: 0.2, max: 0.2, count: 1, lastStep: 0 });
     await r.close();
   });
 
@@ -214,7 +230,7 @@ describe('Store', () => {
     fs.writeFileSync(file, db.export());
     db.close();
     const before = fs.readFileSync(file);
-    await assert.rejects(Store.open(dir, { logger: captureLogger().logger }), /schema version 99, newer than this exptrack understands \(1\).*left untouched/);
+    await assert.rejects(Store.open(dir, { logger: captureLogger().logger }), /schema version 99, newer than this exptrack understands \(2\).*left untouched/);
     assert.deepEqual(fs.readFileSync(file), before);
     assert.ok(!fs.existsSync(path.join(dir, 'lock')), 'lock released');
   });
@@ -352,7 +368,7 @@ describe('Store', () => {
     await s.flush();
     const d = s.doctor();
     assert.deepEqual(d.integrity, ['ok']);
-    assert.equal(d.schemaVersion, 1);
+    assert.equal(d.schemaVersion, 2);
     assert.equal(d.runs, 1);
     assert.equal(d.runningRuns, 1);
     assert.ok(d.dbBytes! > 0);

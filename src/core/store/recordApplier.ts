@@ -1,6 +1,8 @@
 import type { Database, SqlValue, Statement } from 'sql.js';
 import type { ParamValue, RunStart } from '../model';
 import { decodeFloats, decodeParam, floatsFromPlain, type JournalRecord } from './journalRecord';
+import type { OverviewCache } from './overviewCache';
+import type { SeriesOverview } from './seriesOverview';
 
 interface PendingSummary {
   rid: number;
@@ -12,6 +14,13 @@ interface PendingSummary {
   min: number;
   max: number;
   count: number;
+  /** The series' live overview, fed every point of this batch; undefined when it has none. */
+  ov: SeriesOverview | undefined;
+  /** A point came at or before the overview's last step: it no longer describes the series. */
+  ovBroken: boolean;
+  /** The batch's first step, and whether a step came at or before one already in the batch. */
+  firstStep: number;
+  rewrote: boolean;
 }
 
 /** Rows per multi-row metric insert: fewer statement executions per point. */
@@ -50,7 +59,7 @@ export class RecordApplier {
   /** Writers whose close record was applied, with the journal they continue in (rotation), if any. */
   readonly closedWriters = new Map<string, string | undefined>();
 
-  constructor(private readonly db: Database, private readonly report: (message: string) => void) {}
+  constructor(private readonly db: Database, private readonly report: (message: string) => void, private readonly overviews?: OverviewCache) {}
 
   private stmt(sql: string): Statement {
     let s = this.stmts.get(sql);
@@ -213,7 +222,9 @@ export class RecordApplier {
     const sk = `${rid}\u0000${key}`;
     let s = this.summaries.get(sk);
     if (!s) {
-      s = { rid, key, keyId: this.keyId(key), last: NaN, lastStep: -Infinity, lastTime: 0, min: NaN, max: NaN, count: 0 };
+      const keyId = this.keyId(key);
+      const ov = this.overviews?.forFold(this.db, rid, keyId, () => Number(this.get1('SELECT count FROM metric_summary WHERE run = ? AND key = ?', [rid, key])?.[0] ?? 0));
+      s = { rid, key, keyId, last: NaN, lastStep: -Infinity, lastTime: 0, min: NaN, max: NaN, count: 0, ov, ovBroken: false, firstStep: NaN, rewrote: false };
       this.summaries.set(sk, s);
     }
     return s;
@@ -246,7 +257,13 @@ export class RecordApplier {
       const o = 1 + 4 * this.metricCount;
       rows[o] = s.keyId; rows[o + 1] = step; rows[o + 2] = value === value ? value : null; rows[o + 3] = time;
       if (++this.metricCount === metricRowsPerInsert) this.flushMetricRows();
-      s.count++;
+      if (s.count++ === 0) s.firstStep = step;
+      else if (step <= s.lastStep) s.rewrote = true;
+      const ov = s.ov;
+      if (ov !== undefined) {
+        if (step > ov.lastStep) ov.add(step, value, time);
+        else s.ovBroken = true;
+      }
       if (step >= s.lastStep) { s.last = value; s.lastStep = step; s.lastTime = time; }
       if (value === value) {
         if (!(value >= s.min)) s.min = value;
@@ -279,11 +296,28 @@ export class RecordApplier {
         if (oStep > lastStep) { last = oLast; lastStep = oStep; lastTime = Number(old[5]); }
         if (!Number.isNaN(oMin) && (Number.isNaN(min) || oMin < min)) min = oMin;
         if (!Number.isNaN(oMax) && (Number.isNaN(max) || oMax > max)) max = oMax;
+        if (s.rewrote || s.firstStep <= oStep) ({ last, min, max, count, lastStep, lastTime } = this.exactSummary(s));
+      } else if (s.rewrote) {
+        ({ last, min, max, count, lastStep, lastTime } = this.exactSummary(s));
       }
       this.run('INSERT OR REPLACE INTO metric_summary (run, key, last, min, max, count, last_step, last_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
         [s.rid, s.key, nanToNull(last), nanToNull(min), nanToNull(max), count, lastStep, lastTime]);
+      // Fed every point in order, the overview's count is the series' count; if not, it is stale.
+      if (s.ov && (s.ovBroken || s.ov.count !== count)) this.overviews?.drop(this.db, s.rid, s.keyId);
     }
     this.summaries.clear();
+  }
+
+  /**
+   * The summary of a series recomputed from its rows: after steps were logged again (a resumed run,
+   * a loop restarting its counter) the replaced points must not count twice, nor their old values
+   * stay the min or max. Rare, so a scan of the series is fine.
+   */
+  private exactSummary(s: PendingSummary): Pick<PendingSummary, 'last' | 'min' | 'max' | 'count' | 'lastStep' | 'lastTime'> {
+    const agg = this.get1('SELECT count(*), min(value), max(value) FROM metrics WHERE run = ? AND key = ?', [s.rid, s.keyId])!;
+    const tail = this.get1('SELECT value, step, time FROM metrics WHERE run = ? AND key = ? ORDER BY step DESC LIMIT 1', [s.rid, s.keyId]);
+    const n = (v: SqlValue | undefined): number => (v === null || v === undefined ? NaN : Number(v));
+    return { count: Number(agg[0]), min: n(agg[1]), max: n(agg[2]), last: n(tail?.[0]), lastStep: n(tail?.[1]), lastTime: n(tail?.[2]) };
   }
 
   /** Marks the running runs of a writer that is gone as interrupted. */
@@ -301,13 +335,14 @@ export class RecordApplier {
 
   private deleteRun(id: string, rid: number): void {
     this.flushMetricRows();
-    for (const table of ['params', 'metrics', 'metric_summary', 'tags', 'events', 'code_files']) {
+    for (const table of ['params', 'metrics', 'metric_summary', 'metric_overviews', 'tags', 'events', 'code_files']) {
       this.run(`DELETE FROM ${table} WHERE run = ?`, [rid]);
     }
     for (const table of ['notes', 'environment', 'git']) this.run(`DELETE FROM ${table} WHERE run = ?`, [rid]);
     this.run('DELETE FROM runs WHERE rid = ?', [rid]);
     this.run('INSERT OR IGNORE INTO deleted_runs (id) VALUES (?)', [id]);
     this.rids.set(id, null);
+    this.overviews?.dropRun(rid);
     for (const k of [...this.summaries.keys()]) if (k.startsWith(`${rid}\u0000`)) this.summaries.delete(k);
   }
 

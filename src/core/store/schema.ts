@@ -130,6 +130,18 @@ const migrations: readonly string[] = [
     id TEXT PRIMARY KEY
   );
   `,
+  // v2: saved min/max overviews of long series (see overviewCache.ts), so a store opened cold charts a
+  // 100k-point series from ~2,000 points instead of reading it whole. Derived data: a row is used only
+  // while its count matches metric_summary's.
+  `
+  CREATE TABLE metric_overviews (
+    run INTEGER NOT NULL,
+    key INTEGER NOT NULL,
+    count INTEGER NOT NULL,
+    data BLOB NOT NULL,
+    PRIMARY KEY (run, key)
+  );
+  `,
 ];
 
 /** The schema version this code writes. */

@@ -6,6 +6,7 @@ import { compileFilter, regexpFunction } from '../filter/compileFilter';
 import type { ArtifactRecord, GitInfo, MetricSummary, ParamValue, RecordSink, RunDetail, RunStatus, RunSummary } from '../model';
 import { loadSqlJs } from '../sqlite';
 import { writeFileAtomic } from './atomicWrite';
+import { OverviewCache, overviewPoints } from './overviewCache';
 import { SeriesOverview } from './seriesOverview';
 import { downsampleMinMax, type Series } from './downsample';
 import { readJournalChunk, readJournalHeader } from './journalReader';
@@ -115,8 +116,8 @@ export class Store {
   private readonly queryStmts = new Map<string, Statement>();
   /** Metric summaries by run id, dropped for runs a fold or an edit touches: repeated listings stay cheap. */
   private readonly summaryCache = new Map<string, Record<string, MetricSummary>>();
-  /** Growing overviews of whole series (run, key, point budget), so live charts read only new points. */
-  private readonly overviews = new Map<string, SeriesOverview>();
+  /** Overviews of whole series, fed by the fold and saved with the file: charts never read a long series whole. */
+  private readonly overviews = new OverviewCache();
   /** The fold's transaction, possibly open across event-loop turns (see pause()). */
   private txnOpen = false;
   /** Length of sql.js's in-memory file when the database was last opened (with headroom). */
@@ -360,7 +361,7 @@ export class Store {
 
   private replaceDb(db: Database, keepCaches = false): void {
     this.freeStatements();
-    if (!keepCaches) this.summaryCache.clear();
+    if (!keepCaches) { this.summaryCache.clear(); this.overviews.clear(); }
     try { this.db?.close(); } catch { /* already closed */ }
     this.db = db;
     this.configureDb();
@@ -374,7 +375,7 @@ export class Store {
     this.db.create_function(regexpFunction, (source: unknown, flags: unknown, text: unknown) => {
       try { return new RegExp(String(source), String(flags ?? '')).test(String(text)) ? 1 : 0; } catch { return 0; }
     });
-    this.applier = new RecordApplier(this.db, (m) => this.logger.info(m));
+    this.applier = new RecordApplier(this.db, (m) => this.logger.info(m), this.overviews);
   }
 
   private freeStatements(): void {
@@ -399,6 +400,8 @@ export class Store {
     if (this.blocked) return false;
     if (this.lock && !this.lock.stillHeld()) { this.problem('lock-lost', 'the store lock was taken over; this save was skipped'); return false; }
     if (this.fileId && this.fileChanged()) return false; // someone else saved: the next cycle reloads and refolds
+    // Overviews are saved with the points they describe (in the fold's transaction when one is open).
+    this.inTransaction(() => this.overviews.saveAll(this.db));
     this.commitFold(); // sql.js cannot export inside a transaction
     const t0 = performance.now();
     const data = this.db.export();
@@ -570,8 +573,9 @@ export class Store {
     this.txnOpen = false;
     try { this.db.exec('ROLLBACK'); } catch { /* no transaction left */ }
     this.applier.free();
-    this.applier = new RecordApplier(this.db, (m) => this.logger.info(m));
+    this.applier = new RecordApplier(this.db, (m) => this.logger.info(m), this.overviews);
     this.summaryCache.clear();
+    this.overviews.clear();
   }
 
   private commitFold(): void {
@@ -1003,8 +1007,8 @@ export class Store {
     const rid = this.rows('SELECT rid FROM runs WHERE id = ?', [runId])[0]?.[0];
     if (rid === undefined) return { steps: new Float64Array(0), values: new Float64Array(0), times: new Float64Array(0) };
     const keyId = this.rows('SELECT id FROM metric_keys WHERE name = ?', [key])[0]?.[0] ?? -1;
-    if (options.maxPoints && options.fromStep === undefined && options.toStep === undefined) {
-      return this.overview(runId, rid, keyId, key, options.maxPoints);
+    if (options.maxPoints && options.maxPoints <= overviewPoints && options.fromStep === undefined && options.toStep === undefined) {
+      return this.overview(Number(rid), Number(keyId), key, options.maxPoints);
     }
     const s = this.stmt('SELECT step, value, time FROM metrics WHERE run = ? AND key = ? AND step >= ? AND step <= ? ORDER BY step');
     let steps: Float64Array = new Float64Array(1024);
@@ -1031,31 +1035,23 @@ export class Store {
     return options.maxPoints ? downsampleMinMax(full, options.maxPoints) : full;
   }
   /**
-   * The whole series downsampled to `maxPoints`, kept between calls and extended with the points
-   * after the last step it holds. Rebuilt when the point count says something other than appending
-   * happened (a step rewritten, points folded out of order, a reload).
+   * The whole series downsampled to `maxPoints` (<= {@link overviewPoints}) from its overview: live
+   * (fed by the fold), saved in the file, or extended with the points after the last step it holds.
+   * Built from a full read when none matches the series' point count, and kept for next time.
    */
-  private overview(runId: string, rid: SqlValue, keyId: SqlValue, key: string, maxPoints: number): Series {
+  private overview(rid: number, keyId: number, key: string, maxPoints: number): Series {
     // metric_summary is keyed by the key's name; metrics by its id.
     const total = Number(this.rows('SELECT count FROM metric_summary WHERE run = ? AND key = ?', [rid, key])[0]?.[0] ?? 0);
-    const cacheKey = `${runId}\n${key}\n${maxPoints}`;
-    let ov = this.overviews.get(cacheKey);
-    if (ov && ov.count > total) ov = undefined;
-    if (ov) {
-      this.readInto(ov, rid, keyId, ov.lastStep);
-      if (ov.count !== total) ov = undefined;
-    }
+    let ov = this.overviews.get(this.db, rid, keyId);
+    if (ov && ov.count < total) this.readInto(ov, rid, keyId, ov.lastStep);
+    if (ov && ov.count !== total) { this.overviews.drop(this.db, rid, keyId); ov = undefined; }
     if (!ov) {
-      ov = new SeriesOverview(maxPoints);
+      ov = new SeriesOverview(overviewPoints);
       this.readInto(ov, rid, keyId, -Infinity);
+      // Counts disagree when steps were rewritten: such a series is read whole each time, not kept.
+      if (ov.count === total) this.overviews.put(this.db, rid, keyId, ov);
     }
-    this.overviews.delete(cacheKey);
-    // Counts disagree when steps were rewritten: such a series is read whole each time, not cached.
-    if (ov.count === total) {
-      this.overviews.set(cacheKey, ov);
-      if (this.overviews.size > 2000) this.overviews.delete(this.overviews.keys().next().value as string);
-    }
-    return ov.toSeries();
+    return ov.toSeries(maxPoints);
   }
 
   private readInto(ov: SeriesOverview, rid: SqlValue, keyId: SqlValue, afterStep: number): void {
