@@ -65,6 +65,11 @@ export interface StoreChange {
 
 interface FileId { readonly ino: number; readonly size: number; readonly mtimeMs: number }
 
+/** Zeroed space kept after the database in memory, so it can grow without sql.js copying it. */
+function headroomFor(bytes: number): number {
+  return Math.max(16 << 20, bytes >> 2);
+}
+
 /** A journal of a writer that is gone is deleted only after it is folded and the fold is saved. */
 const writerSilentMs = 10 * 60_000;
 /** A live writer's journal is rotated (a new file) past this size once fully folded. */
@@ -186,7 +191,7 @@ export class Store {
     }
     const locked = this.tryLock();
     try {
-      this.load(locked);
+      await this.load(locked);
       if (locked && (!this.fileId || this.dirty)) this.save();
     } finally {
       if (locked) this.lock!.release();
@@ -257,25 +262,34 @@ export class Store {
     return now.ino !== was.ino || now.size !== was.size || now.mtimeMs !== was.mtimeMs;
   }
 
-  /** (Re)loads the file into memory; a corrupt file is moved aside when `mayMoveAside`. */
-  private load(mayMoveAside: boolean): void {
+  /**
+   * (Re)loads the file into memory; a corrupt file is moved aside when `mayMoveAside`. The read is
+   * asynchronous: a store of several hundred MB takes a second or more to read, and the extension
+   * host must not stop meanwhile. The handle keeps the inode it opened, so a concurrent atomic save
+   * (rename) cannot mix two files' bytes.
+   */
+  private async load(mayMoveAside: boolean): Promise<void> {
     let bytes: Buffer | undefined;
+    let room: Buffer | undefined;
     let id: FileId | undefined;
     try {
-      const fd = fs.openSync(this.dbFile, 'r');
+      const fh = await fs.promises.open(this.dbFile, 'r');
       try {
-        const s = fs.fstatSync(fd);
+        const s = await fh.stat();
         id = { ino: s.ino, size: s.size, mtimeMs: s.mtimeMs };
-        bytes = Buffer.allocUnsafe(s.size);
+        // A writer reads straight into a buffer with the headroom openImage wants after the file.
+        room = Buffer.allocUnsafe(s.size + (this.readOnly ? 0 : headroomFor(s.size)));
+        bytes = room;
         let off = 0;
         while (off < s.size) {
-          const n = fs.readSync(fd, bytes, off, s.size - off, off);
-          if (n === 0) break;
-          off += n;
+          const { bytesRead } = await fh.read(bytes, off, Math.min(s.size - off, 16 << 20), off);
+          if (bytesRead === 0) break;
+          off += bytesRead;
         }
+        room.fill(0, off);
         bytes = bytes.subarray(0, off);
       } finally {
-        fs.closeSync(fd);
+        await fh.close();
       }
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
@@ -283,7 +297,7 @@ export class Store {
     let db: Database | undefined;
     if (bytes && bytes.length > 0) {
       try {
-        db = this.openImage(bytes);
+        db = this.openImage(bytes, room);
         db.exec('SELECT count(*) FROM sqlite_master');
       } catch (e) {
         try { db?.close(); } catch { /* unusable anyway */ }
@@ -338,8 +352,10 @@ export class Store {
    * for 100-400 ms per growth, and a growing one spends ~25% of its insert CPU there). SQLite reads
    * the database size from the header, so zero bytes past the end are left alone, and export()
    * copies only the database's pages. Only for a header SQLite >= 3.7.0 wrote (size field valid).
+   * `room`, when given, is a buffer that starts with `image` and has zeros after it: used as it is,
+   * it saves copying a large file once more.
    */
-  private openImage(image: Uint8Array): Database {
+  private openImage(image: Uint8Array, room?: Uint8Array): Database {
     if (image.length >= 100 && (image[18] === 2 || image[19] === 2)) {
       // A sqlite3 tool left the file in WAL mode; in memory that is only overhead, so read it as a
       // rollback-mode file (what sql.js's own export() writes). A -wal file left next to it (not
@@ -354,7 +370,11 @@ export class Store {
       this.memFileSize = image.length;
       return new this.SQL.Database(image);
     }
-    const padded = new Uint8Array(image.length + Math.max(16 << 20, image.length >> 2));
+    if (room && room.buffer === image.buffer && image.byteOffset === room.byteOffset && room.length >= image.length + headroomFor(image.length)) {
+      this.memFileSize = room.length;
+      return new this.SQL.Database(room);
+    }
+    const padded = new Uint8Array(image.length + headroomFor(image.length));
     padded.set(image);
     this.memFileSize = padded.length;
     return new this.SQL.Database(padded);
@@ -469,7 +489,7 @@ export class Store {
     try {
       if (this.fileChanged()) {
         try {
-          this.load(locked);
+          await this.load(locked);
         } catch (e) {
           if (!(e instanceof NewerSchemaError)) throw e;
           this.blocked = e.message;
