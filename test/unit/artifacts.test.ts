@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { ArtifactRecord, RecordSink } from '../../src/core/model';
-import { artifactKindOfDirectory, artifactKindOfFile } from '../../src/core/recorder/artifactKind';
+import { classifyDirectory, classifyFile } from '../../src/core/lineage/artifactClassifier';
 import { FileHasher, streamSha256 } from '../../src/core/recorder/fileHasher';
 import { compileGlob } from '../../src/core/recorder/globMatch';
 import { Recorder } from '../../src/core/recorder/recorder';
@@ -61,8 +61,9 @@ describe('artifacts', function () {
   });
 
   it('takes roles declared on the structured channel, and a named directory as one artifact with a tree hash', async () => {
-    fs.mkdirSync(path.join(dir, 'images', 'cats'), { recursive: true });
-    for (let i = 0; i < 3; i++) fs.writeFileSync(path.join(dir, 'images', 'cats', `${i}.png`), `png${i}`);
+    // An ImageFolder tree (a folder per class) is a dataset.
+    for (const cls of ['cats', 'dogs']) fs.mkdirSync(path.join(dir, 'images', cls), { recursive: true });
+    for (let i = 0; i < 3; i++) fs.writeFileSync(path.join(dir, 'images', i < 2 ? 'cats' : 'dogs', `${i}.png`), `png${i}`);
     fs.writeFileSync(path.join(dir, 'vocab.txt'), 'a b c');
     fs.writeFileSync(path.join(dir, 'job.js'), `
       const fs = require('fs');
@@ -74,7 +75,7 @@ describe('artifacts', function () {
     `);
     const arts = await record([process.execPath, 'job.js', '--images', 'images']);
     assert.deepEqual(arts.map((a) => [a.path, a.role, a.kind]), [['images', 'input', 'dataset'], ['summary.md', 'output', 'file'], ['vocab.txt', 'input', 'file']]);
-    const tree = ['cats/0.png', 'cats/1.png', 'cats/2.png'].map((f, i) => `${f}\0${sha(`png${i}`)}\n`).join('');
+    const tree = ['cats/0.png', 'cats/1.png', 'dogs/2.png'].map((f, i) => `${f}\0${sha(`png${i}`)}\n`).join('');
     assert.equal(arts[0].sha256, sha(tree));
   });
 
@@ -135,10 +136,12 @@ describe('artifacts', function () {
   });
 
   it('classifies kinds and matches globs', () => {
-    assert.deepEqual(['a.parquet', 'b.safetensors', 'c.txt', 'd.CSV', 'e.ckpt', 'f.npz'].map(artifactKindOfFile), ['dataset', 'model', 'file', 'dataset', 'model', 'dataset']);
-    assert.equal(artifactKindOfDirectory(['config.json', 'model.safetensors']), 'model');
-    assert.equal(artifactKindOfDirectory(['1.jpg', '2.jpg', 'labels.txt']), 'dataset');
-    assert.equal(artifactKindOfDirectory(['a.py', 'b.md']), 'file');
+    // The recorder and the lineage views share one classifier.
+    assert.deepEqual(['a.parquet', 'b.safetensors', 'c.txt', 'd.CSV', 'e.ckpt', 'f.npz'].map((f) => classifyFile(f)), ['dataset', 'model', 'file', 'dataset', 'model', 'dataset']);
+    assert.equal(classifyDirectory(['config.json', 'model.safetensors']), 'model');
+    assert.equal(classifyDirectory([...Array.from({ length: 12 }, (_, i) => `${i}.jpg`), 'labels.txt']), 'dataset');
+    assert.equal(classifyDirectory(['loss.png', 'acc.png', 'log.txt']), 'file', 'a folder of a few plots is not a dataset');
+    assert.equal(classifyDirectory(['a.py', 'b.md']), 'file');
     const g = compileGlob('**/*.{pt,onnx}');
     assert.ok(g('m.pt') && g('a/b/m.onnx') && !g('m.pth'));
     assert.ok(compileGlob('outputs/**')('outputs/x/y.txt') && !compileGlob('outputs/**')('a/outputs/y.txt'));

@@ -5,7 +5,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { classifyDirectory, classifyFile, classifyPath } from '../../src/core/lineage/artifactClassifier';
 import { hashDirectory, hashFile, hashPath } from '../../src/core/lineage/contentHash';
-import { HashQueue, type HashQueueProgress } from '../../src/core/lineage/hashQueue';
 
 function tempDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'exptrack-lineage-hash-'));
@@ -82,32 +81,5 @@ describe('content hashes', () => {
     assert.equal(capped.files, 5);
     const byBytes = await hashDirectory(path.join(root, 'd'), { maxBytes: 4 });
     assert.equal(byBytes.exact, false);
-  });
-});
-
-describe('HashQueue', () => {
-  it('hashes in the background with progress, shares a job per path, and cancels on dispose', async () => {
-    const root = tempDir();
-    write(root, 'a.bin', Buffer.alloc(2 * 1024 * 1024, 1));
-    write(root, 'b.bin', Buffer.alloc(1024, 2));
-    write(root, 'c.bin', Buffer.alloc(1024, 3));
-    const q = new HashQueue({ concurrency: 1, progressIntervalMs: 0 });
-    const reports: HashQueueProgress[] = [];
-    q.onProgress((p) => reports.push(p));
-    const a1 = q.hash(path.join(root, 'a.bin'));
-    const a2 = q.hash(path.join(root, 'a.bin'));
-    const b = q.hash(path.join(root, 'b.bin'));
-    assert.equal(q.progress.pending, 2);
-    const [ha, ha2, hb] = await Promise.all([a1, a2, b]);
-    assert.equal(ha.sha256, ha2.sha256);
-    assert.equal(hb.size, 1024);
-    await q.idle();
-    assert.equal(q.progress.pending, 0);
-    assert.ok(reports.some((r) => r.bytesDone > 0 && r.bytesDone < r.bytesTotal), 'reports partial progress of the large file');
-    assert.equal(reports.at(-1)!.pending, 0);
-    const c = q.hash(path.join(root, 'c.bin'));
-    q.dispose();
-    await assert.rejects(c, /cancelled/);
-    await assert.rejects(q.hash(path.join(root, 'b.bin')), /disposed/);
   });
 });

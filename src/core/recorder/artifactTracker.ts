@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ArtifactRecord, ArtifactRole } from '../model';
-import { artifactKindOfDirectory, artifactKindOfFile } from './artifactKind';
+import { classifyDirectory, classifyFile } from '../lineage/artifactClassifier';
 import type { FileHasher, HashProgress } from './fileHasher';
 import { compileGlob } from './globMatch';
 
@@ -104,7 +104,7 @@ export class ArtifactTracker {
       records.push({
         path: this.display(abs),
         role,
-        kind: st.isDir ? artifactKindOfDirectory(listFiles(abs, 2000)) : artifactKindOfFile(abs),
+        kind: st.isDir ? classifyDirectory(listFiles(abs, 2000)) : classifyFile(abs),
         sha256,
         size: st.size,
         mtime: Math.round(st.mtimeMs),
@@ -207,16 +207,18 @@ function stateOf(abs: string): PathState {
   }
 }
 
+/** Up to `max` files under `dir` (5 levels deep), as paths relative to it: the classifier reads layouts. */
 function listFiles(dir: string, max: number): string[] {
   const out: string[] = [];
-  const walk = (d: string, depth: number): void => {
+  const walk = (d: string, rel: string, depth: number): void => {
     if (depth > 4 || out.length >= max) return;
     for (const e of readDirBounded(d, max)) {
       if (out.length >= max) return;
-      if (e.isDirectory()) walk(path.join(d, e.name), depth + 1);
-      else if (e.isFile()) out.push(e.name);
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) walk(path.join(d, e.name), r, depth + 1);
+      else if (e.isFile()) out.push(r);
     }
   };
-  walk(dir, 0);
+  walk(dir, '', 0);
   return out;
 }
