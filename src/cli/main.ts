@@ -1,12 +1,16 @@
 // The `exptrack` command line (dist/cli.js): dispatches to the command handlers. docs/cli.md has the
 // full reference; helpText.ts the short one.
+import path from 'node:path';
+import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { version } from '../../package.json';
+import { Store } from '../core/store/store';
 import type { CliIo } from './cliIo';
 import { COMMAND_HELP, MAIN_HELP } from './helpText';
 import { lineage } from './lineageCommand';
 import { parseCommand } from './parseCommand';
 import { compare, doctor, exportRuns, ls, show } from './queryCommands';
 import { runCommand } from './runCommand';
+import { runRecordingWorker, type RecordingWorkerData } from './recordingWorker';
 
 const QUERY_COMMANDS: Readonly<Record<string, (argv: string[], io: CliIo) => Promise<number>>> = { ls, show, compare, export: exportRuns, lineage, doctor };
 
@@ -52,14 +56,30 @@ export async function main(argv: readonly string[]): Promise<number> {
       colorOutput: process.stdout.isTTY === true,
       columns: process.stdout.columns,
       rows: process.stdout.rows,
+      workerScript: __filename,
+      outputWritten: () => process.stdout.writableLength === 0 && process.stderr.writableLength === 0,
       onSignal: (signal, handler) => { process.on(signal, handler); return () => { process.off(signal, handler); }; },
     });
   }
   if (command === 'parse') return parseCommand(rest, io, process.stdin);
+  if (command === '_fold') return foldCommand(rest);
   const query = QUERY_COMMANDS[command];
   if (query) return query(rest, io);
   io.stderr(`exptrack: unknown command "${command}" (exptrack --help lists the commands)\n`);
   return 2;
+}
+
+/**
+ * `exptrack _fold DIR` (hidden; started detached by `exptrack run` after a big run): opens the store
+ * as a writer, folds every pending journal, saves and exits. Holding the lock is not required: if
+ * another writer has it, that one folds, as always.
+ */
+async function foldCommand(argv: readonly string[]): Promise<number> {
+  if (argv.length !== 1) return 2;
+  const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
+  const store = await Store.open(path.resolve(argv[0]), { logger: quiet });
+  await store.close();
+  return 0;
 }
 
 /** A raw byte writer that reports (instead of throwing) once the stream is gone. */
@@ -73,7 +93,10 @@ function writer(stream: NodeJS.WriteStream): (chunk: Buffer) => boolean {
   };
 }
 
-if (require.main === module) {
+const recorderData = isMainThread ? undefined : (workerData as RecordingWorkerData | undefined);
+if (recorderData?.kind === 'exptrack-recorder' && parentPort) {
+  runRecordingWorker(recorderData, parentPort);
+} else if (require.main === module) {
   main(process.argv.slice(2)).then((code) => {
     // Let stdout drain (a pipe), then leave even if a helper (pip freeze, git) is still running.
     process.exitCode = code;

@@ -35,6 +35,8 @@ export interface ActiveRunSetup {
   readonly startedAt?: number;
   /** The process environment to read python and allow-listed variables from. */
   readonly processEnv: NodeJS.ProcessEnv;
+  /** The run id when another thread made it already (and gave the process its channel variables). */
+  readonly id?: string;
 }
 
 /**
@@ -89,7 +91,7 @@ export class ActiveRun {
     this.now = options.now ?? Date.now;
     this.sink = options.sink;
     this.startedAt = setup.startedAt ?? this.now();
-    this.id = newRunId(this.startedAt);
+    this.id = setup.id ?? newRunId(this.startedAt);
     this.cwd = path.resolve(request.cwd);
     this.analysis = analyzeCommand(request.command);
     this.command = typeof request.command === 'string' ? redactCommandLine(request.command) : joinArgv(redactArgv(request.command));
@@ -437,7 +439,7 @@ export class ActiveRun {
  * output logs and caches never show up in `git status` or in code snapshots. An existing folder is
  * left as it is: a team that wants to commit it removes the file once.
  */
-function ensureExptrackDir(dir: string): void {
+export function ensureExptrackDir(dir: string): void {
   if (fs.existsSync(dir)) return;
   fs.mkdirSync(dir, { recursive: true });
   try { fs.writeFileSync(path.join(dir, '.gitignore'), '# Written by exptrack: runs, journals and the database stay out of git.\n*\n', { flag: 'wx' }); } catch { /* raced with another writer: fine */ }
