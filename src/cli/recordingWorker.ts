@@ -46,7 +46,8 @@ export interface RecordingWorkerData {
 
 export type ToRecordingWorker =
   | { readonly t: 'begin'; readonly pid?: number }
-  | { readonly t: 'out'; readonly s: 'stdout' | 'stderr'; readonly b: Uint8Array | string }
+  /** Output in the order received: stream i's bytes are `b[i]`. */
+  | { readonly t: 'out'; readonly s: readonly ('stdout' | 'stderr')[]; readonly b: readonly (Uint8Array | string)[] }
   | { readonly t: 'end'; readonly exit: RunExit };
 
 export type FromRecordingWorker =
@@ -59,6 +60,16 @@ export type FromRecordingWorker =
  * detached `exptrack _fold` (readers fold pending journals in memory meanwhile, so nothing is hidden).
  */
 export const DEFAULT_INLINE_FOLD_BYTES = 2 * 1024 * 1024;
+
+/**
+ * Folding here also means loading and saving the whole database (sql.js keeps it in memory, ~2 ms
+ * per MB to save): past this size even a small run's fold goes to the background.
+ */
+const INLINE_FOLD_MAX_DB_BYTES = 32 * 1024 * 1024;
+
+function fileSize(file: string): number {
+  try { return fs.statSync(file).size; } catch { return 0; }
+}
 
 /** Runs the recording for one `exptrack run`; messages come through `port`. */
 export function runRecordingWorker(data: RecordingWorkerData, port: MessagePort): void {
@@ -92,7 +103,10 @@ export function runRecordingWorker(data: RecordingWorkerData, port: MessagePort)
   };
   port.on('message', (m: ToRecordingWorker) => {
     if (m.t === 'begin') begin(m.pid);
-    else if (m.t === 'out') begin().output(m.b, m.s);
+    else if (m.t === 'out') {
+      const active = begin();
+      for (let i = 0; i < m.b.length; i++) active.output(m.b[i], m.s[i]);
+    }
     else if (m.t === 'end') {
       const active = begin();
       void active.end(m.exit).then(async (end) => {
@@ -101,7 +115,7 @@ export function runRecordingWorker(data: RecordingWorkerData, port: MessagePort)
         let repeats: string | undefined;
         if (appender) {
           try {
-            if (pendingJournalBytes(exptrackDir) <= data.inlineFoldBytes) {
+            if (pendingJournalBytes(exptrackDir) <= data.inlineFoldBytes && fileSize(path.join(exptrackDir, 'exptrack.db')) <= INLINE_FOLD_MAX_DB_BYTES) {
               repeats = await foldHere(exptrackDir, warn, data.wantRepeatHint ? active.id : undefined);
               fold = 'inline';
             } else {

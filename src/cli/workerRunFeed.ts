@@ -19,6 +19,10 @@ export class WorkerRunFeed implements RunFeed {
   private readonly worker: Worker;
   private resolveDone!: (end: RunEnd) => void;
   private exit: RunExit | undefined;
+  private batch: (Buffer | string)[] = [];
+  private batchStreams: ('stdout' | 'stderr')[] = [];
+  private batchBytes = 0;
+  private batchTimer: NodeJS.Timeout | undefined;
   private failed = false;
 
   /**
@@ -50,20 +54,47 @@ export class WorkerRunFeed implements RunFeed {
   }
 
   output(chunk: Uint8Array | string, stream: 'stdout' | 'stderr'): void {
-    if (typeof chunk === 'string') { this.post({ t: 'out', s: stream, b: chunk }); return; }
-    // A chunk that owns its whole ArrayBuffer (what a pipe read gives) is handed over, not copied;
-    // one that shares its buffer (a pool slice) is copied by the structured clone.
-    const whole = chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength && chunk.buffer instanceof ArrayBuffer && this.mayTransfer();
-    try {
-      if (whole) this.post({ t: 'out', s: stream, b: chunk }, [chunk.buffer as ArrayBuffer]);
-      else this.post({ t: 'out', s: stream, b: chunk });
-    } catch {
-      this.post({ t: 'out', s: stream, b: Uint8Array.from(chunk) });
+    if (this.failed) return;
+    const big = typeof chunk !== 'string' && chunk.byteLength >= BATCH_BYTES;
+    // A big chunk that owns its whole ArrayBuffer (what a pipe read gives) is handed over, not
+    // copied, once its write to our stdout is done (a queued write still reads it).
+    if (big && chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength && chunk.buffer instanceof ArrayBuffer && this.mayTransfer()) {
+      this.flushBatch();
+      this.post({ t: 'out', s: [stream], b: [chunk] }, [chunk.buffer]);
+      return;
     }
+    // Small chunks (unbuffered output: one per print) are copied into a batch: one message per
+    // few milliseconds instead of one per chunk, which would cost the main thread more than the reads.
+    this.batch.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk));
+    this.batchStreams.push(stream);
+    this.batchBytes += typeof chunk === 'string' ? chunk.length : chunk.byteLength;
+    if (this.batchBytes >= BATCH_BYTES) this.flushBatch();
+    else this.batchTimer ??= setTimeout(() => this.flushBatch(), BATCH_MS);
+  }
+
+  private flushBatch(): void {
+    if (this.batchTimer) { clearTimeout(this.batchTimer); this.batchTimer = undefined; }
+    if (!this.batch.length) return;
+    // Neighbouring pieces of the same stream become one buffer (fewer calls in the worker).
+    const s: ('stdout' | 'stderr')[] = [];
+    const b: (Uint8Array | string)[] = [];
+    let i = 0;
+    while (i < this.batch.length) {
+      let j = i + 1;
+      while (j < this.batch.length && this.batchStreams[j] === this.batchStreams[i] && typeof this.batch[j] !== 'string' && typeof this.batch[i] !== 'string') j++;
+      s.push(this.batchStreams[i]);
+      b.push(j === i + 1 ? this.batch[i] : Buffer.concat(this.batch.slice(i, j) as Buffer[]));
+      i = j;
+    }
+    this.batch = [];
+    this.batchStreams = [];
+    this.batchBytes = 0;
+    this.post({ t: 'out', s, b });
   }
 
   end(exit: RunExit): Promise<RunEnd> {
     this.exit ??= exit;
+    this.flushBatch();
     if (this.failed) this.resolveDone(fallbackEnd(exit));
     else this.post({ t: 'end', exit });
     return this.done;
@@ -74,6 +105,11 @@ export class WorkerRunFeed implements RunFeed {
     this.worker.postMessage(m, transfer);
   }
 }
+
+/** Chunks from this size on travel alone (transferred); smaller ones are batched up to it. */
+const BATCH_BYTES = 16 * 1024;
+/** The longest a small chunk waits before it goes to the worker. */
+const BATCH_MS = 5;
 
 /** How the run ended, when the worker could not say (it failed). */
 function fallbackEnd(exit: RunExit): RunEnd {
