@@ -14,9 +14,11 @@ interface PlannedPair {
   readonly delta: number;
 }
 
-interface Plan {
+export interface Plan {
   /** What the parser decided for this shape once training had started (it owns the value). */
   memo: unknown;
+  /** The parser's fast-path verdict for this shape: 0 not judged yet, 1 eligible, 2 not (it owns the value). */
+  fast: number;
   /** Set by the parser once it knows lines of this shape are not table headers. */
   notHeader: boolean;
   readonly replayable: boolean;
@@ -39,6 +41,12 @@ export class LineShapeCache {
   private readonly plans = new Map<number, Plan>();
   private runs = new Int32Array(64);
   private runCount = 0;
+  /** Whether the last hashed line had a control character (one visibleText would change). */
+  private sawControl = false;
+  /** Values, epoch and step of the line the last {@link fastReplay} accepted. */
+  readonly fastValues: number[] = [];
+  fastEpoch: number | undefined;
+  fastStep: number | undefined;
   /** The plan the last {@link scan} replayed, null when it scanned the line afresh. */
   lastPlan: { memo: unknown; notHeader: boolean } | null = null;
 
@@ -68,9 +76,11 @@ export class LineShapeCache {
     let h2 = text.length;
     let n = 0;
     const len = text.length;
+    let control = false;
     for (let i = 0; i < len; i++) {
       let c = text.charCodeAt(i);
-      if (c >= 0x30 && c <= 0x39) {
+      if (c < 0x20 && c !== 0x09 || c === 0x9b) control = true;
+      else if (c >= 0x30 && c <= 0x39) {
         if (n === this.runs.length) {
           const bigger = new Int32Array(n * 2);
           bigger.set(this.runs);
@@ -84,11 +94,40 @@ export class LineShapeCache {
       h2 = ((h2 << 5) - h2 + c) | 0;
     }
     this.runCount = n;
+    this.sawControl = control;
     return (h1 >>> 0) * 0x200000 + ((h2 ^ (n << 12)) & 0x1fffff);
   }
 
+  /**
+   * The parser's fast path: for a line with no control characters whose shape is known, replayable,
+   * has pairs and no progress bar, reads its values (into {@link fastValues}, {@link fastEpoch},
+   * {@link fastStep}, exactly as {@link scan} would) and returns the plan; null for anything else, with
+   * nothing changed but scratch space (the caller then takes the general path).
+   */
+  fastReplay(text: string): Plan | null {
+    if (text.length > MAX_SHAPE_LENGTH) return null;
+    const hash = this.hashShape(text);
+    if (this.sawControl) return null;
+    const plan = this.plans.get(hash);
+    if (plan === undefined || !plan.replayable || plan.barRun >= 0 || plan.pairs.length === 0) return null;
+    const runs = this.runs;
+    const values = this.fastValues;
+    const pairs = plan.pairs;
+    values.length = pairs.length;
+    for (let i = 0; i < pairs.length; i++) {
+      const p = pairs[i];
+      if (p.run < 0) { values[i] = p.pair.value; continue; }
+      const v = numberAtPublic(text, runs[p.run] + p.delta, text.length, p.pair.bare);
+      if (v === undefined) return null;
+      values[i] = v;
+    }
+    this.fastEpoch = plan.epochRun >= 0 ? leadingNumber(text, runs[plan.epochRun]) : undefined;
+    this.fastStep = plan.stepRun >= 0 ? leadingNumber(text, runs[plan.stepRun]) : undefined;
+    return plan;
+  }
+
   private makePlan(scan: LineScan, text: string): Plan {
-    const none: Plan = { memo: undefined, notHeader: false, replayable: false, pairs: [], split: null, epochRun: -1, stepRun: -1, barRun: -1 };
+    const none: Plan = { memo: undefined, fast: 2, notHeader: false, replayable: false, pairs: [], split: null, epochRun: -1, stepRun: -1, barRun: -1 };
     if (!scan.cacheable) return none;
     const n = this.runCount;
     const runAt = (pos: number): { run: number; delta: number } | null => {
@@ -123,7 +162,7 @@ export class LineShapeCache {
     if (scan.epoch !== undefined && (epochAt === null || epochAt.delta !== 0)) return none;
     if (scan.step !== undefined && (stepAt === null || stepAt.delta !== 0)) return none;
     if (scan.barDescription !== null && (barAt === null || barAt.delta !== 0)) return none;
-    return { memo: undefined, notHeader: false, replayable: true, pairs, split: scan.split, epochRun: epochAt?.run ?? -1, stepRun: stepAt?.run ?? -1, barRun: barAt?.run ?? -1 };
+    return { memo: undefined, fast: 0, notHeader: false, replayable: true, pairs, split: scan.split, epochRun: epochAt?.run ?? -1, stepRun: stepAt?.run ?? -1, barRun: barAt?.run ?? -1 };
   }
 
   // One result object reused for every replay: the parser reads it before the next line is scanned.

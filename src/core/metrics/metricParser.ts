@@ -164,6 +164,15 @@ export class MetricParser {
         this.append(text, i, n);
         break;
       }
+      // A whole line in this chunk, of a shape seen before: the fast path, same result.
+      if (t === nl && t > i && this.partial.length === 0 && !this.skipping && t - i <= this.maxLine && this.fastLine(text.slice(i, t))) {
+        this.counts.segments++;
+        this.counts.lines++;
+        this.lineNo++;
+        this.lineHasText = false;
+        i = t + 1;
+        continue;
+      }
       this.append(text, i, t);
       if (t === cr) {
         if (t + 1 >= n) {
@@ -183,6 +192,43 @@ export class MetricParser {
         i = t + 1;
       }
     }
+  }
+
+  /**
+   * The common case of a long log, a line whose shape (text with its numbers folded) was read before
+   * once training started (`step=5 loss=0.16 acc=0.9`, `epoch 3 | loss: 0.2 | acc: 0.9`): replays the
+   * decision taken for that shape without the table, progress-bar and split checks that cannot apply
+   * to it. Returns false, having changed nothing, whenever any of them might apply; the caller then
+   * takes the general path. Its output equals the general path's (test/unit/metricParser.test.ts
+   * checks every fixture log at every chunk size).
+   */
+  private fastLine(line: string): boolean {
+    if (!this.started || this.patterns.length > 0 || !this.tables.idle) return false;
+    const plan = this.shapes.fastReplay(line);
+    if (plan === null) return false;
+    const d = plan.memo as Decision | undefined;
+    if (d === undefined || d.split !== plan.split || this.lastSplit !== plan.split) return false;
+    if (plan.fast === 0) plan.fast = fastEligible(line) ? 1 : 2;
+    if (plan.fast !== 1) return false;
+    const values = this.shapes.fastValues;
+    // From here on exactly replayDecision().
+    let step = this.shapes.fastStep;
+    let epoch = this.shapes.fastEpoch;
+    if (d.stepIdx >= 0) {
+      step = values[d.stepIdx];
+      if (!Number.isFinite(step)) return false;
+    }
+    plan.notHeader = true;
+    if (d.epochIdx >= 0 && epoch === undefined) epoch = values[d.epochIdx];
+    if (epoch !== undefined && Number.isFinite(epoch)) this.context = epoch;
+    if (step !== undefined && Number.isFinite(step)) this.context = step;
+    this.counts.droppedPairs += d.dropped;
+    const n = d.emitIdx.length;
+    if (n === 0) return true;
+    const time = this.now();
+    const lineStep = step ?? epoch;
+    for (let i = 0; i < n; i++) this.emit(d.emitKeys[i], values[d.emitIdx[i]], lineStep, time);
+    return true;
   }
 
   private append(text: string, from: number, to: number): void {
@@ -504,6 +550,18 @@ export class MetricParser {
     }
     return hit;
   }
+}
+
+/**
+ * Whether lines of this shape skip the table and progress checks: not a box-table row (first visible
+ * character `|`), not a Keras progress bar. Both depend on the shape only (digits play no part).
+ */
+function fastEligible(line: string): boolean {
+  let f = 0;
+  while (f < line.length && (line.charCodeAt(f) === 0x20 || line.charCodeAt(f) === 0x09)) f++;
+  const c0 = line.charCodeAt(f);
+  if (c0 === 0x7c || c0 === 0x2502 || c0 === 0x2503) return false;
+  return !KERAS_BAR_RE.test(line);
 }
 
 function parseUserNumber(s: string | undefined): number | undefined {
