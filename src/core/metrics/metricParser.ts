@@ -38,6 +38,11 @@ export interface MetricParserOptions {
   readonly now?: () => number;
   /** Longest line segment kept, in characters; longer ones are skipped and counted. Default 65536. */
   readonly maxLineLength?: number;
+  /**
+   * Read lines of an already-seen shape through the fast path (default true). It gives the same
+   * points; false exists so that tests can compare the two.
+   */
+  readonly fastPath?: boolean;
 }
 
 /** What the parser did with a line shape once training had started: replayed for later lines of it. */
@@ -84,7 +89,8 @@ export class MetricParser {
   private readonly candKinds: KeyKind[] = [];
   private readonly candValues: number[] = [];
   private readonly candIndex: number[] = [];
-  private readonly counts = { lines: 0, segments: 0, metrics: 0, skippedLongLines: 0, invalidPatterns: 0, userPatternHits: 0, droppedPairs: 0, bytes: 0 };
+  private readonly counts = { lines: 0, segments: 0, metrics: 0, skippedLongLines: 0, invalidPatterns: 0, userPatternHits: 0, droppedPairs: 0, bytes: 0, fastLines: 0 };
+  private readonly fastPath: boolean;
 
   private partial = '';
   private pendingCr = false;
@@ -101,6 +107,7 @@ export class MetricParser {
   constructor(options: MetricParserOptions = {}) {
     this.now = options.now ?? Date.now;
     this.maxLine = Math.max(80, options.maxLineLength ?? DEFAULT_MAX_LINE);
+    this.fastPath = options.fastPath ?? true;
     const compiled = compilePatterns(options.patterns ?? []);
     this.patterns = compiled.patterns;
     this.counts.invalidPatterns = compiled.invalid.length;
@@ -109,7 +116,7 @@ export class MetricParser {
     this.counts.invalidPatterns += ignore.invalid.length;
   }
 
-  /** Counters for `exptrack doctor`: lines, segments, metrics, skippedLongLines, invalidPatterns, ... */
+  /** Counters for `exptrack doctor`: lines, segments, metrics, skippedLongLines, invalidPatterns, ... (fastLines: lines read by the fast path) */
   get stats(): Readonly<Record<string, number>> {
     return { ...this.counts };
   }
@@ -165,15 +172,25 @@ export class MetricParser {
         break;
       }
       // A whole line in this chunk, of a shape seen before: the fast path, same result.
-      if (t === nl && t > i && this.partial.length === 0 && !this.skipping && t - i <= this.maxLine && this.fastLine(text.slice(i, t))) {
+      const fastTried = t === nl && t > i && this.fastPath && this.partial.length === 0 && !this.skipping && t - i <= this.maxLine;
+      if (fastTried && this.fastLine(text, i, t)) {
+        this.shapes.clearStash();
         this.counts.segments++;
         this.counts.lines++;
+        this.counts.fastLines++;
         this.lineNo++;
         this.lineHasText = false;
         i = t + 1;
         continue;
       }
       this.append(text, i, t);
+      if (fastTried) {
+        // The same line, the general way (its shape hash is reused when it gets that far).
+        this.endSegment(true);
+        this.shapes.clearStash();
+        i = t + 1;
+        continue;
+      }
       if (t === cr) {
         if (t + 1 >= n) {
           this.pendingCr = true; // CR at the chunk's end: CRLF or a redraw, the next chunk tells.
@@ -202,13 +219,14 @@ export class MetricParser {
    * takes the general path. Its output equals the general path's (test/unit/metricParser.test.ts
    * checks every fixture log at every chunk size).
    */
-  private fastLine(line: string): boolean {
+  private fastLine(text: string, from: number, to: number): boolean {
     if (!this.started || this.patterns.length > 0 || !this.tables.idle) return false;
-    const plan = this.shapes.fastReplay(line);
+    this.shapes.clearStash();
+    const plan = this.shapes.fastReplay(text, from, to);
     if (plan === null) return false;
     const d = plan.memo as Decision | undefined;
     if (d === undefined || d.split !== plan.split || this.lastSplit !== plan.split) return false;
-    if (plan.fast === 0) plan.fast = fastEligible(line) ? 1 : 2;
+    if (plan.fast === 0) plan.fast = fastEligible(text.slice(from, to)) ? 1 : 2;
     if (plan.fast !== 1) return false;
     const values = this.shapes.fastValues;
     // From here on exactly replayDecision().
