@@ -32,6 +32,8 @@ export interface RecordingWorkerData {
   readonly wantRepeatHint: boolean;
   /** Pending journal bytes up to which the fold happens here, before `exptrack run` returns. */
   readonly inlineFoldBytes: number;
+  /** False leaves a big backlog to the next writer or reader (tests and the benchmark time the fold alone). */
+  readonly backgroundFold: boolean;
   readonly request: {
     readonly id: string;
     readonly startedAt: number;
@@ -118,7 +120,7 @@ export function runRecordingWorker(data: RecordingWorkerData, port: MessagePort)
             if (pendingJournalBytes(exptrackDir) <= data.inlineFoldBytes && fileSize(path.join(exptrackDir, 'exptrack.db')) <= INLINE_FOLD_MAX_DB_BYTES) {
               repeats = await foldHere(exptrackDir, warn, data.wantRepeatHint ? active.id : undefined);
               fold = 'inline';
-            } else {
+            } else if (data.backgroundFold) {
               startBackgroundFold(data.cliPath, exptrackDir, r.env);
               fold = 'background';
             }

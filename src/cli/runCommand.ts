@@ -118,7 +118,9 @@ export async function runCommand(argv: readonly string[], proc: RunProcess): Pro
     git: args.git,
     env: args.env,
     wantRepeatHint: !args.quiet && proc.interactive,
-    inlineFoldBytes: Number.isFinite(inline) && io.env.EXPTRACK_INLINE_FOLD_BYTES !== '' ? inline : DEFAULT_INLINE_FOLD_BYTES,
+    // Internal knobs for tests and the benchmark (docs/cli.md).
+    inlineFoldBytes: io.env.EXPTRACK_INLINE_FOLD_BYTES && Number.isFinite(inline) ? inline : DEFAULT_INLINE_FOLD_BYTES,
+    backgroundFold: io.env.EXPTRACK_BACKGROUND_FOLD !== '0',
     request: { id, startedAt: started, command, cwd: io.cwd, experiment: args.experiment, name: args.name, tags: args.tags, env: { ...io.env } },
   }, warn, proc.outputWritten);
 
