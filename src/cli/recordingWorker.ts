@@ -56,12 +56,6 @@ export type FromRecordingWorker =
   | { readonly t: 'warn'; readonly m: string }
   | { readonly t: 'done'; readonly end: RunEnd; readonly name: string; readonly metricCount: number; readonly fold: 'inline' | 'background' | 'none'; readonly repeats?: string };
 
-/**
- * Pending journal bytes (every writer's) below which `exptrack run` folds them itself before
- * returning: about 50,000 metric points, a tenth of a second of sql.js. Past it the fold goes to a
- * detached `exptrack _fold` (readers fold pending journals in memory meanwhile, so nothing is hidden).
- */
-export const DEFAULT_INLINE_FOLD_BYTES = 2 * 1024 * 1024;
 
 /**
  * Folding here also means loading and saving the whole database (sql.js keeps it in memory, ~2 ms

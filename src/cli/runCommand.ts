@@ -2,13 +2,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { RunEnd } from '../core/model';
-import { ensureExptrackDir } from '../core/recorder/activeRun';
+import { ensureExptrackDir } from '../core/recorder/exptrackDir';
 import { newRunId } from '../core/recorder/runId';
 import { SpawnedRun } from '../core/recorder/spawnedRun';
 import { findStoreDir } from '../core/store/findStoreDir';
 import type { CliIo } from './cliIo';
-import { DEFAULT_INLINE_FOLD_BYTES } from './recordingWorker';
-import { WorkerRunFeed } from './workerRunFeed';
+import { DEFAULT_INLINE_FOLD_BYTES, WorkerRunFeed } from './workerRunFeed';
 
 /** The process around `exptrack run`: raw byte streams, terminal facts and signals (main.ts gives the real ones). */
 export interface RunProcess {

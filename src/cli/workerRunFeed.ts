@@ -106,6 +106,13 @@ export class WorkerRunFeed implements RunFeed {
   }
 }
 
+/**
+ * Pending journal bytes (every writer's) below which `exptrack run` folds them itself before
+ * returning: about 50,000 metric points, a tenth of a second of sql.js. Past it the fold goes to a
+ * detached `exptrack _fold` (readers fold pending journals in memory meanwhile, so nothing is hidden).
+ */
+export const DEFAULT_INLINE_FOLD_BYTES = 2 * 1024 * 1024;
+
 /** Chunks from this size on travel alone (transferred); smaller ones are batched up to it. */
 const BATCH_BYTES = 16 * 1024;
 /** The longest a small chunk waits before it goes to the worker. */

@@ -7,6 +7,7 @@ import { parseArgvParams } from './argvParams';
 import { readCodeFiles } from './codeFiles';
 import { analyzeCommand, type CommandAnalysis } from './commandAnalysis';
 import { isConfigFileName, readConfigParams } from './configParams';
+import { ensureExptrackDir } from './exptrackDir';
 import { allowListedEnv, collectGpus, collectHostInfo } from './environmentInfo';
 import { FileHasher } from './fileHasher';
 import { captureGit } from './gitSnapshot';
@@ -432,17 +433,6 @@ export class ActiveRun {
   private warn(message: string): void {
     try { this.options.logger?.warn(`[recorder] run ${this.id}: ${message}`); } catch { /* nothing more to do */ }
   }
-}
-
-/**
- * Creates the .exptrack folder with a `.gitignore` of `*` (as .venv and .pytest_cache do), so its
- * output logs and caches never show up in `git status` or in code snapshots. An existing folder is
- * left as it is: a team that wants to commit it removes the file once.
- */
-export function ensureExptrackDir(dir: string): void {
-  if (fs.existsSync(dir)) return;
-  fs.mkdirSync(dir, { recursive: true });
-  try { fs.writeFileSync(path.join(dir, '.gitignore'), '# Written by exptrack: runs, journals and the database stay out of git.\n*\n', { flag: 'wx' }); } catch { /* raced with another writer: fine */ }
 }
 
 function statusOf(exit: RunExit): RunStatus {
