@@ -4,6 +4,7 @@
 // machine with a spare core the recording runs beside the command instead of after it.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { MessagePort } from 'node:worker_threads';
 import { gitTreeCodeIdentity } from '../core/lineage/gitTreeCodeIdentity';
@@ -69,6 +70,11 @@ function fileSize(file: string): number {
 
 /** Runs the recording for one `exptrack run`; messages come through `port`. */
 export function runRecordingWorker(data: RecordingWorkerData, port: MessagePort): void {
+  // On Linux the nice value belongs to the thread: the command (and the main thread passing its output
+  // on) come first, recording takes what CPU is left. Elsewhere it would slow the whole process: skip.
+  if (process.platform === 'linux') {
+    try { os.setPriority(os.constants.priority.PRIORITY_BELOW_NORMAL); } catch { /* not allowed: fine */ }
+  }
   const post = (m: FromRecordingWorker): void => port.postMessage(m);
   const warn = (m: string): void => post({ t: 'warn', m });
   const { exptrackDir } = data;
