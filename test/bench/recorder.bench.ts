@@ -149,10 +149,12 @@ async function main(): Promise<void> {
   await waitForFold(exptrackDir);
   const load = os.loadavg();
   const ratio = median(full) / median(bare);
-  console.log(`  bare command                 ${fmt(median(bare))}   (${(outBytes / 1e6).toFixed(1)} MB of output)`);
-  console.log(`  exptrack run                 ${fmt(median(full))}   ${ratio.toFixed(2)}x bare (target <= 1.10x) ${ratio <= 1.1 ? 'OK' : 'OVER'}`);
-  console.log(`  recorded in the db after     ${fmt(median(inDb))}   from the start until exptrack.db alone holds every point (${dbPoints.toLocaleString('en-US')} points of the last run in the file)`);
-  console.log(`  exptrack run --no-parse      ${fmt(median(noParse))}   ${(median(noParse) / median(bare)).toFixed(2)}x bare (recording without console parsing)`);
+  // Every run, in order, besides the medians: on a shared machine the spread says how far to trust them.
+  const all = (xs: number[]): string => `runs ${xs.map((x) => (x / 1000).toFixed(2)).join('/')} s`;
+  console.log(`  bare command                 ${fmt(median(bare))}   (${(outBytes / 1e6).toFixed(1)} MB of output; ${all(bare)})`);
+  console.log(`  exptrack run                 ${fmt(median(full))}   ${ratio.toFixed(2)}x bare (target <= 1.10x) ${ratio <= 1.1 ? 'OK' : 'OVER'} (${all(full)}; per-pair ratios ${full.map((f, i) => (f / bare[i]).toFixed(2)).join('/')})`);
+  console.log(`  recorded in the db after     ${fmt(median(inDb))}   from the start until exptrack.db alone holds every point (${dbPoints.toLocaleString('en-US')} points of the last run in the file; ${all(inDb)})`);
+  console.log(`  exptrack run --no-parse      ${fmt(median(noParse))}   ${(median(noParse) / median(bare)).toFixed(2)}x bare (recording without console parsing; ${all(noParse)})`);
   console.log(`  exptrack parse (file, alone) ${fmt(parseOnly)}   the console parser over the same output`);
   if (cpuBare !== null && cpuFull !== null) {
     console.log(`  CPU (user+sys), output to /dev/null: bare ${cpuBare.toFixed(2)} s, with exptrack ${cpuFull.toFixed(2)} s: exptrack's own ${(cpuFull - cpuBare).toFixed(2)} s, ${(((cpuFull - cpuBare) / LINES) * 1e6).toFixed(2)} us per line`);
