@@ -16,7 +16,7 @@ export class WorkerRunFeed implements RunFeed {
   readonly done: Promise<RunEnd>;
   /** Filled in when the worker has recorded everything. */
   result: Extract<FromRecordingWorker, { t: 'done' }> | undefined;
-  private readonly worker: Worker;
+  private readonly worker: Worker | undefined;
   private resolveDone!: (end: RunEnd) => void;
   private exit: RunExit | undefined;
   private batch: (Buffer | string)[] = [];
@@ -33,18 +33,24 @@ export class WorkerRunFeed implements RunFeed {
     this.cwd = data.request.cwd;
     this.channelEnv = { EXPTRACK_RUN_ID: data.request.id, EXPTRACK_METRICS_FILE: path.join(data.exptrackDir, 'runs', data.request.id, 'metrics.jsonl') };
     this.done = new Promise((r) => { this.resolveDone = r; });
-    // The worker needs no stdin; its own stdout/stderr are not used (warnings come as messages).
-    this.worker = new Worker(script, { workerData: data, stdin: false });
-    this.worker.on('message', (m: FromRecordingWorker) => {
-      if (m.t === 'warn') warn(m.m);
-      else if (m.t === 'done') { this.result = m; this.resolveDone(m.end); }
-    });
     const fail = (why: string): void => {
       if (this.result || this.failed) return;
       this.failed = true;
       warn(`recording stopped: ${why}`);
       if (this.exit) this.resolveDone(fallbackEnd(this.exit));
     };
+    // The worker needs no stdin; its own stdout/stderr are not used (warnings come as messages).
+    try {
+      this.worker = new Worker(script, { workerData: data, stdin: false });
+    } catch (e) {
+      // The command runs all the same, unrecorded.
+      fail(`cannot start the recording thread: ${(e as Error).message}`);
+      return;
+    }
+    this.worker.on('message', (m: FromRecordingWorker) => {
+      if (m.t === 'warn') warn(m.m);
+      else if (m.t === 'done') { this.result = m; this.resolveDone(m.end); }
+    });
     this.worker.on('error', (e) => fail(e.message));
     this.worker.on('exit', (code) => fail(`the recording thread exited (${code})`));
   }
@@ -101,7 +107,7 @@ export class WorkerRunFeed implements RunFeed {
   }
 
   private post(m: ToRecordingWorker, transfer?: ArrayBuffer[]): void {
-    if (this.failed) return;
+    if (this.failed || !this.worker) return;
     this.worker.postMessage(m, transfer);
   }
 }
