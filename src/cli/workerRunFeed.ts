@@ -71,7 +71,8 @@ export class WorkerRunFeed implements RunFeed {
     }
     // Small chunks (unbuffered output: one per print) are copied into a batch: one message per
     // few milliseconds instead of one per chunk, which would cost the main thread more than the reads.
-    this.batch.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk));
+    // Kept by reference (a pipe read's buffer is never reused), copied once when the batch goes.
+    this.batch.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
     this.batchStreams.push(stream);
     this.batchBytes += typeof chunk === 'string' ? chunk.length : chunk.byteLength;
     if (this.batchBytes >= BATCH_BYTES) this.flushBatch();
@@ -81,21 +82,30 @@ export class WorkerRunFeed implements RunFeed {
   private flushBatch(): void {
     if (this.batchTimer) { clearTimeout(this.batchTimer); this.batchTimer = undefined; }
     if (!this.batch.length) return;
-    // Neighbouring pieces of the same stream become one buffer (fewer calls in the worker).
+    // Neighbouring pieces of the same stream become one buffer (fewer calls in the worker). A buffer
+    // made here owns its memory (unless small enough to come from the pool) and is handed over; the
+    // chunks themselves are not (a queued write to our stdout may still read them): cloned instead.
     const s: ('stdout' | 'stderr')[] = [];
     const b: (Uint8Array | string)[] = [];
+    const transfer: ArrayBuffer[] = [];
     let i = 0;
     while (i < this.batch.length) {
       let j = i + 1;
       while (j < this.batch.length && this.batchStreams[j] === this.batchStreams[i] && typeof this.batch[j] !== 'string' && typeof this.batch[i] !== 'string') j++;
       s.push(this.batchStreams[i]);
-      b.push(j === i + 1 ? this.batch[i] : Buffer.concat(this.batch.slice(i, j) as Buffer[]));
+      if (j === i + 1) {
+        b.push(this.batch[i]);
+      } else {
+        const joined = Buffer.concat(this.batch.slice(i, j) as Buffer[]);
+        if (joined.byteOffset === 0 && joined.byteLength === joined.buffer.byteLength && joined.buffer instanceof ArrayBuffer) transfer.push(joined.buffer);
+        b.push(joined);
+      }
       i = j;
     }
     this.batch = [];
     this.batchStreams = [];
     this.batchBytes = 0;
-    this.post({ t: 'out', s, b });
+    this.post({ t: 'out', s, b }, transfer.length ? transfer : undefined);
   }
 
   end(exit: RunExit): Promise<RunEnd> {
