@@ -45,11 +45,11 @@ export class LineShapeCache {
   private runCount = 0;
   /** Whether the last hashed line had a control character (one visibleText would change). */
   private sawControl = false;
-  /** The hash (and, in `runs`, the digit runs) of the last line fastReplay hashed but did not replay. */
+  /** The hash (and, in `runs`, the digit runs) of the last line fastPlan hashed, for the general path to reuse. */
   private stash: { hash: number; from: number; length: number } | null = null;
   /** The plan the fast path replayed last (its skeleton set). */
   private lastFast: Plan | null = null;
-  /** Values, epoch and step of the line the last {@link fastReplay} accepted. */
+  /** Values, epoch and step of the line the last {@link readFastValues} read. */
   readonly fastValues: number[] = [];
   fastEpoch: number | undefined;
   fastStep: number | undefined;
@@ -106,25 +106,30 @@ export class LineShapeCache {
   }
 
   /**
-   * The parser's fast path: for the line `text[from, to)` (`text[to]` is its `\n`) with no control characters whose shape is known, replayable,
-   * has pairs and no progress bar, reads its values (into {@link fastValues}, {@link fastEpoch},
-   * {@link fastStep}, exactly as {@link scan} would) and returns the plan; null for anything else, with
-   * nothing changed but scratch space (the caller then takes the general path).
+   * The parser's fast path: the plan of the line `text[from, to)` (`text[to]` is its `\n`) when it has
+   * no control characters and its shape is known, replayable, has pairs and no progress bar (its digit
+   * runs are then in scratch space for {@link readFastValues}); null for anything else, with nothing
+   * changed but scratch space (the caller then takes the general path).
    */
-  fastReplay(text: string, from: number, to: number): Plan | null {
+  fastPlan(text: string, from: number, to: number): Plan | null {
     if (to - from > MAX_SHAPE_LENGTH) return null;
     // Lines of a log mostly repeat the shape of the line before: comparing with it is cheaper than hashing.
-    let plan = this.lastFast !== null && this.sameShape(this.lastFast.skeleton!, text, from, to) ? this.lastFast : undefined;
-    if (plan === undefined) {
-      const hash = this.hashShape(text, from, to);
-      if (this.sawControl) return null;
-      // If this line goes the general way, its scan() reuses the hash instead of computing it again.
-      this.stash = { hash, from, length: to - from };
-      plan = this.plans.get(hash);
-      if (plan === undefined || !plan.replayable || plan.barRun >= 0 || plan.pairs.length === 0) return null;
-      plan.skeleton ??= skeletonOf(text, from, to);
-      this.lastFast = plan;
-    }
+    if (this.lastFast !== null && this.sameShape(this.lastFast.skeleton!, text, from, to)) return this.lastFast;
+    const hash = this.hashShape(text, from, to);
+    if (this.sawControl) return null;
+    // If this line goes the general way, its scan() reuses the hash instead of computing it again.
+    this.stash = { hash, from, length: to - from };
+    const plan = this.plans.get(hash);
+    if (plan === undefined || !plan.replayable || plan.barRun >= 0 || plan.pairs.length === 0) return null;
+    return plan;
+  }
+
+  /**
+   * Reads the values, epoch and step of the line {@link fastPlan} just matched to `plan` into
+   * {@link fastValues}, {@link fastEpoch}, {@link fastStep}, exactly as {@link scan} would; false when
+   * one does not read (the caller then takes the general path).
+   */
+  readFastValues(plan: Plan, text: string, to: number): boolean {
     const runs = this.runs;
     const values = this.fastValues;
     const pairs = plan.pairs;
@@ -135,16 +140,24 @@ export class LineShapeCache {
       if (p.run < 0) { values[i] = p.pair.value; continue; }
       const at = runs[p.run] + p.delta;
       const v = (p.pair.bare ? undefined : plainNumberAt(text, at, to)) ?? numberAtPublic(text, at, to, p.pair.bare);
-      if (v === undefined) return null;
+      if (v === undefined) return false;
       values[i] = v;
     }
     this.fastEpoch = plan.epochRun >= 0 ? leadingNumber(text, runs[plan.epochRun]) : undefined;
     this.fastStep = plan.stepRun >= 0 ? leadingNumber(text, runs[plan.stepRun]) : undefined;
-    return plan;
+    return true;
+  }
+
+  /** The fast path took a line of `plan` (`text[from, to)`): the next line is compared with it first. */
+  fastTaken(plan: Plan, text: string, from: number, to: number): void {
+    this.stash = null;
+    if (this.lastFast === plan) return;
+    plan.skeleton ??= skeletonOf(text, from, to);
+    this.lastFast = plan;
   }
 
   /**
-   * Forgets the hash {@link fastReplay} computed for a line that then went the general way. The
+   * Forgets the hash {@link fastPlan} computed for a line that then went the general way. The
    * parser calls it after that line, so that the hash is only ever reused for the line it belongs to.
    */
   clearStash(): void {

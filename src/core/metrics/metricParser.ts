@@ -216,27 +216,29 @@ export class MetricParser {
    * once training started (`step=5 loss=0.16 acc=0.9`, `epoch 3 | loss: 0.2 | acc: 0.9`): replays the
    * decision taken for that shape without the table, progress-bar and split checks that cannot apply
    * to it. Returns false, having changed nothing, whenever any of them might apply; the caller then
-   * takes the general path. Its output equals the general path's (test/unit/metricParser.test.ts
+   * takes the general path. Its output equals the general path's (test/unit/metricParserFastPath.test.ts
    * checks every fixture log at every chunk size).
    */
   private fastLine(text: string, from: number, to: number): boolean {
     if (!this.started || this.patterns.length > 0 || !this.tables.idle) return false;
-    this.shapes.clearStash();
-    const plan = this.shapes.fastReplay(text, from, to);
+    const shapes = this.shapes;
+    shapes.clearStash();
+    const plan = shapes.fastPlan(text, from, to);
     if (plan === null) return false;
     const d = plan.memo as Decision | undefined;
     if (d === undefined || d.split !== plan.split || this.lastSplit !== plan.split) return false;
     if (plan.fast === 0) plan.fast = fastEligible(text.slice(from, to)) ? 1 : 2;
-    if (plan.fast !== 1) return false;
-    const values = this.shapes.fastValues;
+    if (plan.fast !== 1 || !shapes.readFastValues(plan, text, to)) return false;
+    const values = shapes.fastValues;
     // From here on exactly replayDecision().
-    let step = this.shapes.fastStep;
-    let epoch = this.shapes.fastEpoch;
+    let step = shapes.fastStep;
+    let epoch = shapes.fastEpoch;
     if (d.stepIdx >= 0) {
       step = values[d.stepIdx];
       if (!Number.isFinite(step)) return false;
     }
     plan.notHeader = true;
+    shapes.fastTaken(plan, text, from, to);
     if (d.epochIdx >= 0 && epoch === undefined) epoch = values[d.epochIdx];
     if (epoch !== undefined && Number.isFinite(epoch)) this.context = epoch;
     if (step !== undefined && Number.isFinite(step)) this.context = step;
