@@ -1,14 +1,23 @@
 // The `exptrack` command line (dist/cli.js): dispatches to the command handlers. docs/cli.md has the
 // full reference; helpText.ts the short one.
+// Commands are loaded when used (dynamic imports stay lazy in the bundle): `exptrack run` starts the
+// command before sql.js, the lineage code or the recorder are even evaluated.
+import path from 'node:path';
+import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { version } from '../../package.json';
 import type { CliIo } from './cliIo';
 import { COMMAND_HELP, MAIN_HELP } from './helpText';
-import { lineage } from './lineageCommand';
-import { parseCommand } from './parseCommand';
-import { compare, doctor, exportRuns, ls, show } from './queryCommands';
-import { runCommand } from './runCommand';
+import type { RecordingWorkerData } from './recordingWorker';
 
-const QUERY_COMMANDS: Readonly<Record<string, (argv: string[], io: CliIo) => Promise<number>>> = { ls, show, compare, export: exportRuns, lineage, doctor };
+type QueryCommand = (argv: string[], io: CliIo) => Promise<number>;
+const QUERY_COMMANDS: Readonly<Record<string, () => Promise<QueryCommand>>> = {
+  ls: async () => (await import('./queryCommands')).ls,
+  show: async () => (await import('./queryCommands')).show,
+  compare: async () => (await import('./queryCommands')).compare,
+  export: async () => (await import('./queryCommands')).exportRuns,
+  doctor: async () => (await import('./queryCommands')).doctor,
+  lineage: async () => (await import('./lineageCommand')).lineage,
+};
 
 /** Runs one `exptrack` invocation against the real process and returns its exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
@@ -44,6 +53,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   if (command === 'run') {
+    const { runCommand } = await import('./runCommand');
     return runCommand(rest, {
       io,
       writeStdout: writer(process.stdout),
@@ -52,14 +62,31 @@ export async function main(argv: readonly string[]): Promise<number> {
       colorOutput: process.stdout.isTTY === true,
       columns: process.stdout.columns,
       rows: process.stdout.rows,
+      workerScript: __filename,
+      outputWritten: () => process.stdout.writableLength === 0 && process.stderr.writableLength === 0,
       onSignal: (signal, handler) => { process.on(signal, handler); return () => { process.off(signal, handler); }; },
     });
   }
-  if (command === 'parse') return parseCommand(rest, io, process.stdin);
+  if (command === 'parse') return (await import('./parseCommand')).parseCommand(rest, io, process.stdin);
+  if (command === '_fold') return foldCommand(rest);
   const query = QUERY_COMMANDS[command];
-  if (query) return query(rest, io);
+  if (query) return (await query())(rest, io);
   io.stderr(`exptrack: unknown command "${command}" (exptrack --help lists the commands)\n`);
   return 2;
+}
+
+/**
+ * `exptrack _fold DIR` (hidden; started detached by `exptrack run` after a big run): opens the store
+ * as a writer, folds every pending journal, saves and exits. Holding the lock is not required: if
+ * another writer has it, that one folds, as always.
+ */
+async function foldCommand(argv: readonly string[]): Promise<number> {
+  if (argv.length !== 1) return 2;
+  const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
+  const { Store } = await import('../core/store/store');
+  const store = await Store.open(path.resolve(argv[0]), { logger: quiet });
+  await store.close();
+  return 0;
 }
 
 /** A raw byte writer that reports (instead of throwing) once the stream is gone. */
@@ -73,7 +100,11 @@ function writer(stream: NodeJS.WriteStream): (chunk: Buffer) => boolean {
   };
 }
 
-if (require.main === module) {
+const recorderData = isMainThread ? undefined : (workerData as RecordingWorkerData | undefined);
+if (recorderData?.kind === 'exptrack-recorder' && parentPort) {
+  const port = parentPort;
+  void import('./recordingWorker').then((m) => m.runRecordingWorker(recorderData, port));
+} else if (require.main === module) {
   main(process.argv.slice(2)).then((code) => {
     // Let stdout drain (a pipe), then leave even if a helper (pip freeze, git) is still running.
     process.exitCode = code;

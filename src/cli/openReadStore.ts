@@ -9,10 +9,16 @@ import type { CliIo } from './cliIo';
 export async function openReadStore(io: CliIo): Promise<Store | undefined> {
   const { dir } = findStoreDir(io.cwd, io.env);
   try {
-    return await Store.open(dir, {
+    const store = await Store.open(dir, {
       readOnly: true,
       logger: { info: () => undefined, warn: (m) => io.stderr(`exptrack: ${m}\n`), error: (m) => io.stderr(`exptrack: ${m}\n`) },
     });
+    // A writer (often the background fold `exptrack run` starts after a big run) may have saved the
+    // database and deleted the journals it covers while this store was reading them: the view would
+    // then lack part of a journal. Such a save changed the file, which refresh() reloads; repeat
+    // (a few times at most) until nothing moves.
+    for (let i = 0; i < 3 && await store.refresh(); i++) { /* again */ }
+    return store;
   } catch (e) {
     io.stderr(`exptrack: ${(e as Error).message}\n`);
     return undefined;

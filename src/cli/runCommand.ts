@@ -1,17 +1,13 @@
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { gitTreeCodeIdentity } from '../core/lineage/gitTreeCodeIdentity';
-import { LineageQueries } from '../core/lineage/lineageQueries';
-import { storeSqlReader } from '../core/lineage/storeSqlReader';
 import type { RunEnd } from '../core/model';
-import { DeferredSink } from '../core/recorder/deferredSink';
-import { Recorder } from '../core/recorder/recorder';
-import { readRecorderConfig } from '../core/recorder/recorderConfig';
-import type { RecorderOptions } from '../core/recorder/recorderTypes';
-import type { SpawnedRun } from '../core/recorder/spawnedRun';
+import { ensureExptrackDir } from '../core/recorder/exptrackDir';
+import { newRunId } from '../core/recorder/runId';
+import { SpawnedRun } from '../core/recorder/spawnedRun';
 import { findStoreDir } from '../core/store/findStoreDir';
-import { Store } from '../core/store/store';
 import type { CliIo } from './cliIo';
+import { DEFAULT_INLINE_FOLD_BYTES, WorkerRunFeed } from './workerRunFeed';
 
 /** The process around `exptrack run`: raw byte streams, terminal facts and signals (main.ts gives the real ones). */
 export interface RunProcess {
@@ -25,6 +21,10 @@ export interface RunProcess {
   readonly colorOutput: boolean;
   readonly columns?: number;
   readonly rows?: number;
+  /** True when every chunk written so far has left this process (none waits in a queued write). */
+  readonly outputWritten?: () => boolean;
+  /** This bundle's file (dist/cli.js): the recording worker and `exptrack _fold` run from it. */
+  readonly workerScript: string;
   /** Subscribes to a signal of this process; returns an unsubscribe. */
   readonly onSignal: (signal: NodeJS.Signals, handler: () => void) => () => void;
 }
@@ -79,8 +79,10 @@ function parseRunArgs(argv: readonly string[]): RunArgs {
 
 /**
  * `exptrack run [--experiment E] [--name N] [--tag k=v]... -- <command...>`: starts the command at
- * once (the store opens beside it), passes its output through byte for byte, passes Ctrl-C and
- * SIGTERM on, records everything, and returns the command's exit code (128+N for signal N).
+ * once, passes its output through byte for byte, passes Ctrl-C and SIGTERM on, and returns the
+ * command's exit code (128+N for signal N). Recording (parsing, output.log, the journal) runs in a
+ * worker thread fed with the output chunks; a big backlog is folded into the database afterwards
+ * by a detached `exptrack _fold`.
  */
 export async function runCommand(argv: readonly string[], proc: RunProcess): Promise<number> {
   const { io } = proc;
@@ -94,35 +96,41 @@ export async function runCommand(argv: readonly string[], proc: RunProcess): Pro
   const { dir: exptrackDir } = findStoreDir(io.cwd, io.env);
   const workspaceDir = path.basename(exptrackDir) === '.exptrack' ? path.dirname(exptrackDir) : io.cwd;
   const warn = (m: string): void => io.stderr(`exptrack: ${m}\n`);
-  const { config, problems } = readRecorderConfig(exptrackDir);
-  for (const p of problems) warn(p);
 
-  const sink = new DeferredSink();
-  const options: RecorderOptions = {
-    ...config,
-    sink,
-    exptrackDir,
-    workspaceDir,
-    logger: { warn },
-    ...(args.parse ? {} : { createParser: null }),
-    capture: { ...config.capture, ...(args.git ? {} : { git: false }), ...(args.env ? {} : { environment: false }) },
-  };
-  const recorder = new Recorder(options);
-  let stdoutGone = false;
-  let run: SpawnedRun | undefined;
+  // The id and the channel file are made here, so the command starts before the recording thread has.
   const started = Date.now();
-  // Inherit the terminal's process group when interactive, so Ctrl-C reaches the child exactly as if
-  // it ran bare (and it may read the terminal); otherwise give it its own group and pass signals on.
+  const id = newRunId(started);
+  try {
+    ensureExptrackDir(exptrackDir);
+    fs.mkdirSync(path.join(exptrackDir, 'runs', id), { recursive: true });
+    fs.writeFileSync(path.join(exptrackDir, 'runs', id, 'metrics.jsonl'), '', { flag: 'a' });
+  } catch { /* the recorder reports it */ }
   // One word with shell syntax in it (`exptrack run "python a.py | tee log"`) is a shell line.
   const command = args.command.length === 1 && /[\s|&;<>()$`*?~]/.test(args.command[0]) ? args.command[0] : args.command;
-  run = recorder.spawn({
+  const inline = Number(io.env.EXPTRACK_INLINE_FOLD_BYTES);
+  const feed = new WorkerRunFeed(proc.workerScript, {
+    kind: 'exptrack-recorder',
+    exptrackDir,
+    workspaceDir,
+    cliPath: proc.workerScript,
+    parse: args.parse,
+    git: args.git,
+    env: args.env,
+    wantRepeatHint: !args.quiet && proc.interactive,
+    // Internal knobs for tests and the benchmark (docs/cli.md).
+    inlineFoldBytes: io.env.EXPTRACK_INLINE_FOLD_BYTES && Number.isFinite(inline) ? inline : DEFAULT_INLINE_FOLD_BYTES,
+    backgroundFold: io.env.EXPTRACK_BACKGROUND_FOLD !== '0',
+    request: { id, startedAt: started, command, cwd: io.cwd, experiment: args.experiment, name: args.name, tags: args.tags, env: { ...io.env } },
+  }, warn, proc.outputWritten);
+
+  let stdoutGone = false;
+  let run: SpawnedRun<WorkerRunFeed> | undefined;
+  // Inherit the terminal's process group when interactive, so Ctrl-C reaches the child exactly as if
+  // it ran bare (and it may read the terminal); otherwise give it its own group and pass signals on.
+  run = new SpawnedRun(feed, {
     command,
     cwd: io.cwd,
     source: 'cli',
-    experiment: args.experiment,
-    name: args.name,
-    tags: args.tags,
-    env: io.env,
     stdin: 'inherit',
     ownProcessGroup: !proc.interactive,
     color: proc.colorOutput,
@@ -142,7 +150,7 @@ export async function runCommand(argv: readonly string[], proc: RunProcess): Pro
         proc.writeStderr(chunk);
       }
     },
-  });
+  }, { ...process.env, ...io.env });
 
   const unsubscribe: (() => void)[] = [];
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const) {
@@ -153,37 +161,14 @@ export async function runCommand(argv: readonly string[], proc: RunProcess): Pro
     }));
   }
 
-  // The store opens while the command already runs; what the recorder says meanwhile is held.
-  let store: Store | undefined;
-  const storeReady = Store.open(exptrackDir, { logger: { info: () => undefined, warn, error: warn } }).then((s) => {
-    store = s;
-    sink.attach(s.sink);
-  }, (e: Error) => {
-    sink.discard();
-    warn(`not recording this run: ${e.message}`);
-  });
-
   const exit = await run.exited;
   const end: RunEnd = await run.done;
   for (const u of unsubscribe) u();
-  await storeReady;
-  let repeats: string | undefined;
-  if (store) {
-    // In a terminal, say when this run repeats an earlier one exactly (same command, code, params, inputs).
-    if (!args.quiet && proc.interactive && !exit.error) {
-      try {
-        await store.flush();
-        const [hint] = new LineageQueries(storeSqlReader(store), gitTreeCodeIdentity()).duplicatesOf(run.run.id, 1);
-        if (hint) repeats = `exptrack: this run repeats ${hint.run.name} (${hint.reason})\n`;
-      } catch { /* a hint, never a failure */ }
-    }
-    try { await store.close(); } catch (e) { warn(`saving the run: ${(e as Error).message}`); }
-  }
-  if (sink.dropped) warn(`${sink.dropped} metric batches were dropped while the store was opening`);
+  const result = feed.result;
   if (!args.quiet && proc.interactive && !exit.error) {
     const secs = ((end.endedAt - started) / 1000).toFixed(1);
-    io.stderr(`exptrack: ${end.status} ${run.run.name} (${run.run.id}) in ${secs}s, ${run.run.metricCount} metric points; exptrack show @last\n`);
-    if (repeats) io.stderr(repeats);
+    io.stderr(`exptrack: ${end.status} ${result?.name ?? ''} (${id}) in ${secs}s, ${result?.metricCount ?? 0} metric points; exptrack show @last\n`);
+    if (result?.repeats) io.stderr(result.repeats);
   }
   if (exit.signal) return 128 + (os.constants.signals[exit.signal] ?? 0);
   return exit.exitCode ?? 1;

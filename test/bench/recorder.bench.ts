@@ -2,6 +2,10 @@
 // bare command, both with stdout read through a pipe by this process, measured in this one run
 // (target <= 1.10x). Also prints the parts: the same with --no-parse (recording, no console parsing),
 // and `exptrack parse` alone over the same output (the parser's own cost).
+// `exptrack run` returns once everything is journaled; a big run's fold into the database goes on in
+// a detached `exptrack _fold`. Each measurement waits for that fold to finish before the next one
+// starts (it would take CPU from the next run and flatter the ratio), and the time until the database
+// file holds every point is printed too ("recorded in the db after").
 // Usage: node out/test/bench/recorder.bench.js [--quick] [--lines=N] [--repeat=N]
 // Bundles src/cli/main.ts privately (as esbuild.mjs does for dist/cli.js) and times that bundle.
 import { spawn, spawnSync } from 'node:child_process';
@@ -9,6 +13,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { loadSqlJs } from '../../src/core/sqlite';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 const quick = process.argv.includes('--quick');
@@ -53,6 +58,37 @@ function cpuSeconds(argv: string[], cwd: string, env: NodeJS.ProcessEnv): number
   return m ? Number(m[2]) + Number(m[3]) : null;
 }
 
+/**
+ * Waits until no journal is left in `<exptrackDir>/journal` and no lock is held: every journal is then
+ * folded into exptrack.db and saved (a journal is deleted only once the saved file covers it).
+ * Returns the time that took, in ms.
+ */
+async function waitForFold(exptrackDir: string, timeoutMs = 600_000): Promise<number> {
+  const t0 = performance.now();
+  const pending = (): boolean => {
+    let names: string[] = [];
+    try { names = fs.readdirSync(path.join(exptrackDir, 'journal')); } catch { /* none yet */ }
+    return names.some((n) => n.endsWith('.jsonl')) || fs.existsSync(path.join(exptrackDir, 'lock'));
+  };
+  while (pending()) {
+    if (performance.now() - t0 > timeoutMs) throw new Error(`the journals in ${exptrackDir} were not folded within ${timeoutMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return performance.now() - t0;
+}
+
+/** Metric points of the newest run, read from the database file alone (no journal folded). */
+async function pointsInDbFile(exptrackDir: string): Promise<number> {
+  const SQL = await loadSqlJs();
+  const db = new SQL.Database(fs.readFileSync(path.join(exptrackDir, 'exptrack.db')));
+  try {
+    const r = db.exec('SELECT count(*) FROM metrics WHERE run = (SELECT rid FROM runs ORDER BY started_at DESC LIMIT 1)');
+    return Number(r[0]?.values[0]?.[0] ?? 0);
+  } finally {
+    db.close();
+  }
+}
+
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const fmt = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
 
@@ -77,9 +113,12 @@ async function main(): Promise<void> {
   console.log(`recorder overhead: ${LINES.toLocaleString('en-US')} metric lines from \`${path.basename(command[0])} ${command[1]}\`, median of ${REPEAT}, ${os.cpus().length} CPUs`);
 
   // Warm-up: first run of a python fills the package cache (pip freeze), which later runs reuse.
+  const exptrackDir = path.join(ws, '.exptrack');
   await timed([process.execPath, cli, 'run', '-q', '--', ...command.slice(0, 2), '10'], ws, env);
+  await waitForFold(exptrackDir);
   const bare: number[] = [];
   const full: number[] = [];
+  const inDb: number[] = [];
   const noParse: number[] = [];
   let outBytes = 0;
   for (let r = 0; r < REPEAT; r++) {
@@ -89,25 +128,40 @@ async function main(): Promise<void> {
     const f = await timed([process.execPath, cli, 'run', '-q', '--', ...command], ws, env);
     if (f.bytes !== b.bytes) throw new Error(`output differs: ${f.bytes} vs ${b.bytes} bytes`);
     full.push(f.ms);
+    inDb.push(f.ms + await waitForFold(exptrackDir));
     noParse.push((await timed([process.execPath, cli, 'run', '-q', '--no-parse', '--', ...command], ws, env)).ms);
+    await waitForFold(exptrackDir);
   }
+  // The newest run is a --no-parse one (no console metrics): check a full run's points instead.
+  await timed([process.execPath, cli, 'run', '-q', '--', ...command], ws, env);
+  await waitForFold(exptrackDir);
+  const dbPoints = await pointsInDbFile(exptrackDir);
   const logFile = path.join(ws, 'out.log');
   fs.writeFileSync(logFile, spawnSync(command[0], command.slice(1), { cwd: ws, maxBuffer: 1 << 30 }).stdout);
   const parseOnly = (await timed([process.execPath, cli, 'parse', logFile], ws, env)).ms;
 
   // CPU time does not depend on what else the machine is doing: exptrack's own cost per line.
   const cpuBare = cpuSeconds(command, ws, env);
-  const cpuFull = cpuSeconds([process.execPath, cli, 'run', '-q', '--', ...command], ws, env);
+  // Without the background fold, so that its CPU can be measured alone just after (a detached
+  // process is not a child `time` waits for).
+  const cpuFull = cpuSeconds([process.execPath, cli, 'run', '-q', '--', ...command], ws, { ...env, EXPTRACK_BACKGROUND_FOLD: '0' });
+  const cpuFold = cpuSeconds([process.execPath, cli, '_fold', exptrackDir], ws, env);
+  await waitForFold(exptrackDir);
+  const load = os.loadavg();
   const ratio = median(full) / median(bare);
-  console.log(`  bare command                 ${fmt(median(bare))}   (${(outBytes / 1e6).toFixed(1)} MB of output)`);
-  console.log(`  exptrack run                 ${fmt(median(full))}   ${ratio.toFixed(2)}x bare (target <= 1.10x) ${ratio <= 1.1 ? 'OK' : 'OVER'}`);
-  console.log(`  exptrack run --no-parse      ${fmt(median(noParse))}   ${(median(noParse) / median(bare)).toFixed(2)}x bare (recording without console parsing)`);
+  // Every run, in order, besides the medians: on a shared machine the spread says how far to trust them.
+  const all = (xs: number[]): string => `runs ${xs.map((x) => (x / 1000).toFixed(2)).join('/')} s`;
+  console.log(`  bare command                 ${fmt(median(bare))}   (${(outBytes / 1e6).toFixed(1)} MB of output; ${all(bare)})`);
+  console.log(`  exptrack run                 ${fmt(median(full))}   ${ratio.toFixed(2)}x bare (target <= 1.10x) ${ratio <= 1.1 ? 'OK' : 'OVER'} (${all(full)}; per-pair ratios ${full.map((f, i) => (f / bare[i]).toFixed(2)).join('/')})`);
+  console.log(`  recorded in the db after     ${fmt(median(inDb))}   from the start until exptrack.db alone holds every point (${dbPoints.toLocaleString('en-US')} points of the last run in the file; ${all(inDb)})`);
+  console.log(`  exptrack run --no-parse      ${fmt(median(noParse))}   ${(median(noParse) / median(bare)).toFixed(2)}x bare (recording without console parsing; ${all(noParse)})`);
   console.log(`  exptrack parse (file, alone) ${fmt(parseOnly)}   the console parser over the same output`);
   if (cpuBare !== null && cpuFull !== null) {
     console.log(`  CPU (user+sys), output to /dev/null: bare ${cpuBare.toFixed(2)} s, with exptrack ${cpuFull.toFixed(2)} s: exptrack's own ${(cpuFull - cpuBare).toFixed(2)} s, ${(((cpuFull - cpuBare) / LINES) * 1e6).toFixed(2)} us per line`);
   }
-  const load = os.loadavg()[0];
-  if (load > os.cpus().length) console.log(`  note: load average ${load.toFixed(1)} on ${os.cpus().length} CPUs while measuring: wall times are inflated; the CPU line is the steadier figure`);
+  if (cpuFold !== null) console.log(`  CPU of the fold afterwards (exptrack _fold of that run: load the database, fold ${(2 * LINES).toLocaleString('en-US')} points, save): ${cpuFold.toFixed(2)} s`);
+  console.log(`  load average (1/5/15 min) at the end: ${load.map((l) => l.toFixed(2)).join(' / ')} on ${os.cpus().length} CPUs`);
+  if (load[0] > os.cpus().length) console.log(`  note: load average ${load[0].toFixed(1)} on ${os.cpus().length} CPUs while measuring: wall times are inflated; the CPU line is the steadier figure`);
   fs.rmSync(ws, { recursive: true, force: true });
   fs.rmSync(path.dirname(cli), { recursive: true, force: true });
 }

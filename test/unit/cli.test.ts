@@ -3,6 +3,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { loadSqlJs } from '../../src/core/sqlite';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 // A private build of the CLI: others rebuild dist/ (which wipes it) while tests run.
@@ -258,6 +259,113 @@ describe('cli', function () {
       assert.equal(r.code, 127);
       assert.match(r.stderr.toString(), /cannot start no-such-command-xyz/);
       assert.equal(showJson(dir).status, 'failed');
+    });
+  });
+
+  describe('run: recording in a worker, folding afterwards', () => {
+    /** A script printing `n` metric lines (`step=i loss=... acc=...`) in big writes, then exiting with `code`. */
+    function writeTrainer(n: number): void {
+      fs.writeFileSync(path.join(dir, 'big.js'), `
+        const n = +process.argv[2]; let s = '';
+        for (let i = 0; i < n; i++) { s += 'step=' + i + ' loss=' + (1 / (i + 1)).toFixed(6) + ' acc=' + ((i % 1000) / 1000).toFixed(4) + '\\n'; if (s.length > 65536) { process.stdout.write(s); s = ''; } }
+        process.stdout.write(s, () => process.exit(+(process.argv[3] ?? 0)));`);
+    }
+    const journals = (): string[] => { try { return fs.readdirSync(path.join(dir, '.exptrack', 'journal')).filter((f) => f.endsWith('.jsonl')); } catch { return []; } };
+    async function until(what: string, ok: () => boolean, ms = 60_000): Promise<void> {
+      const t0 = Date.now();
+      while (!ok()) {
+        if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+    /** Metric points of run `id` in exptrack.db itself (no journal folded), or -1 without the file. */
+    async function pointsInDbFile(id: string): Promise<number> {
+      const file = path.join(dir, '.exptrack', 'exptrack.db');
+      if (!fs.existsSync(file)) return -1;
+      const SQL = await loadSqlJs();
+      const db = new SQL.Database(fs.readFileSync(file));
+      try {
+        const r = db.exec('SELECT count(*) FROM metrics WHERE run = (SELECT rid FROM runs WHERE id = ?)', [id]);
+        return Number(r[0]?.values[0]?.[0] ?? 0);
+      } finally {
+        db.close();
+      }
+    }
+
+    it('a big run: passes output through byte for byte with the exit code, every point is visible at once, the database file has them after the background fold', async () => {
+      const n = 150_000;
+      writeTrainer(n);
+      const bare = spawnSync(process.execPath, ['big.js', String(n), '3'], { cwd: dir, maxBuffer: 1 << 28 });
+      const r = exptrack(['run', '-q', '--', process.execPath, 'big.js', String(n), '3'], dir);
+      assert.equal(r.code, 3, r.stderr.toString());
+      assert.ok(r.stdout.equals(bare.stdout), 'output byte-identical to the bare command');
+      assert.equal(r.stderr.toString(), '');
+      // At once: the reader folds whatever is still journaled, in memory.
+      const run = showJson(dir);
+      assert.equal(run.status, 'failed');
+      assert.equal(run.exitCode, 3);
+      const metrics = run.metrics as Record<string, { count: number; last: number; lastStep: number }>;
+      assert.equal(metrics.loss.count, n);
+      assert.equal(metrics.acc.count, n);
+      assert.equal(metrics.loss.lastStep, n - 1);
+      assert.equal(metrics.acc.last, ((n - 1) % 1000) / 1000);
+      // Soon after, with nobody recording, the database file alone holds every point and no journal is left.
+      await until('the background fold', () => journals().length === 0 && !fs.existsSync(path.join(dir, '.exptrack', 'lock')));
+      assert.equal(await pointsInDbFile(run.id as string), 2 * n);
+    });
+
+    it('a small run is folded before exptrack returns (no background process needed)', async () => {
+      writeTrainer(100);
+      const r = exptrack(['run', '-q', '--', process.execPath, 'big.js', '100'], dir);
+      assert.equal(r.code, 0, r.stderr.toString());
+      assert.deepEqual(journals(), []);
+      assert.equal(await pointsInDbFile(showJson(dir).id as string), 200);
+    });
+
+    it('loses nothing when the background folder is killed with SIGKILL; the next fold completes it', async () => {
+      const n = 300_000;
+      writeTrainer(n);
+      // Leave the fold undone, then run it ourselves so that it can be killed in the middle.
+      const r = exptrack(['run', '-q', '--', process.execPath, 'big.js', String(n)], dir, { env: { EXPTRACK_BACKGROUND_FOLD: '0' } });
+      assert.equal(r.code, 0, r.stderr.toString());
+      assert.equal(journals().length, 1);
+      const id = showJson(dir).id as string;
+      const folder = spawn(process.execPath, [cli, '_fold', path.join(dir, '.exptrack')], { cwd: dir, stdio: 'ignore' });
+      const gone = new Promise((resolve) => folder.on('close', resolve));
+      // It holds the lock while it folds and saves: kill it then.
+      await until('the folder to take the lock', () => fs.existsSync(path.join(dir, '.exptrack', 'lock')), 20_000);
+      await new Promise((res) => setTimeout(res, 150));
+      folder.kill('SIGKILL');
+      await gone;
+      const run = showJson(dir);
+      assert.equal(run.status, 'finished');
+      assert.equal((run.metrics as Record<string, { count: number }>).loss.count, n);
+      // The next writer breaks the dead folder's lock and folds everything.
+      const again = spawnSync(process.execPath, [cli, '_fold', path.join(dir, '.exptrack')], { cwd: dir });
+      assert.equal(again.status, 0, again.stderr.toString());
+      assert.deepEqual(journals(), []);
+      assert.equal(await pointsInDbFile(id), 2 * n);
+    });
+
+    it('runs from a symlinked bin (npx, node_modules/.bin): the worker loads from the real file', () => {
+      const bin = path.join(dir, 'node_modules', '.bin');
+      fs.mkdirSync(bin, { recursive: true });
+      fs.symlinkSync(cli, path.join(bin, 'exptrack'));
+      fs.chmodSync(cli, 0o755);
+      writeTrainer(1000);
+      const r = spawnSync(path.join(bin, 'exptrack'), ['run', '-q', '--', process.execPath, 'big.js', '1000', '5'], { cwd: dir });
+      assert.equal(r.status, 5, r.stderr.toString());
+      assert.equal(r.stderr.toString(), '');
+      assert.equal((showJson(dir).metrics as Record<string, { count: number }>).loss.count, 1000);
+    });
+
+    it('still runs the command, output and exit code intact, when nothing can be recorded', () => {
+      writeTrainer(10);
+      fs.writeFileSync(path.join(dir, 'not-a-dir'), '');
+      const r = exptrack(['run', '-q', '--', process.execPath, 'big.js', '10', '4'], dir, { env: { EXPTRACK_DIR: path.join(dir, 'not-a-dir') } });
+      assert.equal(r.code, 4);
+      assert.equal(r.stdout.toString().split('\n').length, 11);
+      assert.match(r.stderr.toString(), /exptrack: .*(not recording this run|cannot write)/);
     });
   });
 

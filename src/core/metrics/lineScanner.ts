@@ -471,6 +471,43 @@ function scanRegion(text: string, from: number, to: number, scan: LineScan): num
  * The value a pair at `pos` has (used to replay a known line shape): the `name: value` number rules,
  * or for a bare pair the whitespace-delimited token. Undefined when there is no such value.
  */
+/**
+ * The value {@link numberAt} reads at `j` when it is a plain decimal (`-0.25`, `3`, `1e-4`) ended by
+ * the end, a space or a delimiter; undefined for anything else (then ask {@link numberAtPublic}).
+ * Allocates nothing: the parser's fast path reads millions of these.
+ */
+export function plainNumberAt(text: string, j: number, limit: number): number | undefined {
+  let e = j;
+  let c = text.charCodeAt(e);
+  const negative = c === 0x2d;
+  if (c === 0x2d || c === 0x2b) c = text.charCodeAt(++e);
+  let mantissa = 0;
+  let digits = 0;
+  let fractionDigits = 0;
+  let fraction = false;
+  while (isDigit((c = text.charCodeAt(e)))) {
+    mantissa = mantissa * 10 + (c - 0x30);
+    digits++;
+    e++;
+  }
+  if (c === 0x2e) {
+    fraction = true;
+    e++;
+    while (isDigit((c = text.charCodeAt(e)))) {
+      mantissa = mantissa * 10 + (c - 0x30);
+      digits++;
+      fractionDigits++;
+      e++;
+    }
+  }
+  if (digits === 0 || digits > 15 || c === 0x65 || c === 0x45 || e > limit) return undefined;
+  const after = e < limit ? text.charCodeAt(e) : -1;
+  if (!(after === -1 || isSpace(after) || after === 0x2c || after === 0x3b || after === 0x7c || after === 0x29 || after === 0x5d || after === 0x7d || after === 0x22 || after === 0x27 || after === 0x28)) return undefined;
+  if (fractionDigits > 22) return undefined;
+  const value = fraction && fractionDigits > 0 ? mantissa / POW10[fractionDigits] : mantissa;
+  return negative ? -value : value;
+}
+
 export function numberAtPublic(text: string, pos: number, limit: number, bare: boolean): number | undefined {
   if (!bare) return numberAt(text, pos, limit)?.value;
   let e = pos;

@@ -4,7 +4,7 @@
 // known shape only reads its numbers. Shapes are found by a 53-bit hash computed in one pass
 // without allocating.
 
-import { type LineScan, type RawPair, numberAtPublic, scanLine } from './lineScanner';
+import { type LineScan, type RawPair, numberAtPublic, plainNumberAt, scanLine } from './lineScanner';
 
 interface PlannedPair {
   readonly pair: RawPair;
@@ -14,9 +14,11 @@ interface PlannedPair {
   readonly delta: number;
 }
 
-interface Plan {
+export interface Plan {
   /** What the parser decided for this shape once training had started (it owns the value). */
   memo: unknown;
+  /** The parser's fast-path verdict for this shape: 0 not judged yet, 1 eligible, 2 not (it owns the value). */
+  fast: number;
   /** Set by the parser once it knows lines of this shape are not table headers. */
   notHeader: boolean;
   readonly replayable: boolean;
@@ -25,6 +27,8 @@ interface Plan {
   readonly epochRun: number;
   readonly stepRun: number;
   readonly barRun: number;
+  /** The shape's character codes (digit runs folded to one `0`), set when the fast path first replays it. */
+  skeleton?: Uint16Array;
 }
 
 const MAX_SHAPES = 4096;
@@ -39,13 +43,23 @@ export class LineShapeCache {
   private readonly plans = new Map<number, Plan>();
   private runs = new Int32Array(64);
   private runCount = 0;
+  /** Whether the last hashed line had a control character (one visibleText would change). */
+  private sawControl = false;
+  /** The hash (and, in `runs`, the digit runs) of the last line fastPlan hashed, for the general path to reuse. */
+  private stash: { hash: number; from: number; length: number } | null = null;
+  /** The plan the fast path replayed last (its skeleton set). */
+  private lastFast: Plan | null = null;
+  /** Values, epoch and step of the line the last {@link readFastValues} read. */
+  readonly fastValues: number[] = [];
+  fastEpoch: number | undefined;
+  fastStep: number | undefined;
   /** The plan the last {@link scan} replayed, null when it scanned the line afresh. */
   lastPlan: { memo: unknown; notHeader: boolean } | null = null;
 
   scan(text: string): LineScan {
     this.lastPlan = null;
     if (text.length > MAX_SHAPE_LENGTH) return scanLine(text);
-    const hash = this.hashShape(text);
+    const hash = this.stashedHash(text) ?? this.hashShape(text, 0, text.length);
     const plan = this.plans.get(hash);
     if (plan !== undefined) {
       if (!plan.replayable) return scanLine(text);
@@ -63,32 +77,133 @@ export class LineShapeCache {
    * folded to one `0`, combined into a 53-bit key; records where the digit runs start. With at
    * most a few thousand shapes kept, a false match is about as likely as 4e3 / 2^53 per line.
    */
-  private hashShape(text: string): number {
+  private hashShape(text: string, from: number, to: number): number {
     let h1 = 0x811c9dc5;
-    let h2 = text.length;
+    let h2 = to - from;
     let n = 0;
-    const len = text.length;
-    for (let i = 0; i < len; i++) {
+    let control = false;
+    let runs = this.runs;
+    for (let i = from; i < to; i++) {
       let c = text.charCodeAt(i);
-      if (c >= 0x30 && c <= 0x39) {
-        if (n === this.runs.length) {
+      if (c < 0x30) {
+        if (c < 0x20 && c !== 0x09) control = true;
+      } else if (c <= 0x39) {
+        if (n === runs.length) {
           const bigger = new Int32Array(n * 2);
-          bigger.set(this.runs);
-          this.runs = bigger;
+          bigger.set(runs);
+          this.runs = runs = bigger;
         }
-        this.runs[n++] = i;
-        while (i + 1 < len && isDigit(text.charCodeAt(i + 1))) i++;
+        runs[n++] = i;
+        while (i + 1 < to && isDigit(text.charCodeAt(i + 1))) i++;
         c = 0x30;
-      }
+      } else if (c === 0x9b) control = true;
       h1 = Math.imul(h1 ^ c, 0x01000193);
       h2 = ((h2 << 5) - h2 + c) | 0;
     }
     this.runCount = n;
+    this.sawControl = control;
     return (h1 >>> 0) * 0x200000 + ((h2 ^ (n << 12)) & 0x1fffff);
   }
 
+  /**
+   * The parser's fast path: the plan of the line `text[from, to)` (`text[to]` is its `\n`) when it has
+   * no control characters and its shape is known, replayable, has pairs and no progress bar (its digit
+   * runs are then in scratch space for {@link readFastValues}); null for anything else, with nothing
+   * changed but scratch space (the caller then takes the general path).
+   */
+  fastPlan(text: string, from: number, to: number): Plan | null {
+    if (to - from > MAX_SHAPE_LENGTH) return null;
+    // Lines of a log mostly repeat the shape of the line before: comparing with it is cheaper than hashing.
+    if (this.lastFast !== null && this.sameShape(this.lastFast.skeleton!, text, from, to)) return this.lastFast;
+    const hash = this.hashShape(text, from, to);
+    if (this.sawControl) return null;
+    // If this line goes the general way, its scan() reuses the hash instead of computing it again.
+    this.stash = { hash, from, length: to - from };
+    const plan = this.plans.get(hash);
+    if (plan === undefined || !plan.replayable || plan.barRun >= 0 || plan.pairs.length === 0) return null;
+    return plan;
+  }
+
+  /**
+   * Reads the values, epoch and step of the line {@link fastPlan} just matched to `plan` into
+   * {@link fastValues}, {@link fastEpoch}, {@link fastStep}, exactly as {@link scan} would; false when
+   * one does not read (the caller then takes the general path).
+   */
+  readFastValues(plan: Plan, text: string, to: number): boolean {
+    const runs = this.runs;
+    const values = this.fastValues;
+    const pairs = plan.pairs;
+    // Positions are in `text`, which goes on past `to` with the line's `\n`: a number stops there as
+    // it stops at the end of the line on its own (the general path reads the line as a string).
+    for (let i = 0; i < pairs.length; i++) {
+      const p = pairs[i];
+      if (p.run < 0) { values[i] = p.pair.value; continue; }
+      const at = runs[p.run] + p.delta;
+      const v = (p.pair.bare ? undefined : plainNumberAt(text, at, to)) ?? numberAtPublic(text, at, to, p.pair.bare);
+      if (v === undefined) return false;
+      values[i] = v;
+    }
+    this.fastEpoch = plan.epochRun >= 0 ? leadingNumber(text, runs[plan.epochRun]) : undefined;
+    this.fastStep = plan.stepRun >= 0 ? leadingNumber(text, runs[plan.stepRun]) : undefined;
+    return true;
+  }
+
+  /** The fast path took a line of `plan` (`text[from, to)`): the next line is compared with it first. */
+  fastTaken(plan: Plan, text: string, from: number, to: number): void {
+    this.stash = null;
+    if (this.lastFast === plan) return;
+    plan.skeleton ??= skeletonOf(text, from, to);
+    this.lastFast = plan;
+  }
+
+  /**
+   * Forgets the hash {@link fastPlan} computed for a line that then went the general way. The
+   * parser calls it after that line, so that the hash is only ever reused for the line it belongs to.
+   */
+  clearStash(): void {
+    this.stash = null;
+  }
+
+  /** The stashed hash when `text` is the line it was computed for (its runs made relative to it). */
+  private stashedHash(text: string): number | undefined {
+    const st = this.stash;
+    if (st === null) return undefined;
+    this.stash = null;
+    if (st.length !== text.length) return undefined;
+    for (let r = 0; r < this.runCount; r++) this.runs[r] -= st.from;
+    this.sawControl = false;
+    return st.hash;
+  }
+
+  /** Whether `text[from, to)` has this skeleton; records its digit runs as {@link hashShape} does. */
+  private sameShape(skeleton: Uint16Array, text: string, from: number, to: number): boolean {
+    let runs = this.runs;
+    let n = 0;
+    let k = 0;
+    const m = skeleton.length;
+    for (let i = from; i < to; i++, k++) {
+      if (k >= m) return false;
+      const c = text.charCodeAt(i);
+      if (c >= 0x30 && c <= 0x39) {
+        if (skeleton[k] !== 0x30) return false;
+        if (n === runs.length) {
+          const bigger = new Int32Array(n * 2);
+          bigger.set(runs);
+          this.runs = runs = bigger;
+        }
+        runs[n++] = i;
+        while (i + 1 < to && isDigit(text.charCodeAt(i + 1))) i++;
+      } else if (c !== skeleton[k]) {
+        return false;
+      }
+    }
+    if (k !== m) return false;
+    this.runCount = n;
+    return true;
+  }
+
   private makePlan(scan: LineScan, text: string): Plan {
-    const none: Plan = { memo: undefined, notHeader: false, replayable: false, pairs: [], split: null, epochRun: -1, stepRun: -1, barRun: -1 };
+    const none: Plan = { memo: undefined, fast: 2, notHeader: false, replayable: false, pairs: [], split: null, epochRun: -1, stepRun: -1, barRun: -1 };
     if (!scan.cacheable) return none;
     const n = this.runCount;
     const runAt = (pos: number): { run: number; delta: number } | null => {
@@ -123,7 +238,7 @@ export class LineShapeCache {
     if (scan.epoch !== undefined && (epochAt === null || epochAt.delta !== 0)) return none;
     if (scan.step !== undefined && (stepAt === null || stepAt.delta !== 0)) return none;
     if (scan.barDescription !== null && (barAt === null || barAt.delta !== 0)) return none;
-    return { memo: undefined, notHeader: false, replayable: true, pairs, split: scan.split, epochRun: epochAt?.run ?? -1, stepRun: stepAt?.run ?? -1, barRun: barAt?.run ?? -1 };
+    return { memo: undefined, fast: 0, notHeader: false, replayable: true, pairs, split: scan.split, epochRun: epochAt?.run ?? -1, stepRun: stepAt?.run ?? -1, barRun: barAt?.run ?? -1 };
   }
 
   // One result object reused for every replay: the parser reads it before the next line is scanned.
@@ -156,13 +271,36 @@ export class LineShapeCache {
   }
 }
 
+/** The line with every digit run folded to one `0`: what {@link LineShapeCache.hashShape} hashes. */
+function skeletonOf(text: string, from: number, to: number): Uint16Array {
+  const out: number[] = [];
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (isDigit(c)) {
+      while (i + 1 < to && isDigit(text.charCodeAt(i + 1))) i++;
+      out.push(0x30);
+    } else {
+      out.push(c);
+    }
+  }
+  return Uint16Array.from(out);
+}
+
 /** `12` or `1.5` at `pos` (marker numbers: digits with an optional fraction). */
 function leadingNumber(text: string, pos: number): number {
   let e = pos;
-  while (isDigit(text.charCodeAt(e))) e++;
-  if (text.charCodeAt(e) === 0x2e && isDigit(text.charCodeAt(e + 1))) {
+  let mantissa = 0;
+  let digits = 0;
+  let c: number;
+  while (isDigit((c = text.charCodeAt(e)))) { mantissa = mantissa * 10 + (c - 0x30); digits++; e++; }
+  let fractionDigits = 0;
+  if (c === 0x2e && isDigit(text.charCodeAt(e + 1))) {
     e++;
-    while (isDigit(text.charCodeAt(e))) e++;
+    while (isDigit((c = text.charCodeAt(e)))) { mantissa = mantissa * 10 + (c - 0x30); digits++; fractionDigits++; e++; }
   }
+  // Up to 15 digits the mantissa and 10^k are exact doubles and one division rounds as Number() does.
+  if (digits <= 15 && fractionDigits <= 22) return fractionDigits === 0 ? mantissa : mantissa / POW10[fractionDigits];
   return Number(text.slice(pos, e));
 }
+
+const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];

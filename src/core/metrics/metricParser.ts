@@ -38,6 +38,11 @@ export interface MetricParserOptions {
   readonly now?: () => number;
   /** Longest line segment kept, in characters; longer ones are skipped and counted. Default 65536. */
   readonly maxLineLength?: number;
+  /**
+   * Read lines of an already-seen shape through the fast path (default true). It gives the same
+   * points; false exists so that tests can compare the two.
+   */
+  readonly fastPath?: boolean;
 }
 
 /** What the parser did with a line shape once training had started: replayed for later lines of it. */
@@ -84,7 +89,8 @@ export class MetricParser {
   private readonly candKinds: KeyKind[] = [];
   private readonly candValues: number[] = [];
   private readonly candIndex: number[] = [];
-  private readonly counts = { lines: 0, segments: 0, metrics: 0, skippedLongLines: 0, invalidPatterns: 0, userPatternHits: 0, droppedPairs: 0, bytes: 0 };
+  private readonly counts = { lines: 0, segments: 0, metrics: 0, skippedLongLines: 0, invalidPatterns: 0, userPatternHits: 0, droppedPairs: 0, bytes: 0, fastLines: 0 };
+  private readonly fastPath: boolean;
 
   private partial = '';
   private pendingCr = false;
@@ -101,6 +107,7 @@ export class MetricParser {
   constructor(options: MetricParserOptions = {}) {
     this.now = options.now ?? Date.now;
     this.maxLine = Math.max(80, options.maxLineLength ?? DEFAULT_MAX_LINE);
+    this.fastPath = options.fastPath ?? true;
     const compiled = compilePatterns(options.patterns ?? []);
     this.patterns = compiled.patterns;
     this.counts.invalidPatterns = compiled.invalid.length;
@@ -109,7 +116,7 @@ export class MetricParser {
     this.counts.invalidPatterns += ignore.invalid.length;
   }
 
-  /** Counters for `exptrack doctor`: lines, segments, metrics, skippedLongLines, invalidPatterns, ... */
+  /** Counters for `exptrack doctor`: lines, segments, metrics, skippedLongLines, invalidPatterns, ... (fastLines: lines read by the fast path) */
   get stats(): Readonly<Record<string, number>> {
     return { ...this.counts };
   }
@@ -164,7 +171,26 @@ export class MetricParser {
         this.append(text, i, n);
         break;
       }
+      // A whole line in this chunk, of a shape seen before: the fast path, same result.
+      const fastTried = t === nl && t > i && this.fastPath && this.partial.length === 0 && !this.skipping && t - i <= this.maxLine;
+      if (fastTried && this.fastLine(text, i, t)) {
+        this.shapes.clearStash();
+        this.counts.segments++;
+        this.counts.lines++;
+        this.counts.fastLines++;
+        this.lineNo++;
+        this.lineHasText = false;
+        i = t + 1;
+        continue;
+      }
       this.append(text, i, t);
+      if (fastTried) {
+        // The same line, the general way (its shape hash is reused when it gets that far).
+        this.endSegment(true);
+        this.shapes.clearStash();
+        i = t + 1;
+        continue;
+      }
       if (t === cr) {
         if (t + 1 >= n) {
           this.pendingCr = true; // CR at the chunk's end: CRLF or a redraw, the next chunk tells.
@@ -183,6 +209,46 @@ export class MetricParser {
         i = t + 1;
       }
     }
+  }
+
+  /**
+   * The common case of a long log, a line whose shape (text with its numbers folded) was read before
+   * once training started (`step=5 loss=0.16 acc=0.9`, `epoch 3 | loss: 0.2 | acc: 0.9`): replays the
+   * decision taken for that shape without the table, progress-bar and split checks that cannot apply
+   * to it. Returns false, having changed nothing, whenever any of them might apply; the caller then
+   * takes the general path. Its output equals the general path's (test/unit/metricParserFastPath.test.ts
+   * checks every fixture log at every chunk size).
+   */
+  private fastLine(text: string, from: number, to: number): boolean {
+    if (!this.started || this.patterns.length > 0 || !this.tables.idle) return false;
+    const shapes = this.shapes;
+    shapes.clearStash();
+    const plan = shapes.fastPlan(text, from, to);
+    if (plan === null) return false;
+    const d = plan.memo as Decision | undefined;
+    if (d === undefined || d.split !== plan.split || this.lastSplit !== plan.split) return false;
+    if (plan.fast === 0) plan.fast = fastEligible(text.slice(from, to)) ? 1 : 2;
+    if (plan.fast !== 1 || !shapes.readFastValues(plan, text, to)) return false;
+    const values = shapes.fastValues;
+    // From here on exactly replayDecision().
+    let step = shapes.fastStep;
+    let epoch = shapes.fastEpoch;
+    if (d.stepIdx >= 0) {
+      step = values[d.stepIdx];
+      if (!Number.isFinite(step)) return false;
+    }
+    plan.notHeader = true;
+    shapes.fastTaken(plan, text, from, to);
+    if (d.epochIdx >= 0 && epoch === undefined) epoch = values[d.epochIdx];
+    if (epoch !== undefined && Number.isFinite(epoch)) this.context = epoch;
+    if (step !== undefined && Number.isFinite(step)) this.context = step;
+    this.counts.droppedPairs += d.dropped;
+    const n = d.emitIdx.length;
+    if (n === 0) return true;
+    const time = this.now();
+    const lineStep = step ?? epoch;
+    for (let i = 0; i < n; i++) this.emit(d.emitKeys[i], values[d.emitIdx[i]], lineStep, time);
+    return true;
   }
 
   private append(text: string, from: number, to: number): void {
@@ -504,6 +570,18 @@ export class MetricParser {
     }
     return hit;
   }
+}
+
+/**
+ * Whether lines of this shape skip the table and progress checks: not a box-table row (first visible
+ * character `|`), not a Keras progress bar. Both depend on the shape only (digits play no part).
+ */
+function fastEligible(line: string): boolean {
+  let f = 0;
+  while (f < line.length && (line.charCodeAt(f) === 0x20 || line.charCodeAt(f) === 0x09)) f++;
+  const c0 = line.charCodeAt(f);
+  if (c0 === 0x7c || c0 === 0x2502 || c0 === 0x2503) return false;
+  return !KERAS_BAR_RE.test(line);
 }
 
 function parseUserNumber(s: string | undefined): number | undefined {

@@ -60,6 +60,11 @@ export class TableReader {
   private boxPrefix = '';
   private header: { one: string[]; spaced: string[]; csv: boolean } | null = null;
 
+  /** No table open: a line that is not a box row or a header is then no table's business. */
+  get idle(): boolean {
+    return this.box.length === 0 && this.header === null;
+  }
+
   /** A line without numbers: a border, a box-table section, or maybe a header row. */
   noNumberLine(text: string, _line: number): TableRows[] | null {
     if (BORDER_RE.test(text)) {

@@ -7,6 +7,7 @@ import { parseArgvParams } from './argvParams';
 import { readCodeFiles } from './codeFiles';
 import { analyzeCommand, type CommandAnalysis } from './commandAnalysis';
 import { isConfigFileName, readConfigParams } from './configParams';
+import { ensureExptrackDir } from './exptrackDir';
 import { allowListedEnv, collectGpus, collectHostInfo } from './environmentInfo';
 import { FileHasher } from './fileHasher';
 import { captureGit } from './gitSnapshot';
@@ -35,6 +36,8 @@ export interface ActiveRunSetup {
   readonly startedAt?: number;
   /** The process environment to read python and allow-listed variables from. */
   readonly processEnv: NodeJS.ProcessEnv;
+  /** The run id when another thread made it already (and gave the process its channel variables). */
+  readonly id?: string;
 }
 
 /**
@@ -89,7 +92,7 @@ export class ActiveRun {
     this.now = options.now ?? Date.now;
     this.sink = options.sink;
     this.startedAt = setup.startedAt ?? this.now();
-    this.id = newRunId(this.startedAt);
+    this.id = setup.id ?? newRunId(this.startedAt);
     this.cwd = path.resolve(request.cwd);
     this.analysis = analyzeCommand(request.command);
     this.command = typeof request.command === 'string' ? redactCommandLine(request.command) : joinArgv(redactArgv(request.command));
@@ -430,17 +433,6 @@ export class ActiveRun {
   private warn(message: string): void {
     try { this.options.logger?.warn(`[recorder] run ${this.id}: ${message}`); } catch { /* nothing more to do */ }
   }
-}
-
-/**
- * Creates the .exptrack folder with a `.gitignore` of `*` (as .venv and .pytest_cache do), so its
- * output logs and caches never show up in `git status` or in code snapshots. An existing folder is
- * left as it is: a team that wants to commit it removes the file once.
- */
-function ensureExptrackDir(dir: string): void {
-  if (fs.existsSync(dir)) return;
-  fs.mkdirSync(dir, { recursive: true });
-  try { fs.writeFileSync(path.join(dir, '.gitignore'), '# Written by exptrack: runs, journals and the database stay out of git.\n*\n', { flag: 'wx' }); } catch { /* raced with another writer: fine */ }
 }
 
 function statusOf(exit: RunExit): RunStatus {

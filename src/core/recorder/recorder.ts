@@ -15,6 +15,11 @@ export interface ObserveRequest extends RunRequest {
   /** When the command started, if before the recorder was told (ms since the epoch). */
   readonly startedAt?: number;
   readonly pid?: number;
+  /**
+   * The run id, when the process was started elsewhere with it already (the CLI spawns on its main
+   * thread and records in a worker); `runs/<id>/metrics.jsonl` is then expected to exist.
+   */
+  readonly id?: string;
 }
 
 /**
@@ -70,6 +75,7 @@ export class Recorder {
       observed: true,
       sharedMetricsFile: request.metricsFile,
       startedAt: request.startedAt,
+      id: request.id,
     }));
     run.begin(request.pid);
     return run;

@@ -2,7 +2,20 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
 import type { RunEnd } from '../model';
 import type { ActiveRun } from './activeRun';
-import type { RunRequest } from './recorderTypes';
+import type { RunExit, RunRequest } from './recorderTypes';
+
+/**
+ * What a {@link SpawnedRun} tells about its process: an {@link ActiveRun} in this thread, or a proxy
+ * for one in another (the CLI records in a worker so that passing output on never waits for it).
+ */
+export interface RunFeed {
+  readonly cwd: string;
+  readonly channelEnv: Readonly<Record<string, string>>;
+  readonly done: Promise<RunEnd>;
+  begin(pid?: number): void;
+  output(chunk: Uint8Array | string, stream: 'stdout' | 'stderr'): void;
+  end(exit: RunExit): Promise<RunEnd>;
+}
 
 /** A run whose process the recorder starts itself (CLI, exptrack tasks). */
 export interface SpawnRequest extends RunRequest {
@@ -47,7 +60,7 @@ const CLOSE_GRACE_MS = 2000;
  * input (write), and stops it (interrupt, kill); {@link exited} resolves when the process is gone,
  * {@link done} when everything is recorded.
  */
-export class SpawnedRun {
+export class SpawnedRun<R extends RunFeed = ActiveRun> {
   readonly child: ChildProcess | null;
   /** Resolves when the process has exited and its output is read. */
   readonly exited: Promise<ProcessExit>;
@@ -56,7 +69,7 @@ export class SpawnedRun {
   private ownGroup: boolean;
   private size: { columns: number; rows: number } | null;
 
-  constructor(readonly run: ActiveRun, request: SpawnRequest, baseEnv: NodeJS.ProcessEnv) {
+  constructor(readonly run: R, request: SpawnRequest, baseEnv: NodeJS.ProcessEnv) {
     this.ownGroup = request.ownProcessGroup ?? process.platform !== 'win32';
     this.onOutput = request.onOutput;
     this.size = request.columns && request.rows ? { columns: request.columns, rows: request.rows } : null;
