@@ -248,26 +248,10 @@ function numberAt(text: string, j: number, limit: number): NumberAt | null {
     // Digits accumulate into an integer mantissa; with at most 15 digits and a power of ten up to
     // 1e22 both are exact doubles, so one division is correctly rounded (Clinger's fast path) and
     // equals Number(text) without allocating a substring.
-    let mantissa = 0;
-    let digits = 0;
-    let fractionDigits = 0;
-    while (isDigit((c = text.charCodeAt(e)))) {
-      mantissa = mantissa * 10 + (c - 0x30);
-      digits++;
-      e++;
-    }
-    let fraction = false;
-    if (c === 0x2e) {
-      fraction = true;
-      e++;
-      while (isDigit((c = text.charCodeAt(e)))) {
-        mantissa = mantissa * 10 + (c - 0x30);
-        digits++;
-        fractionDigits++;
-        e++;
-      }
-    }
-    if (digits === 0) return null;
+    e = scanDecimal(text, e);
+    c = text.charCodeAt(e);
+    if (scanDigits === 0) return null;
+    const mantissa = scanMantissa, digits = scanDigits, fractionDigits = scanFractionDigits, fraction = scanFraction;
     let exponent = 0;
     let hasExponent = false;
     if (c === 0x65 || c === 0x45) {
@@ -467,20 +451,18 @@ function scanRegion(text: string, from: number, to: number, scan: LineScan): num
   return firstPair;
 }
 
+/** What {@link scanDecimal} read, in module scratch: the fast path reads millions of numbers, allocating nothing. */
+let scanMantissa = 0;
+let scanDigits = 0;
+let scanFractionDigits = 0;
+let scanFraction = false;
+
 /**
- * The value a pair at `pos` has (used to replay a known line shape): the `name: value` number rules,
- * or for a bare pair the whitespace-delimited token. Undefined when there is no such value.
+ * Reads `digits[.digits]` at `e` as one integer mantissa (with the count of its digits and of those
+ * after the point) into the scan* variables; returns the index after them.
  */
-/**
- * The value {@link numberAt} reads at `j` when it is a plain decimal (`-0.25`, `3`, `1e-4`) ended by
- * the end, a space or a delimiter; undefined for anything else (then ask {@link numberAtPublic}).
- * Allocates nothing: the parser's fast path reads millions of these.
- */
-export function plainNumberAt(text: string, j: number, limit: number): number | undefined {
-  let e = j;
-  let c = text.charCodeAt(e);
-  const negative = c === 0x2d;
-  if (c === 0x2d || c === 0x2b) c = text.charCodeAt(++e);
+function scanDecimal(text: string, e: number): number {
+  let c: number;
   let mantissa = 0;
   let digits = 0;
   let fractionDigits = 0;
@@ -500,14 +482,37 @@ export function plainNumberAt(text: string, j: number, limit: number): number | 
       e++;
     }
   }
-  if (digits === 0 || digits > 15 || c === 0x65 || c === 0x45 || e > limit) return undefined;
+  scanMantissa = mantissa;
+  scanDigits = digits;
+  scanFractionDigits = fractionDigits;
+  scanFraction = fraction;
+  return e;
+}
+
+/**
+ * The value {@link numberAt} reads at `j` when it is a plain decimal (`-0.25`, `3`, `1e-4`) ended by
+ * the end, a space or a delimiter; undefined for anything else (then ask {@link numberAtPublic}).
+ * Allocates nothing: the parser's fast path reads millions of these.
+ */
+export function plainNumberAt(text: string, j: number, limit: number): number | undefined {
+  let e = j;
+  let c = text.charCodeAt(e);
+  const negative = c === 0x2d;
+  if (c === 0x2d || c === 0x2b) ++e;
+  e = scanDecimal(text, e);
+  c = text.charCodeAt(e);
+  if (scanDigits === 0 || scanDigits > 15 || c === 0x65 || c === 0x45 || e > limit) return undefined;
   const after = e < limit ? text.charCodeAt(e) : -1;
   if (!(after === -1 || isSpace(after) || after === 0x2c || after === 0x3b || after === 0x7c || after === 0x29 || after === 0x5d || after === 0x7d || after === 0x22 || after === 0x27 || after === 0x28)) return undefined;
-  if (fractionDigits > 22) return undefined;
-  const value = fraction && fractionDigits > 0 ? mantissa / POW10[fractionDigits] : mantissa;
+  if (scanFractionDigits > 22) return undefined;
+  const value = scanFraction && scanFractionDigits > 0 ? scanMantissa / POW10[scanFractionDigits] : scanMantissa;
   return negative ? -value : value;
 }
 
+/**
+ * The value a pair at `pos` has (used to replay a known line shape): the `name: value` number rules,
+ * or for a bare pair the whitespace-delimited token. Undefined when there is no such value.
+ */
 export function numberAtPublic(text: string, pos: number, limit: number, bare: boolean): number | undefined {
   if (!bare) return numberAt(text, pos, limit)?.value;
   let e = pos;

@@ -82,19 +82,12 @@ export class LineShapeCache {
     let h2 = to - from;
     let n = 0;
     let control = false;
-    let runs = this.runs;
     for (let i = from; i < to; i++) {
       let c = text.charCodeAt(i);
       if (c < 0x30) {
         if (c < 0x20 && c !== 0x09) control = true;
       } else if (c <= 0x39) {
-        if (n === runs.length) {
-          const bigger = new Int32Array(n * 2);
-          bigger.set(runs);
-          this.runs = runs = bigger;
-        }
-        runs[n++] = i;
-        while (i + 1 < to && isDigit(text.charCodeAt(i + 1))) i++;
+        i = this.noteRun(n++, text, i, to);
         c = 0x30;
       } else if (c === 0x9b) control = true;
       h1 = Math.imul(h1 ^ c, 0x01000193);
@@ -175,9 +168,20 @@ export class LineShapeCache {
     return st.hash;
   }
 
+  /** Records the digit run starting at `i` as run `n` (growing the scratch array); returns its last digit's index. */
+  private noteRun(n: number, text: string, i: number, to: number): number {
+    if (n === this.runs.length) {
+      const bigger = new Int32Array(n * 2);
+      bigger.set(this.runs);
+      this.runs = bigger;
+    }
+    this.runs[n] = i;
+    while (i + 1 < to && isDigit(text.charCodeAt(i + 1))) i++;
+    return i;
+  }
+
   /** Whether `text[from, to)` has this skeleton; records its digit runs as {@link hashShape} does. */
   private sameShape(skeleton: Uint16Array, text: string, from: number, to: number): boolean {
-    let runs = this.runs;
     let n = 0;
     let k = 0;
     const m = skeleton.length;
@@ -186,13 +190,7 @@ export class LineShapeCache {
       const c = text.charCodeAt(i);
       if (c >= 0x30 && c <= 0x39) {
         if (skeleton[k] !== 0x30) return false;
-        if (n === runs.length) {
-          const bigger = new Int32Array(n * 2);
-          bigger.set(runs);
-          this.runs = runs = bigger;
-        }
-        runs[n++] = i;
-        while (i + 1 < to && isDigit(text.charCodeAt(i + 1))) i++;
+        i = this.noteRun(n++, text, i, to);
       } else if (c !== skeleton[k]) {
         return false;
       }

@@ -231,23 +231,11 @@ export class MetricParser {
     if (plan.fast !== 1 || !shapes.readFastValues(plan, text, to)) return false;
     const values = shapes.fastValues;
     // From here on exactly replayDecision().
-    let step = shapes.fastStep;
-    let epoch = shapes.fastEpoch;
-    if (d.stepIdx >= 0) {
-      step = values[d.stepIdx];
-      if (!Number.isFinite(step)) return false;
-    }
+    const step = decidedStep(d, shapes.fastStep, values);
+    if (step === null) return false;
     plan.notHeader = true;
     shapes.fastTaken(plan, text, from, to);
-    if (d.epochIdx >= 0 && epoch === undefined) epoch = values[d.epochIdx];
-    if (epoch !== undefined && Number.isFinite(epoch)) this.context = epoch;
-    if (step !== undefined && Number.isFinite(step)) this.context = step;
-    this.counts.droppedPairs += d.dropped;
-    const n = d.emitIdx.length;
-    if (n === 0) return true;
-    const time = this.now();
-    const lineStep = step ?? epoch;
-    for (let i = 0; i < n; i++) this.emit(d.emitKeys[i], values[d.emitIdx[i]], lineStep, time);
+    this.applyDecision(d, step, shapes.fastEpoch, values);
     return true;
   }
 
@@ -476,22 +464,24 @@ export class MetricParser {
 
   /** Applies a recorded decision; false when this line's values make it not apply (a NaN step). */
   private replayDecision(d: Decision, scan: LineScan, values: readonly number[]): boolean {
-    let step = scan.step;
-    let epoch = scan.epoch;
-    if (d.stepIdx >= 0) {
-      step = values[d.stepIdx];
-      if (!Number.isFinite(step)) return false;
-    }
+    const step = decidedStep(d, scan.step, values);
+    if (step === null) return false;
+    this.applyDecision(d, step, scan.epoch, values);
+    return true;
+  }
+
+  /** Emits a line's points as decision `d` says, with the step already read; updates the step context. */
+  private applyDecision(d: Decision, step: number | undefined, scannedEpoch: number | undefined, values: readonly number[]): void {
+    let epoch = scannedEpoch;
     if (d.epochIdx >= 0 && epoch === undefined) epoch = values[d.epochIdx];
     if (epoch !== undefined && Number.isFinite(epoch)) this.context = epoch;
     if (step !== undefined && Number.isFinite(step)) this.context = step;
     this.counts.droppedPairs += d.dropped;
     const n = d.emitIdx.length;
-    if (n === 0) return true;
+    if (n === 0) return;
     const time = this.now();
     const lineStep = step ?? epoch;
     for (let i = 0; i < n; i++) this.emit(d.emitKeys[i], values[d.emitIdx[i]], lineStep, time);
-    return true;
   }
 
   private finalKey(raw: string, split: string | null): string | null {
@@ -593,4 +583,11 @@ function parseUserNumber(s: string | undefined): number | undefined {
   if (t === '') return undefined;
   const v = Number(t);
   return Number.isNaN(v) ? undefined : v;
+}
+
+/** The step decision `d` reads from a line (its step column, else what the scan found); null when that column is not a finite number. */
+function decidedStep(d: Decision, scanned: number | undefined, values: readonly number[]): number | undefined | null {
+  if (d.stepIdx < 0) return scanned;
+  const s = values[d.stepIdx];
+  return Number.isFinite(s) ? s : null;
 }

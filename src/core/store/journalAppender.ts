@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { RecordSink } from '../model';
 import { createJournalSink } from './journalSink';
 import type { JournalRecord } from './journalRecord';
+import { journalWriteFailure } from './journalWriter';
 import { thisHost } from './processInfo';
 import { NewerSchemaError, schemaVersion } from './schema';
 import type { StoreLogger } from './storeLogger';
@@ -130,10 +131,7 @@ class AppendOnlyFile {
       this.len = 0;
       if (!this.failing) {
         this.failing = true;
-        const code = (e as NodeJS.ErrnoException).code;
-        this.logger.error(code === 'ENOSPC'
-          ? `disk full: cannot write the journal ${this.file}; recording is kept in memory and retried`
-          : `cannot write the journal ${this.file}: ${(e as Error).message}; retrying`);
+        this.logger.error(journalWriteFailure(this.file, e));
       }
       if (!this.timer && !this.closed) {
         this.timer = setTimeout(() => { this.timer = undefined; this.flushSync(); }, 1000);

@@ -110,10 +110,7 @@ export class JournalWriter {
       this.unfoldedItems = 0;
       if (!this.failing) {
         this.failing = true;
-        const code = (e as NodeJS.ErrnoException).code;
-        this.logger.error(code === 'ENOSPC'
-          ? `disk full: cannot write the journal ${this.file}; recording is kept in memory and retried`
-          : `cannot write the journal ${this.file}: ${(e as Error).message}; retrying`);
+        this.logger.error(journalWriteFailure(this.file, e));
       }
       if (!this.timer && !this.closed) {
         this.timer = setTimeout(() => { this.timer = undefined; if (this.flushSync()) this.onWritten(); }, 1000);
@@ -155,4 +152,11 @@ export class JournalWriter {
       this.fd = undefined;
     }
   }
+}
+
+/** The one line a failed journal write is reported with (the bytes are kept and retried). */
+export function journalWriteFailure(file: string, e: unknown): string {
+  return (e as NodeJS.ErrnoException).code === 'ENOSPC'
+    ? `disk full: cannot write the journal ${file}; recording is kept in memory and retried`
+    : `cannot write the journal ${file}: ${(e as Error).message}; retrying`;
 }
