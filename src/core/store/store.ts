@@ -484,21 +484,26 @@ export class Store {
   private async runCycle(mode: 'auto' | 'now'): Promise<boolean> {
     this.journal?.flushSync();
     const locked = this.tryLock();
-    let changed = new Set<string>();
+    const changed = new Set<string>();
     let reloaded = false;
     try {
-      if (this.fileChanged()) {
-        try {
-          await this.load(locked);
-        } catch (e) {
-          if (!(e instanceof NewerSchemaError)) throw e;
-          this.blocked = e.message;
-          this.problem('newer', e.message);
-          return false;
+      // Without the lock, another process may fold, save and delete a journal while this one is
+      // half-way through reading it: then the file changed meanwhile, and one more pass (reload,
+      // fold what is left) shows the whole run instead of part of it until the next cycle.
+      for (let pass = 0; pass < (locked ? 1 : 2) && (pass === 0 || this.fileChanged()); pass++) {
+        if (this.fileChanged()) {
+          try {
+            await this.load(locked);
+          } catch (e) {
+            if (!(e instanceof NewerSchemaError)) throw e;
+            this.blocked = e.message;
+            this.problem('newer', e.message);
+            return false;
+          }
+          reloaded = true;
         }
-        reloaded = true;
+        for (const id of await this.foldAll()) changed.add(id);
       }
-      changed = await this.foldAll();
       if (locked) {
         if (this.dirty) {
           const spacedAt = this.lastSave ? this.lastSave.at + this.saveSpacingMs() : 0;
