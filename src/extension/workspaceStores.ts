@@ -1,8 +1,19 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { Store } from '../core/store/store';
 import { Disposable } from './lifecycle';
 import type { Logger } from './logger';
+
+const journalPollMs = 500;
+
+/** Names and sizes of the journal files: changes when any writer appends. */
+async function journalSignature(journalDir: string): Promise<string> {
+  let names: string[];
+  try { names = (await fs.promises.readdir(journalDir)).filter((f) => f.endsWith('.jsonl')).sort(); } catch { return ''; }
+  const sizes = await Promise.all(names.map((f) => fs.promises.stat(path.join(journalDir, f)).then((st) => st.size, () => -1)));
+  return names.map((f, i) => `${f}:${sizes[i]}`).join('|');
+}
 
 /** The store of one workspace folder, opened on first use. */
 export interface FolderStore {
@@ -117,6 +128,20 @@ export class WorkspaceStores extends Disposable {
     this.register(watcher.onDidChange(schedule));
     this.register(watcher.onDidCreate(schedule));
     this.register(watcher.onDidDelete(schedule));
+    // File events for lines appended to another process's journal are not reliable everywhere
+    // (observed in code-server: a CLI run's new metric seen only with its next write, seconds later;
+    // network and WSL folders are worse). A poll of the journals' sizes catches them within ~0.5 s;
+    // it costs one readdir and a stat per journal.
+    let journals = '';
+    let polling = false;
+    const poll = setInterval(() => {
+      if (polling) return;
+      polling = true;
+      void journalSignature(path.join(exptrackDir, 'journal')).then((sig) => {
+        if (sig !== journals) { journals = sig; schedule(); }
+      }).finally(() => { polling = false; });
+    }, journalPollMs);
+    this.register({ dispose: () => clearInterval(poll) });
     const folderStore = { folder, exptrackDir, store };
     this.readyStores.push(folderStore);
     this.fireChanged();
