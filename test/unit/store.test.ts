@@ -171,6 +171,36 @@ describe('Store', () => {
     await s.close();
   });
 
+  it('folds the last lines a writer wrote just before it exited, instead of marking its run interrupted', async () => {
+    // The race: a reader measures a journal, folds it (yielding on the way), finds its writer gone;
+    // meanwhile the writer appended its run's end and exited. Those lines must still be folded.
+    const j = path.join(dir, 'journal');
+    fs.mkdirSync(j, { recursive: true });
+    const f = path.join(j, 'quitter.jsonl');
+    // 50k points in under 1 MB: read in one chunk, and applying them takes the fold past its 10 ms
+    // budget, so it yields to the event loop after its last read.
+    const points = Array.from({ length: 200 }, (_, i) => JSON.stringify({ t: 'm', r: 'q1', k: ['loss'], p: Array.from({ length: 250 }, (_2, n) => [0, i * 250 + n, 1, 1]).flat() }));
+    const content = [{ t: 'w', writer: 'quitter', pid: 2 ** 30, host: os.hostname(), time: 1 }, { t: 'start', run: runStart('q1') }]
+      .map((x) => JSON.stringify(x)).concat(points).join('\n') + '\n';
+    const { logger, lines: log } = captureLogger();
+    const s = await Store.open(dir, { logger, readOnly: true });
+    try {
+      fs.writeFileSync(f, content);
+      assert.ok(content.length < 1 << 20);
+      const folding = s.refresh();
+      // Runs at the fold's first yield: after it read the journal, before it decides the writer is done.
+      setImmediate(() => fs.appendFileSync(f, `${JSON.stringify({ t: 'end', r: 'q1', e: { status: 'finished', exitCode: 0, signal: null, endedAt: 9 } })}\n${JSON.stringify({ t: 'x', time: 9 })}\n`));
+      await folding;
+      await s.refresh();
+      const d = s.getRun('q1')!;
+      assert.equal(d.status, 'finished', log.join('\n'));
+      assert.equal(d.metrics.loss.count, 50_000);
+      assert.ok(!log.some((l) => l.includes('marked interrupted')), log.join('\n'));
+    } finally {
+      await s.close();
+    }
+  });
+
   it('does not lose a torn last line that completes later', async () => {
     const j = path.join(dir, 'journal');
     fs.mkdirSync(j, { recursive: true });

@@ -65,6 +65,11 @@ export interface StoreChange {
 
 interface FileId { readonly ino: number; readonly size: number; readonly mtimeMs: number }
 
+/** A file's current size (0 when it is gone). */
+function fileSize(file: string): number {
+  try { return fs.statSync(file).size; } catch { return 0; }
+}
+
 /** Zeroed space kept after the database in memory, so it can grow without sql.js copying it. */
 function headroomFor(bytes: number): number {
   return Math.max(16 << 20, bytes >> 2);
@@ -581,7 +586,11 @@ export class Store {
       for (const id of this.applier.takeChanged()) changed.add(id);
       for (const id of changed) this.summaryCache.delete(id);
       const closedBy = this.applier.closedWriters.get(writer);
-      const closed = this.applier.closedWriters.has(writer) || (offset + tail >= size && this.isWriterGone(writer, file));
+      // A writer found gone is closed only if its journal did not grow since it was measured: it may
+      // have written its last lines (a run's end, its last points) between that and its exit, and
+      // those must be folded before the journal is marked done.
+      const closed = this.applier.closedWriters.has(writer) ||
+        (offset + tail >= size && this.isWriterGone(writer, file) && offset + tail >= fileSize(file));
       if (closed) {
         this.inTransaction(() => {
           if (closedBy) this.db.run("UPDATE runs SET writer = ? WHERE writer = ? AND status = 'running'", [closedBy, writer]);
