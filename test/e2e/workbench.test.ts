@@ -211,4 +211,48 @@ describe('workbench (packaged VSIX in a real VS Code)', function () {
       undefined, { timeout: 20_000 });
     await page.screenshot({ path: path.join(shots, 'show-log.png') });
   });
+  it('records two long runs with the CLI while the workbench is open and compares them from their overviews', async () => {
+    // 60,000 steps each, printed as fast as python can: the CLI records them through its worker and
+    // a background fold; the editor folds the journals meanwhile and its charts read the overviews.
+    const workspace = path.join(runDir, 'workspace');
+    const script = 'import math\nfor i in range(60000):\n    print(f"step={i} loss={1 + math.exp(-i / 9000) + 0.05 * math.sin(i / 40):.5f} acc={i / 60000:.4f}")\n';
+    fs.writeFileSync(path.join(workspace, 'long.py'), script);
+    for (const seed of ['1', '2']) {
+      execFileSync(process.execPath, [path.join(harness.ROOT, 'dist/cli.js'), 'run', '--experiment', 'long', '--name', `long-${seed}`, '--', 'python3', 'long.py', '--seed', seed],
+        { cwd: workspace, stdio: 'ignore', env: { ...process.env, EXPTRACK_DIR: '.exptrack' } });
+    }
+    for (const title of ['Lineage']) {
+      const tab = page.locator('.tab', { hasText: title }).first();
+      if (await tab.count()) { await tab.hover(); await tab.locator('.codicon-close').click(); }
+    }
+    const sidebar = page.locator('.sidebar');
+    await sidebar.locator('.pane-header', { hasText: 'Runs' }).hover();
+    await sidebar.locator('.pane-header .action-label[aria-label="Collapse All"]').first().click();
+    const group = sidebar.locator('.monaco-list-row[aria-level="1"]', { hasText: 'long' });
+    await group.waitFor({ state: 'visible', timeout: 30_000 });
+    await group.click();
+    await page.keyboard.press('ArrowRight');
+    const runs = sidebar.locator('.monaco-list-row[aria-level="2"]', { hasText: /long-[12]/ });
+    await runs.nth(1).waitFor({ state: 'visible' });
+    // Both finished, with every point folded (the headline metric shows once the summary is in).
+    await page.waitForFunction(() => [...document.querySelectorAll('.sidebar .monaco-list-row[aria-level="2"]')]
+      .filter((r) => /long-[12]/.test(r.textContent ?? '') && r.querySelector('.codicon-pass')).length === 2, undefined, { timeout: 60_000 });
+    await runs.nth(0).click();
+    await runs.nth(1).click({ modifiers: ['Control'] });
+    await runs.nth(1).click({ button: 'right' });
+    const t0 = Date.now();
+    await page.locator('.context-view .action-label', { hasText: 'Compare Runs…' }).first().hover();
+    await page.keyboard.press('Enter');
+    await page.locator('.tab', { hasText: 'Compare: 2 runs' }).waitFor({ state: 'visible', timeout: 30_000 });
+    const frame = page.frameLocator('iframe.webview.ready').last().frameLocator('#active-frame');
+    await frame.locator('body[data-charts-drawn="2"]').waitFor({ state: 'attached', timeout: 30_000 });
+    console.log(`      Compare of 2 x 60,000-step runs (2 metrics): command -> charts drawn ${Date.now() - t0} ms (seen from the test)`);
+    // Each chart holds the overview of both runs: at most the point budget per run, never the raw series.
+    const points = await frame.locator('.chart-card').evaluateAll((cards) => cards.map((c) => Number((c as HTMLElement).dataset.points)));
+    assert.equal(points.length, 2, `charts: ${points}`);
+    for (const n of points) assert.ok(n > 200 && n <= 2 * 2000, `points per chart ${n}`);
+    await frame.locator('canvas').first().scrollIntoViewIfNeeded();
+    await page.waitForTimeout(800);
+    await page.screenshot({ path: path.join(shots, 'compare-long-runs.png') });
+  });
 });
