@@ -9,10 +9,7 @@ export interface WrittenBatch {
   readonly items: readonly (string | JournalRecord)[];
 }
 
-// eslint-disable-next-line no-control-regex
-const nonAscii = /[^\u0000-\u007f]/;
-
-const flushAtChars = 1 << 20;
+const flushAtBytes = 1 << 20;
 
 /** Past this many queued items the in-memory copy is dropped; the fold reads the file instead. */
 const maxQueuedItems = 200_000;
@@ -29,11 +26,13 @@ const heartbeatMs = 60_000;
  */
 export class JournalWriter {
   private fd: number | undefined;
-  private buffer: string[] = [];
+  /**
+   * Lines encoded straight into one reused buffer: joining strings and encoding the join again cost
+   * two copies of every byte (a run's metric lines are tens of MB) and the garbage that goes with them.
+   */
+  private buf = Buffer.allocUnsafe(flushAtBytes + (64 << 10));
+  private len = 0;
   private bufferedItems: (string | JournalRecord)[] = [];
-  private bufferedChars = 0;
-  /** Whether a buffered line has non-ASCII characters (else the cheaper latin1 encoding is exact). */
-  private bufferedNonAscii = false;
   /** Bytes a failed write left behind, written first next time. */
   private retry: Buffer | undefined;
   /** Written but maybe not folded yet, so this process can fold its own lines without re-reading them. */
@@ -63,13 +62,18 @@ export class JournalWriter {
    */
   append(line: string, rec?: JournalRecord): void {
     if (this.closed) return;
-    this.buffer.push(line, '\n');
-    this.bufferedItems.push(rec ?? line);
-    // Metric lines (rec given) are ASCII by construction; others are checked.
-    if (!rec && !this.bufferedNonAscii && nonAscii.test(line)) this.bufferedNonAscii = true;
     // A producer that never yields (a tight loop) still gets its lines out in ~1 MB writes.
-    if (this.bufferedChars >= flushAtChars && this.flushSync()) this.onWritten();
-    this.bufferedChars += line.length + 1;
+    if (this.len >= flushAtBytes && this.flushSync()) this.onWritten();
+    // Metric lines (rec given) are ASCII by construction: latin1 is exact and the cheapest encoding.
+    const most = (rec ? line.length : line.length * 3) + 1;
+    if (this.len + most > this.buf.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.len + most));
+      this.buf.copy(bigger, 0, 0, this.len);
+      this.buf = bigger;
+    }
+    this.len += this.buf.write(line, this.len, rec ? 'latin1' : 'utf8');
+    this.buf[this.len++] = 0x0a;
+    this.bufferedItems.push(rec ?? line);
     if (!this.timer) {
       this.timer = setTimeout(() => { this.timer = undefined; if (this.flushSync()) this.onWritten(); }, flushDelayMs);
       this.timer.unref();
@@ -77,19 +81,17 @@ export class JournalWriter {
   }
 
   /** Characters waiting in memory. */
-  get pending(): number { return this.bufferedChars + (this.retry?.length ?? 0); }
+  get pending(): number { return this.len + (this.retry?.length ?? 0); }
 
   /** Writes everything buffered. Returns true if it wrote anything. Never throws. */
   flushSync(): boolean {
-    if ((this.buffer.length === 0 && !this.retry) || this.fd === undefined) return false;
-    const fresh = this.buffer.length ? Buffer.from(this.buffer.join(''), this.bufferedNonAscii ? 'utf8' : 'latin1') : undefined;
+    if ((this.len === 0 && !this.retry) || this.fd === undefined) return false;
+    const fresh = this.len ? this.buf.subarray(0, this.len) : undefined;
     const data = this.retry ? (fresh ? Buffer.concat([this.retry, fresh]) : this.retry) : fresh!;
     // Bytes from an earlier failed write no longer map onto whole records: those fold from the file.
     const items = this.retry ? [] : this.bufferedItems;
-    this.buffer = [];
+    this.len = 0; // the buffer is reused: `data` must be written (or copied into retry) before the next append
     this.bufferedItems = [];
-    this.bufferedChars = 0;
-    this.bufferedNonAscii = false;
     this.retry = undefined;
     let off = 0;
     try {
