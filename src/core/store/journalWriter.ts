@@ -45,10 +45,14 @@ export class JournalWriter {
   /** Bytes written so far by this writer (the file length, as we never seek). */
   written = 0;
 
+  /**
+   * `keepForFold` false: a writer that never folds (JournalAppender) keeps no copy of what it wrote.
+   */
   constructor(
     readonly file: string,
     private readonly logger: StoreLogger,
     private readonly onWritten: () => void,
+    private readonly keepForFold = true,
   ) {
     this.fd = fs.openSync(file, 'a');
     this.written = fs.fstatSync(this.fd).size;
@@ -73,7 +77,7 @@ export class JournalWriter {
     }
     this.len += this.buf.write(line, this.len, rec ? 'latin1' : 'utf8');
     this.buf[this.len++] = 0x0a;
-    this.bufferedItems.push(rec ?? line);
+    if (this.keepForFold) this.bufferedItems.push(rec ?? line);
     if (!this.timer) {
       this.timer = setTimeout(() => { this.timer = undefined; if (this.flushSync()) this.onWritten(); }, flushDelayMs);
       this.timer.unref();
