@@ -9,11 +9,19 @@ import type { FolderRecorders } from './folderRecorders';
 
 const HINT_DELAY_MS = 10_000;
 const HINT_KEY = 'exptrack.shellIntegrationHintDismissed';
-const READ_DRAIN_MS = 2_000;
+/**
+ * After a command ends, its output stream is awaited (it normally ends at once) while chunks keep
+ * coming, up to this long without one (a loaded extension host can deliver the output seconds late)...
+ */
+const READ_DRAIN_MS = 5_000;
+/** ...and never longer than this in all (a stream that never ends must not keep the run open). */
+const READ_DRAIN_MAX_MS = 30_000;
 
 interface Observed {
   readonly run: Promise<ActiveRun | undefined>;
-  readonly reading: Promise<void>;
+  /** Ends when VS Code's stream of the command's output ends (normally right after the command). */
+  reading: Promise<void>;
+  lastChunkAt: number;
 }
 
 /** Compiles `exptrack.capture.terminalCommands`; bad patterns are reported once and skipped. */
@@ -124,19 +132,30 @@ export class TerminalCapture extends Disposable {
     });
     // Start reading at once: output is only delivered to readers that exist while it streams.
     const stream = e.execution.read();
-    const reading = (async () => {
+    const observed: Observed = { run, reading: Promise.resolve(), lastChunkAt: Date.now() };
+    observed.reading = (async () => {
       const active = await run;
-      for await (const chunk of stream) active?.output(chunk, 'terminal');
+      for await (const chunk of stream) {
+        observed.lastChunkAt = Date.now();
+        active?.output(chunk, 'terminal');
+      }
     })().catch((err) => this.logger.warn(`terminal output: ${err instanceof Error ? err.message : err}`));
-    this.observed.set(e.execution, { run, reading });
+    this.observed.set(e.execution, observed);
   }
 
   private async ended(e: vscode.TerminalShellExecutionEndEvent): Promise<void> {
     const observed = this.observed.get(e.execution);
     if (!observed) return;
     this.observed.delete(e.execution);
-    // The end event can come before the last chunks were read: let the reader drain first.
-    await Promise.race([observed.reading, new Promise((r) => setTimeout(r, READ_DRAIN_MS))]);
+    // The end event can come before the last chunks were read (on a busy machine, seconds before):
+    // let the reader drain while output keeps arriving.
+    const endedAt = Date.now();
+    let drained = false;
+    void observed.reading.then(() => { drained = true; });
+    while (!drained && Date.now() - endedAt < READ_DRAIN_MAX_MS &&
+      Date.now() - Math.max(observed.lastChunkAt, endedAt) < READ_DRAIN_MS) {
+      await Promise.race([observed.reading, new Promise((r) => setTimeout(r, 100))]);
+    }
     const run = await observed.run;
     await run?.end({ exitCode: e.exitCode ?? null, interrupted: e.exitCode === 130 });
   }
