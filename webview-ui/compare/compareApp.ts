@@ -3,8 +3,8 @@ import {
 } from '../../src/protocol/compareMessages';
 import type { MetricDirection, RunData } from '../../src/protocol/panelData';
 import { type CompareViewState, readCompareViewState } from '../../src/protocol/viewState';
-import { ChartPanel } from '../shared/chartPanel';
-import { checkbox, dropdown, h, icon } from '../shared/dom';
+import { ChartPanel, chartPanelHost } from '../shared/chartPanel';
+import { checkbox, dropdown, h, icon, panelSection, slot } from '../shared/dom';
 import type { ChartRun } from '../shared/metricChart';
 import { onThemeChange, readThemeColors, runColor, type ThemeColors } from '../shared/themeColors';
 import { HostConnection } from '../shared/vscodeApi';
@@ -40,38 +40,25 @@ export class CompareApp {
     this.host = new HostConnection(isToCompareWebviewMessage, (m) => this.onMessage(m));
     this.state = readCompareViewState(this.host.state);
     this.theme = readThemeColors();
-    this.charts = new ChartPanel(this.state, this.theme, {
-      onStateChange: (view) => this.setState(view),
-      requestRange: (key, ranges) => {
-        const requestId = this.nextRequest++;
-        this.host.post({ type: 'fetchRange', requestId, key, ranges });
-        return requestId;
-      },
-    });
-    const slot = (name: string) => h('div', { className: `slot slot-${name}` });
+    this.charts = new ChartPanel(this.state, this.theme, chartPanelHost((view) => this.setState(view), (m) => this.host.post(m)));
     this.sections = {
       toolbar: slot('toolbar'), runs: slot('runs'), metrics: slot('metrics'), params: slot('params'),
       scatterControls: slot('scatter-controls'), parallelControls: slot('parallel-controls'), code: slot('code'),
     };
-    const section = (id: string, title: string, codicon: string, ...content: HTMLElement[]) =>
-      h('section', { className: 'panel-section', attrs: { id, 'aria-labelledby': `${id}-title` } }, [
-        h('h2', { attrs: { id: `${id}-title` } }, [icon(codicon), h('span', { text: title })]),
-        ...content,
-      ]);
     root.replaceChildren(
       h('header', { className: 'page-header' }, [
         h('h1', {}, [icon('git-compare'), h('span', { className: 'page-title', text: 'Compare runs' })]),
         this.sections.toolbar,
       ]),
-      section('runs', 'Runs', 'list-unordered', this.sections.runs),
-      section('metrics', 'Metrics', 'graph', this.sections.metrics),
-      section('params', 'Params', 'settings', this.sections.params),
-      section('charts', 'Charts', 'graph-line', this.charts.element),
+      panelSection('runs', 'Runs', 'list-unordered', this.sections.runs),
+      panelSection('metrics', 'Metrics', 'graph', this.sections.metrics),
+      panelSection('params', 'Params', 'settings', this.sections.params),
+      panelSection('charts', 'Charts', 'graph-line', this.charts.element),
       h('div', { className: 'two-col' }, [
-        section('scatter', 'Param vs metric', 'graph-scatter', this.sections.scatterControls, this.scatter.element),
-        section('parallel', 'Parallel coordinates', 'type-hierarchy-sub', this.sections.parallelControls, this.parallel.element),
+        panelSection('scatter', 'Param vs metric', 'graph-scatter', this.sections.scatterControls, this.scatter.element),
+        panelSection('parallel', 'Parallel coordinates', 'type-hierarchy-sub', this.sections.parallelControls, this.parallel.element),
       ]),
-      section('code', 'Code', 'source-control', this.sections.code),
+      panelSection('code', 'Code', 'source-control', this.sections.code),
     );
     this.root.classList.add('loading');
     onThemeChange(() => this.onThemeChange());

@@ -3,8 +3,8 @@ import {
   isToRunWebviewMessage, type FromRunWebviewMessage, type ToRunWebviewMessage,
 } from '../../src/protocol/runMessages';
 import { type RunViewState, readRunViewState } from '../../src/protocol/viewState';
-import { ChartPanel } from '../shared/chartPanel';
-import { h, icon, iconButton } from '../shared/dom';
+import { ChartPanel, chartPanelHost } from '../shared/chartPanel';
+import { h, icon, iconButton, panelSection, slot } from '../shared/dom';
 import { formatBytes, formatDateTime, formatDuration, formatParam, formatValue } from '../shared/format';
 import type { ChartRun } from '../shared/metricChart';
 import { onThemeChange, readThemeColors, runColor, type ThemeColors } from '../shared/themeColors';
@@ -19,7 +19,6 @@ export class RunApp {
   private run: RunDetailData | undefined;
   private directions: Readonly<Record<string, MetricDirection>> = {};
   private readonly charts: ChartPanel;
-  private nextRequest = 1;
   private readonly slots: Record<'header' | 'summary' | 'params' | 'artifacts' | 'environment' | 'output', HTMLElement>;
   private tick: ReturnType<typeof setInterval> | undefined;
 
@@ -27,30 +26,18 @@ export class RunApp {
     this.host = new HostConnection(isToRunWebviewMessage, (m) => this.onMessage(m));
     this.state = readRunViewState(this.host.state);
     this.theme = readThemeColors();
-    this.charts = new ChartPanel(this.state, this.theme, {
-      onStateChange: (view) => this.setState(view),
-      requestRange: (key, ranges) => {
-        const requestId = this.nextRequest++;
-        this.host.post({ type: 'fetchRange', requestId, key, ranges });
-        return requestId;
-      },
-    });
-    const slot = (name: string) => h('div', { className: `slot slot-${name}` });
+    this.charts = new ChartPanel(this.state, this.theme, chartPanelHost((view) => this.setState(view), (m) => this.host.post(m)));
     this.slots = { header: slot('header'), summary: slot('summary'), params: slot('params'), artifacts: slot('artifacts'), environment: slot('environment'), output: slot('output') };
-    const section = (id: string, title: string, codicon: string, ...content: HTMLElement[]) =>
-      h('section', { className: 'panel-section', attrs: { id, 'aria-labelledby': `${id}-title` } }, [
-        h('h2', { attrs: { id: `${id}-title` } }, [icon(codicon), h('span', { text: title })]), ...content,
-      ]);
     root.replaceChildren(
       this.slots.header,
-      section('summary', 'Metrics', 'graph', this.slots.summary),
-      section('charts', 'Charts', 'graph-line', this.charts.element),
+      panelSection('summary', 'Metrics', 'graph', this.slots.summary),
+      panelSection('charts', 'Charts', 'graph-line', this.charts.element),
       h('div', { className: 'two-col' }, [
-        section('params', 'Params', 'settings', this.slots.params),
-        section('artifacts', 'Artifacts', 'package', this.slots.artifacts),
+        panelSection('params', 'Params', 'settings', this.slots.params),
+        panelSection('artifacts', 'Artifacts', 'package', this.slots.artifacts),
       ]),
-      section('output', 'Output', 'terminal', this.slots.output),
-      section('environment', 'Environment', 'server-environment', this.slots.environment),
+      panelSection('output', 'Output', 'terminal', this.slots.output),
+      panelSection('environment', 'Environment', 'server-environment', this.slots.environment),
     );
     root.classList.add('loading');
     onThemeChange(() => {

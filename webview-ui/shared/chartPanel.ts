@@ -10,6 +10,22 @@ export interface ChartPanelHost {
   requestRange(key: string, ranges: StepRange[]): number;
 }
 
+/** A ChartPanelHost that numbers its range requests and posts each as a `fetchRange` message. */
+export function chartPanelHost(
+  onStateChange: (state: ChartViewState) => void,
+  post: (m: { type: 'fetchRange'; requestId: number; key: string; ranges: StepRange[] }) => void,
+): ChartPanelHost {
+  let next = 1;
+  return {
+    onStateChange,
+    requestRange: (key, ranges) => {
+      const requestId = next++;
+      post({ type: 'fetchRange', requestId, key, ranges });
+      return requestId;
+    },
+  };
+}
+
 /** Case-insensitive: a key is shown when it contains any comma- or space-separated term. */
 export function matchesFilter(key: string, filter: string): boolean {
   const terms = filter.toLowerCase().split(/[\s,]+/).filter(Boolean);

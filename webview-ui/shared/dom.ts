@@ -27,6 +27,19 @@ export function h(tag: string, props: ElementProps = {}, children: readonly (Nod
   return el;
 }
 
+/** A placeholder a panel fills and refills as data arrives (class `slot slot-<name>`). */
+export function slot(name: string): HTMLElement {
+  return h('div', { className: `slot slot-${name}` });
+}
+
+/** A titled section of a panel: an h2 with a codicon, labelling the section for screen readers. */
+export function panelSection(id: string, title: string, codicon: string, ...content: HTMLElement[]): HTMLElement {
+  return h('section', { className: 'panel-section', attrs: { id, 'aria-labelledby': `${id}-title` } }, [
+    h('h2', { attrs: { id: `${id}-title` } }, [icon(codicon), h('span', { text: title })]),
+    ...content,
+  ]);
+}
+
 /** A codicon glyph; decorative, so hidden from screen readers. */
 export function icon(name: string): HTMLElement {
   return h('span', { className: `codicon codicon-${name}`, attrs: { 'aria-hidden': 'true' } });
