@@ -1,9 +1,6 @@
 // Messages between the extension host and the Compare panel webview.
 import type { MetricDirection, RunData, SeriesData, StepRange } from './panelData';
-import {
-  arrayOf, isDirections, isFiniteNumber, isNumber, isRecord, isRunData, isSeriesData, isStepRange, isString, nullable, shape,
-  type Check,
-} from './validate';
+import { arrayOf, isDirections, isFiniteNumber, isNumber, isRecord, isRunData, isSeriesData, isStepRange, isString, messageGuard, nullable, shape, type Check } from './validate';
 
 /** Everything the panel needs to draw, sent once after `ready` (and again when the run set changes). */
 export interface CompareInitMessage {
@@ -95,12 +92,6 @@ const fromCompareChecks: Readonly<Record<FromCompareWebviewMessage['type'], Chec
   copyText: shape({ text: isString, what: isString }),
 };
 
-export function isToCompareWebviewMessage(v: unknown): v is ToCompareWebviewMessage {
-  return isRecord(v) && typeof v.type === 'string' && Object.hasOwn(toCompareChecks, v.type)
-    && toCompareChecks[v.type as ToCompareWebviewMessage['type']](v);
-}
+export const isToCompareWebviewMessage = messageGuard<ToCompareWebviewMessage>(toCompareChecks);
 
-export function isFromCompareWebviewMessage(v: unknown): v is FromCompareWebviewMessage {
-  return isRecord(v) && typeof v.type === 'string' && Object.hasOwn(fromCompareChecks, v.type)
-    && fromCompareChecks[v.type as FromCompareWebviewMessage['type']](v);
-}
+export const isFromCompareWebviewMessage = messageGuard<FromCompareWebviewMessage>(fromCompareChecks);

@@ -1,8 +1,6 @@
 // Messages between the extension host and the Lineage panel webview, and the state the panel keeps
 // through a reload. Imports only the protocol's own validators.
-import {
-  arrayOf, isBoolean, isNumber, isRecord, isString, nullable, oneOf, shape, type Check,
-} from './validate';
+import { arrayOf, isBoolean, isNumber, isRecord, isString, messageGuard, nullable, oneOf, shape, type Check } from './validate';
 
 export type LineageDirectionData = 'up' | 'down' | 'both';
 
@@ -145,15 +143,9 @@ const fromChecks: Readonly<Record<FromLineageWebviewMessage['type'], Check>> = {
   retarget: shape({ target: isLineageTarget }),
 };
 
-export function isToLineageWebviewMessage(v: unknown): v is ToLineageWebviewMessage {
-  return isRecord(v) && typeof v.type === 'string' && Object.hasOwn(toChecks, v.type)
-    && toChecks[v.type as ToLineageWebviewMessage['type']](v);
-}
+export const isToLineageWebviewMessage = messageGuard<ToLineageWebviewMessage>(toChecks);
 
-export function isFromLineageWebviewMessage(v: unknown): v is FromLineageWebviewMessage {
-  return isRecord(v) && typeof v.type === 'string' && Object.hasOwn(fromChecks, v.type)
-    && fromChecks[v.type as FromLineageWebviewMessage['type']](v);
-}
+export const isFromLineageWebviewMessage = messageGuard<FromLineageWebviewMessage>(fromChecks);
 
 export const defaultLineageQuery: LineageQueryData = { direction: 'both', hops: null };
 

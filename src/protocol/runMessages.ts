@@ -1,9 +1,7 @@
 // Messages between the extension host and the Run panel webview.
 import type { MetricDirection, RunDetailData, SeriesData, StepRange } from './panelData';
 import type { CopyTextMessage, ReadyMessage, SeriesRangeMessage } from './compareMessages';
-import {
-  arrayOf, isDirections, isFiniteNumber, isNumber, isRecord, isRunDetailData, isSeriesData, isStepRange, isString, shape, type Check,
-} from './validate';
+import { arrayOf, isDirections, isFiniteNumber, isNumber, isRecord, isRunDetailData, isSeriesData, isStepRange, isString, messageGuard, shape, type Check } from './validate';
 
 export interface RunInitMessage {
   readonly type: 'init';
@@ -49,12 +47,6 @@ const fromRunChecks: Readonly<Record<FromRunWebviewMessage['type'], Check>> = {
   copyText: shape({ text: isString, what: isString }),
 };
 
-export function isToRunWebviewMessage(v: unknown): v is ToRunWebviewMessage {
-  return isRecord(v) && typeof v.type === 'string' && Object.hasOwn(toRunChecks, v.type)
-    && toRunChecks[v.type as ToRunWebviewMessage['type']](v);
-}
+export const isToRunWebviewMessage = messageGuard<ToRunWebviewMessage>(toRunChecks);
 
-export function isFromRunWebviewMessage(v: unknown): v is FromRunWebviewMessage {
-  return isRecord(v) && typeof v.type === 'string' && Object.hasOwn(fromRunChecks, v.type)
-    && fromRunChecks[v.type as FromRunWebviewMessage['type']](v);
-}
+export const isFromRunWebviewMessage = messageGuard<FromRunWebviewMessage>(fromRunChecks);

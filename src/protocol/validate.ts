@@ -35,6 +35,15 @@ export function shape(fields: Readonly<Record<string, Check>>): Check {
   return (v) => isRecord(v) && Object.entries(fields).every(([k, check]) => check(v[k]));
 }
 
+/**
+ * A guard for a message union from one check per `type`: unknown types and malformed fields are
+ * rejected (both sides validate everything that crosses the webview boundary).
+ */
+export function messageGuard<M extends { type: string }>(checks: Readonly<Record<M['type'], Check>>): (v: unknown) => v is M {
+  return (v: unknown): v is M => isRecord(v) && typeof v.type === 'string' && Object.hasOwn(checks, v.type)
+    && checks[v.type as M['type']](v);
+}
+
 export const isParamValue: Check = (v) => v === null || ['string', 'number', 'boolean'].includes(typeof v);
 
 export const isMetricSummary = shape({
