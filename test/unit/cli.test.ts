@@ -31,6 +31,39 @@ function showJson(cwd: string, ref = '@last'): Record<string, unknown> {
   return JSON.parse(r.stdout.toString()) as Record<string, unknown>;
 }
 
+/**
+ * Writes `pty_run.py`: runs its arguments in a real pseudo-terminal (Python's pty module), optionally
+ * typing Ctrl-C once the output shows a marker, and prints {"out", "code"} as JSON.
+ */
+function writePtyRunner(dir: string): void {
+  fs.writeFileSync(path.join(dir, 'pty_run.py'), [
+    'import json, os, pty, select, sys, time',
+    'args = sys.argv[1:]',
+    'marker = None',
+    'if args[0] == "--ctrl-c-after":',
+    '    marker, args = args[1].encode(), args[2:]',
+    'pid, fd = pty.fork()',
+    'if pid == 0:',
+    '    os.execvp(args[0], args)',
+    'out, sent, deadline = b"", False, time.time() + 30',
+    'while time.time() < deadline:',
+    '    r, _, _ = select.select([fd], [], [], 0.05)',
+    '    if r:',
+    '        try:',
+    '            data = os.read(fd, 65536)',
+    '        except OSError:',
+    '            break',
+    '        if not data:',
+    '            break',
+    '        out += data',
+    '    if marker and not sent and marker in out:',
+    '        os.write(fd, b"\x03")',
+    '        sent = True',
+    '_, status = os.waitpid(pid, 0)',
+    'print(json.dumps({"out": out.decode("utf8", "replace"), "code": os.waitstatus_to_exitcode(status)}))',
+  ].join('\n'));
+}
+
 describe('cli', function () {
   this.timeout(60_000);
   let dir: string;
@@ -118,29 +151,8 @@ describe('cli', function () {
         let n = 0;
         process.on('SIGINT', () => { n++; setTimeout(() => { console.log('SIGINT x' + n); process.exit(130); }, 300); });
         console.log('ready'); setInterval(() => {}, 1000);`);
-      fs.writeFileSync(path.join(dir, 'term.py'), [
-        'import json, os, pty, select, sys, time',
-        'pid, fd = pty.fork()',
-        'if pid == 0:',
-        '    os.execvp(sys.argv[1], sys.argv[1:])',
-        'out, sent, deadline = b"", False, time.time() + 30',
-        'while time.time() < deadline:',
-        '    r, _, _ = select.select([fd], [], [], 0.05)',
-        '    if r:',
-        '        try:',
-        '            data = os.read(fd, 65536)',
-        '        except OSError:',
-        '            break',
-        '        if not data:',
-        '            break',
-        '        out += data',
-        '    if not sent and b"ready" in out:',
-        '        os.write(fd, b"\x03")',
-        '        sent = True',
-        '_, status = os.waitpid(pid, 0)',
-        'print(json.dumps({"out": out.decode("utf8", "replace"), "code": os.waitstatus_to_exitcode(status)}))',
-      ].join('\n'));
-      const r = spawnSync('python3', ['term.py', process.execPath, cli, 'run', '--', process.execPath, 'wait.js'], { cwd: dir, encoding: 'utf8', timeout: 40_000 });
+      writePtyRunner(dir);
+      const r = spawnSync('python3', ['pty_run.py', '--ctrl-c-after', 'ready', process.execPath, cli, 'run', '--', process.execPath, 'wait.js'], { cwd: dir, encoding: 'utf8', timeout: 40_000 });
       const result = JSON.parse(r.stdout) as { out: string; code: number };
       assert.match(result.out, /SIGINT x1\r?\n/, 'exactly one SIGINT reached the command');
       assert.equal(result.code, 130);
@@ -152,25 +164,9 @@ describe('cli', function () {
       if (spawnSync('python3', ['-c', 'import pty']).status !== 0) this.skip();
       fs.writeFileSync(path.join(dir, 'same.py'), 'import sys\nprint("epoch 1 loss=0.5", sys.argv[1:])\n');
       fs.writeFileSync(path.join(dir, 'data.csv'), 'x\n1\n');
-      fs.writeFileSync(path.join(dir, 'in_pty.py'), [
-        'import os, pty, sys',
-        'pid, fd = pty.fork()',
-        'if pid == 0:',
-        '    os.execvp(sys.argv[1], sys.argv[1:])',
-        'out = b""',
-        'while True:',
-        '    try:',
-        '        data = os.read(fd, 65536)',
-        '    except OSError:',
-        '        break',
-        '    if not data:',
-        '        break',
-        '    out += data',
-        'os.waitpid(pid, 0)',
-        'sys.stdout.write(out.decode("utf8", "replace"))',
-      ].join('\n'));
-      const runIt = () => spawnSync('python3', ['in_pty.py', process.execPath, cli, 'run', '--', 'python3', 'same.py', '--lr', '0.1', '--data', 'data.csv'],
-        { cwd: dir, encoding: 'utf8', timeout: 40_000 }).stdout;
+      writePtyRunner(dir);
+      const runIt = () => (JSON.parse(spawnSync('python3', ['pty_run.py', process.execPath, cli, 'run', '--', 'python3', 'same.py', '--lr', '0.1', '--data', 'data.csv'],
+        { cwd: dir, encoding: 'utf8', timeout: 40_000 }).stdout) as { out: string }).out;
       const first = runIt();
       assert.doesNotMatch(first, /repeats/);
       const second = runIt();
