@@ -95,6 +95,22 @@ describe('git capture', function () {
     }
   });
 
+  it('sees an edit made within the same second as the last commit (racy git), in dirty and in the snapshot', async () => {
+    const nextSecond = async (): Promise<void> => { await new Promise((r) => setTimeout(r, 1000 - (Date.now() % 1000) + 20)); };
+    await nextSecond();
+    // Commit and edit (same size) within one second: git's cached stat of train.py then matches the
+    // file, and only the index's own timestamp tells git to look at the content.
+    fs.writeFileSync(path.join(repo, 'train.py'), 'print("v2")\n');
+    git(repo, 'commit', '-q', '-am', 'second');
+    fs.writeFileSync(path.join(repo, 'train.py'), 'print("v9")\n');
+    const sameSecond = Math.floor(fs.statSync(path.join(repo, '.git', 'index')).mtimeMs / 1000) === Math.floor(fs.statSync(path.join(repo, 'train.py')).mtimeMs / 1000);
+    await nextSecond(); // the capture happens a second later, as a run started after a short pause would
+    const info = await captureGit(repo, 'run-racy') as GitInfo;
+    if (!sameSecond) return; // a slow machine crossed the second: nothing racy was set up (passes either way)
+    assert.equal(info.dirty, true);
+    assert.equal(git(repo, 'show', `${info.snapshot}:train.py`), 'print("v9")');
+  });
+
   it('is recorded for a run; outside git the entry script and configs are kept as code files', async () => {
     const calls: { git?: GitInfo; code?: Record<string, string> } = {};
     const sink: RecordSink = {

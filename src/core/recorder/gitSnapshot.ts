@@ -63,7 +63,14 @@ export async function captureGit(cwd: string, runId: string, options: { snapshot
   try {
     if (indexPath.ok) {
       try {
-        fs.copyFileSync(path.resolve(root, indexPath.stdout.trim()), indexCopy);
+        const index = path.resolve(root, indexPath.stdout.trim());
+        fs.copyFileSync(index, indexCopy);
+        // Git trusts a file's cached stat unless the file is as new as the index ("racy git"): a copy
+        // newer than the index would make a file edited within the same second as the last
+        // add/commit look unchanged, and its edit would be missing from the snapshot. The copy keeps
+        // the index's time (rounded down: more entries checked by content, never fewer).
+        const st = fs.statSync(index);
+        fs.utimesSync(indexCopy, st.atime, st.mtime);
         onCopy = { GIT_INDEX_FILE: indexCopy };
       } catch { /* no index yet: nothing staged */ }
     }
