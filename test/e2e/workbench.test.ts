@@ -230,8 +230,12 @@ describe('workbench (packaged VSIX in a real VS Code)', function () {
     await sidebar.locator('.pane-header .action-label[aria-label="Collapse All"]').first().click();
     const group = sidebar.locator('.monaco-list-row[aria-level="1"]', { hasText: 'long' });
     await group.waitFor({ state: 'visible', timeout: 30_000 });
-    await group.click();
-    await page.keyboard.press('ArrowRight');
+    // The tree refreshes while the editor folds the CLI's journals: expand until it stays expanded.
+    for (let i = 0; i < 20 && (await group.getAttribute('aria-expanded')) !== 'true'; i++) {
+      await group.click();
+      await page.keyboard.press('ArrowRight');
+      await page.waitForTimeout(250);
+    }
     const runs = sidebar.locator('.monaco-list-row[aria-level="2"]', { hasText: /long-[12]/ });
     await runs.nth(1).waitFor({ state: 'visible' });
     // Both finished, with every point folded (the headline metric shows once the summary is in).
