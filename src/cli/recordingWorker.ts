@@ -17,6 +17,7 @@ import { Recorder } from '../core/recorder/recorder';
 import { readRecorderConfig } from '../core/recorder/recorderConfig';
 import type { RunExit } from '../core/recorder/recorderTypes';
 import { JournalAppender } from '../core/store/journalAppender';
+import { fileSize } from '../core/store/journalReader';
 import { Store } from '../core/store/store';
 
 /** What the main thread tells the worker at start (structured-clone data only). */
@@ -63,10 +64,6 @@ export type FromRecordingWorker =
  * per MB to save): past this size even a small run's fold goes to the background.
  */
 const INLINE_FOLD_MAX_DB_BYTES = 32 * 1024 * 1024;
-
-function fileSize(file: string): number {
-  try { return fs.statSync(file).size; } catch { return 0; }
-}
 
 /** Runs the recording for one `exptrack run`; messages come through `port`. */
 export function runRecordingWorker(data: RecordingWorkerData, port: MessagePort): void {

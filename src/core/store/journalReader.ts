@@ -60,3 +60,8 @@ export function readJournalHeader(file: string): string | undefined {
     fs.closeSync(fd);
   }
 }
+
+/** A file's current size (0 when it is gone). */
+export function fileSize(file: string): number {
+  try { return fs.statSync(file).size; } catch { return 0; }
+}

@@ -9,7 +9,7 @@ import { writeFileAtomic } from './atomicWrite';
 import { OverviewCache, overviewPoints } from './overviewCache';
 import { SeriesOverview } from './seriesOverview';
 import { downsampleMinMax, type Series } from './downsample';
-import { readJournalChunk, readJournalHeader } from './journalReader';
+import { fileSize, readJournalChunk, readJournalHeader } from './journalReader';
 import type { JournalRecord } from './journalRecord';
 import { createJournalSink } from './journalSink';
 import { JournalWriter } from './journalWriter';
@@ -64,11 +64,6 @@ export interface StoreChange {
 }
 
 interface FileId { readonly ino: number; readonly size: number; readonly mtimeMs: number }
-
-/** A file's current size (0 when it is gone). */
-function fileSize(file: string): number {
-  try { return fs.statSync(file).size; } catch { return 0; }
-}
 
 /** Zeroed space kept after the database in memory, so it can grow without sql.js copying it. */
 function headroomFor(bytes: number): number {
