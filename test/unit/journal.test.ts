@@ -7,7 +7,7 @@ import { readJournalChunk } from '../../src/core/store/journalReader';
 import { decodeFloats, encodeFloats } from '../../src/core/store/journalRecord';
 import { JournalWriter } from '../../src/core/store/journalWriter';
 import { Store } from '../../src/core/store/store';
-import { lockState, StoreLock } from '../../src/core/store/storeLock';
+import { lockState, readLock, StoreLock } from '../../src/core/store/storeLock';
 
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const madeDirs: string[] = [];
@@ -98,6 +98,18 @@ describe('journal and lock', () => {
       const old = new Date(Date.now() - 120_000);
       fs.utimesSync(f, old, old);
       assert.equal(new StoreLock(f, 'b').tryAcquire(), true);
+    });
+
+    it('puts the lock in place whole and leaves no helper file behind', () => {
+      const d = tmp();
+      const f = path.join(d, 'lock');
+      const a = new StoreLock(f, 'a');
+      for (let i = 0; i < 200; i++) {
+        assert.equal(a.tryAcquire(), true);
+        assert.equal(readLock(f)?.writer, 'a');
+        a.release();
+      }
+      assert.deepEqual(fs.readdirSync(d), []);
     });
 
     it('respects a fresh lock of a live process and an unreadable lock for a few seconds', () => {

@@ -436,15 +436,20 @@ describe('Store', () => {
     db.close();
   });
 
-  it('removes the temp file of a save that a crash interrupted', async () => {
+  it('removes the temp files of a save or a lock change that a crash interrupted, once old', async () => {
     fs.mkdirSync(dir, { recursive: true });
-    const leftover = path.join(dir, '.exptrack.db.tmp-deadwriter');
-    fs.writeFileSync(leftover, 'half a database');
     const old = new Date(Date.now() - 120_000);
-    fs.utimesSync(leftover, old, old);
+    const leftovers = ['.exptrack.db.tmp-deadwriter', 'lock.new-123-abc', 'lock.stale-123-def'].map((f) => path.join(dir, f));
+    for (const f of leftovers) {
+      fs.writeFileSync(f, 'half written');
+      fs.utimesSync(f, old, old);
+    }
+    const recent = path.join(dir, 'lock.new-456-ghi'); // another process may be taking the lock right now
+    fs.writeFileSync(recent, '{}');
     const s = await Store.open(dir, { logger: captureLogger().logger });
     await s.flush();
-    assert.equal(fs.existsSync(leftover), false);
+    assert.deepEqual(leftovers.filter((f) => fs.existsSync(f)), []);
+    assert.equal(fs.existsSync(recent), true);
     await s.close();
   });
 

@@ -744,12 +744,15 @@ export class Store {
     }
   }
 
-  /** Temp files of saves that a crash interrupted (a live writer's save takes well under a minute). */
+  /**
+   * Temp files that a crash interrupted: of a save (a live writer's save takes well under a minute)
+   * and of taking or breaking the lock (lock.new-*, lock.stale-*: milliseconds).
+   */
   private removeLeftoverTempFiles(): void {
     let names: string[];
     try { names = fs.readdirSync(this.dir); } catch { return; }
     for (const f of names) {
-      if (!f.startsWith('.exptrack.db.tmp-')) continue;
+      if (!f.startsWith('.exptrack.db.tmp-') && !f.startsWith('lock.new-') && !f.startsWith('lock.stale-')) continue;
       const file = path.join(this.dir, f);
       try {
         if (Date.now() - fs.statSync(file).mtimeMs > 60_000) fs.unlinkSync(file);

@@ -29,22 +29,57 @@ export class StoreLock {
   /** Takes the lock if free (or stale). Returns whether this writer holds it now. */
   tryAcquire(now = Date.now()): boolean {
     if (this.held) return true;
+    const content = JSON.stringify({ writer: this.writer, pid: process.pid, host: thisHost, time: now } satisfies LockInfo);
     for (let attempt = 0; attempt < 2; attempt++) {
-      try {
-        const fd = fs.openSync(this.file, 'wx');
-        try {
-          fs.writeSync(fd, JSON.stringify({ writer: this.writer, pid: process.pid, host: thisHost, time: now } satisfies LockInfo));
-        } finally {
-          fs.closeSync(fd);
-        }
+      if (this.create(content)) {
         this.held = true;
         return true;
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       }
       if (!this.breakIfStale(now)) return false;
     }
     return false;
+  }
+
+  /**
+   * Creates the lock file whole: the content goes to a private file that is then hard-linked into
+   * place (link fails if the lock exists). An O_EXCL create followed by a write leaves an empty lock
+   * if the process is killed in between, and everyone else then waits seconds to call it stale.
+   * Filesystems without hard links fall back to O_EXCL.
+   */
+  private create(content: string): boolean {
+    const tmp = `${this.file}.new-${process.pid}-${Math.random().toString(36).slice(2)}`;
+    try {
+      fs.writeFileSync(tmp, content, { flag: 'wx' });
+    } catch {
+      return this.createExclusive(content);
+    }
+    try {
+      fs.linkSync(tmp, this.file);
+      return true;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') return false;
+      if (code === 'EPERM' || code === 'ENOTSUP' || code === 'ENOSYS' || code === 'EXDEV') return this.createExclusive(content);
+      throw e;
+    } finally {
+      try { fs.unlinkSync(tmp); } catch { /* gone */ }
+    }
+  }
+
+  private createExclusive(content: string): boolean {
+    let fd: number;
+    try {
+      fd = fs.openSync(this.file, 'wx');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw e;
+    }
+    try {
+      fs.writeSync(fd, content);
+    } finally {
+      fs.closeSync(fd);
+    }
+    return true;
   }
 
   /** Keeps the lock from looking stale while a long fold runs. */
