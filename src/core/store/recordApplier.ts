@@ -4,6 +4,8 @@ import { decodeFloats, decodeParam, floatsFromPlain, type JournalRecord } from '
 import type { OverviewCache } from './overviewCache';
 import type { SeriesOverview } from './seriesOverview';
 
+type StoredSummary = Pick<PendingSummary, 'last' | 'min' | 'max' | 'count' | 'lastStep' | 'lastTime'>;
+
 interface PendingSummary {
   rid: number;
   key: string;
@@ -51,6 +53,12 @@ export class RecordApplier {
   private readonly experiments = new Map<string, number>();
   private readonly keyIds = new Map<string, number>();
   private readonly summaries = new Map<string, PendingSummary>();
+  /**
+   * The summary row last written per series by this applier: a long fold merges each batch into it
+   * without reading the row back (this applier is the only writer of metric_summary, and a new one
+   * is made after a rollback, a reload or an export).
+   */
+  private readonly written = new Map<string, StoredSummary>();
   /** Rows waiting for a multi-row insert (5 values each), reused. */
   private readonly metricRows: SqlValue[] = new Array(1 + metricRowsPerInsert * 4).fill(null);
   private metricCount = 0;
@@ -223,7 +231,7 @@ export class RecordApplier {
     let s = this.summaries.get(sk);
     if (!s) {
       const keyId = this.keyId(key);
-      const ov = this.overviews?.forFold(this.db, rid, keyId, () => Number(this.get1('SELECT count FROM metric_summary WHERE run = ? AND key = ?', [rid, key])?.[0] ?? 0));
+      const ov = this.overviews?.forFold(this.db, rid, keyId, () => this.storedSummary(sk, rid, key)?.count ?? 0);
       s = { rid, key, keyId, last: NaN, lastStep: -Infinity, lastTime: 0, min: NaN, max: NaN, count: 0, ov, ovBroken: false, firstStep: NaN, rewrote: false };
       this.summaries.set(sk, s);
     }
@@ -283,29 +291,38 @@ export class RecordApplier {
   /** Writes what the batch accumulated; call before COMMIT. */
   finishBatch(): void {
     this.flushMetricRows();
-    for (const s of this.summaries.values()) {
+    for (const [sk, s] of this.summaries) {
       if (s.count === 0) continue;
-      const old = this.get1('SELECT last, min, max, count, last_step, last_time FROM metric_summary WHERE run = ? AND key = ?', [s.rid, s.key]);
+      const old = this.storedSummary(sk, s.rid, s.key);
       let { last, min, max, count, lastStep, lastTime } = s;
       if (old) {
-        const oLast = old[0] === null ? NaN : Number(old[0]);
-        const oMin = old[1] === null ? NaN : Number(old[1]);
-        const oMax = old[2] === null ? NaN : Number(old[2]);
-        const oStep = Number(old[4]);
-        count += Number(old[3]);
-        if (oStep > lastStep) { last = oLast; lastStep = oStep; lastTime = Number(old[5]); }
-        if (!Number.isNaN(oMin) && (Number.isNaN(min) || oMin < min)) min = oMin;
-        if (!Number.isNaN(oMax) && (Number.isNaN(max) || oMax > max)) max = oMax;
-        if (s.rewrote || s.firstStep <= oStep) ({ last, min, max, count, lastStep, lastTime } = this.exactSummary(s));
+        count += old.count;
+        if (old.lastStep > lastStep) ({ last, lastStep, lastTime } = old);
+        if (!Number.isNaN(old.min) && (Number.isNaN(min) || old.min < min)) min = old.min;
+        if (!Number.isNaN(old.max) && (Number.isNaN(max) || old.max > max)) max = old.max;
+        if (s.rewrote || s.firstStep <= old.lastStep) ({ last, min, max, count, lastStep, lastTime } = this.exactSummary(s));
       } else if (s.rewrote) {
         ({ last, min, max, count, lastStep, lastTime } = this.exactSummary(s));
       }
       this.run('INSERT OR REPLACE INTO metric_summary (run, key, last, min, max, count, last_step, last_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
         [s.rid, s.key, nanToNull(last), nanToNull(min), nanToNull(max), count, lastStep, lastTime]);
+      this.written.set(sk, { last, min, max, count, lastStep, lastTime });
       // Fed every point in order, the overview's count is the series' count; if not, it is stale.
       if (s.ov && (s.ovBroken || s.ov.count !== count)) this.overviews?.drop(this.db, s.rid, s.keyId);
     }
     this.summaries.clear();
+  }
+
+  /** The series' summary row as stored (from what this applier last wrote, else read). */
+  private storedSummary(sk: string, rid: number, key: string): StoredSummary | undefined {
+    const known = this.written.get(sk);
+    if (known) return known;
+    const row = this.get1('SELECT last, min, max, count, last_step, last_time FROM metric_summary WHERE run = ? AND key = ?', [rid, key]);
+    if (!row) return undefined;
+    const n = (v: SqlValue): number => (v === null ? NaN : Number(v));
+    const stored = { last: n(row[0]), min: n(row[1]), max: n(row[2]), count: Number(row[3]), lastStep: Number(row[4]), lastTime: Number(row[5]) };
+    this.written.set(sk, stored);
+    return stored;
   }
 
   /**
@@ -343,7 +360,7 @@ export class RecordApplier {
     this.run('INSERT OR IGNORE INTO deleted_runs (id) VALUES (?)', [id]);
     this.rids.set(id, null);
     this.overviews?.dropRun(rid);
-    for (const k of [...this.summaries.keys()]) if (k.startsWith(`${rid}\u0000`)) this.summaries.delete(k);
+    for (const m of [this.summaries, this.written]) for (const k of [...m.keys()]) if (k.startsWith(`${rid}\u0000`)) m.delete(k);
   }
 
   free(): void {
