@@ -127,6 +127,13 @@ export class Store {
   private txnOpen = false;
   /** Length of sql.js's in-memory file when the database was last opened (with headroom). */
   private memFileSize = 0;
+  /**
+   * Headroom multiplier: doubled (up to 4x) each time the database outgrows its headroom again
+   * within a minute (a long fold, a burst of big runs), so sustained growth re-opens it a few times
+   * rather than every 25%; back to 1x after a quiet minute.
+   */
+  private headroomBoost = 1;
+  private lastRegrowAt = 0;
   private commitsSinceSizeCheck = 0;
   private txnWork = 0;
   private txnStarted = 0;
@@ -278,7 +285,7 @@ export class Store {
         const s = await fh.stat();
         id = { ino: s.ino, size: s.size, mtimeMs: s.mtimeMs };
         // A writer reads straight into a buffer with the headroom openImage wants after the file.
-        room = Buffer.allocUnsafe(s.size + (this.readOnly ? 0 : headroomFor(s.size)));
+        room = Buffer.allocUnsafe(s.size + (this.readOnly ? 0 : this.headroom(s.size)));
         bytes = room;
         let off = 0;
         while (off < s.size) {
@@ -355,7 +362,7 @@ export class Store {
    * `room`, when given, is a buffer that starts with `image` and has zeros after it: used as it is,
    * it saves copying a large file once more.
    */
-  private openImage(image: Uint8Array, room?: Uint8Array): Database {
+  private openImage(image: Uint8Array, room?: Uint8Array, incoming = 0): Database {
     if (image.length >= 100 && (image[18] === 2 || image[19] === 2)) {
       // A sqlite3 tool left the file in WAL mode; in memory that is only overhead, so read it as a
       // rollback-mode file (what sql.js's own export() writes). A -wal file left next to it (not
@@ -370,14 +377,27 @@ export class Store {
       this.memFileSize = image.length;
       return new this.SQL.Database(image);
     }
-    if (room && room.buffer === image.buffer && image.byteOffset === room.byteOffset && room.length >= image.length + headroomFor(image.length)) {
+    if (room && room.buffer === image.buffer && image.byteOffset === room.byteOffset && room.length >= image.length + this.headroom(image.length)) {
       this.memFileSize = room.length;
       return new this.SQL.Database(room);
     }
-    const padded = new Uint8Array(image.length + headroomFor(image.length));
+    // Room for what is about to be folded in, with a quarter more for what follows.
+    const padded = new Uint8Array(image.length + Math.max(this.headroom(image.length), incoming + (incoming >> 2)));
     padded.set(image);
     this.memFileSize = padded.length;
     return new this.SQL.Database(padded);
+  }
+
+  private headroom(bytes: number): number {
+    return Math.min(headroomFor(bytes) * this.headroomBoost, Math.max(64 << 20, bytes >> 1));
+  }
+
+  /** Continues from an export of the database with new headroom (it was about to outgrow it). */
+  private regrow(data: Uint8Array, incoming = 0): void {
+    const now = Date.now();
+    this.headroomBoost = now - this.lastRegrowAt < 60_000 ? Math.min(4, this.headroomBoost * 2) : 1;
+    this.lastRegrowAt = now;
+    this.replaceDb(this.openImage(data, undefined, incoming), true);
   }
 
   private replaceDb(db: Database, keepCaches = false): void {
@@ -450,7 +470,7 @@ export class Store {
     this.lastSave = { at: Date.now(), ms: performance.now() - t0, bytes: data.length };
     if (data.length > this.memFileSize * 0.85) {
       // Close to outgrowing its headroom: continue from the image just saved, with new headroom.
-      this.replaceDb(this.openImage(data), true);
+      this.regrow(data);
     }
     return true;
   }
@@ -464,12 +484,22 @@ export class Store {
   private keepHeadroom(): void {
     if (this.readOnly || this.txnOpen || ++this.commitsSinceSizeCheck < 8) return;
     this.commitsSinceSizeCheck = 0;
+    this.makeRoom(0);
+  }
+
+  /**
+   * Re-opens with new headroom if the database plus `incoming` bytes would outgrow 85% of it. A fold
+   * that knows its backlog asks for the room up front: one copy of today's file instead of several
+   * copies of an ever bigger one as it grows.
+   */
+  private makeRoom(incoming: number): void {
+    if (this.readOnly || this.txnOpen) return;
     const row = this.db.exec('PRAGMA page_count; PRAGMA page_size');
     const bytes = Number(row[0]?.values[0]?.[0] ?? 0) * Number(row[1]?.values[0]?.[0] ?? 0);
-    if (bytes <= this.memFileSize * 0.85) return;
+    if (bytes + incoming <= this.memFileSize * 0.85) return;
     const data = this.db.export();
     this.freeStatements();
-    this.replaceDb(this.openImage(data), true);
+    this.regrow(data, incoming);
   }
 
   // ---------------------------------------------------------------- the fold/save cycle
@@ -542,6 +572,16 @@ export class Store {
     return m;
   }
 
+  /** Journal bytes not folded yet: about what the fold will add to the database (~40 bytes a point). */
+  private backlogBytes(offsets: Map<string, { offset: number; closed: boolean }>): number {
+    let total = 0;
+    for (const f of this.journalFiles()) {
+      const o = offsets.get(f.slice(0, -'.jsonl'.length));
+      if (!o?.closed) total += Math.max(0, fileSize(path.join(this.journalDir, f)) - (o?.offset ?? 0));
+    }
+    return total;
+  }
+
   private journalFiles(): string[] {
     try {
       return fs.readdirSync(this.journalDir).filter((f) => f.endsWith('.jsonl')).sort();
@@ -553,6 +593,7 @@ export class Store {
   private async foldAll(): Promise<Set<string>> {
     const offsets = this.offsets();
     const changed = new Set<string>();
+    this.makeRoom(this.backlogBytes(offsets));
     for (const f of this.journalFiles()) {
       const writer = f.slice(0, -'.jsonl'.length);
       const file = path.join(this.journalDir, f);
