@@ -91,6 +91,10 @@ describe('capture and the Runs view', function () {
       const filtered = await treeRuns(a);
       assert.equal(filtered.length, 1);
       assert.match(filtered[0].run.command, /--lr 0\.3/);
+      // A filter that hides every run says so in the view (the welcome is for a workspace without runs).
+      a.extension.runsTree.setFilter('params.lr = 12345');
+      const none = await a.extension.runsTree.getChildren();
+      assert.deepEqual(none.map((n) => (n.type === 'leaf' ? String(n.item.label) : n.type)), ['No run matches "params.lr = 12345"']);
     } finally {
       a.extension.runsTree.setFilter('');
     }

@@ -120,8 +120,19 @@ export class RunsTreeProvider extends Disposable implements vscode.TreeDataProvi
 
   private async roots(): Promise<RunsNode[]> {
     const stores = await this.stores.openExisting();
+    // The "No runs recorded yet" welcome is shown only once the stores were read and hold none:
+    // not before the extension has read them, nor when a filter hides every run.
+    this.setNoRuns(!stores.some((s) => s.store.listExperiments().some((e) => e.runs > 0)));
     if (stores.length > 1) return stores.map((folderStore) => ({ type: 'folder', folderStore }));
     return stores.length === 1 ? this.groups(stores[0]) : [];
+  }
+
+  private noRuns: boolean | undefined;
+
+  private setNoRuns(none: boolean): void {
+    if (this.noRuns === none) return;
+    this.noRuns = none;
+    void vscode.commands.executeCommand('setContext', 'exptrack.noRuns', none);
   }
 
   private groups(folderStore: FolderStore): RunsNode[] {
@@ -132,6 +143,10 @@ export class RunsTreeProvider extends Disposable implements vscode.TreeDataProvi
       // A bad filter says where the problem is; show it in place of the runs.
       const message = e instanceof Error ? e.message : String(e);
       return [{ type: 'leaf', parentId: 'filter', item: Object.assign(new vscode.TreeItem(message), { iconPath: new vscode.ThemeIcon('warning'), tooltip: message }) }];
+    }
+    if (!runs.length && this.filterText) {
+      const text = `No run matches "${this.filterText}"`;
+      return [{ type: 'leaf', parentId: 'filter', item: Object.assign(new vscode.TreeItem(text), { iconPath: new vscode.ThemeIcon('filter'), tooltip: 'Clear the filter from the view title bar' }) }];
     }
     if (this.groupBy === 'none') return runs.map((run) => this.runNode(folderStore, run));
     // Git info for every run in one query when grouping by commit (getRun per run is slow at 10k).
