@@ -7,7 +7,7 @@ import type { RecordSink } from '../../src/core/model';
 import { allowListedEnv, collectGpus, collectHostInfo } from '../../src/core/recorder/environmentInfo';
 import { Recorder } from '../../src/core/recorder/recorder';
 import { whichSync } from '../../src/core/recorder/processUtil';
-import { listPackages, probePython, resolvePythonWord } from '../../src/core/recorder/pythonInfo';
+import { listPackages, probePython, probePythonCached, resolvePythonWord } from '../../src/core/recorder/pythonInfo';
 
 const python = whichSync('python3', process.env, process.cwd()) ?? whichSync('python', process.env, process.cwd());
 
@@ -57,6 +57,36 @@ describe('environment', function () {
       assert.equal(second?.cached, true);
       assert.deepEqual(second?.packages, first.packages);
       assert.ok(Date.now() - t1 < Math.max(50, firstMs / 2), 'a cache hit is cheap');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  (python ? it : it.skip)('asks a (shim) interpreter about itself once, until what selects the interpreter changes', async () => {
+    const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'exptrack-probe-')));
+    try {
+      // A pyenv-like shim: a script that runs the real interpreter; it counts its invocations.
+      const calls = path.join(dir, 'calls');
+      const shim = path.join(dir, 'python3');
+      fs.writeFileSync(shim, `#!/bin/sh\necho x >> "${calls}"\nexec "${python}" "$@"\n`, { mode: 0o755 });
+      const cacheDir = path.join(dir, 'cache');
+      const count = (): number => (fs.existsSync(calls) ? fs.readFileSync(calls, 'utf8').split('\n').filter(Boolean).length : 0);
+      const first = await probePythonCached(shim, process.env, dir, cacheDir);
+      assert.ok(first);
+      assert.equal(count(), 1);
+      assert.deepEqual(await probePythonCached(shim, process.env, dir, cacheDir), first, 'answered from the cache');
+      assert.equal(count(), 1, 'no second probe');
+      // A version file next to the run may make the shim pick another interpreter: probe again.
+      fs.writeFileSync(path.join(dir, '.python-version'), '3.99.0\n');
+      assert.ok(await probePythonCached(shim, process.env, dir, cacheDir));
+      assert.equal(count(), 2);
+      // So does a change of the interpreter the answer names (reinstalled, upgraded).
+      for (const f of fs.readdirSync(cacheDir)) {
+        const file = path.join(cacheDir, f);
+        fs.writeFileSync(file, JSON.stringify({ ...JSON.parse(fs.readFileSync(file, 'utf8')), executableId: 'another file' }));
+      }
+      assert.ok(await probePythonCached(shim, process.env, dir, cacheDir));
+      assert.equal(count(), 3);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -13,7 +13,7 @@ import { FileHasher } from './fileHasher';
 import { captureGit } from './gitSnapshot';
 import { MetricsFileTailer } from './metricsFileTailer';
 import { OutputLog } from './outputLog';
-import { findWorkspaceVenvPython, listPackages, probePython, resolvePythonWord } from './pythonInfo';
+import { findWorkspaceVenvPython, listPackages, probePythonCached, resolvePythonWord } from './pythonInfo';
 import type { MetricLineParser, ParsedMetricLike, RecorderOptions, RunExit, RunRequest } from './recorderTypes';
 import { newRunId } from './runId';
 import { newRunName } from './runName';
@@ -394,7 +394,7 @@ export class ActiveRun {
         const venv = this.setup.observed && !this.request.env ? findWorkspaceVenvPython(word, this.cwd, this.options.workspaceDir) : null;
         const interpreter = venv ?? resolvePythonWord(word, env, this.cwd);
         if (!interpreter) return;
-        const info = await probePython(interpreter, env, this.cwd);
+        const info = await probePythonCached(interpreter, env, this.cwd, path.join(this.options.exptrackDir, 'cache'));
         if (!info) { this.environment.python = { executable: stripUrlCredentials(interpreter) }; return; }
         this.environment.python = info;
         if (this.options.capture?.packages === false) return;

@@ -109,6 +109,66 @@ export async function probePython(interpreter: string, env: NodeJS.ProcessEnv, c
   }
 }
 
+/**
+ * {@link probePython} with its answer kept in `<cacheDir>/python-<key>.json`. The probe is a python
+ * process (through a pyenv or asdf shim, a chain of some 40 shell processes and ~0.5 s of CPU) that
+ * would otherwise start beside every run. The key is what decides which interpreter the word means:
+ * its path, the file it resolves to (and that file's mtime and size), the environment variables that
+ * select one (PATH, VIRTUAL_ENV, CONDA_PREFIX, PYENV_VERSION...) and, for a shim script, the
+ * version files it reads (`.python-version`, `.tool-versions` up from `cwd`, pyenv's global one).
+ * A hit counts only while the interpreter it names is still the same file.
+ */
+export async function probePythonCached(interpreter: string, env: NodeJS.ProcessEnv, cwd: string, cacheDir: string | null): Promise<PythonInfo | null> {
+  const key = cacheDir ? probeKey(interpreter, env, cwd) : null;
+  const file = key && cacheDir ? path.join(cacheDir, `python-${key}.json`) : null;
+  if (file) {
+    try {
+      const hit = JSON.parse(fs.readFileSync(file, 'utf8')) as { info: PythonInfo; executableId: string };
+      if (hit.info && typeof hit.info.executable === 'string' && fileId(hit.info.executable) === hit.executableId) return hit.info;
+    } catch { /* not cached yet, or unreadable: probe */ }
+  }
+  const info = await probePython(interpreter, env, cwd);
+  if (info && file) {
+    try {
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      const tmp = `${file}.${process.pid}.tmp`;
+      fs.writeFileSync(tmp, JSON.stringify({ info, executableId: fileId(info.executable) }));
+      fs.renameSync(tmp, file);
+    } catch { /* the cache is an optimisation */ }
+  }
+  return info;
+}
+
+const SELECTING_ENV = ['PATH', 'VIRTUAL_ENV', 'CONDA_PREFIX', 'CONDA_DEFAULT_ENV', 'PYENV_VERSION', 'PYENV_ROOT', 'ASDF_PYTHON_VERSION', 'UV_PYTHON', 'PYTHONHOME'];
+
+function probeKey(interpreter: string, env: NodeJS.ProcessEnv, cwd: string): string | null {
+  let real: string;
+  try { real = fs.realpathSync(interpreter); } catch { return null; }
+  const parts = [interpreter, real, fileId(real), ...SELECTING_ENV.map((k) => `${k}=${env[k] ?? ''}`)];
+  if (readShebang(real) !== null) {
+    // A shim script picks the interpreter from version files: the ones that apply here are part of the key.
+    parts.push(cwd);
+    let dir = path.resolve(cwd);
+    for (let i = 0; i < 64; i++) {
+      for (const f of ['.python-version', '.tool-versions']) parts.push(readSmall(path.join(dir, f)));
+      const up = path.dirname(dir);
+      if (up === dir) break;
+      dir = up;
+    }
+    const root = env.PYENV_ROOT || (env.HOME ? path.join(env.HOME, '.pyenv') : '');
+    if (root) parts.push(readSmall(path.join(root, 'version')));
+  }
+  return crypto.createHash('sha256').update(parts.join('\0')).digest('hex').slice(0, 24);
+}
+
+function fileId(p: string): string {
+  try { const st = fs.statSync(p); return `${st.mtimeMs}:${st.size}:${st.ino}`; } catch { return '-'; }
+}
+
+function readSmall(file: string): string {
+  try { return fs.readFileSync(file, 'utf8').slice(0, 4096); } catch { return '-'; }
+}
+
 const memoryCache = new Map<string, PackageList>();
 const inFlight = new Map<string, Promise<PackageList | null>>();
 
