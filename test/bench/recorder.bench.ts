@@ -89,6 +89,9 @@ async function pointsInDbFile(exptrackDir: string): Promise<number> {
   }
 }
 
+/** A Node process that spawns argv and pipes its output through: no recording at all. */
+const NODE_PASS_THROUGH = "const c = require('child_process').spawn(process.argv[1], process.argv.slice(2), { stdio: ['inherit', 'pipe', 'inherit'] }); c.stdout.pipe(process.stdout); c.on('close', (code) => { process.exitCode = code; });";
+
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const fmt = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
 
@@ -117,6 +120,8 @@ async function main(): Promise<void> {
   await timed([process.execPath, cli, 'run', '-q', '--', ...command.slice(0, 2), '10'], ws, env);
   await waitForFold(exptrackDir);
   const bare: number[] = [];
+  const catFloor: number[] = [];
+  const nodeFloor: number[] = [];
   const full: number[] = [];
   const inDb: number[] = [];
   const noParse: number[] = [];
@@ -125,6 +130,10 @@ async function main(): Promise<void> {
     const b = await timed(command, ws, env);
     outBytes = b.bytes;
     bare.push(b.ms);
+    // References: the same output passed through `cat` (any wrapper's pipe hop, in C) and through a
+    // Node process that only spawns and pipes (the floor of a recorder written in Node).
+    catFloor.push((await timed(['bash', '-c', '"$@" | cat', 'bash', ...command], ws, env)).ms);
+    nodeFloor.push((await timed([process.execPath, '-e', NODE_PASS_THROUGH, ...command], ws, env)).ms);
     const f = await timed([process.execPath, cli, 'run', '-q', '--', ...command], ws, env);
     if (f.bytes !== b.bytes) throw new Error(`output differs: ${f.bytes} vs ${b.bytes} bytes`);
     full.push(f.ms);
@@ -152,6 +161,8 @@ async function main(): Promise<void> {
   // Every run, in order, besides the medians: on a shared machine the spread says how far to trust them.
   const all = (xs: number[]): string => `runs ${xs.map((x) => (x / 1000).toFixed(2)).join('/')} s`;
   console.log(`  bare command                 ${fmt(median(bare))}   (${(outBytes / 1e6).toFixed(1)} MB of output; ${all(bare)})`);
+  console.log(`  reference: | cat              ${fmt(median(catFloor))}   ${(median(catFloor) / median(bare)).toFixed(2)}x bare (the pipe hop any wrapper adds; ${all(catFloor)})`);
+  console.log(`  reference: node pass-through ${fmt(median(nodeFloor))}   ${(median(nodeFloor) / median(bare)).toFixed(2)}x bare (Node start-up + spawn + pipe, no recording: the floor for a Node recorder; ${all(nodeFloor)})`);
   console.log(`  exptrack run                 ${fmt(median(full))}   ${ratio.toFixed(2)}x bare (target <= 1.10x) ${ratio <= 1.1 ? 'OK' : 'OVER'} (${all(full)}; per-pair ratios ${full.map((f, i) => (f / bare[i]).toFixed(2)).join('/')})`);
   console.log(`  recorded in the db after     ${fmt(median(inDb))}   from the start until exptrack.db alone holds every point (${dbPoints.toLocaleString('en-US')} points of the last run in the file; ${all(inDb)})`);
   console.log(`  exptrack run --no-parse      ${fmt(median(noParse))}   ${(median(noParse) / median(bare)).toFixed(2)}x bare (recording without console parsing; ${all(noParse)})`);
