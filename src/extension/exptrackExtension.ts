@@ -12,7 +12,7 @@ import { gitTreeCodeIdentity } from '../core/lineage/gitTreeCodeIdentity';
 import { LineageQueries } from '../core/lineage/lineageQueries';
 import { storeSqlReader } from '../core/lineage/storeSqlReader';
 import { LineagePanel, type LineagePanelContext } from './lineage/lineagePanel';
-import { runsFromArgs } from './runPicker';
+import { runsFromArgs, trackRunSelection } from './runPicker';
 import { PanelManager } from './panels/panelManager';
 import { StoresDataSource } from './storesDataSource';
 import { RunActions } from './runActions';
@@ -50,6 +50,7 @@ export class ExptrackExtension extends Disposable {
     this.runsView = this.register(vscode.window.createTreeView('exptrack.runs', {
       treeDataProvider: this.runsTree, canSelectMany: true, showCollapseAll: true,
     }));
+    this.register(trackRunSelection(this.runsView));
 
     this.artifactsTree = this.register(new ArtifactsTreeProvider(this.stores, this.logger.scoped('artifacts')));
     this.register(vscode.window.createTreeView('exptrack.artifacts', { treeDataProvider: this.artifactsTree, showCollapseAll: true }));

@@ -12,12 +12,26 @@ export async function runsFromArgs(
   stores: WorkspaceStores, args: unknown[], options: { many: boolean; title: string; min?: number },
 ): Promise<RunRef[] | undefined> {
   const [clicked, selection] = args as [RunsNode | undefined, RunsNode[] | undefined];
-  const fromTree = (selection?.length ? selection : clicked ? [clicked] : [])
-    .filter((n): n is RunsNode & RunRef => !!n && (n.type === 'run' || n.type === 'section'))
-    .map((n) => ({ folderStore: n.folderStore, run: n.run }));
+  let fromTree = runRefs(selection?.length ? selection : clicked ? [clicked] : []);
+  // From the tree (arguments given) but none resolved: the view refreshed between the click and the
+  // command, and VS Code's handles of the old nodes are gone; the selection still says what was meant.
+  if (!fromTree.length && args.length > 0) fromTree = lastSelection;
   const unique = [...new Map(fromTree.map((r) => [r.run.id, r])).values()];
   if (unique.length >= (options.min ?? 1)) return options.many ? unique : unique.slice(0, 1);
   return pickRuns(stores, options, unique.map((r) => r.run.id));
+}
+
+let lastSelection: RunRef[] = [];
+
+/** Remembers the Runs view's selection (see {@link runsFromArgs}). */
+export function trackRunSelection(view: vscode.TreeView<RunsNode>): vscode.Disposable {
+  return view.onDidChangeSelection((e) => { lastSelection = runRefs(e.selection); });
+}
+
+function runRefs(nodes: readonly (RunsNode | undefined)[]): RunRef[] {
+  return nodes
+    .filter((n): n is RunsNode & RunRef => !!n && (n.type === 'run' || n.type === 'section'))
+    .map((n) => ({ folderStore: n.folderStore, run: n.run }));
 }
 
 export async function pickRuns(

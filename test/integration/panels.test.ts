@@ -37,6 +37,14 @@ describe('panels', function () {
     assert.notEqual(tab.group.viewColumn, editor.viewColumn, 'opened beside the editor, not over it');
     await vscode.commands.executeCommand('exptrack.showRun', nodes[0]);
     await waitFor('the Run panel', () => webviewTabs('exptrack.run')[0]);
+    // From the tree's context menu just after the view refreshed, VS Code passes no nodes (it dropped
+    // the old nodes' handles): the command acts on the selection, not on a run picked from a list.
+    await vscode.commands.executeCommand('workbench.view.extension.exptrack');
+    await ext.runsView.reveal(nodes[1], { select: true, focus: true });
+    await waitFor('the selection', () => ext.runsView.selection.length === 1 || undefined);
+    await vscode.commands.executeCommand('exptrack.showRun', undefined, [undefined]);
+    await waitFor(`the Run panel of ${nodes[1].type === 'run' ? nodes[1].run.name : ''}`, () =>
+      webviewTabs('exptrack.run').find((t) => nodes[1].type === 'run' && t.label === `Run: ${nodes[1].run.name}`));
   });
 
   it('opens the Lineage panel from a run in the tree', async () => {
