@@ -82,12 +82,25 @@ export async function main(argv: readonly string[]): Promise<number> {
  */
 async function foldCommand(argv: readonly string[]): Promise<number> {
   if (argv.length !== 1) return 2;
+  const dir = path.resolve(argv[0]);
   const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
+  const { lockPath, lockState } = await import('../core/store/storeLock');
+  // Another writer folding now (the previous run's fold in a sweep): opening the store meanwhile
+  // would load the whole database only to find the lock taken and leave this run's journal for
+  // later. Wait for that fold instead (a stale lock is broken by Store.open as always).
+  for (const until = Date.now() + FOLD_WAIT_MS; Date.now() < until;) {
+    const state = lockState(lockPath(dir));
+    if (!state || state.stale) break;
+    await new Promise((r) => setTimeout(r, 250));
+  }
   const { Store } = await import('../core/store/store');
-  const store = await Store.open(path.resolve(argv[0]), { logger: quiet });
+  const store = await Store.open(dir, { logger: quiet });
   await store.close();
   return 0;
 }
+
+/** How long `exptrack _fold` waits for another writer's fold to end before folding anyway. */
+const FOLD_WAIT_MS = 10 * 60_000;
 
 /** A raw byte writer that reports (instead of throwing) once the stream is gone. */
 function writer(stream: NodeJS.WriteStream): (chunk: Buffer) => boolean {

@@ -343,6 +343,26 @@ describe('cli', function () {
       assert.equal(await pointsInDbFile(id), 2 * n);
     });
 
+    it('a background fold waits for another writer\'s fold instead of giving up, then folds', async () => {
+      writeTrainer(1000);
+      const r = exptrack(['run', '-q', '--', process.execPath, 'big.js', '1000'], dir, { env: { EXPTRACK_BACKGROUND_FOLD: '0', EXPTRACK_INLINE_FOLD_BYTES: '0' } });
+      assert.equal(r.code, 0, r.stderr.toString());
+      assert.equal(journals().length, 1);
+      const id = showJson(dir).id as string;
+      // A live process (this one) folding: the lock is held for a while.
+      const lock = path.join(dir, '.exptrack', 'lock');
+      fs.writeFileSync(lock, JSON.stringify({ writer: 'busy', pid: process.pid, host: os.hostname(), time: Date.now() }));
+      const folder = spawn(process.execPath, [cli, '_fold', path.join(dir, '.exptrack')], { cwd: dir, stdio: 'ignore' });
+      const exited = new Promise<number | null>((resolve) => folder.on('close', resolve));
+      // Longer than a store's close() waits for a busy lock (3 s).
+      await new Promise((res) => setTimeout(res, 4000));
+      assert.equal(folder.exitCode, null, 'still waiting for the lock');
+      fs.unlinkSync(lock);
+      assert.equal(await exited, 0);
+      assert.deepEqual(journals(), []);
+      assert.equal(await pointsInDbFile(id), 2000);
+    });
+
     it('runs from a symlinked bin (npx, node_modules/.bin): the worker loads from the real file', () => {
       const bin = path.join(dir, 'node_modules', '.bin');
       fs.mkdirSync(bin, { recursive: true });
