@@ -51,7 +51,14 @@ describe('workbench (packaged VSIX in a real VS Code)', function () {
   after(async () => {
     await ctx?.close().catch(() => undefined);
     await harness.stopCodeServer(cs);
-    if (!process.env.KEEP_RUN && runDir) fs.rmSync(runDir, { recursive: true, force: true });
+    if (!process.env.KEEP_RUN && runDir) {
+      // The CLI's big runs end with a detached `exptrack _fold`, which may still be saving into the
+      // workspace: removing the folder under it fails (ENOTEMPTY). Wait while a fold holds the store's
+      // lock, then remove (retrying, should one start just then).
+      const lock = path.join(runDir, 'workspace', '.exptrack', 'lock');
+      for (const end = Date.now() + 30_000; fs.existsSync(lock) && Date.now() < end;) await new Promise((r) => setTimeout(r, 100));
+      fs.rmSync(runDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+    }
   });
 
   afterEach(async function () {
