@@ -128,14 +128,7 @@ export async function probePythonCached(interpreter: string, env: NodeJS.Process
     } catch { /* not cached yet, or unreadable: probe */ }
   }
   const info = await probePython(interpreter, env, cwd);
-  if (info && file) {
-    try {
-      fs.mkdirSync(path.dirname(file), { recursive: true });
-      const tmp = `${file}.${process.pid}.tmp`;
-      fs.writeFileSync(tmp, JSON.stringify({ info, executableId: fileId(info.executable) }));
-      fs.renameSync(tmp, file);
-    } catch { /* the cache is an optimisation */ }
-  }
+  if (info && file) writeCacheFile(file, JSON.stringify({ info, executableId: fileId(info.executable) }));
   return info;
 }
 
@@ -159,6 +152,16 @@ function probeKey(interpreter: string, env: NodeJS.ProcessEnv, cwd: string): str
     if (root) parts.push(readSmall(path.join(root, 'version')));
   }
   return crypto.createHash('sha256').update(parts.join('\0')).digest('hex').slice(0, 24);
+}
+
+/** Writes a cache file whole (temp file + rename: a reader never sees half of it); failures are ignored. */
+function writeCacheFile(file: string, text: string): void {
+  try {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const tmp = `${file}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, text);
+    fs.renameSync(tmp, file);
+  } catch { /* the cache is an optimisation */ }
 }
 
 function fileId(p: string): string {
@@ -198,14 +201,7 @@ export async function listPackages(info: PythonInfo, env: NodeJS.ProcessEnv, cac
     pending = computePackages(info.executable, env).then((list) => {
       if (list) {
         memoryCache.set(key, list);
-        if (file) {
-          try {
-            fs.mkdirSync(path.dirname(file), { recursive: true });
-            const tmp = `${file}.${process.pid}.tmp`;
-            fs.writeFileSync(tmp, [`# ${list.source}`, ...list.packages, ''].join('\n'));
-            fs.renameSync(tmp, file);
-          } catch { /* the cache is an optimisation */ }
-        }
+        if (file) writeCacheFile(file, [`# ${list.source}`, ...list.packages, ''].join('\n'));
       }
       return list;
     }).finally(() => inFlight.delete(key));
