@@ -593,7 +593,9 @@ export class Store {
   private async foldAll(): Promise<Set<string>> {
     const offsets = this.offsets();
     const changed = new Set<string>();
-    this.makeRoom(this.backlogBytes(offsets));
+    // A small backlog fits the headroom kept anyway (keepHeadroom): only a big one is sized up front.
+    const backlog = this.backlogBytes(offsets);
+    if (backlog >= 4 << 20) this.makeRoom(backlog);
     for (const f of this.journalFiles()) {
       const writer = f.slice(0, -'.jsonl'.length);
       const file = path.join(this.journalDir, f);
