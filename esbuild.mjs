@@ -3,6 +3,8 @@
 //   node esbuild.mjs --production  minified, no source maps (what the VSIX holds)
 //   node esbuild.mjs --watch       rebuild on change
 //   node esbuild.mjs --tests       test and benchmark bundles into out/
+//   node esbuild.mjs --cli DIR     only the CLI (cli.js, cli-commands.js, sql-wasm.wasm) into DIR:
+//                                  tests and benchmarks run a private copy (others may rebuild dist/)
 import * as esbuild from 'esbuild';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -13,6 +15,7 @@ const args = new Set(process.argv.slice(2));
 const production = args.has('--production');
 const watch = args.has('--watch');
 const tests = args.has('--tests');
+const cliOnly = process.argv.includes('--cli') ? path.resolve(process.argv[process.argv.indexOf('--cli') + 1] ?? '') : null;
 const root = path.dirname(new URL(import.meta.url).pathname);
 
 /** Files under `dir` (recursive) whose name matches `re`. */
@@ -47,6 +50,17 @@ function copyAssets() {
 
 const copyPlugin = { name: 'copy-assets', setup(b) { b.onEnd(() => copyAssets()); } };
 
+/**
+ * The CLI is two bundles: cli.js holds `exptrack run`'s main thread and the dispatch (small, so the
+ * command starts after little compiling); cli-commands.js every other command and the recording thread.
+ */
+function cliTargets(outdir) {
+  return [
+    { ...nodeCommon, entryPoints: ['src/cli/main.ts'], outfile: path.join(outdir, 'cli.js'), banner: { js: '#!/usr/bin/env node' } },
+    { ...nodeCommon, entryPoints: ['src/cli/commands.ts'], outfile: path.join(outdir, 'cli-commands.js') },
+  ];
+}
+
 function productTargets() {
   const webviews = find('webview-ui', /^main\.ts$/).map((f) => ({
     in: f, out: path.basename(path.dirname(f)),
@@ -55,7 +69,7 @@ function productTargets() {
     { ...nodeCommon, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'], plugins: [copyPlugin],
       // Activation time is reported from the first line of the bundle, so loading it counts too.
       banner: { js: 'globalThis.__exptrackLoadStart = performance.now();' } },
-    { ...nodeCommon, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+    ...cliTargets('dist'),
     ...(webviews.length ? [{ ...common, platform: 'browser', format: 'iife', entryPoints: webviews, outdir: 'dist/webview', loader: { '.css': 'css' } }] : []),
   ].filter((t) => t.entryPoints.every((e) => fs.existsSync(path.join(root, typeof e === 'string' ? e : e.in))));
 }
@@ -72,8 +86,11 @@ function testTargets() {
   return t;
 }
 
-const targets = tests ? testTargets() : productTargets();
-if (!tests) fs.rmSync(path.join(root, 'dist'), { recursive: true, force: true });
+const targets = cliOnly ? cliTargets(cliOnly) : tests ? testTargets() : productTargets();
+if (cliOnly) {
+  fs.mkdirSync(cliOnly, { recursive: true });
+  fs.copyFileSync(require.resolve('sql.js/dist/sql-wasm.wasm'), path.join(cliOnly, 'sql-wasm.wasm'));
+} else if (!tests) fs.rmSync(path.join(root, 'dist'), { recursive: true, force: true });
 const contexts = await Promise.all(targets.map((t) => esbuild.context({ absWorkingDir: root, ...t })));
 try {
   if (watch) {

@@ -23,8 +23,10 @@ export interface RunProcess {
   readonly rows?: number;
   /** True when every chunk written so far has left this process (none waits in a queued write). */
   readonly outputWritten?: () => boolean;
-  /** This bundle's file (dist/cli.js): the recording worker and `exptrack _fold` run from it. */
+  /** The script the recording thread runs (dist/cli-commands.js). */
   readonly workerScript: string;
+  /** The CLI's own script (dist/cli.js): what a detached `exptrack _fold` runs. */
+  readonly cliScript: string;
   /** Subscribes to a signal of this process; returns an unsubscribe. */
   readonly onSignal: (signal: NodeJS.Signals, handler: () => void) => () => void;
 }
@@ -112,7 +114,7 @@ export async function runCommand(argv: readonly string[], proc: RunProcess): Pro
     kind: 'exptrack-recorder',
     exptrackDir,
     workspaceDir,
-    cliPath: proc.workerScript,
+    cliPath: proc.cliScript,
     parse: args.parse,
     git: args.git,
     env: args.env,

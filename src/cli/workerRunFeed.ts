@@ -16,7 +16,9 @@ export class WorkerRunFeed implements RunFeed {
   readonly done: Promise<RunEnd>;
   /** Filled in when the worker has recorded everything. */
   result: Extract<FromRecordingWorker, { t: 'done' }> | undefined;
-  private readonly worker: Worker | undefined;
+  private worker: Worker | undefined;
+  private readonly start: () => Worker;
+  private readonly fail: (why: string) => void;
   private resolveDone!: (end: RunEnd) => void;
   private exit: RunExit | undefined;
   private batch: (Buffer | string)[] = [];
@@ -33,29 +35,39 @@ export class WorkerRunFeed implements RunFeed {
     this.cwd = data.request.cwd;
     this.channelEnv = { EXPTRACK_RUN_ID: data.request.id, EXPTRACK_METRICS_FILE: path.join(data.exptrackDir, 'runs', data.request.id, 'metrics.jsonl') };
     this.done = new Promise((r) => { this.resolveDone = r; });
-    const fail = (why: string): void => {
+    this.fail = (why: string): void => {
       if (this.result || this.failed) return;
       this.failed = true;
       warn(`recording stopped: ${why}`);
       if (this.exit) this.resolveDone(fallbackEnd(this.exit));
     };
-    // The worker needs no stdin; its own stdout/stderr are not used (warnings come as messages).
-    try {
-      this.worker = new Worker(script, { workerData: data, stdin: false });
-    } catch (e) {
-      // The command runs all the same, unrecorded.
-      fail(`cannot start the recording thread: ${(e as Error).message}`);
-      return;
-    }
-    this.worker.on('message', (m: FromRecordingWorker) => {
-      if (m.t === 'warn') warn(m.m);
-      else if (m.t === 'done') { this.result = m; this.resolveDone(m.end); }
-    });
-    this.worker.on('error', (e) => fail(e.message));
-    this.worker.on('exit', (code) => fail(`the recording thread exited (${code})`));
+    this.start = () => {
+      // The worker needs no stdin; its own stdout/stderr are not used (warnings come as messages).
+      const worker = new Worker(script, { workerData: data, stdin: false });
+      worker.on('message', (m: FromRecordingWorker) => {
+        if (m.t === 'warn') warn(m.m);
+        else if (m.t === 'done') { this.result = m; this.resolveDone(m.end); }
+      });
+      worker.on('error', (e) => this.fail(e.message));
+      worker.on('exit', (code) => this.fail(`the recording thread exited (${code})`));
+      return worker;
+    };
   }
 
+  /**
+   * The command has just been started (SpawnedRun calls this right after spawning it): only now is
+   * the recording thread created, so that the command does not wait for it.
+   */
   begin(pid?: number): void {
+    if (!this.worker && !this.failed) {
+      try {
+        this.worker = this.start();
+      } catch (e) {
+        // The command runs all the same, unrecorded.
+        this.fail(`cannot start the recording thread: ${(e as Error).message}`);
+        return;
+      }
+    }
     this.post({ t: 'begin', pid });
   }
 

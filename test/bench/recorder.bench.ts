@@ -7,7 +7,7 @@
 // starts (it would take CPU from the next run and flatter the ratio), and the time until the database
 // file holds every point is printed too ("recorded in the db after").
 // Usage: node out/test/bench/recorder.bench.js [--quick] [--lines=N] [--repeat=N]
-// Bundles src/cli/main.ts privately (as esbuild.mjs does for dist/cli.js) and times that bundle.
+// Builds the CLI privately with esbuild.mjs (minified, as shipped) and times that build.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -22,15 +22,11 @@ const LINES = arg('lines', quick ? 200_000 : 1_000_000);
 const REPEAT = arg('repeat', quick ? 1 : 3);
 
 function prepareCli(): string {
-  // A private bundle built from src the way esbuild.mjs builds dist/cli.js: others may rebuild dist/
-  // (which wipes it) while this runs.
+  // A private build (others may rebuild dist/, which wipes it), minified as the VSIX ships it.
   const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'exptrack-bench-bin-'));
-  const cli = path.join(bin, 'cli.js');
-  const script = `require('esbuild').buildSync({ entryPoints: ['src/cli/main.ts'], bundle: true, platform: 'node', format: 'cjs', target: 'node20', outfile: ${JSON.stringify(cli)}, logLevel: 'error' });
-    require('fs').copyFileSync(require.resolve('sql.js/dist/sql-wasm.wasm'), ${JSON.stringify(path.join(bin, 'sql-wasm.wasm'))});`;
-  const b = spawnSync(process.execPath, ['-e', script], { cwd: root, stdio: 'inherit' });
+  const b = spawnSync(process.execPath, ['esbuild.mjs', '--cli', bin, '--production'], { cwd: root, stdio: 'inherit' });
   if (b.status !== 0) throw new Error('building the CLI failed');
-  return cli;
+  return path.join(bin, 'cli.js');
 }
 
 function findPython(): string | null {

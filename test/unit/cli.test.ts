@@ -10,11 +10,9 @@ const root = path.resolve(__dirname, '..', '..', '..');
 const binDir = fs.mkdtempSync(path.join(os.tmpdir(), 'exptrack-cli-bin-'));
 const cli = path.join(binDir, 'cli.js');
 
-/** Bundles src/cli/main.ts the way esbuild.mjs does, next to a copy of sql-wasm.wasm. */
+/** Builds the CLI's bundles (and sql-wasm.wasm) into binDir with esbuild.mjs. */
 function buildCli(): void {
-  const script = `require('esbuild').buildSync({ entryPoints: ['src/cli/main.ts'], bundle: true, platform: 'node', format: 'cjs', target: 'node20', outfile: ${JSON.stringify(cli)}, banner: { js: '#!/usr/bin/env node' }, logLevel: 'error' });
-    require('fs').copyFileSync(require.resolve('sql.js/dist/sql-wasm.wasm'), ${JSON.stringify(path.join(binDir, 'sql-wasm.wasm'))});`;
-  const b = spawnSync(process.execPath, ['-e', script], { cwd: root, stdio: 'inherit' });
+  const b = spawnSync(process.execPath, ['esbuild.mjs', '--cli', binDir], { cwd: root, stdio: 'inherit' });
   assert.equal(b.status, 0, 'build the CLI');
 }
 
