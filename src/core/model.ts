@@ -64,6 +64,12 @@ export interface RecordSink {
   startRun(run: RunStart): void;
   params(runId: string, params: Readonly<Record<string, ParamValue>>): void;
   metrics(runId: string, points: readonly MetricPoint[]): void;
+  /**
+   * The same as metrics() for points in columns (MetricBatch's shape: `f` holds key index, step,
+   * value and time per point, at most 1000 points): no object per point. Optional; without it the
+   * recorder calls metrics().
+   */
+  metricColumns?(runId: string, keys: readonly string[], f: Float64Array): void;
   tags(runId: string, tags: Readonly<Record<string, string>>): void;
   artifact(runId: string, artifact: ArtifactRecord): void;
   environment(runId: string, environment: Readonly<Record<string, unknown>>): void;

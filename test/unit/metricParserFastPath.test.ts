@@ -4,6 +4,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { MetricBatch } from '../../src/core/metrics/metricBatch';
 import { MetricParser, type MetricParserOptions, type ParsedMetric } from '../../src/core/metrics/metricParser';
 
 // The repository's fixture logs, and the team's shared ones where this machine has them.
@@ -24,7 +25,29 @@ function parse(input: Uint8Array, chunkSize: number | undefined, fastPath: boole
   return { points: out.map((p) => `${p.key}|${num(p.value)}|${num(p.step)}|${p.line}|${p.time}`), stats: { ...parser.stats } };
 }
 
-/** Asserts both paths agree on `input` at every chunk size; returns how many lines the fast path read. */
+/** The points of pushInto()/endInto() (the recorder's way: into small batches), as `key|value|step|time`. */
+function parseBatched(input: Uint8Array, chunkSize: number | undefined, options: MetricParserOptions = {}): string[] {
+  let t = 0;
+  const parser = new MetricParser({ ...options, now: () => ++t });
+  const out: string[] = [];
+  const num = (v: number): string => (Object.is(v, -0) ? '-0' : String(v));
+  const take = (b: MetricBatch): void => {
+    const { keys, f } = b.drain();
+    for (let o = 0; o < f.length; o += 4) out.push(`${keys[f[o]]}|${num(f[o + 2])}|${num(f[o + 1])}|${f[o + 3]}`);
+  };
+  // Small on purpose: batches fill up and are taken mid-chunk, mid-line.
+  const batch = new MetricBatch(7, take);
+  if (chunkSize === undefined) parser.pushInto(input, batch);
+  else for (let i = 0; i < input.length; i += chunkSize) parser.pushInto(input.slice(i, i + chunkSize), batch);
+  parser.endInto(batch);
+  take(batch);
+  return out;
+}
+
+/**
+ * Asserts both paths agree on `input` at every chunk size, and that the points pushed into batches
+ * are the same; returns how many lines the fast path read.
+ */
 function assertSame(input: Uint8Array, label: string, options: MetricParserOptions = {}): number {
   let fastLines = 0;
   for (const size of CHUNK_SIZES) {
@@ -36,6 +59,8 @@ function assertSame(input: Uint8Array, label: string, options: MetricParserOptio
     const { fastLines: _g, ...generalStats } = general.stats;
     assert.deepEqual(fast.points, general.points, `${label}, chunk size ${size ?? 'whole'}`);
     assert.deepEqual(fastStats, generalStats, `${label}, chunk size ${size ?? 'whole'}: counters`);
+    const withoutLine = general.points.map((p) => p.split('|')).map(([k, v, st, _line, time]) => `${k}|${v}|${st}|${time}`);
+    assert.deepEqual(parseBatched(input, size, options), withoutLine, `${label}, chunk size ${size ?? 'whole'}: into batches`);
   }
   return fastLines;
 }

@@ -1,6 +1,7 @@
 // Streaming console-output metric parser: raw bytes in arbitrary chunks in, metric points out.
 // The rules it follows are written down in docs/metrics-parsing.md.
 
+import type { MetricBatch } from './metricBatch';
 import { KeyKind, keyHasSplit, keyKind, stepPriority } from './metricKeys';
 import type { LineScan, RawPair } from './lineScanner';
 import { LineShapeCache } from './lineShapeCache';
@@ -111,6 +112,8 @@ export class MetricParser {
    * million-line log.
    */
   private time = 0;
+  /** Where points go during pushInto()/endInto(); null: into `out`. */
+  private batch: MetricBatch | null = null;
 
   constructor(options: MetricParserOptions = {}) {
     this.now = options.now ?? Date.now;
@@ -143,6 +146,21 @@ export class MetricParser {
       this.feed(text);
     }
     return this.out;
+  }
+
+  /**
+   * As push(), with the points going into `batch` instead of being returned: no object per point
+   * (the recorder's hot path; `line` is not kept).
+   */
+  pushInto(chunk: string | Uint8Array, batch: MetricBatch): void {
+    this.batch = batch;
+    try { this.push(chunk); } finally { this.batch = null; }
+  }
+
+  /** As end(), into `batch`. */
+  endInto(batch: MetricBatch): void {
+    this.batch = batch;
+    try { this.end(); } finally { this.batch = null; }
   }
 
   /** Flush the last unterminated line. */
@@ -503,7 +521,9 @@ export class MetricParser {
         // A whole line of the fast path: nothing else can share its line number, so there is no
         // redraw to compare with (what lineLast is for), and its keys are distinct. Same points as emit().
         const line = this.lineNo;
-        for (let i = 0; i < n; i++) this.out.push({ key: d.emitKeys[i], value: values[d.emitIdx[i]], step: at, line, time });
+        const batch = this.batch;
+        if (batch !== null) for (let i = 0; i < n; i++) batch.add(d.emitKeys[i], at, values[d.emitIdx[i]], time);
+        else for (let i = 0; i < n; i++) this.out.push({ key: d.emitKeys[i], value: values[d.emitIdx[i]], step: at, line, time });
         this.counts.metrics += n;
         return;
       }
@@ -542,7 +562,8 @@ export class MetricParser {
     const point: ParsedMetric = { key, value, step, line: this.lineNo, time };
     this.lineLast.set(key, point);
     this.counts.metrics++;
-    this.out.push(point);
+    if (this.batch !== null) this.batch.add(key, step, value, time);
+    else this.out.push(point);
   }
 
   private emitTable(rows: readonly TableRows[] | null): void {

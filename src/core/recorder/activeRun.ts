@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { MetricBatch } from '../metrics/metricBatch';
 import type { ArtifactRole, MetricPoint, ParamValue, RecordSink, RunEnd, RunStatus } from '../model';
 import { ArtifactTracker, DEFAULT_OUTPUT_GLOBS } from './artifactTracker';
 import { parseArgvParams } from './argvParams';
@@ -21,6 +22,8 @@ import { redactArgv, redactCommandLine, redactParams, stripUrlCredentials } from
 import { parseStructuredLine, type StructuredRecord } from './structuredLine';
 
 const FLUSH_POINTS = 5000;
+/** Console points go to the sink in batches of this many (a journal record's most). */
+const BATCH_POINTS = 1000;
 const FLUSH_MS = 100;
 const MAX_CARRY = 1024 * 1024;
 const STRUCTURED_MARKERS = [Buffer.from('"params"'), Buffer.from('"tags"'), Buffer.from('"artifact')];
@@ -79,6 +82,8 @@ export class ActiveRun {
   private readonly background: Promise<unknown>[] = [];
   private readonly listeners = new Set<(points: readonly MetricPoint[]) => void>();
   private pending: MetricPoint[] = [];
+  /** Points the console parser found, in columns (the hot path: no object per point). */
+  private readonly batch = new MetricBatch(BATCH_POINTS, () => this.flushBatch());
   private timer: NodeJS.Timeout | undefined;
   private ending = false;
   private resolveDone!: (end: RunEnd) => void;
@@ -179,7 +184,10 @@ export class ActiveRun {
     try {
       this.log?.write(chunk);
       const parser = this.parserFor(stream);
-      if (parser) {
+      if (parser?.pushInto) {
+        parser.pushInto(chunk, this.batch);
+        if (this.batch.length) this.scheduleFlush();
+      } else if (parser) {
         const found = parser.push(chunk);
         if (found.length) this.addParsed(found);
       }
@@ -221,7 +229,10 @@ export class ActiveRun {
     if (!this.begun) this.begin();
     let skippedLongLines = 0;
     for (const [stream, parser] of this.parsers) {
-      try { const rest = parser.end(); if (rest.length) this.addParsed(rest); } catch (e) { this.warn(`parser (${stream}): ${(e as Error).message}`); }
+      try {
+        if (parser.endInto) parser.endInto(this.batch);
+        else { const rest = parser.end(); if (rest.length) this.addParsed(rest); }
+      } catch (e) { this.warn(`parser (${stream}): ${(e as Error).message}`); }
       skippedLongLines += parser.stats?.skippedLongLines ?? 0;
     }
     // Over-long lines are skipped by the parser (bounded memory); `exptrack doctor` counts them.
@@ -265,6 +276,8 @@ export class ActiveRun {
         pending.push(m as MetricPoint);
       } else {
         now ??= this.now();
+        // Steps of the console points batched so far count for "one past the last step".
+        if (this.batch.length) this.flushBatch();
         pending.push({ key: m.key, value: m.value, step: this.stepFor(m.key, m.step), time: typeof m.time === 'number' ? m.time : now });
       }
     }
@@ -280,11 +293,35 @@ export class ActiveRun {
 
   private scheduleFlush(): void {
     if (this.pending.length >= FLUSH_POINTS) this.flushMetrics();
-    else if (this.pending.length) this.timer ??= setTimeout(() => { this.timer = undefined; this.flushMetrics(); }, FLUSH_MS);
+    else if (this.pending.length || this.batch.length) this.timer ??= setTimeout(() => { this.timer = undefined; this.flushMetrics(); }, FLUSH_MS);
+  }
+
+  /** Hands the batched console points to the sink (in columns when it takes them so). */
+  private flushBatch(): void {
+    if (!this.batch.length) return;
+    const { keys, f } = this.batch.drain();
+    const n = f.length >> 2;
+    this.pointCount += n;
+    // The last step of each key, for points that come without one (structured lines).
+    const last = new Float64Array(keys.length);
+    for (let o = 0; o < f.length; o += 4) last[f[o]] = f[o + 1];
+    for (let k = 0; k < keys.length; k++) this.steps.set(keys[k], last[k]);
+    const sink = this.sink;
+    let points: MetricPoint[] | undefined;
+    const asPoints = (): MetricPoint[] => {
+      points ??= Array.from({ length: n }, (_, i) => ({ key: keys[f[4 * i]], step: f[4 * i + 1], value: f[4 * i + 2], time: f[4 * i + 3] }));
+      return points;
+    };
+    if (sink.metricColumns) this.guard('metrics', () => sink.metricColumns!(this.id, keys, f));
+    else this.guard('metrics', () => sink.metrics(this.id, asPoints()));
+    for (const l of this.listeners) {
+      try { l(asPoints()); } catch { /* a listener's problem is not the run's */ }
+    }
   }
 
   private flushMetrics(): void {
     if (this.timer) { clearTimeout(this.timer); this.timer = undefined; }
+    this.flushBatch();
     if (!this.pending.length) return;
     const points = this.pending;
     this.pending = [];

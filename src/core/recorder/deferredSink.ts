@@ -1,6 +1,8 @@
 import type { RecordSink } from '../model';
 
-type Call = { [K in keyof RecordSink]: [K, Parameters<RecordSink[K]>] }[keyof RecordSink];
+// The optional metricColumns is not held: without it the recorder sends metrics() (objects).
+type Method = Exclude<keyof RecordSink, 'metricColumns'>;
+type Call = { [K in Method]: [K, Parameters<RecordSink[K]>] }[Method];
 
 /**
  * A {@link RecordSink} that holds calls until the real one is ready, then replays them in order and
@@ -46,7 +48,7 @@ export class DeferredSink implements RecordSink {
   codeFiles(...args: Parameters<RecordSink['codeFiles']>): void { this.call('codeFiles', args); }
   endRun(...args: Parameters<RecordSink['endRun']>): void { this.call('endRun', args); }
 
-  private call<K extends keyof RecordSink>(method: K, args: Parameters<RecordSink[K]>): void {
+  private call<K extends Method>(method: K, args: Parameters<RecordSink[K]>): void {
     if (this.discarded) return;
     if (this.target) { this.deliver(method, args); return; }
     if (this.queue.length >= this.maxQueued) {

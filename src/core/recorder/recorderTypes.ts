@@ -1,5 +1,6 @@
 // The shapes the recorder's users (CLI, tasks, terminals) and its collaborators (the stdout metric
 // parser, a logger) meet it with. Plain data, no behaviour.
+import type { MetricBatch } from '../metrics/metricBatch';
 import type { RecordSink } from '../model';
 import type { UntrackedLimits } from './gitSnapshot';
 
@@ -15,6 +16,9 @@ export interface ParsedMetricLike {
 export interface MetricLineParser {
   push(chunk: string | Uint8Array): readonly ParsedMetricLike[];
   end(): readonly ParsedMetricLike[];
+  /** As push() and end(), the points going into a batch instead (MetricParser has them): the hot path. */
+  pushInto?(chunk: string | Uint8Array, batch: MetricBatch): void;
+  endInto?(batch: MetricBatch): void;
   /** Counters such as `skippedLongLines` (MetricParser has them); summed into the run's tags. */
   readonly stats?: Readonly<Record<string, number>>;
 }

@@ -97,6 +97,21 @@ export function createJournalSink(append: (line: string, inMemory?: JournalRecor
         for (let from = 0; from < points.length; from += maxPointsPerRecord) metricRecord(runId, points, from, Math.min(points.length, from + maxPointsPerRecord));
       });
     },
+    metricColumns(runId: string, keys: readonly string[], f: Float64Array): void {
+      safe('metrics', () => {
+        if (!validRun(runId, 'metrics') || !Array.isArray(keys) || !(f instanceof Float64Array) || f.length < 4) return;
+        const n = f.length >> 2;
+        let ok = n <= maxPointsPerRecord && keys.every((k) => typeof k === 'string' && k !== '');
+        for (let o = 0; ok && o + 3 < f.length; o += 4) ok = Number.isFinite(f[o + 1]) && f[o] < keys.length && f[o] >= 0;
+        if (!ok) {
+          // Anything unusual (a step that is not finite, too many points): the checked path.
+          this.metrics(runId, Array.from({ length: n }, (_, i) => ({ key: keys[f[4 * i]], step: f[4 * i + 1], value: f[4 * i + 2], time: f[4 * i + 3] })));
+          return;
+        }
+        const used = f.length === n * 4 ? f : f.slice(0, n * 4);
+        append(`{"t":"m","r":${asciiJson(runId)},"k":${asciiJson(keys)},"b":"${encodeFloats(used)}"}`, { t: 'm', r: runId, k: [...keys], f: used });
+      });
+    },
     tags(runId: string, tags: Readonly<Record<string, string>>): void {
       safe('tags', () => {
         if (!validRun(runId, 'tags') || !tags || typeof tags !== 'object') return;

@@ -1,0 +1,49 @@
+/**
+ * Metric points in columns, the shape a journal record stores them in (`k`: the keys, `f`: four
+ * numbers per point: key index, step, value, time): the parser writes a busy log's points here and
+ * the journal encodes them as they are, instead of allocating and re-reading an object per point
+ * (a million-line log has two million points). Holds at most `capacity` points: `onFull` is called
+ * as the last one goes in and must take them (drain()), and it holds only the keys its points use.
+ */
+export class MetricBatch {
+  private keyList: string[] = [];
+  private index = new Map<string, number>();
+  private f: Float64Array;
+  private count = 0;
+
+  constructor(readonly capacity: number, private readonly onFull: (batch: MetricBatch) => void) {
+    this.f = new Float64Array(capacity * 4);
+  }
+
+  /** Points held. */
+  get length(): number {
+    return this.count;
+  }
+
+  add(key: string, step: number, value: number, time: number): void {
+    const keys = this.keyList;
+    // A log line has a handful of keys, the same object each time: a scan beats hashing the key.
+    let ki = keys.length <= 16 ? keys.indexOf(key) : this.index.get(key) ?? -1;
+    if (ki < 0) {
+      ki = keys.length;
+      keys.push(key);
+      this.index.set(key, ki);
+    }
+    const o = this.count * 4;
+    const f = this.f;
+    f[o] = ki;
+    f[o + 1] = step;
+    f[o + 2] = value;
+    f[o + 3] = time;
+    if (++this.count === this.capacity) this.onFull(this);
+  }
+
+  /** Takes the points out (the keys they use and their numbers, a copy) and empties the batch. */
+  drain(): { keys: string[]; f: Float64Array } {
+    const out = { keys: this.keyList, f: this.f.slice(0, this.count * 4) };
+    this.keyList = [];
+    this.index = new Map();
+    this.count = 0;
+    return out;
+  }
+}
