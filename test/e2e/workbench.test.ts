@@ -169,6 +169,10 @@ describe('workbench (packaged VSIX in a real VS Code)', function () {
     await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Light Modern' }).first().waitFor({ state: 'visible' });
     await page.keyboard.press('Enter');
     await page.locator('.monaco-workbench.vs').waitFor({ state: 'attached', timeout: 20_000 });
+    // Back to the top of the panel (it is still scrolled to the charts from the dark shots).
+    await frame.locator('body').evaluate(() => {
+      for (const e of [document.scrollingElement, ...document.querySelectorAll('*')]) if (e && e.scrollTop > 0) e.scrollTop = 0;
+    });
     await page.waitForTimeout(1500);
     await page.screenshot({ path: path.join(shots, 'compare-light.png') });
     await frame.locator('canvas').first().scrollIntoViewIfNeeded();
