@@ -210,6 +210,24 @@ describe('MetricParser streaming', () => {
   });
 });
 
+describe('MetricParser decoding', () => {
+  it('decodes as one streaming UTF-8 decoder would at every chunking: ASCII, multi-byte, a truncated sequence before ASCII', () => {
+    // 0xc3 starts a two-byte sequence that never completes: the decoder turns it into U+FFFD when
+    // the next byte (ASCII) arrives, so "pr\ufffdcision" reads as the key "cision" after the bad byte.
+    // A chunk of pure ASCII right after it must still go through the decoder, or the key changes.
+    const input = Buffer.concat([
+      Buffer.from('epoch 1 | pr'), Buffer.from([0xc3]), Buffer.from('cision: 0.5 | Verlust: 0.25\n'),
+      Buffer.from('epoch 2 | précision: 0.6 | Verlust: 0.2 ✓\n'),
+      Buffer.from([0xff, 0xfe]), Buffer.from('epoch 3 | précision: 0.7 | Verlust: 0.1\n'),
+    ]);
+    const whole = strip(parseAll(input));
+    assert.deepEqual(whole.map((p) => p.split('|').slice(0, 3).join('|')), [
+      'cision|0.5|1', 'Verlust|0.25|1', 'cision|0.6|2', 'Verlust|0.2|2', 'cision|0.7|3', 'Verlust|0.1|3',
+    ]);
+    for (let size = 1; size <= 40; size++) assert.deepEqual(strip(parseAll(input, size)), whole, `chunk size ${size}`);
+  });
+});
+
 describe('MetricParser values and steps', () => {
   const read = (text: string): [string, number, number][] => parseAll(text).map((m) => [m.key, m.value, m.step]);
 
