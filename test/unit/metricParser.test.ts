@@ -213,7 +213,8 @@ describe('MetricParser streaming', () => {
 describe('MetricParser decoding', () => {
   it('decodes as one streaming UTF-8 decoder would at every chunking: ASCII, multi-byte, a truncated sequence before ASCII', () => {
     // 0xc3 starts a two-byte sequence that never completes: the decoder turns it into U+FFFD when
-    // the next byte (ASCII) arrives, so "pr\ufffdcision" reads as the key "cision" after the bad byte.
+    // the next byte (ASCII) arrives, so "pr\ufffdcision" reads as the key "cision" after the bad byte
+    // (U+FFFD is not a letter); "précision" decoded whole is one name.
     // A chunk of pure ASCII right after it must still go through the decoder, or the key changes.
     const input = Buffer.concat([
       Buffer.from('epoch 1 | pr'), Buffer.from([0xc3]), Buffer.from('cision: 0.5 | Verlust: 0.25\n'),
@@ -222,9 +223,18 @@ describe('MetricParser decoding', () => {
     ]);
     const whole = strip(parseAll(input));
     assert.deepEqual(whole.map((p) => p.split('|').slice(0, 3).join('|')), [
-      'cision|0.5|1', 'Verlust|0.25|1', 'cision|0.6|2', 'Verlust|0.2|2', 'cision|0.7|3', 'Verlust|0.1|3',
+      'cision|0.5|1', 'Verlust|0.25|1', 'précision|0.6|2', 'Verlust|0.2|2', 'précision|0.7|3', 'Verlust|0.1|3',
     ]);
     for (let size = 1; size <= 40; size++) assert.deepEqual(strip(parseAll(input, size)), whole, `chunk size ${size}`);
+  });
+});
+
+describe('MetricParser key names', () => {
+  it('reads names in any script whole (accents, umlauts, Greek, CJK), not just their ASCII tail', () => {
+    const log = 'epoch 1 | précision: 0.5 | perte: 0.25\nEpoche 2: Genauigkeit=0.9 Größe=12.5\nstep=3 损失=0.5 准确率=0.9\nstep=4 val_αcc=0.7 loss=0.2\n';
+    const keys = (size?: number): string[] => parseAll(Buffer.from(log), size).map((m) => `${m.key}@${m.step}`);
+    assert.deepEqual(keys(), ['précision@1', 'perte@1', 'Genauigkeit@1', 'Größe@1', '损失@3', '准确率@3', 'val_αcc@4', 'loss@4']);
+    for (const size of [1, 2, 3, 5, 7]) assert.deepEqual(keys(size), keys(), `chunk size ${size}`);
   });
 });
 

@@ -196,8 +196,11 @@ function leadingRound(text: string, scan: LineScan): void {
 }
 
 function isLetter(c: number): boolean {
-  return (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
+  if (c < 0x80) return (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
+  // Names in other scripts (`précision`, `Größe`, `损失`) are names too, not separators.
+  return UNICODE_LETTER.test(String.fromCharCode(c));
 }
+const UNICODE_LETTER = /^\p{L}$/u;
 function isDigit(c: number): boolean {
   return c >= 0x30 && c <= 0x39;
 }

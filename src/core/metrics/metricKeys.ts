@@ -86,7 +86,8 @@ export function normaliseKey(key: string): string {
 
 function tokens(key: string): string[] {
   // Split camelCase too (trainLoss -> train, loss), then on anything not a letter or digit.
-  return key.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase().split(/[^a-z0-9]+/).filter((t) => t.length > 0);
+  // Letters of any script count (`précision`, `损失`): they are names, never separators.
+  return key.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase().split(/[^\p{L}\p{N}]+/u).filter((t) => t.length > 0);
 }
 
 /** Classifies a key by its name (cached: a log repeats the same few keys). */
