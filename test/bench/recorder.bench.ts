@@ -202,7 +202,7 @@ async function main(): Promise<void> {
   console.log(`  exptrack run                 ${fmt(median(full))}   ${ratio.toFixed(2)}x bare, median of the pairs (target <= 1.10x) ${ratio <= 1.1 ? 'OK' : 'OVER'} (${all(full)}; per-pair ratios ${full.map((f, i) => (f / bare[i]).toFixed(2)).join('/')})`);
   console.log(`  recorded in the db after     ${fmt(median(inDb))}   from the start until exptrack.db (a new store) alone holds every point (${dbPoints.toLocaleString('en-US')} points of the last run in the file; ${all(inDb)})`);
   console.log(`  exptrack run --no-parse      ${fmt(median(noParse))}   ${pairRatio(noParse).toFixed(2)}x bare (recording without console parsing, its small fold left to the background as the full run's; ${all(noParse)})`);
-  console.log(`  exptrack parse (file, alone) ${fmt(parseOnly)}   the console parser over the same output`);
+  console.log(`  exptrack parse (file, alone) ${fmt(parseOnly)}   the console parser over the same output, printing every point as a JSON line (${dbPoints.toLocaleString('en-US')} lines)`);
   if (cpuBare !== null && cpuFull !== null) {
     console.log(`  CPU (user+sys), output to /dev/null: bare ${cpuBare.toFixed(2)} s, with exptrack ${cpuFull.toFixed(2)} s: exptrack's own ${(cpuFull - cpuBare).toFixed(2)} s, ${(((cpuFull - cpuBare) / LINES) * 1e6).toFixed(2)} us per line`);
   }
