@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { MetricPoint, RunStart } from '../../src/core/model';
+import { JournalAppender } from '../../src/core/store/journalAppender';
 import { Store } from '../../src/core/store/store';
 import { loadSqlJs } from '../../src/core/sqlite';
 
@@ -474,5 +475,34 @@ describe('Store', () => {
     const r = await Store.open(dir, { readOnly: true });
     assert.equal(r.listRuns().length, 2);
     await r.close();
+  });
+
+  it('a journal-only writer (exptrack run) goes on in new files past its size; its running run stays running and nothing is lost', async () => {
+    const { logger, lines: warnings } = captureLogger();
+    const a = JournalAppender.open(dir, logger, { rotateBytes: 8 * 1024 });
+    a.sink.startRun(runStart('long'));
+    for (let b = 0; b < 40; b++) {
+      a.sink.metrics('long', Array.from({ length: 100 }, (_, i) => ({ key: i % 2 ? 'acc' : 'loss', step: b * 50 + (i >> 1), value: b + i / 1000, time: 1 })));
+    }
+    a.flush();
+    const files = fs.readdirSync(path.join(dir, 'journal')).sort();
+    assert.ok(files.length >= 10, `rotated into ${files.length} file(s)`);
+    assert.ok(files.every((f) => f.startsWith(a.writerId)), files.join(' '));
+    // The editor folds meanwhile: every point, the run still running (its writer lives on in the newest file).
+    const s = await Store.open(dir, { logger });
+    await s.flush();
+    const live = s.getRun('long')!;
+    assert.equal(live.status, 'running');
+    assert.equal(live.metrics.loss.count, 2000);
+    assert.equal(live.metrics.acc.count, 2000);
+    assert.deepEqual(fs.readdirSync(path.join(dir, 'journal')).filter((f) => f.startsWith(a.writerId)), [path.basename(a.file)], 'full files are deleted once folded and saved');
+    a.sink.endRun('long', { endedAt: 1_700_000_010_000, exitCode: 0, signal: null, status: 'finished' });
+    a.close();
+    await s.refresh();
+    await s.flush();
+    assert.equal(s.getRun('long')!.status, 'finished');
+    assert.equal(s.getRun('long')!.metrics.loss.count, 2000);
+    await s.close();
+    assert.deepEqual(warnings.filter((w) => !w.startsWith('info')), []);
   });
 });
