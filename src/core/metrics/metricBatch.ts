@@ -1,3 +1,5 @@
+import type { MetricPoint } from '../model';
+
 /**
  * Metric points in columns, the shape a journal record stores them in (`k`: the keys, `f`: four
  * numbers per point: key index, step, value, time): the parser writes a busy log's points here and
@@ -46,4 +48,9 @@ export class MetricBatch {
     this.count = 0;
     return out;
   }
+}
+
+/** Points in columns (as drain() gives them) as objects, for whoever wants objects. */
+export function pointsOf(keys: readonly string[], f: Float64Array): MetricPoint[] {
+  return Array.from({ length: f.length >> 2 }, (_, i) => ({ key: keys[f[4 * i]], step: f[4 * i + 1], value: f[4 * i + 2], time: f[4 * i + 3] }));
 }

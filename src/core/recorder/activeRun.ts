@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { MetricBatch } from '../metrics/metricBatch';
+import { MetricBatch, pointsOf } from '../metrics/metricBatch';
 import type { ArtifactRole, MetricPoint, ParamValue, RecordSink, RunEnd, RunStatus } from '../model';
 import { ArtifactTracker, DEFAULT_OUTPUT_GLOBS } from './artifactTracker';
 import { parseArgvParams } from './argvParams';
@@ -309,7 +309,7 @@ export class ActiveRun {
     const sink = this.sink;
     let points: MetricPoint[] | undefined;
     const asPoints = (): MetricPoint[] => {
-      points ??= Array.from({ length: n }, (_, i) => ({ key: keys[f[4 * i]], step: f[4 * i + 1], value: f[4 * i + 2], time: f[4 * i + 3] }));
+      points ??= pointsOf(keys, f);
       return points;
     };
     if (sink.metricColumns) this.guard('metrics', () => sink.metricColumns!(this.id, keys, f));

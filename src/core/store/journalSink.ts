@@ -1,3 +1,4 @@
+import { pointsOf } from '../metrics/metricBatch';
 import type { ArtifactRecord, GitInfo, MetricPoint, ParamValue, RecordSink, RunEnd, RunStart } from '../model';
 import { encodeFloats, encodeParam, type EncodedParam, type JournalRecord } from './journalRecord';
 
@@ -105,7 +106,7 @@ export function createJournalSink(append: (line: string, inMemory?: JournalRecor
         for (let o = 0; ok && o + 3 < f.length; o += 4) ok = Number.isFinite(f[o + 1]) && f[o] < keys.length && f[o] >= 0;
         if (!ok) {
           // Anything unusual (a step that is not finite, too many points): the checked path.
-          this.metrics(runId, Array.from({ length: n }, (_, i) => ({ key: keys[f[4 * i]], step: f[4 * i + 1], value: f[4 * i + 2], time: f[4 * i + 3] })));
+          this.metrics(runId, pointsOf(keys, f));
           return;
         }
         const used = f.length === n * 4 ? f : f.slice(0, n * 4);
