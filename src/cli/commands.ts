@@ -25,13 +25,19 @@ export async function parseCommand(argv: readonly string[], io: CliIo, stdin: No
 
 /**
  * `exptrack _fold DIR` (hidden; started detached by `exptrack run` after a big run): opens the store
- * as a writer, folds every pending journal, saves and exits. Holding the lock is not required: if
- * another writer has it, that one folds, as always.
+ * as a writer, folds every pending journal, saves and exits; unless the editor has the store open,
+ * which folds them itself. Holding the lock is not required: if another writer has it, that one
+ * folds, as always.
  */
 export async function foldCommand(argv: readonly string[]): Promise<number> {
   if (argv.length !== 1) return 2;
   const dir = path.resolve(argv[0]);
   const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
+  // The editor has this store open: it folds the journal anyway, within a second, into the database
+  // it holds. Folding here would load and save the whole file (seconds for a big one) and make the
+  // editor load it all again.
+  const { liveFoldingWriter } = await import('../core/store/journalReader');
+  if (liveFoldingWriter(dir)) return 0;
   const { lockPath, lockState } = await import('../core/store/storeLock');
   // Another writer folding now (the previous run's fold in a sweep): opening the store meanwhile
   // would load the whole database only to find the lock taken and leave this run's journal for

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadSqlJs } from '../../src/core/sqlite';
+import { Store } from '../../src/core/store/store';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 // A private build of the CLI: others rebuild dist/ (which wipes it) while tests run.
@@ -359,6 +360,36 @@ describe('cli', function () {
       assert.equal(await exited, 0);
       assert.deepEqual(journals(), []);
       assert.equal(await pointsInDbFile(id), 2000);
+    });
+
+    it('a background fold leaves the journal to the editor when it has the store open (no second load of the whole file)', async () => {
+      writeTrainer(1000);
+      // The editor: a live Store in this process (its journal's header says it folds).
+      const editor = await Store.open(path.join(dir, '.exptrack'), { logger: { info: () => undefined, warn: () => undefined, error: () => undefined } });
+      try {
+        const r = exptrack(['run', '-q', '--', process.execPath, 'big.js', '1000'], dir, { env: { EXPTRACK_BACKGROUND_FOLD: '0', EXPTRACK_INLINE_FOLD_BYTES: '0' } });
+        assert.equal(r.code, 0, r.stderr.toString());
+        const id = showJson(dir).id as string;
+        const before = journals().length;
+        const fold = spawnSync(process.execPath, [cli, '_fold', path.join(dir, '.exptrack')], { cwd: dir });
+        assert.equal(fold.status, 0);
+        assert.equal(journals().length, before, 'the run\'s journal is left to the editor');
+        assert.ok(await pointsInDbFile(id) <= 0, 'not folded into the file by _fold');
+        await editor.refresh();
+        await editor.flush();
+        assert.equal(editor.getRun(id)!.metrics.loss.count, 1000);
+        assert.equal(await pointsInDbFile(id), 2000);
+      } finally {
+        await editor.close();
+      }
+      // With the editor gone, _fold folds again.
+      writeTrainer(500);
+      const r2 = exptrack(['run', '-q', '--', process.execPath, 'big.js', '500'], dir, { env: { EXPTRACK_BACKGROUND_FOLD: '0', EXPTRACK_INLINE_FOLD_BYTES: '0' } });
+      const id2 = showJson(dir).id as string;
+      assert.equal(r2.code, 0);
+      assert.equal(spawnSync(process.execPath, [cli, '_fold', path.join(dir, '.exptrack')], { cwd: dir }).status, 0);
+      assert.equal(await pointsInDbFile(id2), 1000);
+      assert.deepEqual(journals(), []);
     });
 
     it('runs from a symlinked bin (npx, node_modules/.bin): the worker loads from the real file', () => {

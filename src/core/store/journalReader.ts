@@ -1,4 +1,6 @@
 import fs from 'node:fs';
+import path from 'node:path';
+import { isProcessAlive } from './processInfo';
 
 /** What one read of a journal yields. */
 export interface JournalChunk {
@@ -64,4 +66,22 @@ export function readJournalHeader(file: string): string | undefined {
 /** A file's current size (0 when it is gone). */
 export function fileSize(file: string): number {
   try { return fs.statSync(file).size; } catch { return 0; }
+}
+
+/**
+ * The writer id of a live Store on this host writing into `<exptrackDir>/journal` (its header says
+ * `folds`): a process that folds every journal there as long as it lives, such as the editor.
+ * Undefined when there is none.
+ */
+export function liveFoldingWriter(exptrackDir: string): string | undefined {
+  const dir = path.join(exptrackDir, 'journal');
+  let names: string[];
+  try { names = fs.readdirSync(dir); } catch { return undefined; }
+  for (const n of names) {
+    if (!n.endsWith('.jsonl')) continue;
+    let header: { folds?: unknown; pid?: unknown; host?: unknown; writer?: unknown };
+    try { header = JSON.parse(readJournalHeader(path.join(dir, n)) ?? '{}'); } catch { continue; }
+    if (header.folds === true && typeof header.pid === 'number' && typeof header.host === 'string' && isProcessAlive(header.pid, header.host) === true) return String(header.writer);
+  }
+  return undefined;
 }

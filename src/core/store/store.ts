@@ -232,7 +232,7 @@ export class Store {
     this.journal = new JournalWriter(file, this.logger, () => this.scheduleFold());
     allWriters.add(this.journal);
     hookExit();
-    this.journal.append(JSON.stringify({ t: 'w', writer: id, pid: process.pid, host: thisHost, time: Date.now() } satisfies JournalRecord));
+    this.journal.append(JSON.stringify({ t: 'w', writer: id, pid: process.pid, host: thisHost, time: Date.now(), folds: true } satisfies JournalRecord));
     this.journal.flushSync();
   }
 
