@@ -112,6 +112,8 @@ export class WorkspaceStores extends Disposable {
     const t0 = performance.now();
     const store = await Store.open(exptrackDir, {
       writerId: `${this.writerLabel}-${process.pid}-${Date.now().toString(36)}`,
+      // Open as long as the window: big CLI runs' journals are left to this store to fold.
+      longLived: true,
       logger: {
         info: (m) => log.info(m),
         // Data problems from a run (skipped points...) are logged; only failures of the store itself pop up.

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadSqlJs } from '../../src/core/sqlite';
+import { liveFoldingWriter } from '../../src/core/store/journalReader';
 import { Store } from '../../src/core/store/store';
 
 const root = path.resolve(__dirname, '..', '..', '..');
@@ -365,7 +366,7 @@ describe('cli', function () {
     it('a background fold leaves the journal to the editor when it has the store open (no second load of the whole file)', async () => {
       writeTrainer(1000);
       // The editor: a live Store in this process (its journal's header says it folds).
-      const editor = await Store.open(path.join(dir, '.exptrack'), { logger: { info: () => undefined, warn: () => undefined, error: () => undefined } });
+      const editor = await Store.open(path.join(dir, '.exptrack'), { longLived: true, logger: { info: () => undefined, warn: () => undefined, error: () => undefined } });
       try {
         const r = exptrack(['run', '-q', '--', process.execPath, 'big.js', '1000'], dir, { env: { EXPTRACK_BACKGROUND_FOLD: '0', EXPTRACK_INLINE_FOLD_BYTES: '0' } });
         assert.equal(r.code, 0, r.stderr.toString());
@@ -390,6 +391,13 @@ describe('cli', function () {
       assert.equal(spawnSync(process.execPath, [cli, '_fold', path.join(dir, '.exptrack')], { cwd: dir }).status, 0);
       assert.equal(await pointsInDbFile(id2), 1000);
       assert.deepEqual(journals(), []);
+      // A one-shot writer (another _fold, exptrack run's own fold) is not one to leave journals to.
+      const oneShot = await Store.open(path.join(dir, '.exptrack'), { logger: { info: () => undefined, warn: () => undefined, error: () => undefined } });
+      try {
+        assert.equal(liveFoldingWriter(path.join(dir, '.exptrack')), undefined);
+      } finally {
+        await oneShot.close();
+      }
     });
 
     it('runs from a symlinked bin (npx, node_modules/.bin): the worker loads from the real file', () => {

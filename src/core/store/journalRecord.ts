@@ -6,7 +6,7 @@ import type { ArtifactRecord, GitInfo, ParamValue, RunEnd, RunStart } from '../m
  * "Infinity", "-Infinity" (see {@link encodeNumber}).
  */
 export type JournalRecord =
-  /** A journal's header. `folds`: written by a Store, which folds every writer's journals as long as it lives (the editor). */
+  /** A journal's header. `folds`: written by a long-lived Store, which folds every writer's journals as long as it lives (the editor). */
   | { readonly t: 'w'; readonly writer: string; readonly pid: number; readonly host: string; readonly time: number; readonly folds?: boolean }
   | { readonly t: 'start'; readonly run: RunStart }
   | { readonly t: 'params'; readonly r: string; readonly p: Record<string, EncodedParam> }

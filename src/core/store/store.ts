@@ -29,6 +29,13 @@ export interface StoreOptions {
   readonly watchMs?: number;
   /** A live writer's journal starts a new file past this size once fully folded (default 256 MB). */
   readonly rotateJournalBytes?: number;
+  /**
+   * Stays open and folds other writers' journals as they come (the editor). Said in its journal's
+   * header (`folds`), so that `exptrack _fold` leaves a big run's journal to it. A one-shot fold
+   * (`exptrack _fold`, exptrack run's own) must not say so: another _fold would leave it a journal
+   * that appeared after its last cycle.
+   */
+  readonly longLived?: boolean;
 }
 
 /** What the store reports about itself (`exptrack doctor`). */
@@ -133,6 +140,7 @@ export class Store {
    * rather than every 25%; back to 1x after a quiet minute.
    */
   private headroomBoost = 1;
+  private readonly longLived: boolean;
   private lastRegrowAt = 0;
   private commitsSinceSizeCheck = 0;
   private txnWork = 0;
@@ -170,6 +178,7 @@ export class Store {
     this.journalDir = path.join(this.dir, 'journal');
     this.logger = options.logger ?? consoleLogger;
     this.readOnly = options.readOnly ?? false;
+    this.longLived = options.longLived ?? false;
     this.rotateJournalBytes = options.rotateJournalBytes ?? defaultRotateJournalBytes;
     this.writerId = sanitize(options.writerId ?? `${thisHost}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
     this.lock = this.readOnly ? undefined : new StoreLock(lockPath(this.dir), this.writerId);
@@ -232,7 +241,7 @@ export class Store {
     this.journal = new JournalWriter(file, this.logger, () => this.scheduleFold());
     allWriters.add(this.journal);
     hookExit();
-    this.journal.append(JSON.stringify({ t: 'w', writer: id, pid: process.pid, host: thisHost, time: Date.now(), folds: true } satisfies JournalRecord));
+    this.journal.append(JSON.stringify({ t: 'w', writer: id, pid: process.pid, host: thisHost, time: Date.now(), ...(this.longLived ? { folds: true } : {}) } satisfies JournalRecord));
     this.journal.flushSync();
   }
 
