@@ -1,6 +1,6 @@
 // Everything of the `exptrack` command line except `run`'s own thread, bundled apart as
 // dist/cli-commands.js: the query commands, `parse`, `_fold`, and the recording worker. dist/cli.js
-// (main.ts) stays small so that `exptrack run` starts the command after compiling ~40 KB instead of
+// (main.ts) stays small so that `exptrack run` starts the command after compiling ~26 KB instead of
 // the whole CLI (~20 ms on a slow machine); it loads this file only for the other commands, and the
 // recording thread of `exptrack run` runs from it.
 import path from 'node:path';

@@ -1,7 +1,7 @@
 // The `exptrack` command line (dist/cli.js): dispatches to the command handlers. docs/cli.md has the
 // full reference; helpText.ts the short one.
 // This bundle holds `exptrack run`'s main thread and nothing else heavy: the command starts after
-// ~40 KB of script is compiled. The other commands and the recording thread are in
+// ~26 KB of script is compiled. The other commands and the recording thread are in
 // dist/cli-commands.js (commands.ts), loaded only when needed.
 import path from 'node:path';
 import { version } from '../../package.json';

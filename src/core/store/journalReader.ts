@@ -68,6 +68,18 @@ export function fileSize(file: string): number {
   try { return fs.statSync(file).size; } catch { return 0; }
 }
 
+/** What a journal's header (`{"t":"w",...}`) says about its writer; null without a valid one. */
+export function readWriterHeader(file: string): { writer: string; pid: number; host: string; folds: boolean } | null {
+  try {
+    const line = readJournalHeader(file);
+    const rec = line ? JSON.parse(line) as { t?: unknown; writer?: unknown; pid?: unknown; host?: unknown; folds?: unknown } : undefined;
+    if (rec?.t !== 'w' || typeof rec.pid !== 'number' || typeof rec.host !== 'string') return null;
+    return { writer: String(rec.writer), pid: rec.pid, host: rec.host, folds: rec.folds === true };
+  } catch {
+    return null;
+  }
+}
+
 /**
  * The writer id of a live Store on this host writing into `<exptrackDir>/journal` (its header says
  * `folds`): a process that folds every journal there as long as it lives, such as the editor.
@@ -79,9 +91,8 @@ export function liveFoldingWriter(exptrackDir: string): string | undefined {
   try { names = fs.readdirSync(dir); } catch { return undefined; }
   for (const n of names) {
     if (!n.endsWith('.jsonl')) continue;
-    let header: { folds?: unknown; pid?: unknown; host?: unknown; writer?: unknown };
-    try { header = JSON.parse(readJournalHeader(path.join(dir, n)) ?? '{}'); } catch { continue; }
-    if (header.folds === true && typeof header.pid === 'number' && typeof header.host === 'string' && isProcessAlive(header.pid, header.host) === true) return String(header.writer);
+    const h = readWriterHeader(path.join(dir, n));
+    if (h?.folds && isProcessAlive(h.pid, h.host) === true) return h.writer;
   }
   return undefined;
 }

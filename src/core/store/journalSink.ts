@@ -1,4 +1,4 @@
-import { pointsOf } from '../metrics/metricBatch';
+import { MetricBatch, pointsOf } from '../metrics/metricBatch';
 import type { ArtifactRecord, GitInfo, MetricPoint, ParamValue, RecordSink, RunEnd, RunStart } from '../model';
 import { encodeFloats, encodeParam, type EncodedParam, type JournalRecord } from './journalRecord';
 
@@ -36,11 +36,15 @@ export function createJournalSink(append: (line: string, inMemory?: JournalRecor
   const safe = (what: string, f: () => void): void => {
     try { f(); } catch (e) { problem(`throw-${what}`, `could not record ${what}: ${(e as Error).message}`); }
   };
+  /** One metric record: `keys` and four numbers per point in `f` (key index, step, value, time). */
+  const appendMetrics = (runId: string, keys: readonly string[], f: Float64Array): void => {
+    // Assembled by hand: JSON.stringify would scan the long base64 text for characters to escape
+    // (it has none). Run id and keys are escaped to ASCII so the whole line is one byte per char.
+    const line = `{"t":"m","r":${asciiJson(runId)},"k":${asciiJson(keys)},"b":"${encodeFloats(f)}"}`;
+    append(line, { t: 'm', r: runId, k: [...keys], f });
+  };
   const metricRecord = (runId: string, points: readonly MetricPoint[], from: number, to: number): void => {
-    const keys: string[] = [];
-    const index = new Map<string, number>();
-    const f = new Float64Array((to - from) * 4);
-    let n = 0;
+    const batch = new MetricBatch(to - from, () => undefined);
     let skipped = 0;
     const now = Date.now();
     for (let i = from; i < to; i++) {
@@ -49,21 +53,12 @@ export function createJournalSink(append: (line: string, inMemory?: JournalRecor
         skipped++;
         continue;
       }
-      // A handful of keys per call is the norm: a linear scan beats hashing each point's key.
-      let ki = keys.length <= 16 ? keys.indexOf(pt.key) : index.get(pt.key) ?? -1;
-      if (ki < 0) { ki = keys.length; keys.push(pt.key); index.set(pt.key, ki); }
-      f[n++] = ki;
-      f[n++] = pt.step;
-      f[n++] = pt.value;
-      f[n++] = typeof pt.time === 'number' && Number.isFinite(pt.time) ? pt.time : now;
+      batch.add(pt.key, pt.step, pt.value, typeof pt.time === 'number' && Number.isFinite(pt.time) ? pt.time : now);
     }
     if (skipped) problem('bad-point', `skipped ${skipped} metric point(s) without a key, a finite step or a numeric value (further ones are skipped silently)`);
-    if (!n) return;
-    const used = n === f.length ? f : f.slice(0, n);
-    // Assembled by hand: JSON.stringify would scan the long base64 text for characters to escape
-    // (it has none). Run id and keys are escaped to ASCII so the whole line is one byte per char.
-    const line = `{"t":"m","r":${asciiJson(runId)},"k":${asciiJson(keys)},"b":"${encodeFloats(used)}"}`;
-    append(line, { t: 'm', r: runId, k: keys, f: used });
+    if (!batch.length) return;
+    const { keys, f } = batch.drain();
+    appendMetrics(runId, keys, f);
   };
   return {
     startRun(run: RunStart): void {
@@ -109,8 +104,7 @@ export function createJournalSink(append: (line: string, inMemory?: JournalRecor
           this.metrics(runId, pointsOf(keys, f));
           return;
         }
-        const used = f.length === n * 4 ? f : f.slice(0, n * 4);
-        append(`{"t":"m","r":${asciiJson(runId)},"k":${asciiJson(keys)},"b":"${encodeFloats(used)}"}`, { t: 'm', r: runId, k: [...keys], f: used });
+        appendMetrics(runId, keys, f.length === n * 4 ? f : f.slice(0, n * 4));
       });
     },
     tags(runId: string, tags: Readonly<Record<string, string>>): void {

@@ -9,7 +9,7 @@ import { writeFileAtomic } from './atomicWrite';
 import { OverviewCache, overviewPoints } from './overviewCache';
 import { SeriesOverview } from './seriesOverview';
 import { downsampleMinMax, type Series } from './downsample';
-import { fileSize, readJournalChunk, readJournalHeader } from './journalReader';
+import { fileSize, readJournalChunk, readJournalHeader, readWriterHeader } from './journalReader';
 import type { JournalRecord } from './journalRecord';
 import { createJournalSink } from './journalSink';
 import { JournalWriter } from './journalWriter';
@@ -755,13 +755,7 @@ export class Store {
     if (this.journal && writer === this.journalId()) return false;
     let h = this.headers.get(writer);
     if (h === undefined) {
-      try {
-        const line = readJournalHeader(file);
-        const rec = line ? JSON.parse(line) as { t?: string; pid?: number; host?: string } : undefined;
-        h = rec?.t === 'w' && typeof rec.pid === 'number' && typeof rec.host === 'string' ? { pid: rec.pid, host: rec.host } : null;
-      } catch {
-        h = null;
-      }
+      h = readWriterHeader(file);
       if (h) this.headers.set(writer, h);
     }
     const alive = h ? isProcessAlive(h.pid, h.host) : undefined;
