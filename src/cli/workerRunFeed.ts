@@ -142,7 +142,7 @@ export class WorkerRunFeed implements RunFeed {
 export const DEFAULT_INLINE_FOLD_BYTES = 2 * 1024 * 1024;
 
 /** Chunks from this size on travel alone (transferred); smaller ones are batched up to it. */
-const BATCH_BYTES = 16 * 1024;
+const BATCH_BYTES = 64 * 1024;
 /** The longest a small chunk waits before it goes to the worker. */
 const BATCH_MS = 5;
 

@@ -41,7 +41,7 @@ function isDigit(c: number): boolean {
 /** Scans lines, reusing the plan of an already seen line shape. Results equal {@link scanLine}'s. */
 export class LineShapeCache {
   private readonly plans = new Map<number, Plan>();
-  private runs = new Int32Array(64);
+  private runs: Int32Array = new Int32Array(64);
   private runCount = 0;
   /** Whether the last hashed line had a control character (one visibleText would change). */
   private sawControl = false;
@@ -53,6 +53,11 @@ export class LineShapeCache {
   readonly fastValues: number[] = [];
   fastEpoch: number | undefined;
   fastStep: number | undefined;
+  /**
+   * The bytes of the text being fed when it has one char per byte (an ASCII chunk, text index = byte
+   * index), else null: the fast path then compares and reads bytes, about twice as fast as chars.
+   */
+  bytes: Uint8Array | null = null;
   /** The plan the last {@link scan} replayed, null when it scanned the line afresh. */
   lastPlan: { memo: unknown; notHeader: boolean } | null = null;
 
@@ -107,7 +112,10 @@ export class LineShapeCache {
   fastPlan(text: string, from: number, to: number): Plan | null {
     if (to - from > MAX_SHAPE_LENGTH) return null;
     // Lines of a log mostly repeat the shape of the line before: comparing with it is cheaper than hashing.
-    if (this.lastFast !== null && this.sameShape(this.lastFast.skeleton!, text, from, to)) return this.lastFast;
+    if (this.lastFast !== null) {
+      const b = this.bytes;
+      if (b !== null ? this.sameShapeBytes(this.lastFast.skeleton!, b, from, to) : this.sameShape(this.lastFast.skeleton!, text, from, to)) return this.lastFast;
+    }
     const hash = this.hashShape(text, from, to);
     if (this.sawControl) return null;
     // If this line goes the general way, its scan() reuses the hash instead of computing it again.
@@ -126,18 +134,27 @@ export class LineShapeCache {
     const runs = this.runs;
     const values = this.fastValues;
     const pairs = plan.pairs;
+    // The line's `\n` at `to` stops every number read in bytes before the chunk's end.
+    const b = this.bytes !== null && this.bytes[to] === 0x0a ? this.bytes : null;
     // Positions are in `text`, which goes on past `to` with the line's `\n`: a number stops there as
     // it stops at the end of the line on its own (the general path reads the line as a string).
     for (let i = 0; i < pairs.length; i++) {
       const p = pairs[i];
       if (p.run < 0) { values[i] = p.pair.value; continue; }
       const at = runs[p.run] + p.delta;
-      const v = (p.pair.bare ? undefined : plainNumberAt(text, at, to)) ?? numberAtPublic(text, at, to, p.pair.bare);
+      let v: number | undefined;
+      if (!p.pair.bare) v = b !== null ? plainNumberAtBytes(b, at, to) : plainNumberAt(text, at, to);
+      if (v === undefined) v = numberAtPublic(text, at, to, p.pair.bare);
       if (v === undefined) return false;
       values[i] = v;
     }
-    this.fastEpoch = plan.epochRun >= 0 ? leadingNumber(text, runs[plan.epochRun]) : undefined;
-    this.fastStep = plan.stepRun >= 0 ? leadingNumber(text, runs[plan.stepRun]) : undefined;
+    if (b !== null) {
+      this.fastEpoch = plan.epochRun >= 0 ? leadingNumberBytes(b, runs[plan.epochRun]) : undefined;
+      this.fastStep = plan.stepRun >= 0 ? leadingNumberBytes(b, runs[plan.stepRun]) : undefined;
+    } else {
+      this.fastEpoch = plan.epochRun >= 0 ? leadingNumber(text, runs[plan.epochRun]) : undefined;
+      this.fastStep = plan.stepRun >= 0 ? leadingNumber(text, runs[plan.stepRun]) : undefined;
+    }
     return true;
   }
 
@@ -170,11 +187,7 @@ export class LineShapeCache {
 
   /** Records the digit run starting at `i` as run `n` (growing the scratch array); returns its last digit's index. */
   private noteRun(n: number, text: string, i: number, to: number): number {
-    if (n === this.runs.length) {
-      const bigger = new Int32Array(n * 2);
-      bigger.set(this.runs);
-      this.runs = bigger;
-    }
+    if (n === this.runs.length) this.growRuns();
     this.runs[n] = i;
     while (i + 1 < to && isDigit(text.charCodeAt(i + 1))) i++;
     return i;
@@ -198,6 +211,37 @@ export class LineShapeCache {
     if (k !== m) return false;
     this.runCount = n;
     return true;
+  }
+
+  /** {@link sameShape} over the bytes of an ASCII chunk (`b[i]` is `text.charCodeAt(i)`). */
+  private sameShapeBytes(skeleton: Uint16Array, b: Uint8Array, from: number, to: number): boolean {
+    let n = 0;
+    let k = 0;
+    const m = skeleton.length;
+    if (to - from < m) return false; // every skeleton char stands for at least one byte
+    let runs = this.runs;
+    for (let i = from; i < to; i++, k++) {
+      if (k >= m) return false;
+      const c = b[i];
+      if (c >= 0x30 && c <= 0x39) {
+        if (skeleton[k] !== 0x30) return false;
+        if (n === runs.length) runs = this.growRuns();
+        runs[n++] = i;
+        while (i + 1 < to && b[i + 1] >= 0x30 && b[i + 1] <= 0x39) i++;
+      } else if (c !== skeleton[k]) {
+        return false;
+      }
+    }
+    if (k !== m) return false;
+    this.runCount = n;
+    return true;
+  }
+
+  private growRuns(): Int32Array {
+    const bigger = new Int32Array(this.runs.length * 2);
+    bigger.set(this.runs);
+    this.runs = bigger;
+    return bigger;
   }
 
   private makePlan(scan: LineScan, text: string): Plan {
@@ -299,6 +343,59 @@ function leadingNumber(text: string, pos: number): number {
   // Up to 15 digits the mantissa and 10^k are exact doubles and one division rounds as Number() does.
   if (digits <= 15 && fractionDigits <= 22) return fractionDigits === 0 ? mantissa : mantissa / POW10[fractionDigits];
   return Number(text.slice(pos, e));
+}
+
+/** {@link leadingNumber} over bytes; a byte that is not part of the number follows it in `b`. */
+function leadingNumberBytes(b: Uint8Array, pos: number): number {
+  let e = pos;
+  let mantissa = 0;
+  let digits = 0;
+  let c: number;
+  while (isDigit((c = b[e]))) { mantissa = mantissa * 10 + (c - 0x30); digits++; e++; }
+  let fractionDigits = 0;
+  if (c === 0x2e && isDigit(b[e + 1])) {
+    e++;
+    while (isDigit((c = b[e]))) { mantissa = mantissa * 10 + (c - 0x30); digits++; fractionDigits++; e++; }
+  }
+  if (digits <= 15 && fractionDigits <= 22) return fractionDigits === 0 ? mantissa : mantissa / POW10[fractionDigits];
+  return Number(Buffer.from(b.buffer, b.byteOffset + pos, e - pos).toString('latin1'));
+}
+
+/**
+ * lineScanner's plainNumberAt over bytes: a plain decimal (`-0.25`, `3`, `1.5`) at `j` ending before
+ * `limit` (where `b` holds a `\n`) at a delimiter; undefined for anything else (the caller then
+ * reads the text).
+ */
+function plainNumberAtBytes(b: Uint8Array, j: number, limit: number): number | undefined {
+  let e = j;
+  let c = b[e];
+  const negative = c === 0x2d;
+  if (c === 0x2d || c === 0x2b) c = b[++e];
+  let mantissa = 0;
+  let digits = 0;
+  let fractionDigits = 0;
+  let fraction = false;
+  while (c >= 0x30 && c <= 0x39) {
+    mantissa = mantissa * 10 + (c - 0x30);
+    digits++;
+    c = b[++e];
+  }
+  if (c === 0x2e) {
+    fraction = true;
+    c = b[++e];
+    while (c >= 0x30 && c <= 0x39) {
+      mantissa = mantissa * 10 + (c - 0x30);
+      digits++;
+      fractionDigits++;
+      c = b[++e];
+    }
+  }
+  if (digits === 0 || digits > 15 || c === 0x65 || c === 0x45 || e > limit) return undefined;
+  const after = e < limit ? c : -1;
+  if (!(after === -1 || after === 0x20 || after === 0x09 || after === 0x2c || after === 0x3b || after === 0x7c || after === 0x29 || after === 0x5d || after === 0x7d || after === 0x22 || after === 0x27 || after === 0x28)) return undefined;
+  if (fractionDigits > 22) return undefined;
+  const value = fraction && fractionDigits > 0 ? mantissa / POW10[fractionDigits] : mantissa;
+  return negative ? -value : value;
 }
 
 const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];

@@ -42,7 +42,10 @@ export class MetricBatch {
 
   /** Takes the points out (the keys they use and their numbers, a copy) and empties the batch. */
   drain(): { keys: string[]; f: Float64Array } {
-    const out = { keys: this.keyList, f: this.f.slice(0, this.count * 4) };
+    // A full batch hands its array over (a fresh one costs less than a copy).
+    const full = this.count === this.capacity;
+    const out = { keys: this.keyList, f: full ? this.f : this.f.slice(0, this.count * 4) };
+    if (full) this.f = new Float64Array(this.capacity * 4);
     this.keyList = [];
     this.index = new Map();
     this.count = 0;

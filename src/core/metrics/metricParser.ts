@@ -146,7 +146,9 @@ export class MetricParser {
     this.out = [];
     if (text.length > 0) {
       this.time = this.now();
-      this.feed(text);
+      // An ASCII chunk's text has one char per byte: the fast path reads the bytes themselves.
+      this.shapes.bytes = typeof chunk !== 'string' && text.length === chunk.byteLength ? chunk : null;
+      try { this.feed(text); } finally { this.shapes.bytes = null; }
     }
     return this.out;
   }
