@@ -50,6 +50,7 @@ export class ExptrackExtension extends Disposable {
     this.runsView = this.register(vscode.window.createTreeView('exptrack.runs', {
       treeDataProvider: this.runsTree, canSelectMany: true, showCollapseAll: true,
     }));
+    this.runsTree.attachView(this.runsView, 'exptrack.runs');
     this.register(trackRunSelection(this.runsView));
 
     this.artifactsTree = this.register(new ArtifactsTreeProvider(this.stores, this.logger.scoped('artifacts')));

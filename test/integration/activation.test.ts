@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { ExptrackApi } from '../../src/extension/extension';
+import { READING_MESSAGE } from '../../src/extension/trees/runsTree';
 
 const EXTENSION_ID = 'exptrack.exptrack';
 
@@ -29,5 +30,27 @@ describe('activation', () => {
     await vscode.commands.executeCommand('workbench.view.extension.exptrack');
     await vscode.commands.executeCommand('exptrack.runs.focus');
     await vscode.commands.executeCommand('exptrack.artifacts.focus');
+  });
+});
+
+describe('Runs view while a store is read', () => {
+  // A big store takes seconds to read (sql.js loads the whole file): the view says so meanwhile.
+  it('says it is reading when a read takes long, and nothing for a quick one', async () => {
+    const api = await vscode.extensions.getExtension<ExptrackApi>(EXTENSION_ID)!.activate();
+    const { runsTree, runsView } = api!.extension!;
+    const read = (ms: number): Promise<void> => runsTree['saySlowRead'](new Promise<void>((r) => setTimeout(r, ms)));
+    const seen: (string | undefined)[] = [];
+    const watch = setInterval(() => seen.push(runsView.message), 20);
+    try {
+      await read(60);
+      assert.ok(seen.every((m) => m !== READING_MESSAGE), 'a quick read shows no message');
+      const slow = read(900);
+      await new Promise((r) => setTimeout(r, 600));
+      assert.equal(runsView.message, READING_MESSAGE);
+      await slow;
+      assert.notEqual(runsView.message, READING_MESSAGE, 'the message goes once the read is done');
+    } finally {
+      clearInterval(watch);
+    }
   });
 });

@@ -22,6 +22,10 @@ export type RunsNode =
   | ({ readonly type: 'section'; readonly section: Section } & RunRef)
   | { readonly type: 'leaf'; readonly parentId: string; readonly item: vscode.TreeItem };
 
+/** What the Runs view says while a store is read for longer than {@link SLOW_READ_MS}. */
+export const READING_MESSAGE = 'Reading the recorded runs\u2026';
+const SLOW_READ_MS = 250;
+
 type Section = 'params' | 'metrics' | 'artifacts' | 'environment' | 'code' | 'output';
 
 const SECTIONS: readonly { section: Section; label: string; icon: string }[] = [
@@ -119,7 +123,7 @@ export class RunsTreeProvider extends Disposable implements vscode.TreeDataProvi
   private readonly lastGroups = new Map<string, RunsNode & { type: 'group' }>();
 
   private async roots(): Promise<RunsNode[]> {
-    const stores = await this.stores.openExisting();
+    const stores = await this.saySlowRead(this.stores.openExisting());
     // The "No runs recorded yet" welcome is shown only once the stores were read and hold none:
     // not before the extension has read them, nor when a filter hides every run.
     this.setNoRuns(!stores.some((s) => s.store.listExperiments().some((e) => e.runs > 0)));
@@ -128,6 +132,32 @@ export class RunsTreeProvider extends Disposable implements vscode.TreeDataProvi
   }
 
   private noRuns: boolean | undefined;
+  private view: { readonly view: vscode.TreeView<RunsNode>; readonly id: string } | undefined;
+
+  /** The view this provider fills (`id` as in package.json): it says there when a store takes long to read. */
+  attachView(view: vscode.TreeView<RunsNode>, id: string): void {
+    this.view = { view, id };
+  }
+
+  /**
+   * A first read of a big store takes seconds (sql.js loads the whole file): past a moment, the view
+   * says it is reading, with its progress bar, instead of staying blank. Quick reads (every refresh
+   * of an open store) show nothing, so nothing flickers.
+   */
+  private async saySlowRead<T>(work: Promise<T>): Promise<T> {
+    if (!this.view) return work;
+    const { view, id } = this.view;
+    const timer = setTimeout(() => {
+      view.message = READING_MESSAGE;
+      void vscode.window.withProgress({ location: { viewId: id } }, () => work.catch(() => undefined));
+    }, SLOW_READ_MS);
+    try {
+      return await work;
+    } finally {
+      clearTimeout(timer);
+      if (view.message === READING_MESSAGE) view.message = undefined;
+    }
+  }
 
   private setNoRuns(none: boolean): void {
     if (this.noRuns === none) return;
