@@ -94,6 +94,24 @@ describe('MetricParser fast path', () => {
     assert.ok(assertSame(Buffer.from(piped.join('\n') + '\n'), 'k: v | k: v lines') > 2900);
   });
 
+  it('agrees on chunks whose text and bytes are out of step (a 4-byte character split across chunks, a 2-byte one later)', () => {
+    const lines = (from: number, n: number): string => Array.from({ length: n }, (_, i) => `step=${from + i} loss=0.${from + i} acc=0.5\n`).join('');
+    const emoji = Buffer.from('\u{1F600}\n');
+    // The second chunk starts with the emoji's last byte (two chars of text from one byte) and has an
+    // é (one char from two bytes): as many chars as bytes, but not char for byte in between.
+    const chunks = [Buffer.concat([Buffer.from(lines(0, 50)), emoji.subarray(0, 3)]), Buffer.concat([emoji.subarray(3), Buffer.from(lines(50, 50) + 'é\n' + lines(100, 50))])];
+    assert.equal(chunks[1].toString('utf8').length + 1, chunks[1].length, 'the second chunk decodes (with the carried bytes) to as many chars as it has bytes');
+    const run = (fastPath: boolean): { points: string[]; fastLines: number } => {
+      const parser = new MetricParser({ now: () => 1, fastPath });
+      const out = [...parser.push(chunks[0]), ...parser.push(chunks[1]), ...parser.end()];
+      return { points: out.map((p) => `${p.key}|${p.value}|${p.step}|${p.line}`), fastLines: parser.stats.fastLines };
+    };
+    const fast = run(true);
+    assert.deepEqual(fast.points, run(false).points);
+    assert.equal(fast.points.length, 300);
+    assert.ok(fast.fastLines > 100, `fast path read ${fast.fastLines} lines`);
+  });
+
   it('agrees at its edges: tables, bars, splits, redraws, odd numbers, control characters, long lines, user patterns', () => {
     const lines: string[] = [];
     for (let i = 0; i < 200; i++) {

@@ -40,7 +40,7 @@ export class MetricBatch {
     if (++this.count === this.capacity) this.onFull(this);
   }
 
-  /** Takes the points out (the keys they use and their numbers, a copy) and empties the batch. */
+  /** Takes the points out (the keys they use and their numbers, arrays the caller now owns) and empties the batch. */
   drain(): { keys: string[]; f: Float64Array } {
     // A full batch hands its array over (a fresh one costs less than a copy).
     const full = this.count === this.capacity;

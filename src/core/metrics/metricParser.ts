@@ -83,6 +83,8 @@ export class MetricParser {
   private readonly decoder = new TextDecoder('utf-8', { fatal: false });
   /** The decoder holds no partial UTF-8 sequence (see decode()). */
   private decoderClean = true;
+  /** Whether the last chunk decoded was ASCII (its text is its bytes, char for byte). */
+  private decodedAscii = false;
   private readonly tables = new TableReader();
   private readonly shapes = new LineShapeCache();
   private readonly counters = new Map<string, number>();
@@ -147,7 +149,8 @@ export class MetricParser {
     if (text.length > 0) {
       this.time = this.now();
       // An ASCII chunk's text has one char per byte: the fast path reads the bytes themselves.
-      this.shapes.bytes = typeof chunk !== 'string' && text.length === chunk.byteLength ? chunk : null;
+      // (Equal lengths alone would not do: a decoded chunk can have them with chars and bytes out of step.)
+      this.shapes.bytes = typeof chunk !== 'string' && this.decodedAscii ? chunk : null;
       try { this.feed(text); } finally { this.shapes.bytes = null; }
     }
     return this.out;
@@ -174,8 +177,12 @@ export class MetricParser {
    * (a SIMD check and a copy: a tenth of the decoder's cost, ~30 ms per million lines).
    */
   private decode(chunk: Uint8Array): string {
+    this.decodedAscii = false;
     if (chunk.byteLength === 0) return '';
-    if (this.decoderClean && isAscii(chunk)) return Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('latin1');
+    if (this.decoderClean && isAscii(chunk)) {
+      this.decodedAscii = true;
+      return Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('latin1');
+    }
     const text = this.decoder.decode(chunk, { stream: true });
     // A chunk ending in an ASCII byte leaves nothing in the decoder (no sequence continues past it).
     this.decoderClean = chunk[chunk.byteLength - 1] < 0x80;
