@@ -33,6 +33,13 @@ export interface RunProcess {
 
 class UsageError extends Error {}
 
+/**
+ * The pause between reads of a command writing its output in blocks (readPacer.ts). Output meanwhile
+ * waits in the socket pair, which holds ~190 KB of 8 KB blocks on Linux: ~60 KB gather in 2 ms at
+ * 30 MB/s (1e6 metric lines a second).
+ */
+const READ_PACE_MS = 2;
+
 interface RunArgs {
   experiment?: string;
   name?: string;
@@ -140,6 +147,9 @@ export async function runCommand(argv: readonly string[], proc: RunProcess): Pro
     unbuffered: proc.colorOutput,
     columns: proc.columns,
     rows: proc.rows,
+    // 1e6 lines in 8 KB blocks are ~4,500 reads, writes and wake-ups otherwise (and as many for
+    // whatever reads our output): read them in bursts.
+    paceReadsMs: READ_PACE_MS,
     onOutput: (chunk, stream) => {
       if (stream === 'stdout') {
         if (stdoutGone) return;

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
 import type { RunEnd } from '../model';
 import type { ActiveRun } from './activeRun';
+import { paceReads, type PacerStats } from './readPacer';
 import type { RunExit, RunRequest } from './recorderTypes';
 
 /**
@@ -43,6 +44,12 @@ export interface SpawnRequest extends RunRequest {
   readonly rows?: number;
   /** Gets every output chunk, unchanged, as soon as it arrives (to show it). */
   readonly onOutput?: (chunk: Buffer, stream: 'stdout' | 'stderr') => void;
+  /**
+   * Pause reading a block-writing command's output for this many milliseconds after each drained
+   * read (readPacer.ts; 0 or absent: read whenever output comes): one read of everything gathered
+   * instead of a wake-up, read and write per 8 KB block.
+   */
+  readonly paceReadsMs?: number;
 }
 
 /** How the process ended. */
@@ -54,6 +61,7 @@ export interface ProcessExit {
 }
 
 const CLOSE_GRACE_MS = 2000;
+
 
 /**
  * A process the recorder started, with its recording. The owner shows output (onOutput), passes
@@ -67,6 +75,8 @@ export class SpawnedRun<R extends RunFeed = ActiveRun> {
   private interruptedByUser = false;
   private readonly onOutput: SpawnRequest['onOutput'];
   private ownGroup: boolean;
+  /** What pacing the output reads did (SpawnRequest.paceReadsMs), per stream. */
+  readPacing: { readonly stdout?: PacerStats; readonly stderr?: PacerStats } | undefined;
   private size: { columns: number; rows: number } | null;
 
   constructor(readonly run: R, request: SpawnRequest, baseEnv: NodeJS.ProcessEnv) {
@@ -113,6 +123,12 @@ export class SpawnedRun<R extends RunFeed = ActiveRun> {
     };
     child.stdout?.on('data', forward('stdout'));
     child.stderr?.on('data', forward('stderr'));
+    if (request.paceReadsMs && request.paceReadsMs > 0) {
+      this.readPacing = {
+        stdout: child.stdout ? paceReads(child.stdout, request.paceReadsMs) : undefined,
+        stderr: child.stderr ? paceReads(child.stderr, request.paceReadsMs) : undefined,
+      };
+    }
     child.stdin?.on('error', () => undefined);
 
     let exit: { code: number | null; signal: NodeJS.Signals | null } | null = null;
