@@ -113,7 +113,8 @@ export class LineShapeCache {
     if (to - from > MAX_SHAPE_LENGTH) return null;
     // Lines of a log mostly repeat the shape of the line before: comparing with it is cheaper than hashing.
     if (this.lastFast !== null) {
-      const b = this.bytes;
+      // Bytes only with the line's `\n` at `to`: it ends every digit run read in them.
+      const b = this.bytes !== null && this.bytes[to] === 0x0a ? this.bytes : null;
       if (b !== null ? this.sameShapeBytes(this.lastFast.skeleton!, b, from, to) : this.sameShape(this.lastFast.skeleton!, text, from, to)) return this.lastFast;
     }
     const hash = this.hashShape(text, from, to);
@@ -142,9 +143,9 @@ export class LineShapeCache {
       const p = pairs[i];
       if (p.run < 0) { values[i] = p.pair.value; continue; }
       const at = runs[p.run] + p.delta;
-      let v: number | undefined;
-      if (!p.pair.bare) v = b !== null ? plainNumberAtBytes(b, at, to) : plainNumberAt(text, at, to);
-      if (v === undefined) v = numberAtPublic(text, at, to, p.pair.bare);
+      // Written straight into `values`: a number returned would be boxed, an object per value.
+      if (!p.pair.bare && b !== null && plainNumberBytesInto(b, at, to, values, i)) continue;
+      const v = (p.pair.bare || b !== null ? undefined : plainNumberAt(text, at, to)) ?? numberAtPublic(text, at, to, p.pair.bare);
       if (v === undefined) return false;
       values[i] = v;
     }
@@ -227,7 +228,8 @@ export class LineShapeCache {
         if (skeleton[k] !== 0x30) return false;
         if (n === runs.length) runs = this.growRuns();
         runs[n++] = i;
-        while (i + 1 < to && b[i + 1] >= 0x30 && b[i + 1] <= 0x39) i++;
+        // b[to] is the line's `\n`: the run ends by then.
+        while (((b[i + 1] - 0x30) >>> 0) < 10) i++;
       } else if (c !== skeleton[k]) {
         return false;
       }
@@ -362,11 +364,11 @@ function leadingNumberBytes(b: Uint8Array, pos: number): number {
 }
 
 /**
- * lineScanner's plainNumberAt over bytes: a plain decimal (`-0.25`, `3`, `1.5`) at `j` ending before
- * `limit` (where `b` holds a `\n`) at a delimiter; undefined for anything else (the caller then
- * reads the text).
+ * lineScanner's plainNumberAt over bytes: reads a plain decimal (`-0.25`, `3`, `1.5`) at `j` ending
+ * before `limit` (where `b` holds a `\n`) at a delimiter into `out[i]`; false, with `out` untouched,
+ * for anything else (the caller then reads the text).
  */
-function plainNumberAtBytes(b: Uint8Array, j: number, limit: number): number | undefined {
+function plainNumberBytesInto(b: Uint8Array, j: number, limit: number, out: number[], i: number): boolean {
   let e = j;
   let c = b[e];
   const negative = c === 0x2d;
@@ -390,12 +392,13 @@ function plainNumberAtBytes(b: Uint8Array, j: number, limit: number): number | u
       c = b[++e];
     }
   }
-  if (digits === 0 || digits > 15 || c === 0x65 || c === 0x45 || e > limit) return undefined;
+  if (digits === 0 || digits > 15 || c === 0x65 || c === 0x45 || e > limit) return false;
   const after = e < limit ? c : -1;
-  if (!(after === -1 || after === 0x20 || after === 0x09 || after === 0x2c || after === 0x3b || after === 0x7c || after === 0x29 || after === 0x5d || after === 0x7d || after === 0x22 || after === 0x27 || after === 0x28)) return undefined;
-  if (fractionDigits > 22) return undefined;
+  if (!(after === -1 || after === 0x20 || after === 0x09 || after === 0x2c || after === 0x3b || after === 0x7c || after === 0x29 || after === 0x5d || after === 0x7d || after === 0x22 || after === 0x27 || after === 0x28)) return false;
+  if (fractionDigits > 22) return false;
   const value = fraction && fractionDigits > 0 ? mantissa / POW10[fractionDigits] : mantissa;
-  return negative ? -value : value;
+  out[i] = negative ? -value : value;
+  return true;
 }
 
 const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
