@@ -19,13 +19,12 @@ const FULL_READ = 64 * 1024;
 const BLOCK_READ = 4096;
 const BLOCK_READS_TO_START = 4;
 /**
- * Pauses that gathered less than this, several in a row, were not worth it (a slow writer, or a
- * writer of small pieces that filled the pipe): pacing stops for {@link BACK_OFF_MS}. One alone is
- * most often the writer losing its CPU for a moment.
+ * Pauses that gathered less than this, twice in a row, were not worth it (a slow writer, or a writer
+ * of small pieces that filled the pipe): pacing stops until block reads start it again. Stalls of a
+ * block writer that lost its CPU for a moment also stop it, briefly: four reads later it is back.
  */
 const WORTH_A_PAUSE = 16 * 1024;
 const THIN_PAUSES_TO_STOP = 2;
-const BACK_OFF_MS = 0;
 /**
  * A pause that gathered this much came near what a Linux socket pair holds for block writes (~190 KB):
  * the writer may have waited, so reading goes on without a pause until the flood ebbs.
@@ -38,14 +37,14 @@ const NEAR_FULL = 128 * 1024;
  * printing a million lines in 8 KB blocks then costs a few hundred reads, writes and wake-ups
  * instead of thousands, for this process and for whatever reads its output in turn.
  *
- * Only for block writers: pacing starts after a few reads of at least 4 KB in a row, stops (for a
- * moment) when pauses keep gathering little, and skips the pause when one gathered nearly
- * what the pipe holds. A writer of small pieces (unbuffered Python: a write per line) would fill the socket pair
- * with a few hundred writes, so it is read as it writes. Node's stream keeps its "reading" flag set
+ * Only for block writers: pacing starts after a few reads of at least 4 KB in a row, stops when
+ * pauses keep gathering little, and skips the pause when one gathered nearly what the pipe holds.
+ * A writer of small pieces (unbuffered Python: a write per line) would fill the socket pair with a
+ * few hundred writes, so it is read as it writes. Node's stream keeps its "reading" flag set
  * throughout, so Node does not restart reading behind the pacer. Does nothing where the stream has
  * no such handle.
  */
-export function paceReads(stream: Readable, ms: number, now: () => number = Date.now): PacerStats {
+export function paceReads(stream: Readable, ms: number): PacerStats {
   const stats: PacerStats = { reads: 0, pauses: 0, backOffs: 0 };
   const handle = (stream as unknown as { _handle?: Partial<ReadHandle> | null })._handle;
   if (!handle || typeof handle.readStop !== 'function' || typeof handle.readStart !== 'function' || !(ms > 0)) return stats;
@@ -54,7 +53,6 @@ export function paceReads(stream: Readable, ms: number, now: () => number = Date
   let blockReads = 0;
   let gathered = 0;
   let thinPauses = 0;
-  let restUntil = 0;
   let timer: NodeJS.Timeout | undefined;
   const pause = (): void => {
     stats.pauses++;
@@ -76,14 +74,13 @@ export function paceReads(stream: Readable, ms: number, now: () => number = Date
         pacing = false;
         blockReads = 0;
         thinPauses = 0;
-        restUntil = now() + BACK_OFF_MS;
         stats.backOffs++;
       } else if (got < NEAR_FULL) {
         pause();
       }
       return;
     }
-    blockReads = chunk.length >= BLOCK_READ && now() >= restUntil ? blockReads + 1 : 0;
+    blockReads = chunk.length >= BLOCK_READ ? blockReads + 1 : 0;
     if (blockReads >= BLOCK_READS_TO_START) {
       pacing = true;
       pause();
