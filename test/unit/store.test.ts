@@ -202,6 +202,31 @@ describe('Store', () => {
     }
   });
 
+  it('leaves a journal of a newer format alone, says so once, and folds it no further', async () => {
+    const j = path.join(dir, 'journal');
+    fs.mkdirSync(j, { recursive: true });
+    const f = path.join(j, 'future.jsonl');
+    const content = [
+      { t: 'w', writer: 'future', pid: 2 ** 30, host: os.hostname(), time: 1, v: 99 },
+      { t: 'start', run: runStart('f1') },
+      { t: 'm2', r: 'f1', whatever: 'a record this code cannot read' },
+    ].map((x) => JSON.stringify(x)).join('\n') + '\n';
+    fs.writeFileSync(f, content);
+    const { logger, lines: log } = captureLogger();
+    const s = await Store.open(dir, { logger });
+    assert.equal(s.getRun('f1'), undefined, 'nothing of it folded');
+    await s.refresh();
+    await s.flush();
+    await s.close();
+    assert.equal(fs.readFileSync(f, 'utf8'), content, 'the journal is kept as it was');
+    assert.equal(log.filter((l) => l.includes('future.jsonl has format 99')).length, 1, log.join('\n'));
+    // This code's own journals say which format they are in.
+    const w = await Store.open(dir, { logger: captureLogger().logger });
+    const own = fs.readdirSync(j).filter((n) => n !== 'future.jsonl').map((n) => JSON.parse(fs.readFileSync(path.join(j, n), 'utf8').split('\n')[0]));
+    assert.ok(own.length >= 1 && own.every((h) => h.t === 'w' && h.v === 1), JSON.stringify(own));
+    await w.close();
+  });
+
   it('does not lose a torn last line that completes later', async () => {
     const j = path.join(dir, 'journal');
     fs.mkdirSync(j, { recursive: true });

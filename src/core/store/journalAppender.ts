@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { RecordSink } from '../model';
 import { createJournalSink } from './journalSink';
-import type { JournalRecord } from './journalRecord';
+import { JOURNAL_FORMAT, type JournalRecord } from './journalRecord';
 import { JournalWriter } from './journalWriter';
 import { thisHost } from './processInfo';
 import { NewerSchemaError, schemaVersion } from './schema';
@@ -96,7 +96,7 @@ export class JournalAppender {
 /** Creates a writer's journal file and writes its header at once. */
 function startJournal(journalDir: string, id: string, logger: StoreLogger): JournalWriter {
   const writer = new JournalWriter(path.join(journalDir, `${id}.jsonl`), logger, () => undefined, false);
-  writer.append(JSON.stringify({ t: 'w', writer: id, pid: process.pid, host: thisHost, time: Date.now() } satisfies JournalRecord));
+  writer.append(JSON.stringify({ t: 'w', writer: id, pid: process.pid, host: thisHost, time: Date.now(), v: JOURNAL_FORMAT } satisfies JournalRecord));
   writer.flushSync();
   return writer;
 }

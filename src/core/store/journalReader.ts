@@ -69,12 +69,12 @@ export function fileSize(file: string): number {
 }
 
 /** What a journal's header (`{"t":"w",...}`) says about its writer; null without a valid one. */
-export function readWriterHeader(file: string): { writer: string; pid: number; host: string; folds: boolean } | null {
+export function readWriterHeader(file: string): { writer: string; pid: number; host: string; folds: boolean; format: number } | null {
   try {
     const line = readJournalHeader(file);
-    const rec = line ? JSON.parse(line) as { t?: unknown; writer?: unknown; pid?: unknown; host?: unknown; folds?: unknown } : undefined;
+    const rec = line ? JSON.parse(line) as { t?: unknown; writer?: unknown; pid?: unknown; host?: unknown; folds?: unknown; v?: unknown } : undefined;
     if (rec?.t !== 'w' || typeof rec.pid !== 'number' || typeof rec.host !== 'string') return null;
-    return { writer: String(rec.writer), pid: rec.pid, host: rec.host, folds: rec.folds === true };
+    return { writer: String(rec.writer), pid: rec.pid, host: rec.host, folds: rec.folds === true, format: typeof rec.v === 'number' ? rec.v : 1 };
   } catch {
     return null;
   }

@@ -6,8 +6,12 @@ import type { ArtifactRecord, GitInfo, ParamValue, RunEnd, RunStart } from '../m
  * "Infinity", "-Infinity" (see {@link encodeNumber}).
  */
 export type JournalRecord =
-  /** A journal's header. `folds`: written by a long-lived Store, which folds every writer's journals as long as it lives (the editor). */
-  | { readonly t: 'w'; readonly writer: string; readonly pid: number; readonly host: string; readonly time: number; readonly folds?: boolean }
+  /**
+   * A journal's header. `folds`: written by a long-lived Store, which folds every writer's journals as
+   * long as it lives (the editor). `v`: the journal format ({@link JOURNAL_FORMAT}; absent: 1); a
+   * reader leaves a journal of a newer format alone rather than drop what it cannot read.
+   */
+  | { readonly t: 'w'; readonly writer: string; readonly pid: number; readonly host: string; readonly time: number; readonly folds?: boolean; readonly v?: number }
   | { readonly t: 'start'; readonly run: RunStart }
   | { readonly t: 'params'; readonly r: string; readonly p: Record<string, EncodedParam> }
   /**
@@ -29,6 +33,12 @@ export type JournalRecord =
   | { readonly t: 'del'; readonly r: string }
   /** Clean close: the writer appends nothing more here; `next` names the journal it continues in. */
   | { readonly t: 'x'; readonly time: number; readonly next?: string };
+
+/**
+ * The journal format this code writes and the newest it reads (the header's `v`). A later format
+ * raises it, and older code then leaves such journals alone instead of dropping records it cannot read.
+ */
+export const JOURNAL_FORMAT = 1;
 
 /** A param value as journaled: non-finite numbers become `{ n: "NaN" }` so they stay numbers. */
 export type EncodedParam = ParamValue | { readonly n: string };

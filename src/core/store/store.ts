@@ -10,7 +10,7 @@ import { OverviewCache, overviewPoints } from './overviewCache';
 import { SeriesOverview } from './seriesOverview';
 import { downsampleMinMax, type Series } from './downsample';
 import { fileSize, readJournalChunk, readJournalHeader, readWriterHeader } from './journalReader';
-import type { JournalRecord } from './journalRecord';
+import { JOURNAL_FORMAT, type JournalRecord } from './journalRecord';
 import { createJournalSink } from './journalSink';
 import { JournalWriter } from './journalWriter';
 import { isProcessAlive, thisHost } from './processInfo';
@@ -160,7 +160,7 @@ export class Store {
   private lastSave: { at: number; ms: number; bytes: number } | null = null;
   private saveFailing = false;
   private readonly listeners = new Set<(e: StoreChange) => void>();
-  private readonly headers = new Map<string, { pid: number; host: string } | null>();
+  private readonly headers = new Map<string, { pid: number; host: string; format: number } | null>();
   private readonly badLinesReported = new Set<string>();
   private readonly problems: string[] = [];
   private journal: JournalWriter | undefined;
@@ -241,7 +241,7 @@ export class Store {
     this.journal = new JournalWriter(file, this.logger, () => this.scheduleFold());
     allWriters.add(this.journal);
     hookExit();
-    this.journal.append(JSON.stringify({ t: 'w', writer: id, pid: process.pid, host: thisHost, time: Date.now(), ...(this.longLived ? { folds: true } : {}) } satisfies JournalRecord));
+    this.journal.append(JSON.stringify({ t: 'w', writer: id, pid: process.pid, host: thisHost, time: Date.now(), v: JOURNAL_FORMAT, ...(this.longLived ? { folds: true } : {}) } satisfies JournalRecord));
     this.journal.flushSync();
   }
 
@@ -610,6 +610,7 @@ export class Store {
       const file = path.join(this.journalDir, f);
       const row = offsets.get(writer);
       if (row?.closed) continue;
+      if (this.newerFormat(writer, file)) continue;
       let offset = row?.offset ?? 0;
       let size: number;
       try { size = fs.statSync(file).size; } catch { continue; }
@@ -750,14 +751,31 @@ export class Store {
     }
   }
 
-  /** A writer is gone when its process is dead on this host, or (another host) silent for long. */
-  private isWriterGone(writer: string, file: string): boolean {
+  /**
+   * Whether `file` is a journal of a newer format than this code reads (its header says): it is left
+   * as it is, for the exptrack that wrote it, rather than folded with points this code would drop.
+   */
+  private newerFormat(writer: string, file: string): boolean {
     if (this.journal && writer === this.journalId()) return false;
+    const h = this.header(writer, file);
+    if (!h || h.format <= JOURNAL_FORMAT) return false;
+    this.problem(`format:${writer}`, `journal ${writer}.jsonl has format ${h.format}, newer than this exptrack reads (${JOURNAL_FORMAT}): left as it is; update exptrack to fold it`);
+    return true;
+  }
+
+  private header(writer: string, file: string): { pid: number; host: string; format: number } | null {
     let h = this.headers.get(writer);
     if (h === undefined) {
       h = readWriterHeader(file);
       if (h) this.headers.set(writer, h);
     }
+    return h ?? null;
+  }
+
+  /** A writer is gone when its process is dead on this host, or (another host) silent for long. */
+  private isWriterGone(writer: string, file: string): boolean {
+    if (this.journal && writer === this.journalId()) return false;
+    const h = this.header(writer, file);
     const alive = h ? isProcessAlive(h.pid, h.host) : undefined;
     if (alive !== undefined) return !alive;
     try { return Date.now() - fs.statSync(file).mtimeMs > writerSilentMs; } catch { return true; }
