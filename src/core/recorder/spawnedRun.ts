@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
 import type { RunEnd } from '../model';
 import type { ActiveRun } from './activeRun';
-import { paceReads, type PacerStats } from './readPacer';
+import { paceReads } from './readPacer';
 import type { RunExit, RunRequest } from './recorderTypes';
 
 /**
@@ -62,7 +62,6 @@ export interface ProcessExit {
 
 const CLOSE_GRACE_MS = 2000;
 
-
 /**
  * A process the recorder started, with its recording. The owner shows output (onOutput), passes
  * input (write), and stops it (interrupt, kill); {@link exited} resolves when the process is gone,
@@ -75,8 +74,6 @@ export class SpawnedRun<R extends RunFeed = ActiveRun> {
   private interruptedByUser = false;
   private readonly onOutput: SpawnRequest['onOutput'];
   private ownGroup: boolean;
-  /** What pacing the output reads did (SpawnRequest.paceReadsMs), per stream. */
-  readPacing: { readonly stdout?: PacerStats; readonly stderr?: PacerStats } | undefined;
   private size: { columns: number; rows: number } | null;
 
   constructor(readonly run: R, request: SpawnRequest, baseEnv: NodeJS.ProcessEnv) {
@@ -124,10 +121,8 @@ export class SpawnedRun<R extends RunFeed = ActiveRun> {
     child.stdout?.on('data', forward('stdout'));
     child.stderr?.on('data', forward('stderr'));
     if (request.paceReadsMs && request.paceReadsMs > 0) {
-      this.readPacing = {
-        stdout: child.stdout ? paceReads(child.stdout, request.paceReadsMs) : undefined,
-        stderr: child.stderr ? paceReads(child.stderr, request.paceReadsMs) : undefined,
-      };
+      if (child.stdout) paceReads(child.stdout, request.paceReadsMs);
+      if (child.stderr) paceReads(child.stderr, request.paceReadsMs);
     }
     child.stdin?.on('error', () => undefined);
 
