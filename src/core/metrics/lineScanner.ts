@@ -211,6 +211,11 @@ function isSpace(c: number): boolean {
   return c === 0x20 || c === 0x09;
 }
 
+/** What may follow a number's text (-1: the end of the line): a space, `,;|`, a closing bracket, a quote, `(`. */
+export function endsNumber(c: number): boolean {
+  return c === -1 || isSpace(c) || c === 0x2c || c === 0x3b || c === 0x7c || c === 0x29 || c === 0x5d || c === 0x7d || c === 0x22 || c === 0x27 || c === 0x28;
+}
+
 const POW10: readonly number[] = Array.from({ length: 23 }, (_, i) => Number(`1e${i}`));
 
 interface NumberAt { value: number; end: number; integral: boolean }
@@ -304,7 +309,7 @@ function numberAt(text: string, j: number, limit: number): NumberAt | null {
     if (m2) return { value: Number(m2[1]), end: end + m2[0].length, integral: false };
     return null;
   }
-  if (after === -1 || isSpace(after) || after === 0x2c || after === 0x3b || after === 0x7c || after === 0x29 || after === 0x5d || after === 0x7d || after === 0x22 || after === 0x27 || after === 0x28) {
+  if (endsNumber(after)) {
     return { value, end, integral };
   }
   if (after === 0x2e /* . */ || after === 0x3a /* : */ || after === 0x2d /* - */) {
@@ -506,7 +511,7 @@ export function plainNumberAt(text: string, j: number, limit: number): number | 
   c = text.charCodeAt(e);
   if (scanDigits === 0 || scanDigits > 15 || c === 0x65 || c === 0x45 || e > limit) return undefined;
   const after = e < limit ? text.charCodeAt(e) : -1;
-  if (!(after === -1 || isSpace(after) || after === 0x2c || after === 0x3b || after === 0x7c || after === 0x29 || after === 0x5d || after === 0x7d || after === 0x22 || after === 0x27 || after === 0x28)) return undefined;
+  if (!endsNumber(after)) return undefined;
   if (scanFractionDigits > 22) return undefined;
   const value = scanFraction && scanFractionDigits > 0 ? scanMantissa / POW10[scanFractionDigits] : scanMantissa;
   return negative ? -value : value;

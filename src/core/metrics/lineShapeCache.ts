@@ -4,7 +4,7 @@
 // known shape only reads its numbers. Shapes are found by a 53-bit hash computed in one pass
 // without allocating.
 
-import { type LineScan, type RawPair, numberAtPublic, plainNumberAt, scanLine } from './lineScanner';
+import { endsNumber, type LineScan, type RawPair, numberAtPublic, plainNumberAt, scanLine } from './lineScanner';
 
 interface PlannedPair {
   readonly pair: RawPair;
@@ -394,7 +394,7 @@ function plainNumberBytesInto(b: Uint8Array, j: number, limit: number, out: numb
   }
   if (digits === 0 || digits > 15 || c === 0x65 || c === 0x45 || e > limit) return false;
   const after = e < limit ? c : -1;
-  if (!(after === -1 || after === 0x20 || after === 0x09 || after === 0x2c || after === 0x3b || after === 0x7c || after === 0x29 || after === 0x5d || after === 0x7d || after === 0x22 || after === 0x27 || after === 0x28)) return false;
+  if (!endsNumber(after)) return false;
   if (fractionDigits > 22) return false;
   const value = fraction && fractionDigits > 0 ? mantissa / POW10[fractionDigits] : mantissa;
   out[i] = negative ? -value : value;
