@@ -1,4 +1,4 @@
-import type { DoctorReport } from './store';
+import type { DoctorReport } from './storeDoctor';
 
 /** `exptrack doctor` and the editor's doctor document: the report as readable lines. */
 export function doctorLines(d: DoctorReport, healthy: boolean): string[] {

@@ -1,0 +1,86 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { readJournalHeader } from './journalReader';
+import { readUserVersion, schemaVersion } from './schema';
+import type { StoreFold } from './storeFold';
+import type { StoreImage } from './storeImage';
+import type { StoreJournals } from './storeJournals';
+import { lockPath, lockState, type StoreLock } from './storeLock';
+
+/** What the store reports about itself (`exptrack doctor`). */
+export interface DoctorReport {
+  readonly dir: string;
+  readonly dbFile: string;
+  readonly dbBytes: number | null;
+  readonly schemaVersion: number;
+  readonly codeSchemaVersion: number;
+  /** `['ok']` when SQLite's integrity_check finds nothing. */
+  readonly integrity: readonly string[];
+  readonly experiments: number;
+  readonly runs: number;
+  readonly runningRuns: number;
+  readonly metricPoints: number;
+  readonly journals: readonly {
+    readonly writer: string; readonly file: string; readonly bytes: number; readonly pendingBytes: number;
+    readonly pid: number | null; readonly host: string | null; readonly alive: boolean; readonly closed: boolean;
+  }[];
+  readonly lock: { readonly writer: string | null; readonly pid: number | null; readonly host: string | null; readonly ageMs: number; readonly stale: boolean } | null;
+  readonly corruptFiles: readonly string[];
+  readonly lastSave: { readonly at: number; readonly ms: number; readonly bytes: number } | null;
+  readonly problems: readonly string[];
+  /** Console lines too long for the metric parser (skipped, output.log keeps them), over all runs. */
+  readonly skippedLongLines: { readonly runs: number; readonly lines: number };
+}
+
+/** What the doctor looks at. */
+export interface DoctorSources {
+  readonly dir: string;
+  readonly image: StoreImage;
+  readonly fold: StoreFold;
+  readonly journals: StoreJournals;
+  readonly lock: StoreLock | undefined;
+  readonly problems: readonly string[];
+}
+
+/** Integrity, journal state, sizes and schema version. */
+export function doctorReport(s: DoctorSources): DoctorReport {
+  const { image, fold } = s;
+  const integrity = (image.db.exec('PRAGMA integrity_check')[0]?.values ?? []).map((r) => String(r[0]));
+  const count = (sql: string): number => Number(image.db.exec(sql)[0]?.values[0]?.[0] ?? 0);
+  const offsets = fold.offsets();
+  const journals = s.journals.files().map((f) => {
+    const writer = f.slice(0, -'.jsonl'.length);
+    const file = path.join(s.journals.journalDir, f);
+    let bytes = 0;
+    try { bytes = fs.statSync(file).size; } catch { /* vanished */ }
+    const o = offsets.get(writer);
+    let header: { pid?: number; host?: string } = {};
+    try { header = JSON.parse(readJournalHeader(file) ?? '{}'); } catch { /* no header yet */ }
+    const closed = o?.closed ?? false;
+    return {
+      writer, file, bytes, pendingBytes: Math.max(0, bytes - (o?.offset ?? 0)) * (closed ? 0 : 1),
+      pid: typeof header.pid === 'number' ? header.pid : null, host: typeof header.host === 'string' ? header.host : null,
+      alive: !closed && !fold.isWriterGone(writer, file), closed,
+    };
+  });
+  const ls = s.lock ? lockState(s.lock.file) : lockState(lockPath(s.dir));
+  let corruptFiles: string[] = [];
+  try { corruptFiles = fs.readdirSync(s.dir).filter((f) => f.startsWith('exptrack.db.corrupt-')); } catch { /* no folder */ }
+  const walProblems: string[] = [];
+  try {
+    if (fs.statSync(`${image.dbFile}-wal`).size > 0) walProblems.push(`${image.dbFile}-wal exists: a sqlite3 tool wrote to the database in WAL mode; exptrack does not read that file (checkpoint it with sqlite3, then remove it)`);
+  } catch { /* none: the normal case */ }
+  const st = image.statFile();
+  return {
+    dir: s.dir, dbFile: image.dbFile, dbBytes: st?.size ?? null, schemaVersion: readUserVersion(image.db), codeSchemaVersion: schemaVersion,
+    integrity, experiments: count('SELECT count(*) FROM experiments'), runs: count('SELECT count(*) FROM runs'),
+    runningRuns: count("SELECT count(*) FROM runs WHERE status = 'running'"), metricPoints: count('SELECT count(*) FROM metrics'),
+    journals,
+    lock: ls ? { writer: ls.info?.writer ?? null, pid: ls.info?.pid ?? null, host: ls.info?.host ?? null, ageMs: ls.ageMs, stale: ls.stale } : null,
+    corruptFiles, lastSave: image.lastSave, problems: [...s.problems, ...walProblems, ...(image.blocked ? [image.blocked] : [])],
+    skippedLongLines: {
+      runs: count("SELECT count(*) FROM tags WHERE key = 'exptrack.skippedLongLines'"),
+      lines: count("SELECT coalesce(sum(CAST(value AS INTEGER)), 0) FROM tags WHERE key = 'exptrack.skippedLongLines'"),
+    },
+  };
+}

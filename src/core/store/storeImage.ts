@@ -1,0 +1,421 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { Database, SqlJsStatic, SqlValue, Statement } from 'sql.js';
+import { regexpFunction } from '../filter/compileFilter';
+import type { MetricSummary } from '../model';
+import { writeFileAtomic } from './atomicWrite';
+import { OverviewCache } from './overviewCache';
+import { RecordApplier } from './recordApplier';
+import { migrate, NewerSchemaError, readUserVersion, schemaVersion } from './schema';
+import type { StoreLock } from './storeLock';
+import type { StoreLogger } from './storeLogger';
+
+export interface FileId { readonly ino: number; readonly size: number; readonly mtimeMs: number }
+
+/** What the image reports back to the store that owns it. */
+export interface ImageHooks {
+  problem(kind: string, message: string): void;
+  /** A save failed (disk full...): try again in `ms`. */
+  retrySave(ms: number): void;
+}
+
+/** Zeroed space kept after the database in memory, so it can grow without sql.js copying it. */
+function headroomFor(bytes: number): number {
+  return Math.max(16 << 20, bytes >> 2);
+}
+
+/**
+ * The in-memory copy of `exptrack.db` (sql.js) and its persistence: loading (with headroom, moving a
+ * corrupt file aside), transactions, the prepared-statement cache, and the atomic save. The fold,
+ * the queries and the edits all work on {@link db} through this class; it is replaced on reload.
+ */
+export class StoreImage {
+  db!: Database;
+  applier!: RecordApplier;
+  /** Metric summaries by run id, dropped for runs a fold or an edit touches: repeated listings stay cheap. */
+  readonly summaryCache = new Map<string, Record<string, MetricSummary>>();
+  /** Overviews of whole series, fed by the fold and saved with the file: charts never read a long series whole. */
+  readonly overviews = new OverviewCache();
+  /** The fold's transaction, possibly open across event-loop turns. */
+  txnOpen = false;
+  txnWork = 0;
+  txnStarted = 0;
+  fileId: FileId | undefined;
+  /** Memory holds something the file does not. */
+  dirty = false;
+  /** ...and some of it came from this writer's own journal (or edits). */
+  ownUnsaved = false;
+  dirtySince = 0;
+  /** Why nothing may be saved (a newer schema, a corrupt file that could not be moved aside). */
+  blocked: string | undefined;
+  lastSave: { at: number; ms: number; bytes: number } | null = null;
+  private saveFailing = false;
+  private readonly queryStmts = new Map<string, Statement>();
+  /** Length of sql.js's in-memory file when the database was last opened (with headroom). */
+  private memFileSize = 0;
+  /**
+   * Headroom multiplier: doubled (up to 4x) each time the database outgrows its headroom again
+   * within a minute (a long fold, a burst of big runs), so sustained growth re-opens it a few times
+   * rather than every 25%; back to 1x after a quiet minute.
+   */
+  private headroomBoost = 1;
+  private lastRegrowAt = 0;
+  private commitsSinceSizeCheck = 0;
+
+  constructor(
+    readonly dbFile: string,
+    private readonly SQL: SqlJsStatic,
+    private readonly readOnly: boolean,
+    private readonly logger: StoreLogger,
+    private readonly hooks: ImageHooks,
+  ) {}
+
+  statFile(): FileId | undefined {
+    try {
+      const s = fs.statSync(this.dbFile);
+      return { ino: s.ino, size: s.size, mtimeMs: s.mtimeMs };
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Whether the file on disk is not the one last loaded or saved. */
+  fileChanged(): boolean {
+    const now = this.statFile();
+    const was = this.fileId;
+    if (!now || !was) return !!now !== !!was;
+    return now.ino !== was.ino || now.size !== was.size || now.mtimeMs !== was.mtimeMs;
+  }
+
+  /**
+   * (Re)loads the file into memory; a corrupt file is moved aside when `mayMoveAside`. The read is
+   * asynchronous: a store of several hundred MB takes a second or more to read, and the extension
+   * host must not stop meanwhile. The handle keeps the inode it opened, so a concurrent atomic save
+   * (rename) cannot mix two files' bytes.
+   */
+  async load(mayMoveAside: boolean): Promise<void> {
+    let bytes: Buffer | undefined;
+    let room: Buffer | undefined;
+    let id: FileId | undefined;
+    try {
+      const fh = await fs.promises.open(this.dbFile, 'r');
+      try {
+        const s = await fh.stat();
+        id = { ino: s.ino, size: s.size, mtimeMs: s.mtimeMs };
+        // A writer reads straight into a buffer with the headroom openImage wants after the file.
+        room = Buffer.allocUnsafe(s.size + (this.readOnly ? 0 : this.headroom(s.size)));
+        bytes = room;
+        let off = 0;
+        while (off < s.size) {
+          const { bytesRead } = await fh.read(bytes, off, Math.min(s.size - off, 16 << 20), off);
+          if (bytesRead === 0) break;
+          off += bytesRead;
+        }
+        room.fill(0, off);
+        bytes = bytes.subarray(0, off);
+      } finally {
+        await fh.close();
+      }
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
+    let db: Database | undefined;
+    if (bytes && bytes.length > 0) {
+      try {
+        db = this.openImage(bytes, room);
+        db.exec('SELECT count(*) FROM sqlite_master');
+      } catch (e) {
+        try { db?.close(); } catch { /* unusable anyway */ }
+        db = undefined;
+        this.corrupt(id!, e as Error, mayMoveAside);
+        id = mayMoveAside ? undefined : id;
+      }
+    }
+    if (db) {
+      const found = readUserVersion(db);
+      if (found > schemaVersion) {
+        db.close();
+        throw new NewerSchemaError(found, this.dbFile);
+      }
+    }
+    const fresh = !db;
+    db ??= new this.SQL.Database();
+    const migrated = migrate(db, this.dbFile);
+    if (fresh) {
+      // Reopen the new schema with headroom (see openImage).
+      const image = db.export();
+      db.close();
+      db = this.openImage(image);
+    }
+    this.replaceDb(db);
+    this.fileId = id;
+    this.dirty = false;
+    this.ownUnsaved = false;
+    if (migrated || !id) this.markDirty(true);
+  }
+
+  private corrupt(id: FileId, error: Error, mayMoveAside: boolean): void {
+    if (!mayMoveAside) {
+      this.hooks.problem('corrupt-readonly', `${this.dbFile} is unreadable (${error.message}); showing only what the journals hold`);
+      return;
+    }
+    const aside = `${this.dbFile}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+    const now = this.statFile();
+    if (now && now.ino === id.ino && now.size === id.size) {
+      try { fs.renameSync(this.dbFile, aside); } catch (e) {
+        this.hooks.problem('corrupt-move', `${this.dbFile} is corrupt and could not be moved aside: ${(e as Error).message}`);
+        this.blocked = 'corrupt database could not be moved aside';
+        return;
+      }
+    }
+    this.logger.error(`${path.basename(this.dbFile)} was corrupt (${error.message}); it was moved to ${path.basename(aside)} and recording goes on in a new database`);
+  }
+
+  /**
+   * A database from a file image, with headroom: sql.js keeps the file in an in-memory array that it
+   * grows by 12.5% at a time, copying the whole file each time (a 100 MB database stalls the thread
+   * for 100-400 ms per growth, and a growing one spends ~25% of its insert CPU there). SQLite reads
+   * the database size from the header, so zero bytes past the end are left alone, and export()
+   * copies only the database's pages. Only for a header SQLite >= 3.7.0 wrote (size field valid).
+   * `room`, when given, is a buffer that starts with `image` and has zeros after it: used as it is,
+   * it saves copying a large file once more.
+   */
+  private openImage(image: Uint8Array, room?: Uint8Array, incoming = 0): Database {
+    if (image.length >= 100 && (image[18] === 2 || image[19] === 2)) {
+      // A sqlite3 tool left the file in WAL mode; in memory that is only overhead, so read it as a
+      // rollback-mode file (what sql.js's own export() writes). A -wal file left next to it (not
+      // checkpointed) is reported by doctor().
+      image = Uint8Array.from(image);
+      image[18] = 1;
+      image[19] = 1;
+    }
+    const bytes = Buffer.from(image.buffer, image.byteOffset, image.length);
+    const valid = image.length >= 100 && bytes.readUInt32BE(24) === bytes.readUInt32BE(92) && bytes.readUInt32BE(28) > 0;
+    if (!valid || this.readOnly) {
+      this.memFileSize = image.length;
+      return new this.SQL.Database(image);
+    }
+    if (room && room.buffer === image.buffer && image.byteOffset === room.byteOffset && room.length >= image.length + this.headroom(image.length)) {
+      this.memFileSize = room.length;
+      return new this.SQL.Database(room);
+    }
+    // Room for what is about to be folded in, with a quarter more for what follows.
+    const padded = new Uint8Array(image.length + Math.max(this.headroom(image.length), incoming + (incoming >> 2)));
+    padded.set(image);
+    this.memFileSize = padded.length;
+    return new this.SQL.Database(padded);
+  }
+
+  private headroom(bytes: number): number {
+    return Math.min(headroomFor(bytes) * this.headroomBoost, Math.max(64 << 20, bytes >> 1));
+  }
+
+  /** Continues from an export of the database with new headroom (it was about to outgrow it). */
+  private regrow(data: Uint8Array, incoming = 0): void {
+    const now = Date.now();
+    this.headroomBoost = now - this.lastRegrowAt < 60_000 ? Math.min(4, this.headroomBoost * 2) : 1;
+    this.lastRegrowAt = now;
+    this.replaceDb(this.openImage(data, undefined, incoming), true);
+  }
+
+  private replaceDb(db: Database, keepCaches = false): void {
+    this.freeStatements();
+    if (!keepCaches) { this.summaryCache.clear(); this.overviews.clear(); }
+    try { this.db?.close(); } catch { /* already closed */ }
+    this.db = db;
+    this.configureDb();
+  }
+
+  private configureDb(): void {
+    // The whole file lives in wasm memory: a rollback journal on the in-memory VFS is pure overhead.
+    this.db.exec('PRAGMA journal_mode = MEMORY');
+    // Room for a fold transaction's dirty pages (the default 2 MB would spill them mid-transaction).
+    this.db.exec('PRAGMA cache_size = -16384');
+    this.db.create_function(regexpFunction, (source: unknown, flags: unknown, text: unknown) => {
+      try { return new RegExp(String(source), String(flags ?? '')).test(String(text)) ? 1 : 0; } catch { return 0; }
+    });
+    this.applier = new RecordApplier(this.db, (m) => this.logger.info(m), this.overviews);
+  }
+
+  private freeStatements(): void {
+    this.applier?.free();
+    for (const s of this.queryStmts.values()) { try { s.free(); } catch { /* gone with an export */ } }
+    this.queryStmts.clear();
+  }
+
+  markDirty(own: boolean): void {
+    if (!this.dirty) this.dirtySince = Date.now();
+    this.dirty = true;
+    if (own) this.ownUnsaved = true;
+  }
+
+  /** Minimum spacing between saves: an export blocks the thread ~2 ms/MB, keep it under ~4% of the time. */
+  saveSpacingMs(): number {
+    return Math.max(200, 25 * (this.lastSave?.ms ?? 0));
+  }
+
+  /** Exports and writes the file atomically; must hold the lock, never inside a transaction. */
+  save(lock: StoreLock | undefined, tmpSuffix: string): boolean {
+    if (this.blocked) return false;
+    if (lock && !lock.stillHeld()) { this.hooks.problem('lock-lost', 'the store lock was taken over; this save was skipped'); return false; }
+    if (this.fileId && this.fileChanged()) return false; // someone else saved: the next cycle reloads and refolds
+    // Overviews are saved with the points they describe (in the fold's transaction when one is open).
+    this.inTransaction(() => this.overviews.saveAll(this.db));
+    this.commitFold(); // sql.js cannot export inside a transaction
+    const t0 = performance.now();
+    const data = this.db.export();
+    // export() invalidates prepared statements (and may reset pragmas) in sql.js: re-prepare lazily.
+    this.freeStatements();
+    this.configureDb();
+    try {
+      const s = writeFileAtomic(this.dbFile, data, tmpSuffix);
+      this.fileId = { ino: s.ino, size: s.size, mtimeMs: s.mtimeMs };
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (!this.saveFailing) {
+        this.logger.error(code === 'ENOSPC'
+          ? `disk full: could not save ${this.dbFile}; the last good file is kept and the journals hold everything; will retry`
+          : `could not save ${this.dbFile}: ${(e as Error).message}; the last good file is kept; will retry`);
+      }
+      this.saveFailing = true;
+      this.hooks.retrySave(5000);
+      return false;
+    }
+    if (this.saveFailing) this.logger.info(`${this.dbFile} saved again`);
+    this.saveFailing = false;
+    this.dirty = false;
+    this.ownUnsaved = false;
+    this.lastSave = { at: Date.now(), ms: performance.now() - t0, bytes: data.length };
+    if (data.length > this.memFileSize * 0.85) {
+      // Close to outgrowing its headroom: continue from the image just saved, with new headroom.
+      this.regrow(data);
+    }
+    return true;
+  }
+
+  /**
+   * Between commits of a long fold (a backlog, a big run ending, a reload), the database can outgrow
+   * its headroom long before the next save; sql.js would then grow it 12.5% at a time, copying the
+   * whole file each time (~200 ms of a 1M-point fold into a new store). Re-opening from an export
+   * at 85% costs one copy per 25%+ of growth instead. Only between transactions.
+   */
+  keepHeadroom(): void {
+    if (this.readOnly || this.txnOpen || ++this.commitsSinceSizeCheck < 8) return;
+    this.commitsSinceSizeCheck = 0;
+    this.makeRoom(0);
+  }
+
+  /**
+   * Re-opens with new headroom if the database plus `incoming` bytes would outgrow 85% of it. A fold
+   * that knows its backlog asks for the room up front: one copy of today's file instead of several
+   * copies of an ever bigger one as it grows.
+   */
+  makeRoom(incoming: number): void {
+    if (this.readOnly || this.txnOpen) return;
+    const row = this.db.exec('PRAGMA page_count; PRAGMA page_size');
+    const bytes = Number(row[0]?.values[0]?.[0] ?? 0) * Number(row[1]?.values[0]?.[0] ?? 0);
+    if (bytes + incoming <= this.memFileSize * 0.85) return;
+    const data = this.db.export();
+    this.freeStatements();
+    this.regrow(data, incoming);
+  }
+
+  // ---------------------------------------------------------------- transactions
+
+  /** Opens the fold's transaction if none is open. */
+  beginFold(): void {
+    if (this.txnOpen) return;
+    this.db.exec('BEGIN');
+    this.txnOpen = true;
+    this.txnWork = 0;
+    this.txnStarted = performance.now();
+  }
+
+  /** Runs `f` in a transaction, or inside the fold's open one (user edits during a fold's pause). */
+  inTransaction(f: () => void): void {
+    if (this.txnOpen) { f(); return; }
+    this.db.exec('BEGIN');
+    try {
+      f();
+      this.db.exec('COMMIT');
+    } catch (e) {
+      this.rollback();
+      throw e;
+    }
+  }
+
+  /** Undoes the open transaction; the applier's id caches may name rows that no longer exist. */
+  rollback(): void {
+    this.txnOpen = false;
+    try { this.db.exec('ROLLBACK'); } catch { /* no transaction left */ }
+    this.applier.free();
+    this.applier = new RecordApplier(this.db, (m) => this.logger.info(m), this.overviews);
+    this.summaryCache.clear();
+    this.overviews.clear();
+  }
+
+  commitFold(): void {
+    if (!this.txnOpen) return;
+    this.txnOpen = false;
+    try {
+      this.db.exec('COMMIT');
+    } catch (e) {
+      this.rollback();
+      throw e;
+    }
+  }
+
+  // ---------------------------------------------------------------- statements
+
+  /** A prepared statement, cached until the next export or reload. */
+  stmt(sql: string): Statement {
+    let s = this.queryStmts.get(sql);
+    if (!s) { s = this.db.prepare(sql); this.queryStmts.set(sql, s); }
+    return s;
+  }
+
+  /** Rows of a cached statement. */
+  rows(sql: string, params: SqlValue[]): SqlValue[][] {
+    const s = this.stmt(sql);
+    const out: SqlValue[][] = [];
+    try {
+      s.bind(params);
+      while (s.step()) out.push(s.get());
+    } finally {
+      s.reset();
+    }
+    return out;
+  }
+
+  /** Rows of a statement prepared for this call only (SQL text that varies). */
+  oneShot(sql: string, params: SqlValue[]): SqlValue[][] {
+    const s = this.db.prepare(sql);
+    const out: SqlValue[][] = [];
+    try {
+      s.bind(params);
+      while (s.step()) out.push(s.get());
+    } finally {
+      s.free();
+    }
+    return out;
+  }
+
+  /** Rows as column-name objects (lineage's reader); prepared per call. */
+  objects(sql: string, params: readonly (string | number | null)[]): Record<string, unknown>[] {
+    const s = this.db.prepare(sql);
+    try {
+      s.bind([...params]);
+      const out: Record<string, unknown>[] = [];
+      while (s.step()) out.push(s.getAsObject());
+      return out;
+    } finally {
+      s.free();
+    }
+  }
+
+  close(): void {
+    this.freeStatements();
+    this.db.close();
+  }
+}
