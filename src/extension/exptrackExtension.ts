@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import * as path from 'node:path';
 import { FolderRecorders } from './capture/folderRecorders';
+import { NotExperiments } from './capture/notExperiments';
 import { TaskCapture } from './capture/taskCapture';
 import { TerminalCapture } from './capture/terminalCapture';
 import { TrackedTaskProvider } from './capture/trackedTaskProvider';
@@ -89,9 +90,10 @@ export class ExptrackExtension extends Disposable {
     const hashing = this.register(new HashProgressStatus());
     this.recorders = this.register(new FolderRecorders(this.stores, this.logger, (p) => hashing.report(p)));
     this.tasks = this.register(new TrackedTaskProvider(this.recorders, this.logger.scoped('tasks')));
+    const notExperiments = this.register(new NotExperiments(this.recorders, this.logger.scoped('capture')));
     this.terminals = this.register(new TerminalCapture(this.recorders, this.capture, context, this.logger.scoped('terminal'),
-      (folder) => this.stores.exptrackDirOf(folder)));
-    this.register(new TaskCapture(this.recorders, this.capture, this.terminals, this.logger.scoped('tasks')));
+      (folder) => this.stores.exptrackDirOf(folder), notExperiments));
+    this.register(new TaskCapture(this.recorders, this.capture, this.terminals, this.logger.scoped('tasks'), notExperiments));
     const live = this.register(new LiveRunsStatus(this.stores));
     const doctor = this.register(new DoctorDocuments(this.stores));
 

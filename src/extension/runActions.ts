@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import type { CommandRegistry } from './commandRegistry';
 import { Disposable } from './lifecycle';
 import type { Logger } from './logger';
+import { removeRun } from './removeRun';
 import { pickRuns, runsFromArgs } from './runPicker';
 import type { GroupBy, RunRef, RunsNode, RunsTreeProvider } from './trees/runsTree';
 import type { WorkspaceStores } from './workspaceStores';
@@ -143,12 +144,7 @@ export class RunActions extends Disposable {
     const answer = await vscode.window.showWarningMessage(`Delete ${what}? Its params, metrics and output are removed from the database.`,
       { modal: true }, 'Delete');
     if (answer !== 'Delete') return;
-    for (const ref of refs) {
-      ref.folderStore.store.deleteRun(ref.run.id);
-      fs.rm(path.join(ref.folderStore.exptrackDir, 'runs', ref.run.id), { recursive: true, force: true }, (e) => {
-        if (e) this.logger.warn(`could not remove the output folder of ${ref.run.id}: ${e.message}`);
-      });
-    }
+    for (const ref of refs) removeRun(ref.folderStore, ref.run.id, this.logger);
     await Promise.all([...new Set(refs.map((r) => r.folderStore.store))].map((s) => s.flush()));
   }
 

@@ -4,7 +4,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { classifyDirectory, classifyFile, classifyPath } from '../../src/core/lineage/artifactClassifier';
-import { hashDirectory, hashFile, hashPath } from '../../src/core/lineage/contentHash';
+import type { ArtifactRecord, RecordSink } from '../../src/core/model';
+import { FileHasher, MAX_TREE_FILES } from '../../src/core/recorder/fileHasher';
+import { Recorder } from '../../src/core/recorder/recorder';
 
 function tempDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'exptrack-lineage-hash-'));
@@ -43,15 +45,31 @@ describe('artifact kinds', () => {
   });
 });
 
-describe('content hashes', () => {
+const sha = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');
+
+/** Records one run of `command` in `root` and returns its artifacts. */
+async function recordArtifacts(root: string, command: string[], maxHashBytes?: number): Promise<ArtifactRecord[]> {
+  const artifacts: ArtifactRecord[] = [];
+  const sink: RecordSink = {
+    startRun() {}, params() {}, metrics() {}, tags() {}, environment() {}, git() {}, codeFiles() {}, endRun() {},
+    artifact(_id, a) { artifacts.push(a); },
+  };
+  const rec = new Recorder({ sink, exptrackDir: path.join(root, '.exptrack'), workspaceDir: root, createParser: null,
+    capture: { environment: false, git: false }, maxHashBytes });
+  await rec.spawn({ command, cwd: root, source: 'test' }).done;
+  return artifacts;
+}
+
+describe('the artifact hasher', function () {
+  this.timeout(60_000);
+
   it('streams a file and reports progress, matching a one-shot sha256', async () => {
     const root = tempDir();
     const data = Buffer.alloc(3 * 1024 * 1024 + 17, 7);
     write(root, 'big.bin', data);
     const seen: number[] = [];
-    const h = await hashFile(path.join(root, 'big.bin'), { onProgress: (d, t) => { assert.equal(t, data.length); seen.push(d); } });
-    assert.equal(h.sha256, createHash('sha256').update(data).digest('hex'));
-    assert.equal(h.size, data.length);
+    const h = await new FileHasher(null).hash(path.join(root, 'big.bin'), (d, t) => { assert.equal(t, data.length); seen.push(d); });
+    assert.equal(h, sha(data));
     assert.deepEqual(seen, [1048576, 2097152, 3145728, data.length]);
   });
 
@@ -59,27 +77,72 @@ describe('content hashes', () => {
     const root = tempDir();
     write(root, 'd/a.csv', '1,2\n');
     write(root, 'd/sub/b.csv', '3,4\n');
-    write(root, 'd/.git/HEAD', 'ignored');
-    const first = await hashDirectory(path.join(root, 'd'));
-    assert.equal(first.files, 2);
-    assert.equal(first.exact, true);
-    const manifest = `a.csv\0${createHash('sha256').update('1,2\n').digest('hex')}\nsub/b.csv\0${createHash('sha256').update('3,4\n').digest('hex')}\n`;
-    assert.equal(first.sha256, createHash('sha256').update(manifest).digest('hex'));
-    assert.equal((await hashPath(path.join(root, 'd'))).sha256, first.sha256);
+    const hasher = new FileHasher(null);
+    const first = await hasher.hash(path.join(root, 'd'));
+    assert.equal(first, sha(`a.csv\0${sha('1,2\n')}\nsub/b.csv\0${sha('3,4\n')}\n`));
     write(root, 'd/sub/b.csv', '3,5\n');
-    const edited = await hashDirectory(path.join(root, 'd'));
-    assert.notEqual(edited.sha256, first.sha256);
+    const edited = await hasher.hash(path.join(root, 'd'));
+    assert.notEqual(edited, first);
     fs.renameSync(path.join(root, 'd/sub/b.csv'), path.join(root, 'd/sub/c.csv'));
-    assert.notEqual((await hashDirectory(path.join(root, 'd'))).sha256, edited.sha256);
+    const renamed = await hasher.hash(path.join(root, 'd'));
+    assert.notEqual(renamed, edited);
+    write(root, 'd/e.csv', '');
+    assert.notEqual(await hasher.hash(path.join(root, 'd')), renamed);
   });
 
-  it('caps the content hashed and says the result is not exact', async () => {
-    const root = tempDir();
-    for (let i = 0; i < 5; i++) write(root, `d/${i}.npy`, `x${i}`);
-    const capped = await hashDirectory(path.join(root, 'd'), { maxFiles: 2 });
-    assert.equal(capped.exact, false);
-    assert.equal(capped.files, 5);
-    const byBytes = await hashDirectory(path.join(root, 'd'), { maxBytes: 4 });
-    assert.equal(byBytes.exact, false);
+  it('hashes the same folder identically through every path that records or checks it', async () => {
+    const root = fs.realpathSync(tempDir());
+    // A dataset folder holding what each former hasher treated differently: OS metadata, tool folders,
+    // a file big enough for the hash cache, and a symlinked data file (as DVC and the HF cache make).
+    const big = Buffer.alloc(2 * 1024 * 1024 + 3, 1);
+    write(root, 'data/train.csv', 'x,y\n1,2\n');
+    write(root, 'data/images/cat/0.png', 'png0');
+    write(root, 'data/big.npy', big);
+    write(root, 'blobs/val.csv', 'x,y\n3,4\n');
+    fs.symlinkSync(path.join(root, 'blobs/val.csv'), path.join(root, 'data/val.csv'));
+    fs.symlinkSync(path.join(root, 'blobs'), path.join(root, 'data/linked-folder'));
+    fs.symlinkSync(path.join(root, 'nowhere'), path.join(root, 'data/dangling'));
+    for (const noise of ['.DS_Store', 'images/Thumbs.db', 'node_modules/x/index.js', '.exptrack/cache/h.jsonl', '__pycache__/m.pyc', '.git/HEAD', '.ipynb_checkpoints/a.ipynb']) {
+      write(root, `data/${noise}`, 'noise');
+    }
+    const old = new Date(Date.now() - 3600_000);
+    for (const f of ['data/train.csv', 'data/images/cat/0.png', 'data/big.npy', 'blobs/val.csv']) fs.utimesSync(path.join(root, f), old, old);
+    const expected = sha([
+      `big.npy\0${sha(big)}\n`, `images/cat/0.png\0${sha('png0')}\n`, `train.csv\0${sha('x,y\n1,2\n')}\n`, `val.csv\0${sha('x,y\n3,4\n')}\n`,
+    ].join(''));
+
+    // The Lineage panel's check of what is on disk.
+    assert.equal(await new FileHasher(null).hash(path.join(root, 'data')), expected, 'panel');
+    // The recorder with its cache, cold then warm.
+    const cache = path.join(root, 'cache.jsonl');
+    assert.equal(await new FileHasher(cache).hash(path.join(root, 'data')), expected, 'recorder, cold cache');
+    assert.ok(fs.readFileSync(cache, 'utf8').includes(sha(big)), 'the big file went through the cache');
+    assert.equal(await new FileHasher(cache).hash(path.join(root, 'data')), expected, 'recorder, warm cache');
+    // A run that reads it (an input, hashed while the run goes) ...
+    const input = (await recordArtifacts(root, [process.execPath, '-e', '0', 'data'])).find((a) => a.path === 'data');
+    assert.equal(input?.role, 'input');
+    assert.equal(input?.sha256, expected, 'recorded input');
+    // ... and a run that writes a copy of it (an output, hashed at the end).
+    const copy = "const fs=require('fs');fs.cpSync('data','out/copy',{recursive:true,verbatimSymlinks:true})";
+    const output = (await recordArtifacts(root, [process.execPath, '-e', copy, 'out/copy'])).find((a) => a.path === 'out/copy');
+    assert.equal(output?.role, 'output');
+    assert.equal(output?.sha256, expected, 'recorded output');
+  });
+
+  it('gives no hash past the caps, in the hasher and in the stored artifact (size still recorded)', async () => {
+    const root = fs.realpathSync(tempDir());
+    for (let i = 0; i < 4; i++) write(root, `d/${i}.npy`, `x${i}`);
+    assert.equal(await new FileHasher(null, 7).hash(path.join(root, 'd')), null, 'a folder over the byte cap');
+    assert.equal(await new FileHasher(null, 7).hash(path.join(root, 'd/0.npy')), sha('x0'), 'a file under it');
+    assert.equal(await new FileHasher(null, 1).hash(path.join(root, 'd/0.npy')), null, 'a file over it');
+    const [stored] = await recordArtifacts(root, [process.execPath, '-e', '0', 'd'], 7);
+    assert.equal(stored.path, 'd');
+    assert.equal(stored.sha256, null, 'stored unhashed');
+    assert.equal(stored.size, 8);
+
+    for (let i = 4; i <= MAX_TREE_FILES; i++) fs.writeFileSync(path.join(root, 'd', `${i}.npy`), '');
+    assert.equal(await new FileHasher(null).hash(path.join(root, 'd')), null, `more than ${MAX_TREE_FILES} files`);
+    fs.rmSync(path.join(root, 'd', `${MAX_TREE_FILES}.npy`));
+    assert.ok(await new FileHasher(null).hash(path.join(root, 'd')), `${MAX_TREE_FILES} files are hashed`);
   });
 });

@@ -2,80 +2,84 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 
-/** Default: files bigger than this are recorded with size and mtime but no hash. */
+/** Default: a file, or a folder's files in total, bigger than this is recorded with size and mtime but no hash. */
 export const DEFAULT_MAX_HASH_BYTES = 8 * 1024 * 1024 * 1024;
-/** Most files in a directory hashed as a tree; bigger trees get no hash. */
+/** Most files a folder may hold to be hashed; a bigger folder gets no hash. */
 export const MAX_TREE_FILES = 10_000;
+/**
+ * Names never part of an artifact's content, at any depth: version control, exptrack's own folder,
+ * caches tools write beside data, and the metadata file browsers drop into folders they show (Finder's
+ * `.DS_Store`, Explorer's `Thumbs.db`): opening a dataset folder must not make it a new version.
+ */
+export const HASH_SKIP_NAMES: ReadonlySet<string> = new Set([
+  '.git', '.hg', '.svn', '.exptrack', '__pycache__', '.ipynb_checkpoints', 'node_modules', '.DS_Store', 'Thumbs.db',
+]);
 
 const CACHE_MIN_BYTES = 1024 * 1024;
-const SKIP_DIRS = new Set(['.git', '.exptrack', '__pycache__', 'node_modules', '.ipynb_checkpoints']);
 
 interface Stamp { readonly size: number; readonly mtimeMs: number; readonly ino: number }
+interface TreeFile { readonly rel: string; readonly abs: string; readonly st: fs.Stats }
 
-/**
- * sha256 of files, streamed (a file is never read whole into memory), and of directories as a tree
- * (sha256 over `relative/path\0<file sha256>\n` lines, sorted). Hashes of big files are remembered by
- * path, size, mtime and inode in `<cacheFile>` so the same dataset is not read again on every run.
- */
-/** Bytes read so far of a file being hashed, and its size. */
+/** Bytes read so far of a file or folder being hashed, and its size. */
 export type HashProgress = (bytesDone: number, bytesTotal: number) => void;
 
+/**
+ * The one artifact hasher: the recorder hashes what runs read and write with it, and the Lineage panel
+ * hashes what is on disk now with it, so the two agree (docs/lineage.md, "Artifact versions").
+ * - A file: sha256 of its content, streamed (never read whole into memory).
+ * - A folder: sha256 over one line per file, `<relative/path>\0<file sha256>\n`, in code-unit path
+ *   order; names in {@link HASH_SKIP_NAMES} are left out at any depth; a symlink to a file counts as
+ *   that file (DVC and the Hugging Face cache link data files), a symlink to a folder is not entered
+ *   (it could loop or leave the tree).
+ * - Caps: a file or a folder's files over `maxHashBytes` in total, or a folder of more than
+ *   {@link MAX_TREE_FILES} files, get no hash (null): a version is identified by its content or not at
+ *   all, never by timestamps that differ between two copies of the same data.
+ * Hashes of big files are remembered by path, size, mtime and inode in `<cacheFile>` so the same
+ * dataset is not read again on every run.
+ */
 export class FileHasher {
   private cache: Map<string, { s: number; m: number; i: number; h: string }> | undefined;
+  private pendingLines: string[] = [];
 
   constructor(private readonly cacheFile: string | null, private readonly maxHashBytes = DEFAULT_MAX_HASH_BYTES) {}
 
   /**
-   * sha256 (hex) of a file or directory, or null when too big, unreadable, or gone. `onProgress` follows
-   * a file being read (bytes done of its size); cached hashes and directories report nothing.
+   * sha256 (hex) of a file or folder, or null when over the caps, unreadable, or gone. `onProgress`
+   * follows the bytes read (of a folder: of all its files); hashes taken from the cache count as read.
    */
   async hash(abs: string, onProgress?: HashProgress): Promise<string | null> {
     let st: fs.Stats;
     try { st = await fs.promises.stat(abs); } catch { return null; }
-    if (st.isDirectory()) return this.hashTree(abs);
+    if (st.isDirectory()) return this.hashTree(abs, onProgress);
     if (!st.isFile()) return null;
-    return this.hashFile(abs, st, onProgress);
+    if (st.size > this.maxHashBytes) return null;
+    return this.hashFile(abs, st, onProgress && ((done) => report(onProgress, done, st.size)));
   }
 
-  private async hashFile(abs: string, st: Stamp, onProgress?: HashProgress): Promise<string | null> {
-    if (st.size > this.maxHashBytes) return null;
+  private async hashFile(abs: string, st: Stamp, onBytes?: (done: number) => void): Promise<string | null> {
     const cached = st.size >= CACHE_MIN_BYTES ? this.lookup(abs, st) : undefined;
     if (cached) return cached;
-    const h = await streamSha256(abs, onProgress && ((done) => onProgress(done, st.size)));
+    const h = await streamSha256(abs, onBytes);
     if (h && st.size >= CACHE_MIN_BYTES) this.remember(abs, st, h);
     return h;
   }
 
-  private async hashTree(dir: string): Promise<string | null> {
-    const files: string[] = [];
-    let bytes = 0;
-    const walk = async (d: string, rel: string): Promise<boolean> => {
-      // Read entry by entry: a folder of a million files gives up at the cap, not after listing them all.
-      let dirHandle: fs.Dir;
-      try { dirHandle = await fs.promises.opendir(d); } catch { return true; }
-      for await (const e of dirHandle) {
-        if (SKIP_DIRS.has(e.name)) continue;
-        const r = rel ? `${rel}/${e.name}` : e.name;
-        if (e.isDirectory()) { if (!(await walk(path.join(d, e.name), r))) return false; }
-        else if (e.isFile()) {
-          files.push(r);
-          if (files.length > MAX_TREE_FILES) return false;
-        }
-      }
-      return true;
-    };
-    if (!(await walk(dir, ''))) return null;
-    files.sort();
+  private async hashTree(dir: string, onProgress?: HashProgress): Promise<string | null> {
+    const files = await listTree(dir);
+    if (!files) return null;
+    let total = 0;
+    for (const f of files) total += f.st.size;
+    // Over the cap: decided from the listing, before a byte is read.
+    if (total > this.maxHashBytes) return null;
     const tree = crypto.createHash('sha256');
-    for (const rel of files) {
-      const abs = path.join(dir, ...rel.split('/'));
-      let st: fs.Stats;
-      try { st = await fs.promises.stat(abs); } catch { continue; }
-      bytes += st.size;
-      if (bytes > this.maxHashBytes) return null;
-      const h = await this.hashFile(abs, st);
-      if (!h) return null;
-      tree.update(`${rel}\0${h}\n`);
+    let done = 0;
+    for (const f of files) {
+      const base = done;
+      const h = await this.hashFile(f.abs, f.st, onProgress && ((d) => report(onProgress, base + d, total)));
+      if (!h) return null; // a file vanished or became unreadable mid-way: no hash rather than a wrong one
+      done += f.st.size;
+      if (onProgress) report(onProgress, done, total);
+      tree.update(`${f.rel}\0${h}\n`);
     }
     this.save();
     return tree.digest('hex');
@@ -102,8 +106,6 @@ export class FileHasher {
     return e && e.s === st.size && e.m === st.mtimeMs && e.i === st.ino ? e.h : undefined;
   }
 
-  private pendingLines: string[] = [];
-
   private remember(abs: string, st: Stamp, h: string): void {
     const e = { p: abs, s: st.size, m: st.mtimeMs, i: st.ino, h };
     this.load().set(abs, e);
@@ -121,6 +123,41 @@ export class FileHasher {
     } catch { /* the cache is an optimisation */ }
     this.pendingLines = [];
   }
+}
+
+/**
+ * The files of a folder as the hash covers them, sorted by path in code-unit order (independent of
+ * locale and of the file system's listing order); null past {@link MAX_TREE_FILES}. Read entry by
+ * entry: a folder of a million files gives up at the cap, not after listing them all.
+ */
+async function listTree(root: string): Promise<TreeFile[] | null> {
+  const out: TreeFile[] = [];
+  const walk = async (dir: string, rel: string): Promise<boolean> => {
+    let handle: fs.Dir;
+    try { handle = await fs.promises.opendir(dir); } catch { return true; }
+    for await (const e of handle) {
+      if (HASH_SKIP_NAMES.has(e.name)) continue;
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      const abs = path.join(dir, e.name);
+      if (e.isDirectory()) {
+        if (!(await walk(abs, r))) return false;
+        continue;
+      }
+      if (!e.isFile() && !e.isSymbolicLink()) continue; // sockets, fifos, devices
+      let st: fs.Stats;
+      try { st = await fs.promises.stat(abs); } catch { continue; } // a dangling link, or gone
+      if (!st.isFile()) continue; // a link to a folder: not entered
+      out.push({ rel: r, abs, st });
+      if (out.length > MAX_TREE_FILES) return false;
+    }
+    return true;
+  };
+  if (!(await walk(root, ''))) return null;
+  return out.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
+}
+
+function report(onProgress: HashProgress, done: number, total: number): void {
+  try { onProgress(done, total); } catch { /* a progress viewer's problem */ }
 }
 
 /** sha256 of a file read in 1 MiB pieces; null when unreadable. `onBytes` gets the running total. */

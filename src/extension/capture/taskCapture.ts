@@ -4,6 +4,7 @@ import { Disposable } from '../lifecycle';
 import type { Logger } from '../logger';
 import type { CaptureToggle } from '../statusBar';
 import type { FolderRecorders } from './folderRecorders';
+import type { NotExperiments } from './notExperiments';
 import { TASK_TYPE } from './trackedTaskProvider';
 import type { TerminalCapture } from './terminalCapture';
 
@@ -20,6 +21,7 @@ export class TaskCapture extends Disposable {
     private readonly capture: CaptureToggle,
     private readonly terminals: TerminalCapture,
     private readonly logger: Logger,
+    private readonly notExperiments: NotExperiments,
   ) {
     super();
     this.register(vscode.tasks.onDidStartTaskProcess((e) => this.started(e)));
@@ -47,7 +49,7 @@ export class TaskCapture extends Disposable {
       command = parts.filter(Boolean).join(' ');
       if (exec.options?.cwd) cwd = exec.options.cwd.replace('${workspaceFolder}', folder?.uri.fsPath ?? '');
     }
-    if (!cwd) return;
+    if (!cwd || this.notExperiments.ignores(command)) return;
     const run = this.recorders.forPath(cwd).then(({ recorder }) => recorder.observe({
       command, cwd: cwd!, source: 'task', name: undefined, pid: e.processId,
       metricsFile: this.terminals.channelFileFor(folder), tags: { 'exptrack.task': task.name },
@@ -62,7 +64,9 @@ export class TaskCapture extends Disposable {
     const pending = this.runs.get(e.execution);
     if (!pending) return;
     this.runs.delete(e.execution);
-    await (await pending)?.end({ exitCode: e.exitCode ?? null });
+    const run = await pending;
+    const end = await run?.end({ exitCode: e.exitCode ?? null });
+    if (run && end) await this.notExperiments.discardIfNeverStarted(run, end);
   }
 }
 

@@ -6,6 +6,7 @@ import { Disposable } from '../lifecycle';
 import type { Logger } from '../logger';
 import type { CaptureToggle } from '../statusBar';
 import type { FolderRecorders } from './folderRecorders';
+import type { NotExperiments } from './notExperiments';
 
 const HINT_DELAY_MS = 10_000;
 const HINT_KEY = 'exptrack.shellIntegrationHintDismissed';
@@ -51,6 +52,7 @@ export class TerminalCapture extends Disposable {
     private readonly context: vscode.ExtensionContext,
     private readonly logger: Logger,
     private readonly storeDirOf: (folder: vscode.WorkspaceFolder) => string,
+    private readonly notExperiments: NotExperiments,
   ) {
     super();
     this.loadPatterns();
@@ -66,7 +68,7 @@ export class TerminalCapture extends Disposable {
 
   /** Whether a command line would be recorded (for tests and the hint). */
   matches(commandLine: string): boolean {
-    return this.patterns.some((re) => re.test(commandLine));
+    return this.patterns.some((re) => re.test(commandLine)) && !this.notExperiments.ignores(commandLine);
   }
 
   /** The structured-channel file terminals of this folder get. */
@@ -157,7 +159,8 @@ export class TerminalCapture extends Disposable {
       await Promise.race([observed.reading, new Promise((r) => setTimeout(r, 100))]);
     }
     const run = await observed.run;
-    await run?.end({ exitCode: e.exitCode ?? null, interrupted: e.exitCode === 130 });
+    const end = await run?.end({ exitCode: e.exitCode ?? null, interrupted: e.exitCode === 130 });
+    if (run && end) await this.notExperiments.discardIfNeverStarted(run, end);
   }
 
   /** One quiet hint, once, when a terminal has no shell integration (commands there can't be seen). */

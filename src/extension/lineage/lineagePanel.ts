@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type * as vscode from 'vscode';
-import { hashPath } from '../../core/lineage/contentHash';
 import type { LineageQueries } from '../../core/lineage/lineageQueries';
+import { FileHasher } from '../../core/recorder/fileHasher';
 import {
   defaultLineageQuery, isFromLineageWebviewMessage, readLineageViewState, type FromLineageWebviewMessage,
   type LineageQueryData, type LineageTarget, type ToLineageWebviewMessage,
@@ -234,11 +234,18 @@ export class LineagePanel {
     // Same size and mtime as recorded: the content is taken as unchanged without reading it.
     if (recorded?.type === 'artifact' && recorded.size === (stat.isDirectory() ? recorded.size : stat.size)
       && recorded.mtime !== null && Math.abs(recorded.mtime - stat.mtimeMs) < 1 && !stat.isDirectory()) return void open();
+    // The recorder's hasher and caps, so the same content gives the same hash (docs/lineage.md).
     const onDisk = await window.withProgress({ location: this.ctx.vscode.ProgressLocation.Window, title: `Hashing ${relPath}` },
-      () => hashPath(abs).then((h) => h.sha256, () => undefined));
+      () => new FileHasher(null).hash(abs).catch(() => null));
     if (onDisk === sha256) return void open();
-    const other = onDisk ? q.versionId(relPath, onDisk) : undefined;
-    const now = other !== undefined ? q.fromArtifactVersion(relPath, onDisk!, { hops: 0 })?.nodes[0] : undefined;
+    if (!onDisk) {
+      const choice = await window.showWarningMessage(
+        `${relPath} is too large to hash now (over the hashing caps) or unreadable, so whether it changed since this version is unknown.`, 'Open Anyway');
+      if (choice === 'Open Anyway') await open();
+      return;
+    }
+    const other = q.versionId(relPath, onDisk);
+    const now = other !== undefined ? q.fromArtifactVersion(relPath, onDisk, { hops: 0 })?.nodes[0] : undefined;
     const which = now?.type === 'artifact' ? `version ${now.version} of ${versions}` : 'content no run recorded';
     const choice = await window.showWarningMessage(
       `${relPath} changed since this version: the file on disk is ${which}.`, 'Open Anyway', 'Show Its Lineage');
