@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { RunEnd } from '../core/model';
 import { ensureExptrackDir } from '../core/recorder/exptrackDir';
 import { newRunId } from '../core/recorder/runId';
-import { SpawnedRun } from '../core/recorder/spawnedRun';
+import { SpawnedRun, type ProcessExit } from '../core/recorder/spawnedRun';
 import { findStoreDir } from '../core/store/findStoreDir';
 import type { CliIo } from './cliIo';
 import { DEFAULT_INLINE_FOLD_BYTES, WorkerRunFeed } from './workerRunFeed';
@@ -166,8 +166,19 @@ export async function runCommand(argv: readonly string[], proc: RunProcess): Pro
   }, { ...process.env, ...io.env });
 
   const unsubscribe: (() => void)[] = [];
+  let exited: ProcessExit | undefined;
+  let stoppedBy: NodeJS.Signals | undefined;
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const) {
     unsubscribe.push(proc.onSignal(sig, () => {
+      if (exited) {
+        // The command is gone and exptrack is finishing the recording (waiting for disk space, say):
+        // a signal now stops that, so exptrack always answers to Ctrl-C and kill.
+        if (stoppedBy) return;
+        stoppedBy = sig;
+        warn(`${sig}: stopped finishing the recording of run ${id}; what was journaled is kept`);
+        feed.abandon({ exitCode: exited.exitCode, signal: exited.signal, interrupted: true });
+        return;
+      }
       // From a terminal, SIGINT and SIGQUIT already went to the whole foreground group: don't double them.
       if (proc.interactive && (sig === 'SIGINT' || sig === 'SIGQUIT')) run?.markInterrupted();
       else run?.kill(sig);
@@ -175,6 +186,7 @@ export async function runCommand(argv: readonly string[], proc: RunProcess): Pro
   }
 
   const exit = await run.exited;
+  exited = exit;
   const end: RunEnd = await run.done;
   for (const u of unsubscribe) u();
   const result = feed.result;
@@ -183,6 +195,7 @@ export async function runCommand(argv: readonly string[], proc: RunProcess): Pro
     io.stderr(`exptrack: ${end.status} ${result?.name ?? ''} (${id}) in ${secs}s, ${result?.metricCount ?? 0} metric points; exptrack show @last\n`);
     if (result?.repeats) io.stderr(result.repeats);
   }
+  if (stoppedBy && !exit.signal && exit.exitCode === 0) return 128 + (os.constants.signals[stoppedBy] ?? 0);
   if (exit.signal) return 128 + (os.constants.signals[exit.signal] ?? 0);
   return exit.exitCode ?? 1;
 }

@@ -128,6 +128,17 @@ export class WorkerRunFeed implements RunFeed {
     return this.done;
   }
 
+  /**
+   * Stops the recording now (exptrack was signalled while finishing it): what is journaled stays,
+   * the rest is given up; `done` resolves at once.
+   */
+  abandon(exit: RunExit): void {
+    if (this.result || this.failed) return;
+    this.failed = true;
+    void this.worker?.terminate();
+    this.resolveDone(fallbackEnd(exit));
+  }
+
   private post(m: ToRecordingWorker, transfer?: ArrayBuffer[]): void {
     if (this.failed || !this.worker) return;
     this.worker.postMessage(m, transfer);

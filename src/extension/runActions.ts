@@ -36,7 +36,7 @@ export class RunActions extends Disposable {
   registerCommands(commands: CommandRegistry): void {
     commands.register('exptrack.refresh', () => this.refresh());
     commands.register('exptrack.filterRuns', () => this.filter());
-    commands.register('exptrack.clearFilter', () => this.tree.setFilter(''));
+    commands.register('exptrack.clearFilter', () => { this.tree.setFilter(''); this.view.description = undefined; });
     commands.register('exptrack.groupBy', () => this.groupBy());
     commands.register('exptrack.compareRuns', async (...args: unknown[]) => {
       const runs = await runsFromArgs(this.stores, args, { many: true, min: 2, title: 'Compare Runs' });

@@ -113,15 +113,16 @@ export class ActiveRun {
     try {
       ensureExptrackDir(options.exptrackDir);
       fs.mkdirSync(this.runDir, { recursive: true });
-      fs.writeFileSync(this.metricsFile, '', { flag: 'a' });
+      MetricsFileTailer.create(this.metricsFile);
       log = new OutputLog(this.outputFile, options.outputLimitBytes, (e) => this.warn(`output.log: ${e.message}`));
     } catch (e) {
       this.warn(`cannot write the run folder ${this.runDir}: ${(e as Error).message}`);
     }
     this.log = log;
-    this.tailers.push(new MetricsFileTailer(this.metricsFile, (line) => this.structuredLine(line, true)));
+    const channelProblem = (m: string): void => this.warn(m);
+    this.tailers.push(new MetricsFileTailer(this.metricsFile, (line) => this.structuredLine(line, true), 0, channelProblem));
     if (setup.sharedMetricsFile) {
-      this.tailers.push(new MetricsFileTailer(setup.sharedMetricsFile, (line) => this.structuredLine(line, true), MetricsFileTailer.sizeOf(setup.sharedMetricsFile)));
+      this.tailers.push(new MetricsFileTailer(setup.sharedMetricsFile, (line) => this.structuredLine(line, true), MetricsFileTailer.sizeOf(setup.sharedMetricsFile), channelProblem));
     }
 
     // Paths named on the command line are looked at now, before the process can change them.
