@@ -15,6 +15,7 @@ import type { ActiveRun } from '../core/recorder/activeRun';
 import { DeferredSink } from '../core/recorder/deferredSink';
 import { Recorder } from '../core/recorder/recorder';
 import { readRecorderConfig } from '../core/recorder/recorderConfig';
+import type { PathState } from '../core/recorder/pathState';
 import type { RunExit } from '../core/recorder/recorderTypes';
 import { JournalAppender } from '../core/store/journalAppender';
 import { fileSize } from '../core/store/journalReader';
@@ -45,6 +46,8 @@ export interface RecordingWorkerData {
     readonly name?: string;
     readonly tags: Readonly<Record<string, string>>;
     readonly env: NodeJS.ProcessEnv;
+    /** The named paths' states, taken on the main thread before the command started. */
+    readonly namedPaths?: readonly (readonly [string, PathState])[];
   };
 }
 
@@ -97,7 +100,7 @@ export function runRecordingWorker(data: RecordingWorkerData, port: MessagePort)
   const r = data.request;
   let run: ActiveRun | undefined;
   const begin = (pid?: number): ActiveRun => {
-    run ??= recorder.observe({ id: r.id, startedAt: r.startedAt, pid, command: r.command, cwd: r.cwd, source: 'cli', experiment: r.experiment, name: r.name, tags: r.tags, env: r.env });
+    run ??= recorder.observe({ id: r.id, startedAt: r.startedAt, pid, command: r.command, cwd: r.cwd, source: 'cli', experiment: r.experiment, name: r.name, tags: r.tags, env: r.env, namedPaths: r.namedPaths });
     return run;
   };
   port.on('message', (m: ToRecordingWorker) => {

@@ -2,7 +2,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { RunEnd } from '../core/model';
+import { analyzeCommand } from '../core/recorder/commandAnalysis';
 import { ensureExptrackDir } from '../core/recorder/exptrackDir';
+import { namedPathWords, snapshotNamedPaths, type PathState } from '../core/recorder/pathState';
 import { newRunId } from '../core/recorder/runId';
 import { SpawnedRun, type ProcessExit } from '../core/recorder/spawnedRun';
 import { findStoreDir } from '../core/store/findStoreDir';
@@ -117,6 +119,12 @@ export async function runCommand(argv: readonly string[], proc: RunProcess): Pro
   } catch { /* the recorder reports it */ }
   // One word with shell syntax in it (`exptrack run "python a.py | tee log"`) is a shell line.
   const command = args.command.length === 1 && /[\s|&;<>()$`*?~]/.test(args.command[0]) ? args.command[0] : args.command;
+  // Named paths are looked at here, before the spawn: a command that writes its output within
+  // milliseconds (`cp`, data prep) would otherwise have it noted as an input by the recording thread.
+  let namedPaths: [string, PathState][] | undefined;
+  try {
+    namedPaths = snapshotNamedPaths(namedPathWords(analyzeCommand(command)), path.resolve(io.cwd), path.resolve(workspaceDir), [path.resolve(exptrackDir)]);
+  } catch { /* the recorder looks at them itself */ }
   const inline = Number(io.env.EXPTRACK_INLINE_FOLD_BYTES);
   const feed = new WorkerRunFeed(proc.workerScript, {
     kind: 'exptrack-recorder',
@@ -130,7 +138,7 @@ export async function runCommand(argv: readonly string[], proc: RunProcess): Pro
     // Internal knobs for tests and the benchmark (docs/cli.md).
     inlineFoldBytes: io.env.EXPTRACK_INLINE_FOLD_BYTES && Number.isFinite(inline) ? inline : DEFAULT_INLINE_FOLD_BYTES,
     backgroundFold: io.env.EXPTRACK_BACKGROUND_FOLD !== '0',
-    request: { id, startedAt: started, command, cwd: io.cwd, experiment: args.experiment, name: args.name, tags: args.tags, env: { ...io.env } },
+    request: { id, startedAt: started, command, cwd: io.cwd, experiment: args.experiment, name: args.name, tags: args.tags, env: { ...io.env }, namedPaths },
   }, warn, proc.outputWritten);
 
   let stdoutGone = false;

@@ -14,6 +14,7 @@ import { FileHasher } from './fileHasher';
 import { captureGit } from './gitSnapshot';
 import { MetricsFileTailer } from './metricsFileTailer';
 import { OutputLog } from './outputLog';
+import { namedPathWords, type PathState } from './pathState';
 import { findWorkspaceVenvPython, listPackages, probePythonCached, resolvePythonWord } from './pythonInfo';
 import type { MetricLineParser, ParsedMetricLike, RecorderOptions, RunExit, RunRequest } from './recorderTypes';
 import { newRunId } from './runId';
@@ -41,6 +42,10 @@ export interface ActiveRunSetup {
   readonly processEnv: NodeJS.ProcessEnv;
   /** The run id when another thread made it already (and gave the process its channel variables). */
   readonly id?: string;
+  /** Named paths' states taken before the process started (the CLI's main thread does it before spawning). */
+  readonly namedPaths?: readonly (readonly [string, PathState])[];
+  /** The process may have started before the recorder heard of it: changes from then on are the run's. */
+  readonly modifiedSince?: number;
 }
 
 /**
@@ -132,9 +137,8 @@ export class ActiveRun {
         const hasher = new FileHasher(path.join(options.exptrackDir, 'cache', 'hashes.jsonl'), options.maxHashBytes);
         tracker = new ArtifactTracker(this.cwd, path.resolve(options.workspaceDir), hasher, options.outputGlobs ?? DEFAULT_OUTPUT_GLOBS, [path.resolve(options.exptrackDir)],
           options.onHashProgress && ((p) => options.onHashProgress?.({ runId: this.id, ...p })));
-        // `--out=x.pt` and Hydra `data=x.csv` name paths after the `=`.
-        const words = this.analysis.allArgs.filter((w) => w !== this.analysis.entry?.name).flatMap((w) => (w.includes('=') ? [w, w.slice(w.indexOf('=') + 1)] : [w]));
-        tracker.noteNamedPaths(words, this.startedAt);
+        if (setup.namedPaths) tracker.adoptNamedPaths(setup.namedPaths, this.startedAt, setup.modifiedSince);
+        else tracker.noteNamedPaths(namedPathWords(this.analysis), this.startedAt, setup.modifiedSince);
       } catch (e) {
         this.warn(`artifacts: ${(e as Error).message}`);
       }

@@ -4,6 +4,7 @@ import type { ArtifactRecord, ArtifactRole } from '../model';
 import { classifyDirectory, classifyFile } from '../lineage/artifactClassifier';
 import type { FileHasher, HashProgress } from './fileHasher';
 import { compileGlob } from './globMatch';
+import { isUnder, readDirBounded, snapshotNamedPaths, stateOf, type PathState } from './pathState';
 
 /** Files created or changed under the workspace that match these are outputs of the run. */
 export const DEFAULT_OUTPUT_GLOBS: readonly string[] = [
@@ -16,8 +17,6 @@ export const SCAN_SKIP_DIRS: readonly string[] = ['.git', '.exptrack', 'node_mod
 
 const MAX_SCAN_ENTRIES = 100_000;
 const MAX_SCAN_OUTPUTS = 1000;
-
-interface PathState { readonly exists: boolean; readonly isDir: boolean; readonly size: number; readonly mtimeMs: number; readonly signature: string }
 
 /**
  * Decides which files a run read and wrote. Before the run: the state of every path named in its
@@ -33,11 +32,19 @@ export interface ArtifactHashProgress {
   readonly bytesTotal: number;
 }
 
+/** Files read from one folder past which the folder is the input (an image folder, shards). */
+const FOLDER_INPUT_FILES = 32;
+/** Most opened files remembered per run. */
+const MAX_OPENED = 20_000;
+
 export class ArtifactTracker {
   private readonly named = new Map<string, PathState>();
+  /** Files the process opened (the python hook): true once it wrote one. */
+  private readonly opened = new Map<string, boolean>();
   private readonly inputHashes = new Map<string, Promise<string | null>>();
   private readonly outputGlobs: ((rel: string) => boolean)[];
-  private startedAt = 0;
+  /** Changes from this time on are the run's (its start, or earlier when it was seen late). */
+  private since = 0;
 
   constructor(private readonly cwd: string, private readonly workspaceDir: string, private readonly hasher: FileHasher, outputGlobs: readonly string[] = DEFAULT_OUTPUT_GLOBS, private readonly exclude: readonly string[] = [],
     private readonly onHashProgress?: (p: ArtifactHashProgress) => void) {
@@ -45,17 +52,30 @@ export class ArtifactTracker {
   }
 
   /** Records the state of the words that may be paths; call just before the process starts. */
-  noteNamedPaths(words: readonly string[], startedAt: number): void {
-    this.startedAt = startedAt;
-    for (const w of words) {
-      if (!plausiblePath(w)) continue;
-      const abs = path.resolve(this.cwd, w);
-      if (this.named.has(abs) || this.isExcluded(abs) || abs === this.workspaceDir || abs === this.cwd || abs === path.parse(abs).root) continue;
-      const state = stateOf(abs);
-      // A word that names nothing and has no extension or folder part is a plain value, not a path.
-      if (!state.exists && !/[/\\]/.test(w) && !/\.[A-Za-z0-9]{1,12}$/.test(w)) continue;
-      this.named.set(abs, state);
+  noteNamedPaths(words: readonly string[], startedAt: number, modifiedSince?: number): void {
+    this.adoptNamedPaths(snapshotNamedPaths(words, this.cwd, this.workspaceDir, this.exclude), startedAt, modifiedSince);
+  }
+
+  /**
+   * Takes named paths' states looked at by someone else before the process started (the CLI's main
+   * thread). `modifiedSince`: the run may have started before the states were taken (a terminal
+   * command is heard of late); a path changed since then counts as changed by the run.
+   */
+  adoptNamedPaths(states: Iterable<readonly [string, PathState]>, startedAt: number, modifiedSince?: number): void {
+    this.since = Math.min(startedAt, modifiedSince ?? startedAt);
+    for (const [abs, state] of states) {
+      if (this.named.has(abs) || this.isExcluded(abs)) continue;
+      const seenLate = modifiedSince !== undefined && state.exists && state.mtimeMs >= modifiedSince;
+      this.named.set(abs, seenLate ? { ...state, signature: `late:${state.signature}` } : state);
     }
+  }
+
+  /** A file the process opened (reported by the python hook): `write` for writing, creating or appending. */
+  noteOpened(abs: string, write: boolean): void {
+    if (this.isExcluded(abs)) return;
+    const before = this.opened.get(abs);
+    if (before === undefined && this.opened.size >= MAX_OPENED) return;
+    this.opened.set(abs, before === true || write);
   }
 
   private progressFor(abs: string): HashProgress | undefined {
@@ -83,6 +103,10 @@ export class ArtifactTracker {
       const after = stateOf(abs);
       if (!after.exists) continue;
       roles.set(abs, before.exists && before.signature === after.signature ? 'input' : 'output');
+    }
+    for (const [abs, role] of this.openedRoles()) {
+      // Written by the process: an output whatever the named-path rule said; read: as named, else by time.
+      if (role === 'output' || !roles.has(abs)) roles.set(abs, role);
     }
     for (const d of declared) {
       if (typeof d.path !== 'string' || !d.path || d.path.length > 4096) continue;
@@ -114,10 +138,53 @@ export class ArtifactTracker {
     return records;
   }
 
+  /**
+   * The roles of the files the process opened. Written -> output. Read -> input, unless it changed
+   * since the start (the run made it through code the hook does not see, e.g. C++ writing a
+   * checkpoint, then read it back). Many files read from one folder make the folder the input (an
+   * image folder is one dataset, not 10,000 artifacts); such folders side by side make their parent.
+   */
+  private openedRoles(): Map<string, ArtifactRole> {
+    const roles = new Map<string, ArtifactRole>();
+    const readByDir = new Map<string, string[]>();
+    for (const [abs, written] of this.opened) {
+      if (written) { roles.set(abs, 'output'); continue; }
+      if (this.named.has(abs)) { roles.set(abs, 'input'); continue; }
+      const st = stateOf(abs);
+      if (!st.exists || st.isDir) continue;
+      if (this.changedSinceStart(st.mtimeMs)) { roles.set(abs, 'output'); continue; }
+      const dir = path.dirname(abs);
+      let list = readByDir.get(dir);
+      if (!list) readByDir.set(dir, list = []);
+      list.push(abs);
+    }
+    const collapsed = new Map<string, string[]>();
+    for (const [dir, files] of readByDir) {
+      if (files.length > FOLDER_INPUT_FILES && this.mayStandForFiles(dir)) {
+        const parent = path.dirname(dir);
+        let list = collapsed.get(parent);
+        if (!list) collapsed.set(parent, list = []);
+        list.push(dir);
+      } else {
+        for (const f of files) roles.set(f, 'input');
+      }
+    }
+    for (const [parent, dirs] of collapsed) {
+      if (dirs.length > 1 && this.mayStandForFiles(parent)) roles.set(parent, 'input');
+      else for (const d of dirs) roles.set(d, 'input');
+    }
+    return roles;
+  }
+
+  /** A folder may be recorded in place of files read from it: under the workspace, not it, not cwd. */
+  private mayStandForFiles(dir: string): boolean {
+    return dir !== this.workspaceDir && dir !== this.cwd && isUnder(dir, [this.workspaceDir]) && !this.isExcluded(dir);
+  }
+
   private changedSinceStart(mtimeMs: number): boolean {
     // File systems with whole-second times (HFS+, some network mounts) get the second of the start;
     // others a little slack, as the kernel stamps files from a clock that lags by up to a tick.
-    const start = mtimeMs % 1000 === 0 ? Math.floor(this.startedAt / 1000) * 1000 : this.startedAt - 15;
+    const start = mtimeMs % 1000 === 0 ? Math.floor(this.since / 1000) * 1000 : this.since - 15;
     return mtimeMs >= start;
   }
 
@@ -145,65 +212,13 @@ export class ArtifactTracker {
   }
 
   private isExcluded(abs: string): boolean {
-    return this.exclude.some((x) => abs === x || abs.startsWith(x + path.sep));
+    return isUnder(abs, this.exclude);
   }
 
   private display(abs: string): string {
     const rel = path.relative(this.workspaceDir, abs);
     if (!rel || rel.startsWith('..') || path.isAbsolute(rel)) return abs.split(path.sep).join('/');
     return rel.split(path.sep).join('/');
-  }
-}
-
-function plausiblePath(w: string): boolean {
-  return typeof w === 'string' && w.length > 0 && w.length < 1024 && !w.includes('\n') && !w.includes('\0') && !/^[a-z][a-z0-9+.-]*:\/\//i.test(w) && !/^[-+]?[\d.eE+-]+$/.test(w) && !w.startsWith('-') && !w.startsWith('[') && !w.startsWith('{');
-}
-
-/** Up to `max` entries of a folder, read incrementally (a folder of a million files is not listed whole). */
-function readDirBounded(dir: string, max: number): fs.Dirent[] {
-  const out: fs.Dirent[] = [];
-  let d: fs.Dir | undefined;
-  try {
-    d = fs.opendirSync(dir);
-    for (let e = d.readSync(); e && out.length < max; e = d.readSync()) out.push(e);
-  } catch { /* unreadable: what was read */ } finally {
-    try { d?.closeSync(); } catch { /* closed */ }
-  }
-  return out;
-}
-
-/** Most entries looked at to sign a named folder before the run starts (it runs before the process). */
-const SIGNATURE_ENTRIES = 5000;
-
-function stateOf(abs: string): PathState {
-  try {
-    const st = fs.statSync(abs);
-    if (st.isDirectory()) {
-      // A folder's signature: its files' count, total size and newest mtime (a bounded walk).
-      let seen = 0;
-      let count = 0;
-      let size = 0;
-      let newest = st.mtimeMs;
-      const walk = (d: string, depth: number): void => {
-        if (depth > 8 || seen >= SIGNATURE_ENTRIES) return;
-        for (const e of readDirBounded(d, SIGNATURE_ENTRIES - seen)) {
-          if (++seen > SIGNATURE_ENTRIES) return;
-          const p = path.join(d, e.name);
-          if (e.isDirectory()) {
-            try { newest = Math.max(newest, fs.statSync(p).mtimeMs); } catch { /* gone */ }
-            walk(p, depth + 1);
-          } else if (e.isFile()) {
-            try { const s = fs.statSync(p); count++; size += s.size; newest = Math.max(newest, s.mtimeMs); } catch { /* gone */ }
-          }
-        }
-      };
-      walk(abs, 0);
-      return { exists: true, isDir: true, size, mtimeMs: newest, signature: `d:${count}:${size}:${newest}` };
-    }
-    if (!st.isFile()) return { exists: false, isDir: false, size: 0, mtimeMs: 0, signature: '' };
-    return { exists: true, isDir: false, size: st.size, mtimeMs: st.mtimeMs, signature: `f:${st.size}:${st.mtimeMs}:${st.ino}` };
-  } catch {
-    return { exists: false, isDir: false, size: 0, mtimeMs: 0, signature: '' };
   }
 }
 

@@ -2,6 +2,7 @@ import { MetricParser } from '../metrics/metricParser';
 import { readParserConfig } from '../metrics/parserConfig';
 import type { MetricParserOptions } from '../metrics/metricParser';
 import { ActiveRun } from './activeRun';
+import type { PathState } from './pathState';
 import type { RecorderOptions, RunRequest } from './recorderTypes';
 import { SpawnedRun, type SpawnRequest } from './spawnedRun';
 
@@ -20,6 +21,10 @@ export interface ObserveRequest extends RunRequest {
    * thread and records in a worker); `runs/<id>/metrics.jsonl` is then expected to exist.
    */
   readonly id?: string;
+  /** Named paths' states taken before the process started (see ActiveRunSetup). */
+  readonly namedPaths?: readonly (readonly [string, PathState])[];
+  /** Changes from this time on count as the run's (it may have started before the recorder was told). */
+  readonly modifiedSince?: number;
 }
 
 /**
@@ -76,6 +81,8 @@ export class Recorder {
       sharedMetricsFile: request.metricsFile,
       startedAt: request.startedAt,
       id: request.id,
+      namedPaths: request.namedPaths,
+      modifiedSince: request.modifiedSince,
     }));
     run.begin(request.pid);
     return run;
