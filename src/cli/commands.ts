@@ -17,6 +17,7 @@ export const QUERY_COMMANDS: Readonly<Record<string, () => Promise<CommandHandle
   export: async () => (await import('./queryCommands')).exportRuns,
   doctor: async () => (await import('./queryCommands')).doctor,
   lineage: async () => (await import('./lineageCommand')).lineage,
+  import: async () => (await import('./importCommand')).importRuns,
 };
 
 export async function parseCommand(argv: readonly string[], io: CliIo, stdin: NodeJS.ReadableStream): Promise<number> {

@@ -17,6 +17,8 @@ commands:
                       runs side by side
   export [--format csv|json] [--experiment E] [--filter Q]
                       every run to stdout
+  import PATH [--experiment E] [--dry-run] [--json]
+                      bring in runs of MLflow, TensorBoard, W&B, DVCLive or a CSV file
   lineage RUN|PATH[@SHA] [--up|--down] [--hops N] [--json]
                       runs and data/model versions upstream and downstream
   parse [FILE|-]      print the metrics the console parser finds, one JSON object per line
@@ -49,6 +51,16 @@ The command gets EXPTRACK_RUN_ID and EXPTRACK_METRICS_FILE; append JSON lines to
   ls: 'usage: exptrack ls [--experiment E] [--filter Q] [--limit N] [--json]\n\nLists runs, newest first. Q is the filter language: metrics.val_acc > 0.9 and params.lr = 3e-4, status = failed, tags.best, name ~ "base".',
   show: 'usage: exptrack show RUN [--json] [--series KEY]...\n\nOne run in full. --series adds the points of a metric ([[step, value, timestampMs], ...]).',
   compare: 'usage: exptrack compare RUN RUN... [--json]\n\nParams (differing ones first) and metrics of several runs side by side.',
+  import: `usage: exptrack import PATH [--experiment E] [--dry-run] [--json]
+
+Imports the runs PATH holds: an MLflow store (mlruns/ or mlflow.db), TensorBoard event files (a run per
+folder), W&B run folders (wandb/run-*, wandb/offline-run-*), a DVCLive folder, or a CSV/TSV file (one row
+per step with a step column, or long: run, key, step, value). Imported runs are runs like any other,
+with their source in the run's source and import.* tags. Importing again adds only what is new.
+
+  --experiment E       put every run in experiment E (default: the source's experiment or folder name)
+  --dry-run            print what would be imported (runs, points, what is skipped and why); write nothing
+  --json               print the result as JSON`,
   export: 'usage: exptrack export [--format csv|json] [--experiment E] [--filter Q]\n\nEvery run (or the filtered ones) with params and metric summaries, to stdout.',
   lineage: 'usage: exptrack lineage RUN|PATH[@SHA] [--up|--down] [--hops N] [--json]\n\nThe lineage graph around a run, an artifact path (all its versions) or one version (PATH@SHA): the data and models a run used and produced, the runs that made and used them. --up or --down for one direction; --hops limits the distance. --json prints {"nodes": [...], "edges": [{"from", "to", "type"}]}.',
   parse: `usage: exptrack parse [FILE|-]

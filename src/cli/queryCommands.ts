@@ -7,15 +7,15 @@ import type { CliIo } from './cliIo';
 import { openReadStore } from './openReadStore';
 import { doctorLines, formatBytes } from '../core/store/doctorText';
 
-class UsageError extends Error {}
+export class UsageError extends Error {}
 
-interface ParsedArgs {
+export interface ParsedArgs {
   readonly positional: string[];
   readonly flags: Map<string, string[]>;
 }
 
 /** Parses `--name value`, `--name=value` and boolean flags; unknown flags are usage errors. */
-function parseArgs(argv: readonly string[], valued: readonly string[], booleans: readonly string[]): ParsedArgs {
+export function parseArgs(argv: readonly string[], valued: readonly string[], booleans: readonly string[]): ParsedArgs {
   const positional: string[] = [];
   const flags = new Map<string, string[]>();
   const add = (k: string, v: string): void => { flags.set(k, [...(flags.get(k) ?? []), v]); };
@@ -39,7 +39,7 @@ function parseArgs(argv: readonly string[], valued: readonly string[], booleans:
   return { positional, flags };
 }
 
-const one = (a: ParsedArgs, k: string): string | undefined => a.flags.get(k)?.at(-1);
+export const one = (a: ParsedArgs, k: string): string | undefined => a.flags.get(k)?.at(-1);
 
 /** Opens the store read-only (it never writes while answering a query) and runs `f`. */
 async function withStore(io: CliIo, f: (store: Store) => number | Promise<number>, usage: string, argv: () => void): Promise<number> {
