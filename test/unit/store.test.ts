@@ -501,8 +501,10 @@ describe('Store', () => {
     assert.deepEqual(fs.readFileSync(file), good);
     assert.equal(lines.filter((l) => l.startsWith('error') && l.includes('could not save')).length, 1);
     assert.equal(s.listRuns().length, 2, 'still in memory and in the journal');
+    assert.ok(s.doctor().problems.some((p) => /saving has failed since .*journals hold everything/.test(p)), 'doctor says so');
     fs.rmdirSync(tmp);
     await s.flush();
+    assert.deepEqual(s.doctor().problems, [], 'and stops saying so once a save succeeds');
     await s.close();
     const r = await Store.open(dir, { readOnly: true });
     assert.equal(r.listRuns().length, 2);

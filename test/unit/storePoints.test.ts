@@ -154,6 +154,30 @@ describe('Points files', function () {
     assert.equal(pointsFiles(dir, 'r1').length, 1);
   });
 
+  it('a points file that cannot be written: nothing saved, points kept and readable, doctor says so, saved later', async () => {
+    const { logger, lines } = captureLogger();
+    const s = await Store.open(dir, { logger });
+    s.sink.startRun(runStart('r1'));
+    await s.flush();
+    // The run's folder cannot be created: a file is in its place.
+    fs.mkdirSync(path.join(dir, 'runs'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'runs', 'r1'), 'in the way');
+    s.sink.metrics('r1', [1, 2].map((step) => ({ key: 'loss', step, value: step, time: step })));
+    await s.flush();
+    assert.deepEqual([...s.series('r1', 'loss').steps], [1, 2], 'still readable from memory');
+    assert.equal(lines.filter((l) => l.startsWith('error') && l.includes('writing its points files')).length, 1, lines.join('\n'));
+    assert.ok(s.doctor().problems.some((p) => p.includes('saving has failed since')));
+    const r = await Store.open(dir, { readOnly: true, logger: captureLogger().logger });
+    assert.deepEqual([...r.series('r1', 'loss').steps], [1, 2], 'another process folds them from the journal');
+    await r.close();
+    fs.unlinkSync(path.join(dir, 'runs', 'r1'));
+    await s.close();
+    const r2 = await Store.open(dir, { readOnly: true });
+    assert.deepEqual([...r2.series('r1', 'loss').steps], [1, 2]);
+    assert.equal(r2.doctor().pointFiles.files, 1);
+    await r2.close();
+  });
+
   it('deletes a run\'s points files with the run', async () => {
     const s = await Store.open(dir, { logger: captureLogger().logger });
     s.sink.startRun(runStart('r1'));

@@ -82,7 +82,8 @@ export function doctorReport(s: DoctorSources): DoctorReport {
     pointFiles: { files: pf.files, bytes: pf.bytes, unreadable: pf.unreadable },
     journals,
     lock: ls ? { writer: ls.info?.writer ?? null, pid: ls.info?.pid ?? null, host: ls.info?.host ?? null, ageMs: ls.ageMs, stale: ls.stale } : null,
-    corruptFiles, lastSave: image.lastSave, problems: [...s.problems, ...pf.unreadable.filter((u) => !s.problems.some((p) => p.startsWith(u))), ...walProblems, ...(image.blocked ? [image.blocked] : [])],
+    corruptFiles, lastSave: image.lastSave, problems: [...s.problems, ...pf.unreadable.filter((u) => !s.problems.some((p) => p.startsWith(u))), ...walProblems, ...(image.blocked ? [image.blocked] : []),
+      ...(image.saveError ? [`saving has failed since ${new Date(image.saveError.since).toISOString()} (${image.saveError.message}); retried every 5 s, the last good file is kept and the journals hold everything until a save succeeds`] : [])],
     skippedLongLines: {
       runs: count("SELECT count(*) FROM tags WHERE key = 'exptrack.skippedLongLines'"),
       lines: count("SELECT coalesce(sum(CAST(value AS INTEGER)), 0) FROM tags WHERE key = 'exptrack.skippedLongLines'"),

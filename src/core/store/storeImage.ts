@@ -54,6 +54,8 @@ export class StoreImage {
   /** Why nothing may be saved (a newer schema, a corrupt file that could not be moved aside). */
   blocked: string | undefined;
   lastSave: { at: number; ms: number; bytes: number } | null = null;
+  /** Saving has failed since `since` (retried every 5 s); null when the last save succeeded. */
+  saveError: { since: number; message: string } | null = null;
   private saveFailing = false;
   private readonly queryStmts = new Map<string, Statement>();
   /** Length of sql.js's in-memory file when the database was last opened (with headroom). */
@@ -321,6 +323,7 @@ export class StoreImage {
     }
     if (this.saveFailing) this.logger.info(`${this.dbFile} saved again`);
     this.saveFailing = false;
+    this.saveError = null;
     this.dirty = false;
     this.ownUnsaved = false;
     this.lastSave = { at: Date.now(), ms: performance.now() - t0, bytes: data.length };
@@ -341,6 +344,7 @@ export class StoreImage {
         : `could not save ${what}: ${e.message}; the last good file is kept; will retry`);
     }
     this.saveFailing = true;
+    this.saveError = { since: this.saveError?.since ?? Date.now(), message: `${code === 'ENOSPC' ? 'disk full: ' : ''}could not save ${what}: ${e.message}` };
     this.hooks.retrySave(5000);
   }
 
