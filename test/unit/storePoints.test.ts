@@ -154,6 +154,22 @@ describe('Points files', function () {
     assert.equal(pointsFiles(dir, 'r1').length, 1);
   });
 
+  it('never deletes a file the saved catalog lists, even hidden as replaced by a compaction that was not saved', async () => {
+    const s = await Store.open(dir, { logger: captureLogger().logger });
+    s.sink.startRun(runStart('r1'));
+    s.sink.metrics('r1', [{ key: 'loss', step: 1, value: 1, time: 1 }]);
+    await s.close();
+    const [name] = pointsFiles(dir, 'r1');
+    const hidden = path.join(dir, 'runs', 'r1', `.${name}.replaced`);
+    fs.renameSync(path.join(dir, 'runs', 'r1', name), hidden);
+    const old = new Date(Date.now() - 120_000);
+    fs.utimesSync(hidden, old, old);
+    const w = await Store.open(dir, { logger: captureLogger().logger });
+    assert.deepEqual([...w.series('r1', 'loss').values], [1], 'read where it was moved');
+    await w.close();
+    assert.ok(fs.existsSync(hidden));
+  });
+
   it('a points file that cannot be written: nothing saved, points kept and readable, doctor says so, saved later', async () => {
     const { logger, lines } = captureLogger();
     const s = await Store.open(dir, { logger });

@@ -58,6 +58,8 @@ export class PointsStore {
   private readonly indexes = new Map<string, PointsFileIndex>();
   /** Runs whose folder may hold unlisted files (written, replaced, deleted) since the last sweep. */
   private readonly toSweep = new Set<string>();
+  /** Files replaced by a compaction, hidden once the catalog that replaces them is saved. */
+  private readonly toHide: string[] = [];
   private sweptAll = false;
 
   constructor(
@@ -187,15 +189,21 @@ export class PointsStore {
   written(written: WrittenFiles): void {
     for (const w of written.files) {
       this.pending.delete(w.rid);
-      for (const f of w.replaces) this.indexes.delete(f.file);
+      for (const f of w.replaces) { this.indexes.delete(f.file); this.toHide.push(f.file); }
       this.toSweep.add(w.runId);
-      // Replaced files are hidden at once (a glob of runs/*/*.parquet must not count their points
-      // twice) but stay readable for a minute for readers holding the previous catalog, then go.
-      const now = new Date();
-      for (const f of w.replaces) {
-        const hidden = replacedName(path.join(this.dir, f.file));
-        try { fs.renameSync(path.join(this.dir, f.file), hidden); fs.utimesSync(hidden, now, now); } catch { /* gone already */ }
-      }
+    }
+  }
+
+  /**
+   * After the catalog that no longer lists them is on disk: files a compaction replaced are hidden
+   * (a glob of every run folder's .parquet files must not count their points twice) but stay readable for a minute
+   * for readers holding the previous catalog, then the sweep deletes them.
+   */
+  saved(): void {
+    const now = new Date();
+    for (const rel of this.toHide.splice(0)) {
+      const hidden = replacedName(path.join(this.dir, rel));
+      try { fs.renameSync(path.join(this.dir, rel), hidden); fs.utimesSync(hidden, now, now); } catch { /* gone already */ }
     }
   }
 
@@ -248,6 +256,8 @@ export class PointsStore {
         if (!isPoints && !isTmp) continue;
         const rel = path.posix.join('runs', run, n);
         if (isPoints && listed.has(rel)) continue;
+        // A hidden replaced file that the catalog still lists (its replacement was never saved) stays.
+        if (n.endsWith('.replaced') && listed.has(path.posix.join('runs', run, n.slice(1, -'.replaced'.length)))) continue;
         const file = path.join(runsDir, run, n);
         try {
           if (now - fs.statSync(file).mtimeMs > unlistedGraceMs) { fs.unlinkSync(file); this.indexes.delete(rel); }

@@ -321,6 +321,7 @@ export class StoreImage {
       this.saveFailed(e as Error, false);
       return false;
     }
+    this.points.saved();
     if (this.saveFailing) this.logger.info(`${this.dbFile} saved again`);
     this.saveFailing = false;
     this.saveError = null;
