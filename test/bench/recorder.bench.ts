@@ -75,12 +75,12 @@ async function waitForFold(exptrackDir: string, timeoutMs = 600_000): Promise<nu
   return performance.now() - t0;
 }
 
-/** Metric points of the newest run, read from the database file alone (no journal folded). */
+/** Metric points of the newest run that the database file alone holds (in the points files it lists; no journal folded). */
 async function pointsInDbFile(exptrackDir: string): Promise<number> {
   const SQL = await loadSqlJs();
   const db = new SQL.Database(fs.readFileSync(path.join(exptrackDir, 'exptrack.db')));
   try {
-    const r = db.exec('SELECT count(*) FROM metrics WHERE run = (SELECT rid FROM runs ORDER BY started_at DESC LIMIT 1)');
+    const r = db.exec('SELECT coalesce(sum(rows), 0) FROM point_files WHERE run = (SELECT rid FROM runs ORDER BY started_at DESC LIMIT 1)');
     return Number(r[0]?.values[0]?.[0] ?? 0);
   } finally {
     db.close();

@@ -274,14 +274,14 @@ describe('cli', function () {
         await new Promise((r) => setTimeout(r, 50));
       }
     }
-    /** Metric points of run `id` in exptrack.db itself (no journal folded), or -1 without the file. */
+    /** Metric points of run `id` that the saved exptrack.db holds (in the points files it lists; no journal folded), or -1 without the file. */
     async function pointsInDbFile(id: string): Promise<number> {
       const file = path.join(dir, '.exptrack', 'exptrack.db');
       if (!fs.existsSync(file)) return -1;
       const SQL = await loadSqlJs();
       const db = new SQL.Database(fs.readFileSync(file));
       try {
-        const r = db.exec('SELECT count(*) FROM metrics WHERE run = (SELECT rid FROM runs WHERE id = ?)', [id]);
+        const r = db.exec('SELECT coalesce(sum(rows), 0) FROM point_files WHERE run = (SELECT rid FROM runs WHERE id = ?)', [id]);
         return Number(r[0]?.values[0]?.[0] ?? 0);
       } finally {
         db.close();

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { CliIo } from '../../src/cli/cliIo';
 import { compare, doctor, exportRuns, ls, show } from '../../src/cli/queryCommands';
+import { schemaVersion } from '../../src/core/store/schema';
 import { Store } from '../../src/core/store/store';
 
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -122,7 +123,7 @@ describe('query commands', () => {
     assert.equal(await doctor([], t), 0, t.err());
     assert.match(t.out(), /integrity:\s+ok/);
     assert.match(t.out(), /contents:\s+1 experiment\(s\), 2 run\(s\) \(0 running\), 4 metric point\(s\)/);
-    assert.match(t.out(), /schema version 2 \(this exptrack: 2\)/);
+    assert.match(t.out(), new RegExp(`schema version ${schemaVersion} \\(this exptrack: ${schemaVersion}\\)`));
     const j = io(root);
     assert.equal(await doctor(['--json'], j), 0);
     assert.equal(JSON.parse(j.out()).healthy, true);

@@ -6,6 +6,7 @@ import type { MetricPoint, RunStart } from '../../src/core/model';
 import { JournalAppender } from '../../src/core/store/journalAppender';
 import { Store } from '../../src/core/store/store';
 import { loadSqlJs } from '../../src/core/sqlite';
+import { schemaVersion } from '../../src/core/store/schema';
 
 const madeDirs: string[] = [];
 function tempDir(): string {
@@ -75,8 +76,10 @@ describe('Store', () => {
     await s.close();
     const SQL = await loadSqlJs();
     const db = new SQL.Database(fs.readFileSync(path.join(dir, 'exptrack.db')));
-    assert.equal(db.exec('PRAGMA user_version')[0].values[0][0], 2);
-    assert.deepEqual(db.exec('SELECT run_id, key, step, value FROM metric_points')[0].values, [['r1', 'loss', 1, 0.25]]);
+    assert.equal(db.exec('PRAGMA user_version')[0].values[0][0], schemaVersion);
+    // Points live in the run's points files; the catalog keeps the summary and lists the files.
+    assert.deepEqual(db.exec('SELECT r.id, k.key, k.last, k.count FROM metric_summary k JOIN runs r ON r.rid = k.run')[0].values, [['r1', 'loss', 0.25, 1]]);
+    assert.deepEqual(db.exec('SELECT count(*), sum(rows) FROM point_files')[0].values, [[1, 1]]);
     assert.equal(db.exec('PRAGMA integrity_check')[0].values[0][0], 'ok');
     db.close();
   });
@@ -286,7 +289,7 @@ describe('Store', () => {
     fs.writeFileSync(file, db.export());
     db.close();
     const before = fs.readFileSync(file);
-    await assert.rejects(Store.open(dir, { logger: captureLogger().logger }), /schema version 99, newer than this exptrack understands \(2\).*left untouched/);
+    await assert.rejects(Store.open(dir, { logger: captureLogger().logger }), /schema version 99, newer than this exptrack understands \(3\).*left untouched/);
     assert.deepEqual(fs.readFileSync(file), before);
     assert.ok(!fs.existsSync(path.join(dir, 'lock')), 'lock released');
   });
@@ -424,7 +427,7 @@ describe('Store', () => {
     await s.flush();
     const d = s.doctor();
     assert.deepEqual(d.integrity, ['ok']);
-    assert.equal(d.schemaVersion, 2);
+    assert.equal(d.schemaVersion, schemaVersion);
     assert.equal(d.runs, 1);
     assert.equal(d.runningRuns, 1);
     assert.ok(d.dbBytes! > 0);
@@ -445,6 +448,9 @@ describe('Store', () => {
       const pts: MetricPoint[] = [];
       for (let i = 0; i < 100_000; i++, n++) pts.push({ key: `k${n % 10}`, step: Math.floor(n / 10), value: n, time: n });
       s.sink.metrics('big', pts);
+      // Points no longer grow the catalog: code snapshots do (1.5 MB a round, the rows of 16 runs).
+      s.sink.startRun(runStart(`code${round}`));
+      s.sink.codeFiles(`code${round}`, { 'train.py': `# ${round}\n${'x'.repeat(1_500_000)}` });
       // The first 800k points in one fold (it outgrows the headroom between commits, not at a save),
       // the rest saved round by round.
       if (round >= 7) await s.flush();
@@ -458,7 +464,8 @@ describe('Store', () => {
     const db = new SQL.Database(file);
     assert.equal(db.exec('PRAGMA integrity_check')[0].values[0][0], 'ok');
     assert.equal(Number(db.exec('PRAGMA page_count')[0].values[0][0]) * Number(db.exec('PRAGMA page_size')[0].values[0][0]), file.length, 'no padding saved');
-    assert.equal(db.exec('SELECT count(*) FROM metrics')[0].values[0][0], 1_600_000);
+    assert.equal(db.exec('SELECT sum(rows) FROM point_files')[0].values[0][0], 1_600_000);
+    assert.equal(db.exec('SELECT count(*) FROM code_files')[0].values[0][0], 16);
     db.close();
   });
 
@@ -494,8 +501,10 @@ describe('Store', () => {
     assert.deepEqual(fs.readFileSync(file), good);
     assert.equal(lines.filter((l) => l.startsWith('error') && l.includes('could not save')).length, 1);
     assert.equal(s.listRuns().length, 2, 'still in memory and in the journal');
+    assert.ok(s.doctor().problems.some((p) => /saving has failed since .*journals hold everything/.test(p)), 'doctor says so');
     fs.rmdirSync(tmp);
     await s.flush();
+    assert.deepEqual(s.doctor().problems, [], 'and stops saying so once a save succeeds');
     await s.close();
     const r = await Store.open(dir, { readOnly: true });
     assert.equal(r.listRuns().length, 2);

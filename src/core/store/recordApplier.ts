@@ -2,6 +2,8 @@ import type { Database, SqlValue, Statement } from 'sql.js';
 import type { ParamValue, RunStart } from '../model';
 import { decodeFloats, decodeParam, floatsFromPlain, type JournalRecord } from './journalRecord';
 import type { OverviewCache } from './overviewCache';
+import type { KeyPoints } from './pointsFile';
+import type { PointsStore } from './pointsStore';
 import type { SeriesOverview } from './seriesOverview';
 
 type StoredSummary = Pick<PendingSummary, 'last' | 'min' | 'max' | 'count' | 'lastStep' | 'lastTime'>;
@@ -25,24 +27,9 @@ interface PendingSummary {
   rewrote: boolean;
 }
 
-/** Rows per multi-row metric insert: fewer statement executions per point. */
-const metricRowsPerInsert = 128;
-const insertSqlCache = new Map<number, string>();
-
-/** `INSERT ... VALUES (?1, ?2, ?3, ?4, ?5), (?1, ?6, ...)`: the run is bound once per statement. */
-function metricInsertSql(rows: number): string {
-  let sql = insertSqlCache.get(rows);
-  if (!sql) {
-    const values: string[] = [];
-    for (let j = 0; j < rows; j++) values.push(`(?1, ?${2 + 4 * j}, ?${3 + 4 * j}, ?${4 + 4 * j}, ?${5 + 4 * j})`);
-    sql = `INSERT OR REPLACE INTO metrics (run, key, step, value, time) VALUES ${values.join(', ')}`;
-    insertSqlCache.set(rows, sql);
-  }
-  return sql;
-}
-
 /**
- * Applies journal records to a database inside the caller's transaction. Metric summaries are
+ * Applies journal records to a database inside the caller's transaction; metric points go to the
+ * points store (pending until the next save writes them to files). Metric summaries are
  * accumulated per batch and merged once per (run, key) in {@link finishBatch}. Everything is
  * idempotent except metric counts, which the per-journal offsets keep from being applied twice.
  * Statements belong to one database instance: make a new applier after a reload or an export.
@@ -59,15 +46,19 @@ export class RecordApplier {
    * is made after a rollback, a reload or an export).
    */
   private readonly written = new Map<string, StoredSummary>();
-  /** Rows waiting for a multi-row insert (5 values each), reused. */
-  private readonly metricRows: SqlValue[] = new Array(1 + metricRowsPerInsert * 4).fill(null);
-  private metricCount = 0;
   /** Run ids touched since the last {@link takeChanged}. */
   private changed = new Set<string>();
   /** Writers whose close record was applied, with the journal they continue in (rotation), if any. */
   readonly closedWriters = new Map<string, string | undefined>();
 
-  constructor(private readonly db: Database, private readonly report: (message: string) => void, private readonly overviews?: OverviewCache) {}
+  constructor(
+    private readonly db: Database,
+    private readonly report: (message: string) => void,
+    private readonly points: PointsStore,
+    /** A whole series as stored (old place, files, pending), for recomputing a summary exactly. */
+    private readonly readSeries: (rid: number, keyId: number, key: string) => KeyPoints,
+    private readonly overviews?: OverviewCache,
+  ) {}
 
   private stmt(sql: string): Statement {
     let s = this.stmts.get(sql);
@@ -251,9 +242,7 @@ export class RecordApplier {
     if (rid === null) return f.length >> 2;
     this.changed.add(id);
     const sums = keys.map((k) => (typeof k === 'string' && k !== '' ? this.summaryFor(rid, k) : undefined));
-    const rows = this.metricRows;
-    if (this.metricCount && rows[0] !== rid) this.flushMetricRows();
-    rows[0] = rid;
+    const points = this.points;
     for (let i = 0; i + 3 < f.length; i += 4) {
       const s = sums[f[i]];
       const step = f[i + 1];
@@ -261,10 +250,7 @@ export class RecordApplier {
       const value = f[i + 2];
       const t = f[i + 3];
       const time = Number.isFinite(t) ? t : 0;
-      // NaN is stored as NULL (SQLite would do so anyway); NULL means NaN on the way out.
-      const o = 1 + 4 * this.metricCount;
-      rows[o] = s.keyId; rows[o + 1] = step; rows[o + 2] = value === value ? value : null; rows[o + 3] = time;
-      if (++this.metricCount === metricRowsPerInsert) this.flushMetricRows();
+      points.add(rid, id, s.key, step, value, time);
       if (s.count++ === 0) s.firstStep = step;
       else if (step <= s.lastStep) s.rewrote = true;
       const ov = s.ov;
@@ -281,16 +267,8 @@ export class RecordApplier {
     return f.length >> 2;
   }
 
-  private flushMetricRows(): void {
-    const n = this.metricCount;
-    if (!n) return;
-    this.stmt(metricInsertSql(n)).run(n === metricRowsPerInsert ? this.metricRows : this.metricRows.slice(0, 1 + 4 * n));
-    this.metricCount = 0;
-  }
-
   /** Writes what the batch accumulated; call before COMMIT. */
   finishBatch(): void {
-    this.flushMetricRows();
     for (const [sk, s] of this.summaries) {
       if (s.count === 0) continue;
       const old = this.storedSummary(sk, s.rid, s.key);
@@ -331,10 +309,18 @@ export class RecordApplier {
    * stay the min or max. Rare, so a scan of the series is fine.
    */
   private exactSummary(s: PendingSummary): Pick<PendingSummary, 'last' | 'min' | 'max' | 'count' | 'lastStep' | 'lastTime'> {
-    const agg = this.get1('SELECT count(*), min(value), max(value) FROM metrics WHERE run = ? AND key = ?', [s.rid, s.keyId])!;
-    const tail = this.get1('SELECT value, step, time FROM metrics WHERE run = ? AND key = ? ORDER BY step DESC LIMIT 1', [s.rid, s.keyId]);
-    const n = (v: SqlValue | undefined): number => (v === null || v === undefined ? NaN : Number(v));
-    return { count: Number(agg[0]), min: n(agg[1]), max: n(agg[2]), last: n(tail?.[0]), lastStep: n(tail?.[1]), lastTime: n(tail?.[2]) };
+    const p = this.readSeries(s.rid, s.keyId, s.key);
+    const n = p.steps.length;
+    let min = NaN;
+    let max = NaN;
+    for (const v of p.values) {
+      if (v !== v) continue;
+      if (!(v >= min)) min = v;
+      if (!(v <= max)) max = v;
+    }
+    return n
+      ? { count: n, min, max, last: p.values[n - 1], lastStep: p.steps[n - 1], lastTime: p.times[n - 1] }
+      : { count: 0, min, max, last: NaN, lastStep: NaN, lastTime: NaN };
   }
 
   /** Marks the running runs of a writer that is gone as interrupted. */
@@ -351,8 +337,7 @@ export class RecordApplier {
   }
 
   private deleteRun(id: string, rid: number): void {
-    this.flushMetricRows();
-    for (const table of ['params', 'metrics', 'metric_summary', 'metric_overviews', 'tags', 'events', 'code_files']) {
+    for (const table of ['params', 'metrics', 'point_files', 'metric_summary', 'metric_overviews', 'tags', 'events', 'code_files']) {
       this.run(`DELETE FROM ${table} WHERE run = ?`, [rid]);
     }
     for (const table of ['notes', 'environment', 'git']) this.run(`DELETE FROM ${table} WHERE run = ?`, [rid]);
@@ -360,6 +345,7 @@ export class RecordApplier {
     this.run('INSERT OR IGNORE INTO deleted_runs (id) VALUES (?)', [id]);
     this.rids.set(id, null);
     this.overviews?.dropRun(rid);
+    this.points.dropRun(rid, id);
     for (const m of [this.summaries, this.written]) for (const k of [...m.keys()]) if (k.startsWith(`${rid}\u0000`)) m.delete(k);
   }
 

@@ -142,6 +142,18 @@ const migrations: readonly string[] = [
     PRIMARY KEY (run, key)
   );
   `,
+  // v3: metric points move to per-run Parquet files under runs/<id>/ (see pointsStore.ts); this table
+  // lists them. A file not listed here is not part of the store. Points of a v2 store stay in
+  // `metrics` (read together with the files) until they are moved.
+  `
+  CREATE TABLE point_files (
+    run INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
+    file TEXT NOT NULL,
+    rows INTEGER NOT NULL,
+    PRIMARY KEY (run, seq)
+  ) WITHOUT ROWID;
+  `,
 ];
 
 /** The schema version this code writes. */

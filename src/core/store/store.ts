@@ -88,7 +88,7 @@ export class Store {
     this.writerId = sanitize(options.writerId ?? `${thisHost}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
     this.lock = this.readOnly ? undefined : new StoreLock(lockPath(this.dir), this.writerId);
     const problem = (kind: string, message: string): void => this.problem(kind, message);
-    this.image = new StoreImage(this.dbFile, SQL, this.readOnly, this.logger, { problem, retrySave: (ms) => this.scheduleSave(ms) });
+    this.image = new StoreImage(this.dbFile, SQL, this.readOnly, this.logger, { problem, retrySave: (ms) => this.scheduleSave(ms) }, this.writerId);
     this.journals = new StoreJournals(this.dir, this.journalDir, this.writerId, options.longLived ?? false,
       options.rotateJournalBytes ?? defaultRotateJournalBytes, this.logger);
     this.folder = new StoreFold(this.image, this.journals, this.lock, this.logger, problem);
@@ -216,6 +216,7 @@ export class Store {
   private afterSave(): void {
     this.journals.removeLeftoverTempFiles();
     if (this.image.dirty) return;
+    this.image.points.sweep(this.image.db);
     // A forgotten offset is saved with the next real change, no save just for this.
     this.journals.retire(this.folder.offsets(), (writer) => this.image.db.run('DELETE FROM journal_offsets WHERE writer = ?', [writer]), () => this.scheduleFold());
   }

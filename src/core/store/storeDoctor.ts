@@ -19,7 +19,10 @@ export interface DoctorReport {
   readonly experiments: number;
   readonly runs: number;
   readonly runningRuns: number;
+  /** Every point: in points files, folded but not yet saved, and (a store from before points files) in the catalog. */
   readonly metricPoints: number;
+  /** Points files the catalog lists; `unreadable` says why each missing or damaged one cannot be read. */
+  readonly pointFiles: { readonly files: number; readonly bytes: number; readonly unreadable: readonly string[] };
   readonly journals: readonly {
     readonly writer: string; readonly file: string; readonly bytes: number; readonly pendingBytes: number;
     readonly pid: number | null; readonly host: string | null; readonly alive: boolean; readonly closed: boolean;
@@ -71,13 +74,16 @@ export function doctorReport(s: DoctorSources): DoctorReport {
     if (fs.statSync(`${image.dbFile}-wal`).size > 0) walProblems.push(`${image.dbFile}-wal exists: a sqlite3 tool wrote to the database in WAL mode; exptrack does not read that file (checkpoint it with sqlite3, then remove it)`);
   } catch { /* none: the normal case */ }
   const st = image.statFile();
+  const pf = image.points.check(image.db);
   return {
     dir: s.dir, dbFile: image.dbFile, dbBytes: st?.size ?? null, schemaVersion: readUserVersion(image.db), codeSchemaVersion: schemaVersion,
     integrity, experiments: count('SELECT count(*) FROM experiments'), runs: count('SELECT count(*) FROM runs'),
-    runningRuns: count("SELECT count(*) FROM runs WHERE status = 'running'"), metricPoints: count('SELECT count(*) FROM metrics'),
+    runningRuns: count("SELECT count(*) FROM runs WHERE status = 'running'"), metricPoints: count('SELECT count(*) FROM metrics') + pf.rows + image.points.pendingPoints(),
+    pointFiles: { files: pf.files, bytes: pf.bytes, unreadable: pf.unreadable },
     journals,
     lock: ls ? { writer: ls.info?.writer ?? null, pid: ls.info?.pid ?? null, host: ls.info?.host ?? null, ageMs: ls.ageMs, stale: ls.stale } : null,
-    corruptFiles, lastSave: image.lastSave, problems: [...s.problems, ...walProblems, ...(image.blocked ? [image.blocked] : [])],
+    corruptFiles, lastSave: image.lastSave, problems: [...s.problems, ...pf.unreadable.filter((u) => !s.problems.some((p) => p.startsWith(u))), ...walProblems, ...(image.blocked ? [image.blocked] : []),
+      ...(image.saveError ? [`saving has failed since ${new Date(image.saveError.since).toISOString()} (${image.saveError.message}); retried every 5 s, the last good file is kept and the journals hold everything until a save succeeds`] : [])],
     skippedLongLines: {
       runs: count("SELECT count(*) FROM tags WHERE key = 'exptrack.skippedLongLines'"),
       lines: count("SELECT coalesce(sum(CAST(value AS INTEGER)), 0) FROM tags WHERE key = 'exptrack.skippedLongLines'"),

@@ -6,6 +6,8 @@ import { regexpFunction } from '../filter/compileFilter';
 import type { MetricSummary } from '../model';
 import { writeFileAtomic } from './atomicWrite';
 import { OverviewCache } from './overviewCache';
+import type { KeyPoints } from './pointsFile';
+import { mergePoints, PointsStore } from './pointsStore';
 import { RecordApplier } from './recordApplier';
 import { migrate, NewerSchemaError, readUserVersion, schemaVersion } from './schema';
 import type { StoreLock } from './storeLock';
@@ -37,6 +39,8 @@ export class StoreImage {
   readonly summaryCache = new Map<string, Record<string, MetricSummary>>();
   /** Overviews of whole series, fed by the fold and saved with the file: charts never read a long series whole. */
   readonly overviews = new OverviewCache();
+  /** Metric points: per-run files listed in the catalog, and what was folded since the last save. */
+  readonly points: PointsStore;
   /** The fold's transaction, possibly open across event-loop turns. */
   txnOpen = false;
   txnWork = 0;
@@ -50,6 +54,8 @@ export class StoreImage {
   /** Why nothing may be saved (a newer schema, a corrupt file that could not be moved aside). */
   blocked: string | undefined;
   lastSave: { at: number; ms: number; bytes: number } | null = null;
+  /** Saving has failed since `since` (retried every 5 s); null when the last save succeeded. */
+  saveError: { since: number; message: string } | null = null;
   private saveFailing = false;
   private readonly queryStmts = new Map<string, Statement>();
   /** Length of sql.js's in-memory file when the database was last opened (with headroom). */
@@ -69,7 +75,10 @@ export class StoreImage {
     private readonly readOnly: boolean,
     private readonly logger: StoreLogger,
     private readonly hooks: ImageHooks,
-  ) {}
+    private readonly tmpSuffix: string,
+  ) {
+    this.points = new PointsStore(path.dirname(dbFile), hooks.problem, tmpSuffix);
+  }
 
   statFile(): FileId | undefined {
     try {
@@ -221,7 +230,7 @@ export class StoreImage {
 
   private replaceDb(db: Database, keepCaches = false): void {
     this.freeStatements();
-    if (!keepCaches) { this.summaryCache.clear(); this.overviews.clear(); }
+    if (!keepCaches) { this.summaryCache.clear(); this.overviews.clear(); this.points.clear(); }
     try { this.db?.close(); } catch { /* already closed */ }
     this.db = db;
     this.configureDb();
@@ -235,7 +244,33 @@ export class StoreImage {
     this.db.create_function(regexpFunction, (source: unknown, flags: unknown, text: unknown) => {
       try { return new RegExp(String(source), String(flags ?? '')).test(String(text)) ? 1 : 0; } catch { return 0; }
     });
-    this.applier = new RecordApplier(this.db, (m) => this.logger.info(m), this.overviews);
+    this.applier = this.newApplier();
+  }
+
+  private newApplier(): RecordApplier {
+    return new RecordApplier(this.db, (m) => this.logger.info(m), this.points, (rid, keyId, key) => this.readSeries(rid, keyId, key), this.overviews);
+  }
+
+  /**
+   * One whole series in step order: points still in the old place (the catalog's `metrics` table, a
+   * store from before points files), then the run's points files, then points folded since the save.
+   */
+  readSeries(rid: number, keyId: number, key: string): KeyPoints {
+    const s = this.stmt('SELECT step, value, time FROM metrics WHERE run = ? AND key = ? ORDER BY step');
+    const steps: number[] = [];
+    const values: number[] = [];
+    const times: number[] = [];
+    try {
+      s.bind([rid, keyId]);
+      while (s.step()) {
+        const row = s.get();
+        steps.push(Number(row[0])); values.push(row[1] === null ? NaN : Number(row[1])); times.push(Number(row[2]));
+      }
+    } finally {
+      s.reset();
+    }
+    const before = steps.length ? mergePoints(key, [{ key, steps: Float64Array.from(steps), values: Float64Array.from(values), times: Float64Array.from(times) }]) : undefined;
+    return this.points.read(this.db, rid, key, before);
   }
 
   private freeStatements(): void {
@@ -260,9 +295,20 @@ export class StoreImage {
     if (this.blocked) return false;
     if (lock && !lock.stillHeld()) { this.hooks.problem('lock-lost', 'the store lock was taken over; this save was skipped'); return false; }
     if (this.fileId && this.fileChanged()) return false; // someone else saved: the next cycle reloads and refolds
-    // Overviews are saved with the points they describe (in the fold's transaction when one is open).
-    this.inTransaction(() => this.overviews.saveAll(this.db));
-    this.commitFold(); // sql.js cannot export inside a transaction
+    this.commitFold(); // sql.js cannot export inside a transaction; points files are written outside one
+    let written;
+    try {
+      written = this.points.writeFiles(this.db, (rids) => this.endedRuns(rids));
+    } catch (e) {
+      this.saveFailed(e as Error, true);
+      return false;
+    }
+    // The new files are listed, and overviews saved, in the same file as the points they describe.
+    this.inTransaction(() => {
+      this.points.list(this.db, written);
+      this.overviews.saveAll(this.db);
+    });
+    this.points.written(written);
     const t0 = performance.now();
     const data = this.db.export();
     // export() invalidates prepared statements (and may reset pragmas) in sql.js: re-prepare lazily.
@@ -272,18 +318,13 @@ export class StoreImage {
       const s = writeFileAtomic(this.dbFile, data, tmpSuffix);
       this.fileId = { ino: s.ino, size: s.size, mtimeMs: s.mtimeMs };
     } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (!this.saveFailing) {
-        this.logger.error(code === 'ENOSPC'
-          ? `disk full: could not save ${this.dbFile}; the last good file is kept and the journals hold everything; will retry`
-          : `could not save ${this.dbFile}: ${(e as Error).message}; the last good file is kept; will retry`);
-      }
-      this.saveFailing = true;
-      this.hooks.retrySave(5000);
+      this.saveFailed(e as Error, false);
       return false;
     }
+    this.points.saved();
     if (this.saveFailing) this.logger.info(`${this.dbFile} saved again`);
     this.saveFailing = false;
+    this.saveError = null;
     this.dirty = false;
     this.ownUnsaved = false;
     this.lastSave = { at: Date.now(), ms: performance.now() - t0, bytes: data.length };
@@ -292,6 +333,30 @@ export class StoreImage {
       this.regrow(data);
     }
     return true;
+  }
+
+  /** `points`: the failure was writing points files (the catalog was not saved either). */
+  private saveFailed(e: Error, points: boolean): void {
+    const code = (e as NodeJS.ErrnoException).code;
+    const what = points ? `${this.dbFile} (writing its points files)` : this.dbFile;
+    if (!this.saveFailing) {
+      this.logger.error(code === 'ENOSPC'
+        ? `disk full: could not save ${what}; the last good file is kept and the journals hold everything; will retry`
+        : `could not save ${what}: ${e.message}; the last good file is kept; will retry`);
+    }
+    this.saveFailing = true;
+    this.saveError = { since: this.saveError?.since ?? Date.now(), message: `${code === 'ENOSPC' ? 'disk full: ' : ''}could not save ${what}: ${e.message}` };
+    this.hooks.retrySave(5000);
+  }
+
+  /** Which of these runs have ended (their points are compacted into one file). */
+  private endedRuns(rids: number[]): Set<number> {
+    const out = new Set<number>();
+    for (let i = 0; i < rids.length; i += 500) {
+      const part = rids.slice(i, i + 500);
+      for (const [rid] of this.oneShot(`SELECT rid FROM runs WHERE status != 'running' AND rid IN (${part.map(() => '?').join(',')})`, part)) out.add(Number(rid));
+    }
+    return out;
   }
 
   /**
@@ -327,6 +392,7 @@ export class StoreImage {
   beginFold(): void {
     if (this.txnOpen) return;
     this.db.exec('BEGIN');
+    this.points.begin();
     this.txnOpen = true;
     this.txnWork = 0;
     this.txnStarted = performance.now();
@@ -336,9 +402,11 @@ export class StoreImage {
   inTransaction(f: () => void): void {
     if (this.txnOpen) { f(); return; }
     this.db.exec('BEGIN');
+    this.points.begin();
     try {
       f();
       this.db.exec('COMMIT');
+      this.points.commit();
     } catch (e) {
       this.rollback();
       throw e;
@@ -349,8 +417,9 @@ export class StoreImage {
   rollback(): void {
     this.txnOpen = false;
     try { this.db.exec('ROLLBACK'); } catch { /* no transaction left */ }
+    this.points.rollback();
     this.applier.free();
-    this.applier = new RecordApplier(this.db, (m) => this.logger.info(m), this.overviews);
+    this.applier = this.newApplier();
     this.summaryCache.clear();
     this.overviews.clear();
   }
@@ -360,6 +429,7 @@ export class StoreImage {
     this.txnOpen = false;
     try {
       this.db.exec('COMMIT');
+      this.points.commit();
     } catch (e) {
       this.rollback();
       throw e;

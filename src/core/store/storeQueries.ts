@@ -23,7 +23,7 @@ export class StoreQueries {
    * the column of a mistake); `experiment` matches the experiment name exactly.
    */
   listRuns(query: { experiment?: string; filter?: string; limit?: number } = {}): RunSummary[] {
-        const where: string[] = [];
+    const where: string[] = [];
     const params: SqlValue[] = [];
     if (query.experiment !== undefined) { where.push('e.name = ?'); params.push(query.experiment); }
     const f = query.filter ? compileFilter(query.filter) : undefined;
@@ -83,7 +83,7 @@ export class StoreQueries {
 
   /** Everything about one run; `series` names metric keys whose full series to include. */
   getRun(id: string, options: { series?: string[] } = {}): RunDetail | undefined {
-        const row = this.image.rows(`SELECT r.rid, r.id, r.name, e.name, r.status, r.exit_code, r.command, r.cwd, r.started_at, r.ended_at
+    const row = this.image.rows(`SELECT r.rid, r.id, r.name, e.name, r.status, r.exit_code, r.command, r.cwd, r.started_at, r.ended_at
       FROM runs r JOIN experiments e ON e.id = r.experiment_id WHERE r.id = ?`, [id])[0];
     if (!row) return undefined;
     const rid = Number(row[0]);
@@ -130,7 +130,7 @@ export class StoreQueries {
 
   /** Git state of every run that has one (for grouping by commit without a query per run). */
   gitByRun(): Map<string, GitInfo> {
-        const out = new Map<string, GitInfo>();
+    const out = new Map<string, GitInfo>();
     for (const g of this.image.rows('SELECT r.id, g.commit_id, g.branch, g.remote, g.dirty, g.snapshot FROM git g JOIN runs r ON r.rid = g.run', [])) {
       out.set(String(g[0]), { commit: g[1] as string | null, branch: g[2] as string | null, remote: g[3] as string | null, dirty: Number(g[4]) === 1, snapshot: g[5] as string | null });
     }
@@ -161,7 +161,7 @@ export class StoreQueries {
    * saying what matched when nothing or more than one run does.
    */
   resolveRun(ref: string): string {
-        const r = String(ref ?? '').trim();
+    const r = String(ref ?? '').trim();
     if (!r) throw new Error('no run given: use an id, an id prefix, a run name, @last or @last~N');
     const last = /^@last(?:~(\d+))?$/.exec(r);
     if (last) {
@@ -189,34 +189,20 @@ export class StoreQueries {
    * the exact last point). NaN values come back as NaN.
    */
   series(runId: string, key: string, options: { maxPoints?: number; fromStep?: number; toStep?: number } = {}): Series {
-        const rid = this.image.rows('SELECT rid FROM runs WHERE id = ?', [runId])[0]?.[0];
+    const rid = this.image.rows('SELECT rid FROM runs WHERE id = ?', [runId])[0]?.[0];
     if (rid === undefined) return { steps: new Float64Array(0), values: new Float64Array(0), times: new Float64Array(0) };
     const keyId = this.image.rows('SELECT id FROM metric_keys WHERE name = ?', [key])[0]?.[0] ?? -1;
     if (options.maxPoints && options.maxPoints <= overviewPoints && options.fromStep === undefined && options.toStep === undefined) {
       return this.overview(Number(rid), Number(keyId), key, options.maxPoints);
     }
-    const s = this.image.stmt('SELECT step, value, time FROM metrics WHERE run = ? AND key = ? AND step >= ? AND step <= ? ORDER BY step');
-    let steps: Float64Array = new Float64Array(1024);
-    let values: Float64Array = new Float64Array(1024);
-    let times: Float64Array = new Float64Array(1024);
-    let n = 0;
-    try {
-      s.bind([rid, keyId, options.fromStep ?? -Number.MAX_VALUE, options.toStep ?? Number.MAX_VALUE]);
-      while (s.step()) {
-        if (n === steps.length) {
-          const grow = (a: Float64Array): Float64Array => { const b = new Float64Array(a.length * 2); b.set(a); return b; };
-          steps = grow(steps); values = grow(values); times = grow(times);
-        }
-        const row = s.get();
-        steps[n] = Number(row[0]);
-        values[n] = row[1] === null ? NaN : Number(row[1]);
-        times[n] = Number(row[2]);
-        n++;
-      }
-    } finally {
-      s.reset();
-    }
-    const full = { steps: steps.slice(0, n), values: values.slice(0, n), times: times.slice(0, n) };
+    const all = this.image.readSeries(Number(rid), Number(keyId), key);
+    const from = options.fromStep ?? -Infinity;
+    const to = options.toStep ?? Infinity;
+    let lo = 0;
+    let hi = all.steps.length;
+    while (lo < hi && all.steps[lo] < from) lo++;
+    while (hi > lo && all.steps[hi - 1] > to) hi--;
+    const full = lo === 0 && hi === all.steps.length ? all : { steps: all.steps.slice(lo, hi), values: all.values.slice(lo, hi), times: all.times.slice(lo, hi) };
     return options.maxPoints ? downsampleMinMax(full, options.maxPoints) : full;
   }
   /**
@@ -228,28 +214,20 @@ export class StoreQueries {
     // metric_summary is keyed by the key's name; metrics by its id.
     const total = Number(this.image.rows('SELECT count FROM metric_summary WHERE run = ? AND key = ?', [rid, key])[0]?.[0] ?? 0);
     let ov = this.image.overviews.get(this.image.db, rid, keyId);
-    if (ov && ov.count < total) this.readInto(ov, rid, keyId, ov.lastStep);
+    if (ov && ov.count < total) this.readInto(ov, rid, keyId, key, ov.lastStep);
     if (ov && ov.count !== total) { this.image.overviews.drop(this.image.db, rid, keyId); ov = undefined; }
     if (!ov) {
       ov = new SeriesOverview(overviewPoints);
-      this.readInto(ov, rid, keyId, -Infinity);
+      this.readInto(ov, rid, keyId, key, -Infinity);
       // Counts disagree when steps were rewritten: such a series is read whole each time, not kept.
       if (ov.count === total) this.image.overviews.put(this.image.db, rid, keyId, ov);
     }
     return ov.toSeries(maxPoints);
   }
 
-  private readInto(ov: SeriesOverview, rid: SqlValue, keyId: SqlValue, afterStep: number): void {
-    const s = this.image.stmt('SELECT step, value, time FROM metrics WHERE run = ? AND key = ? AND step > ? ORDER BY step');
-    try {
-      s.bind([rid, keyId, Number.isFinite(afterStep) ? afterStep : -Number.MAX_VALUE]);
-      while (s.step()) {
-        const row = s.get();
-        ov.add(Number(row[0]), row[1] === null ? NaN : Number(row[1]), Number(row[2]));
-      }
-    } finally {
-      s.reset();
-    }
+  private readInto(ov: SeriesOverview, rid: SqlValue, keyId: SqlValue, key: string, afterStep: number): void {
+    const s = this.image.readSeries(Number(rid), Number(keyId), key);
+    for (let i = 0; i < s.steps.length; i++) if (s.steps[i] > afterStep) ov.add(s.steps[i], s.values[i], s.times[i]);
   }
 }
 

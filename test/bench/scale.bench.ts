@@ -1,0 +1,156 @@
+// Scale benchmark (issue 14): writes a workspace of RUNS x KEYS x STEPS points directly (catalog rows
+// through sql.js, one points file per run through pointsFile.ts; not through the recorder), then
+// measures it the way a user meets it, from outside in child processes:
+//   - `exptrack ls --limit 3`: wall time and peak RSS;
+//   - `exptrack run` of a small command afterwards (record, fold, save into this workspace): wall time
+//     and peak RSS, and whether the catalog on disk has the new run afterwards;
+//   - the catalog's size and its export (the save's cost) in ms;
+//   - a cold read of 20 runs x 10 metrics at chart size (Compare) and of one whole series (Run panel).
+// Figures of the schema-v2 store (points in the SQLite file) from the issue are printed beside them.
+// Usage: node out/test/bench/scale.bench.js [--points=1e7] [--keys=10] [--steps=25000] [--keep=DIR]
+// Disk: ~24 bytes a point (1e8 points: 2.4 GB); the folder is removed afterwards unless --keep.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { loadSqlJs } from '../../src/core/sqlite';
+import { encodePointsFile } from '../../src/core/store/pointsFile';
+import { Store } from '../../src/core/store/store';
+
+const arg = (name: string, dflt: string): string => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? dflt;
+const totalPoints = Number(arg('points', '1e7'));
+const keys = Number(arg('keys', '10'));
+const steps = Number(arg('steps', '25000'));
+const runs = Math.max(1, Math.round(totalPoints / keys / steps));
+const keep = arg('keep', '');
+const root = path.resolve(__dirname, '..', '..', '..');
+const cli = path.join(root, 'dist', 'cli.js');
+const quiet = { info: () => undefined, warn: (m: string) => console.error(`  warn: ${m}`), error: (m: string) => console.error(`  error: ${m}`) };
+const fmt = (n: number, d = 0): string => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
+
+/** The issue's measurements of the v2 store (points in exptrack.db), by points. */
+const v2 = [
+  { points: 1e7, file: '320 MB', ls: '0.44 s', rss: '405 MB' },
+  { points: 5e7, file: '1.6 GB', ls: '4.7 s', rss: '1.67 GB' },
+  { points: 1e8, file: '3.3 GB', ls: '9.5 s', rss: '3.3 GB', fold: '_fold ran 2.5 min at 6.5 GB RSS and exited without saving' },
+];
+
+async function writeWorkspace(ws: string): Promise<{ ms: number; bytes: number }> {
+  const t0 = performance.now();
+  const dir = path.join(ws, '.exptrack');
+  // The schema as the store creates it.
+  await (await Store.open(dir, { logger: quiet, writerId: 'bench' })).close();
+  const SQL = await loadSqlJs();
+  const db = new SQL.Database(fs.readFileSync(path.join(dir, 'exptrack.db')));
+  db.exec('BEGIN');
+  db.run("INSERT INTO experiments (id, name, created_at) VALUES (1, 'scale', 0)");
+  const keyNames = Array.from({ length: keys }, (_, k) => `metric_${k}`);
+  keyNames.forEach((k, i) => db.run('INSERT INTO metric_keys (id, name) VALUES (?, ?)', [i + 1, k]));
+  const steps0 = new Float64Array(steps).map((_, i) => i);
+  const times = new Float64Array(steps).map((_, i) => 1.7e12 + i * 100);
+  let bytes = 0;
+  for (let r = 0; r < runs; r++) {
+    const id = `run${String(r).padStart(5, '0')}`;
+    const rid = r + 1;
+    db.run(`INSERT INTO runs (rid, id, experiment_id, name, command, cwd, source, status, exit_code, started_at, ended_at)
+      VALUES (?, ?, 1, ?, 'python train.py', '/w', 'bench', 'finished', 0, ?, ?)`, [rid, id, id, 1.7e12 + r * 1000, 1.7e12 + r * 1000 + 500]);
+    db.run("INSERT INTO params (run, key, value, type, num) VALUES (?, 'lr', ?, 'number', ?)", [rid, String(1e-3 * (r + 1)), 1e-3 * (r + 1)]);
+    const series = keyNames.map((key, k) => {
+      const values = new Float64Array(steps);
+      for (let i = 0; i < steps; i++) values[i] = Math.sin(i * 0.001 + k + r);
+      let min = Infinity;
+      let max = -Infinity;
+      for (const v of values) { if (v < min) min = v; if (v > max) max = v; }
+      db.run('INSERT INTO metric_summary (run, key, last, min, max, count, last_step, last_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+        [rid, key, values[steps - 1], min, max, steps, steps - 1, times[steps - 1]]);
+      return { key, steps: steps0, values, times };
+    });
+    const rel = path.posix.join('runs', id, 'p000001-bench0.parquet');
+    const data = encodePointsFile(id, series);
+    fs.mkdirSync(path.join(dir, 'runs', id), { recursive: true });
+    fs.writeFileSync(path.join(dir, rel), data);
+    bytes += data.length;
+    db.run('INSERT INTO point_files (run, seq, file, rows) VALUES (?, 1, ?, ?)', [rid, rel, keys * steps]);
+  }
+  db.exec('COMMIT');
+  fs.writeFileSync(path.join(dir, 'exptrack.db'), db.export());
+  db.close();
+  return { ms: performance.now() - t0, bytes };
+}
+
+/** Runs the CLI in `cwd`; wall seconds and peak RSS (MB) measured by /usr/bin/time. */
+function timed(cwd: string, args: string[], script = cli): { s: number; cpu: number; rssMb: number; out: string; status: number | null } {
+  const r = spawnSync('/usr/bin/time', ['-f', '__time %e %U %S %M', process.execPath, script, ...args], { cwd, encoding: 'utf8', env: { ...process.env, EXPTRACK_DIR: '' } });
+  const m = /__time ([\d.]+) ([\d.]+) ([\d.]+) (\d+)/.exec(r.stderr);
+  return { s: m ? Number(m[1]) : NaN, cpu: m ? Number(m[2]) + Number(m[3]) : NaN, rssMb: m ? Number(m[4]) / 1024 : NaN, out: r.stdout, status: r.status };
+}
+const cpuMs = (u: NodeJS.CpuUsage): number => (u.user + u.system) / 1000;
+
+async function main(): Promise<void> {
+  if (!fs.existsSync(cli)) throw new Error(`${cli} missing: run node esbuild.mjs first`);
+  const ws = keep || fs.mkdtempSync(path.join(os.tmpdir(), 'exptrack-scale-'));
+  const dir = path.join(ws, '.exptrack');
+  console.log(`workspace: ${runs} runs x ${keys} keys x ${fmt(steps)} steps = ${fmt(runs * keys * steps)} points in ${ws}`);
+  try {
+    const w = await writeWorkspace(ws);
+    const dbBytes = fs.statSync(path.join(dir, 'exptrack.db')).size;
+    console.log(`written directly in ${fmt(w.ms / 1000, 1)} s: points files ${fmt(w.bytes / 2 ** 20)} MB, catalog ${fmt(dbBytes / 2 ** 20, 1)} MB`);
+
+    // What starting Node and loading sql.js cost on this machine at this moment (it is shared).
+    const baseScript = path.join(ws, 'baseline.js');
+    fs.writeFileSync(baseScript, `require(${JSON.stringify(path.join(root, 'node_modules', 'sql.js'))})().then(() => 0)`);
+    const base = [0, 1, 2].map(() => timed(ws, [], baseScript)).reduce((a, b) => (b.s < a.s ? b : a));
+    const emptyWs = fs.mkdtempSync(path.join(os.tmpdir(), 'exptrack-scale-empty-'));
+    const lsEmpty = [0, 1, 2].map(() => timed(emptyWs, ['ls', '--limit', '3'])).reduce((a, b) => (b.s < a.s ? b : a));
+    fs.rmSync(emptyWs, { recursive: true, force: true });
+    const ls = [0, 1, 2].map(() => timed(ws, ['ls', '--limit', '3']));
+    if (ls[0].status !== 0) throw new Error(`exptrack ls failed: ${ls[0].out}`);
+    const lsBest = ls.reduce((a, b) => (b.s < a.s ? b : a));
+
+    const before = fs.statSync(path.join(dir, 'exptrack.db')).mtimeMs;
+    const run = timed(ws, ['run', '--name', 'small', '--', process.execPath, '-e', "for (let i = 0; i < 100; i++) console.log(`step ${i} loss ${1 / (i + 1)}`)"]);
+    // A small run is folded before exptrack returns: the catalog on disk has it.
+    const SQL = await loadSqlJs();
+    const db = new SQL.Database(fs.readFileSync(path.join(dir, 'exptrack.db')));
+    const hasRun = Number(db.exec("SELECT count(*) FROM runs WHERE name = 'small'")[0].values[0][0]) === 1;
+    const exportMs: number[] = [];
+    for (let i = 0; i < 5; i++) { const t = performance.now(); db.export(); exportMs.push(performance.now() - t); }
+    db.close();
+    const saved = fs.statSync(path.join(dir, 'exptrack.db')).mtimeMs !== before;
+
+    const store = await Store.open(dir, { readOnly: true, logger: quiet });
+    let t = performance.now();
+    let c = process.cpuUsage();
+    const ids = store.listRuns({ limit: 20 }).map((r) => r.id).filter((id) => id.startsWith('run'));
+    let charted = 0;
+    for (const id of ids) for (let k = 0; k < Math.min(10, keys); k++) charted += store.series(id, `metric_${k}`, { maxPoints: 2000 }).steps.length;
+    const compareMs = performance.now() - t;
+    const compareCpu = cpuMs(process.cpuUsage(c));
+    t = performance.now();
+    c = process.cpuUsage();
+    const whole = store.series(ids[0], 'metric_0').steps.length;
+    const seriesMs = performance.now() - t;
+    const seriesCpu = cpuMs(process.cpuUsage(c));
+    await store.close();
+
+    // The nearest size the issue measured.
+    const ref = v2.reduce((a, b) => (Math.abs(Math.log(b.points / (runs * keys * steps))) < Math.abs(Math.log(a.points / (runs * keys * steps))) ? b : a));
+    const rows: [string, string, string, string][] = [
+      ['baseline: node + load sql.js (best of 3)', `${fmt(base.s, 2)} s wall, ${fmt(base.cpu, 2)} s CPU, ${fmt(base.rssMb)} MB RSS`, '', ''],
+      ['baseline: exptrack ls in an empty workspace (best of 3)', `${fmt(lsEmpty.s, 2)} s wall, ${fmt(lsEmpty.cpu, 2)} s CPU, ${fmt(lsEmpty.rssMb)} MB RSS`, '', ''],
+      ['exptrack ls --limit 3 (best of 3)', `${fmt(lsBest.s, 2)} s wall, ${fmt(lsBest.cpu, 2)} s CPU, ${fmt(lsBest.rssMb)} MB RSS`, `${ref.ls}, ${ref.rss} RSS (v2, ${fmt(ref.points)} points)`, '< 0.5 s, < 300 MB'],
+      ['exptrack run (100 lines) into it', `${fmt(run.s, 2)} s wall, ${fmt(run.cpu, 2)} s CPU, ${fmt(run.rssMb)} MB RSS; catalog saved: ${saved && hasRun ? 'yes' : 'NO'}`, ref.fold ?? '', 'fold + save < 1 s'],
+      ['catalog size', `${fmt(dbBytes / 2 ** 20, 1)} MB (${runs} runs x ${keys} keys)`, ref.file, '< 20 MB at 1,000 x 50'],
+      ['catalog export (median of 5)', `${fmt(exportMs.sort((a, b) => a - b)[2], 1)} ms`, '', '< 50 ms'],
+      [`Compare ${ids.length} runs x ${Math.min(10, keys)} metrics, cold, chart size`, `${fmt(compareMs)} ms wall, ${fmt(compareCpu)} ms CPU (${fmt(charted)} points drawn; no saved overviews: series read whole)`, '', '< 1 s'],
+      [`one whole series (${fmt(whole)} points), cold`, `${fmt(seriesMs, 1)} ms wall, ${fmt(seriesCpu, 1)} ms CPU`, '', ''],
+    ];
+    console.log('| what | measured | v2 store (issue 14) | target |\n|---|---|---|---|');
+    for (const r of rows) console.log(`| ${r.join(' | ')} |`);
+  } finally {
+    if (!keep) fs.rmSync(ws, { recursive: true, force: true });
+  }
+}
+
+main().catch((e) => { console.error(e); process.exit(1); });
