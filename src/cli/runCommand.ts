@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { RunEnd } from '../core/model';
-import { ensureExptrackDir } from '../core/recorder/exptrackDir';
+import { ensureExptrackDir } from '../core/store/exptrackDir';
 import { newRunId } from '../core/recorder/runId';
 import { SpawnedRun } from '../core/recorder/spawnedRun';
 import { findStoreDir } from '../core/store/findStoreDir';

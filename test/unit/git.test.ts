@@ -41,7 +41,7 @@ describe('git capture', function () {
   afterEach(() => fs.rmSync(repo, { recursive: true, force: true }));
 
   it('records a clean tree: commit, branch, remote without credentials, snapshot = HEAD', async () => {
-    const info = await captureGit(repo, 'run-clean');
+    const info = (await captureGit(repo, 'run-clean'))?.git;
     const head = git(repo, 'rev-parse', 'HEAD');
     assert.deepEqual(info, { commit: head, branch: 'main', remote: 'https://github.com/acme/model.git', dirty: false, snapshot: head });
     assert.equal(git(repo, 'rev-parse', snapshotRef('run-clean')), head);
@@ -61,7 +61,7 @@ describe('git capture', function () {
     fs.writeFileSync(path.join(repo, 'staged.py'), 'X = 1\n');
     git(repo, 'add', 'staged.py');
     const before = untouchable(repo);
-    const info = await captureGit(repo, 'run-dirty') as GitInfo;
+    const info = (await captureGit(repo, 'run-dirty'))?.git as GitInfo;
     assert.deepEqual(untouchable(repo), before, 'working tree, index, stash list and HEAD unchanged');
     assert.equal(info.dirty, true);
     assert.equal(info.commit, before.head);
@@ -84,7 +84,7 @@ describe('git capture', function () {
     try {
       git(fresh, 'init', '-q');
       fs.writeFileSync(path.join(fresh, 'a.py'), 'A = 1\n');
-      const info = await captureGit(fresh, 'run-unborn') as GitInfo;
+      const info = (await captureGit(fresh, 'run-unborn'))?.git as GitInfo;
       assert.equal(info.commit, null);
       assert.ok(info.snapshot);
       assert.equal(git(fresh, 'show', `${info.snapshot}:a.py`), 'A = 1');
@@ -105,7 +105,7 @@ describe('git capture', function () {
     fs.writeFileSync(path.join(repo, 'train.py'), 'print("v9")\n');
     const sameSecond = Math.floor(fs.statSync(path.join(repo, '.git', 'index')).mtimeMs / 1000) === Math.floor(fs.statSync(path.join(repo, 'train.py')).mtimeMs / 1000);
     await nextSecond(); // the capture happens a second later, as a run started after a short pause would
-    const info = await captureGit(repo, 'run-racy') as GitInfo;
+    const info = (await captureGit(repo, 'run-racy'))?.git as GitInfo;
     if (!sameSecond) return; // a slow machine crossed the second: nothing racy was set up (passes either way)
     assert.equal(info.dirty, true);
     assert.equal(git(repo, 'show', `${info.snapshot}:train.py`), 'print("v9")');

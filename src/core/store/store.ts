@@ -9,6 +9,7 @@ import { writeFileAtomic } from './atomicWrite';
 import { OverviewCache, overviewPoints } from './overviewCache';
 import { SeriesOverview } from './seriesOverview';
 import { downsampleMinMax, type Series } from './downsample';
+import { ensureExptrackDir } from './exptrackDir';
 import { fileSize, readJournalChunk, readJournalHeader, readWriterHeader } from './journalReader';
 import { JOURNAL_FORMAT, type JournalRecord } from './journalRecord';
 import { createJournalSink } from './journalSink';
@@ -203,7 +204,10 @@ export class Store {
 
   private async init(watchMs: number): Promise<void> {
     if (!this.readOnly) {
-      try { fs.mkdirSync(this.journalDir, { recursive: true }); } catch { /* reported when the journal cannot be created */ }
+      try {
+        ensureExptrackDir(this.dir);
+        fs.mkdirSync(this.journalDir, { recursive: true });
+      } catch { /* reported when the journal cannot be created */ }
     }
     const locked = this.tryLock();
     try {
