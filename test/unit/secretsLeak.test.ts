@@ -75,12 +75,15 @@ function write(dir: string, rel: string, content: string | Buffer): void {
   fs.writeFileSync(path.join(dir, rel), content);
 }
 
-/** A fake `python` that answers `-m pip freeze` with a package URL holding a token, and is python3 otherwise. */
-function writeFakePython(dir: string): string {
-  const py = execFileSync('python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' }).trim();
-  write(dir, 'venv/bin/python', `#!/bin/sh\nif [ "$1" = "-m" ] && [ "$2" = "pip" ]; then\n  echo "mypkg @ https://files.example/mypkg.whl?token=${S.packageToken}"\n  echo "numpy==1.0"\n  exit 0\nfi\nexec ${py} "$@"\n`);
-  fs.chmodSync(path.join(dir, 'venv/bin/python'), 0o755);
-  return 'venv/bin/python';
+/**
+ * A distribution installed from a URL holding a token (pip's direct_url.json), in a folder for
+ * PYTHONPATH: `pip freeze` then lists `mypkg @ https://...?token=...`.
+ */
+function writeUrlPackage(dir: string): string {
+  write(dir, 'sitepk/mypkg-1.0.dist-info/METADATA', 'Metadata-Version: 2.1\nName: mypkg\nVersion: 1.0\n');
+  write(dir, 'sitepk/mypkg-1.0.dist-info/INSTALLER', 'pip\n');
+  write(dir, 'sitepk/mypkg-1.0.dist-info/direct_url.json', JSON.stringify({ url: `https://files.example/mypkg.whl?token=${S.packageToken}`, archive_info: {} }));
+  return path.join(dir, 'sitepk');
 }
 
 /** Every file under `dir`, as bytes. */
@@ -142,7 +145,7 @@ describe('planted secrets never reach .exptrack or refs/exptrack', function () {
     write(repo, 'train.py', 'import json, os, sys\nprint("loss=0.5")\n');
     write(repo, 'conf/tracked.yaml', 'lr: 0.1\n');
     write(repo, 'helper.py', 'X = 1\n');
-    write(repo, '.gitignore', 'venv/\n');
+    write(repo, '.gitignore', 'sitepk/\n');
     git(repo, 'add', '.');
     git(repo, 'commit', '-q', '-m', 'first');
 
@@ -176,10 +179,10 @@ describe('planted secrets never reach .exptrack or refs/exptrack', function () {
     write(repo, 'helper.py', `X = 1\nTOKEN = "${S.githubPat}"\n`);
     git(repo, 'add', 'helper.py');
     write(repo, 'big_notes.py', `# ${'x'.repeat(2 * 1024 * 1024)}\n`);
-    const python = writeFakePython(repo);
+    const sitePackages = writeUrlPackage(repo);
 
-    const env = { TORCH_CREDS: S.torchCreds, HF_HUB_ACCESS: S.hubAccess, HF_ENDPOINT: `https://hub.example/api?access_token=${S.endpointToken}&x=1`, TORCH_HOME: '/tmp/torch-home' };
-    const r = exptrack(['run', '-q', '--', python, 'train.py', '--config', 'conf/secret.yaml', '--also', 'conf/tracked.yaml',
+    const env = { PYTHONPATH: sitePackages, TORCH_CREDS: S.torchCreds, HF_HUB_ACCESS: S.hubAccess, HF_ENDPOINT: `https://hub.example/api?access_token=${S.endpointToken}&x=1`, TORCH_HOME: '/tmp/torch-home' };
+    const r = exptrack(['run', '-q', '--', 'python3', 'train.py', '--config', 'conf/secret.yaml', '--also', 'conf/tracked.yaml',
       '--api-url', `https://x.example/v1/?token=${S.urlToken}&page=2`, '--cb', `https://x.example/cb#access_token=${S.urlAccessToken}`,
       '--api-key', S.apiKeyFlag, '--pass', S.passFlag, '--bearer', S.bearerFlag,
       '--s3', `https://b.s3.amazonaws.com/o?X-Amz-Credential=${S.amzCredential}&X-Amz-Signature=${S.amzSignature}&X-Amz-Date=20260101`,
@@ -197,11 +200,9 @@ describe('planted secrets never reach .exptrack or refs/exptrack', function () {
     assert.deepEqual(leaks(objects), [], 'no planted secret in any object reachable from refs/exptrack/');
 
     // The snapshot still holds the code, and the run says what was left out.
-    const run = JSON.parse(exptrack(['show', '@last', '--json'], repo).stdout) as { id: string; tags: Record<string, string>; git: { snapshot: string } };
-    void run;
     const first = JSON.parse(exptrack(['ls', '--json'], repo).stdout) as { id: string; command: string }[];
     const trainRun = first.find((x) => x.command.includes('train.py'))!;
-    const detail = JSON.parse(exptrack(['show', trainRun.id, '--json'], repo).stdout) as { tags: Record<string, string>; git: { snapshot: string } };
+    const detail = JSON.parse(exptrack(['show', trainRun.id, '--json'], repo).stdout) as { tags: Record<string, string>; git: { snapshot: string }; environment: { packages?: string[]; envVars?: Record<string, string> } };
     const files = git(repo, 'ls-tree', '-r', '--name-only', detail.git.snapshot).split('\n');
     for (const f of ['train.py', 'conf/tracked.yaml', 'helper.py', '.gitignore']) assert.ok(files.includes(f), f);
     assert.equal(git(repo, 'show', `${detail.git.snapshot}:conf/tracked.yaml`), 'lr: 0.1', 'a tracked file with a new secret is kept as committed');
@@ -215,6 +216,9 @@ describe('planted secrets never reach .exptrack or refs/exptrack', function () {
     assert.match(listed.get('big_notes.py') ?? '', /over/);
     assert.match(listed.get('tokens_test.py') ?? '', /GitHub/);
     assert.match(exptrack(['show', trainRun.id], repo).stdout, /left out of the code snapshot/);
+    const environment = detail.environment;
+    assert.ok(environment.packages?.includes('mypkg @ https://files.example/mypkg.whl?token=[redacted]'), 'the package list was recorded, redacted');
+    assert.equal(environment.envVars?.TORCH_HOME, '/tmp/torch-home', 'harmless variables are kept');
     assert.equal(fs.readFileSync(path.join(repo, '.exptrack', '.gitignore'), 'utf8').trim().split('\n').pop(), '*');
   });
 
