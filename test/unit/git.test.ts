@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { GitInfo, RecordSink } from '../../src/core/model';
 import { captureGit, snapshotRef } from '../../src/core/recorder/gitSnapshot';
 import { Recorder } from '../../src/core/recorder/recorder';
+import { Store } from '../../src/core/store/store';
 
 // The test's own reads never write the index either (plain `git status` refreshes it).
 const git = (cwd: string, ...args: string[]): string => execFileSync('git', args, { cwd, encoding: 'utf8', env: { ...process.env, GIT_OPTIONAL_LOCKS: '0' } }).trim();
@@ -143,5 +144,22 @@ describe('git capture', function () {
     } finally {
       fs.rmSync(plain, { recursive: true, force: true });
     }
+  });
+
+  it('gives an existing store folder its .gitignore when a writer opens it, and leaves one the user wrote', async () => {
+    const dir = path.join(repo, '.exptrack');
+    fs.mkdirSync(path.join(dir, 'runs'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'runs', 'old.log'), 'x');
+    assert.ok(git(repo, 'status', '--porcelain', '-uall').includes('.exptrack'), 'an old store shows in git status');
+    const reader = await Store.open(dir, { readOnly: true });
+    await reader.close();
+    assert.ok(!fs.existsSync(path.join(dir, '.gitignore')), 'a read-only store writes nothing');
+    const store = await Store.open(dir);
+    await store.close();
+    assert.equal(fs.readFileSync(path.join(dir, '.gitignore'), 'utf8').trim().split('\n').pop(), '*');
+    assert.ok(!git(repo, 'status', '--porcelain', '-uall').includes('.exptrack'));
+    fs.writeFileSync(path.join(dir, '.gitignore'), '');
+    await (await Store.open(dir)).close();
+    assert.equal(fs.readFileSync(path.join(dir, '.gitignore'), 'utf8'), '', 'a team that commits the folder keeps its own file');
   });
 });
