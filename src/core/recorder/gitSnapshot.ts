@@ -57,8 +57,9 @@ interface TrackedChange {
  * with the working tree's changes to tracked files and the untracked files that are not ignored (see
  * {@link UntrackedLimits}), built in a throwaway index, parent HEAD. A snapshot never takes credential
  * files (by name), files holding secrets, new secrets in tracked files (the file stays as committed),
- * data or model files, or files over the limits: each is listed in `leftOut` with its reason. The
- * working tree, the index and the stash list are never touched. Null outside git or without git.
+ * or untracked files over the limits: each is listed in `leftOut` with its reason. Untracked data and
+ * model files (by extension) are never taken either, unlisted: they are artifacts. The working tree,
+ * the index and the stash list are never touched. Null outside git or without git.
  */
 export async function captureGit(cwd: string, runId: string, options: { snapshot?: boolean; untracked?: Partial<UntrackedLimits>; exclude?: readonly string[] } = {}): Promise<GitCapture | null> {
   // No optional locks: the user's own git commands must never meet an index.lock of ours.
@@ -193,7 +194,8 @@ async function chooseUntracked(root: string, limits: UntrackedLimits, git: Git, 
     if (!rel || exclude.some((x) => rel === x || rel.startsWith(`${x}/`))) continue;
     const byName = credentialFileReason(rel);
     if (byName) { leftOut.push({ path: rel, reason: byName }); continue; }
-    if (NOT_CODE_RE.test(rel)) { leftOut.push({ path: rel, reason: 'data or model file' }); continue; }
+    // Data and model files are artifacts, by design never code: not worth a line in the run.
+    if (NOT_CODE_RE.test(rel)) continue;
     let content: Buffer;
     try {
       const st = fs.lstatSync(path.join(root, rel));
@@ -312,9 +314,9 @@ function gitOutput(root: string, args: string[], input: string, extraEnv: NodeJS
   });
 }
 
-/** Credentials and secrets first (what a reader must see), then limits, then data files. */
+/** Credentials and secrets first (what a reader must see), then the limits. */
 function sortLeftOut(list: LeftOutFile[]): LeftOutFile[] {
-  const rank = (r: string): number => (/credential|secret|private key/.test(r) ? 0 : /data or model/.test(r) ? 2 : 1);
+  const rank = (r: string): number => (/credential|secret|private key/.test(r) ? 0 : 1);
   return list.map((f, i) => ({ f, i })).sort((a, b) => rank(a.f.reason) - rank(b.f.reason) || a.i - b.i).map((x) => x.f);
 }
 
