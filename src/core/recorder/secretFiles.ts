@@ -66,7 +66,7 @@ export function secretContentReason(relPath: string, content: Buffer, before?: B
   }
   // A secret the committed version already holds is in the history already: only new ones count.
   const old = before && !before.subarray(0, 8192).includes(0) ? before.toString('utf8') : '';
-  const found = findSecrets(content.toString('utf8'), { bareValues: isConfigFormat(relPath) }).filter((f) => !old.includes(f.value));
+  const found = findSecrets(content.toString('utf8'), { bareValues: isConfigFormat(relPath), accept: (v) => !old.includes(v), firstOfEachKind: true });
   if (!found.length) return null;
   const f = found.sort((a, b) => a.line - b.line)[0];
   return `holds a secret: ${f.kind} (line ${f.line})`;

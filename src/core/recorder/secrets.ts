@@ -31,6 +31,9 @@ const NOT_SECRET_BEFORE: Readonly<Record<string, ReadonlySet<string>>> = {
     'rng', 'prng', 'seed', 'primary', 'foreign', 'hash', 'lookup', 'map', 'index', 'feature', 'audio', 'video', 'batch', 'sample', 'query', 'hot', 'partition', 'join', 'split', 'config', 'state']),
 };
 
+// Every secret word and noun above holds one of these: a cheap first test for the common case.
+const SECRET_HINT_RE = /key|token|secret|pass|pwd|cred|auth|sig|session|cookie|bearer|pat/i;
+
 function nameWords(name: string): string[] {
   return name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase().split(/[^a-z0-9]+/).filter(Boolean);
 }
@@ -42,6 +45,7 @@ function nameWords(name: string): string[] {
  * `pad_token`, `key_dim`, `text_key`, `author` are not.
  */
 export function isSecretName(name: string): boolean {
+  if (!SECRET_HINT_RE.test(name)) return false;
   const words = nameWords(name);
   if (!words.length) return false;
   if (SECRET_WORDS.has(words.join(''))) return true;
@@ -100,7 +104,7 @@ const SECRET_HEADER_RE = /\b((?:Proxy-)?Authorization|Cookie|Set-Cookie|X-[A-Za-
 const BEARER_RE = /\b(Bearer|Basic)(\s+)([A-Za-z0-9._~+/=-]{8,})/g;
 
 // `scheme://user:pass@host`, `scheme://token@host`: the userinfo goes, except a bare `git` user.
-const URL_USERINFO_RE = /\b([a-z][a-z0-9+.-]*:\/\/)([^/\s@'"?#]+)@/gi;
+const URL_USERINFO_RE = /(?<![a-z0-9+.-])([a-z][a-z0-9+.-]*:\/\/)([^/\s@'"?#]+)@/gi;
 // A query string or fragment: from `?` or `#` to the end of the word.
 const QUERY_RE = /[?#][^\s'"<>`]+/g;
 const QUERY_PAIR_RE = /(^|[?#&;])([^=&#;?]+)=([^&#;]*)/g;
@@ -118,7 +122,7 @@ function decodeName(name: string): string {
 /** Replaces the values of secret-named query and fragment parameters (`?token=x&page=2` -> `?token=[redacted]&page=2`). */
 export function redactUrlQueries(text: string): string {
   if (!text.includes('=') || !/[?#]/.test(text)) return text;
-  return text.replace(QUERY_RE, (q) => q.replace(QUERY_PAIR_RE, (m, sep: string, name: string, value: string) => (value && isSecretName(decodeName(name)) ? `${sep}${name}=${REDACTED}` : m)));
+  return text.replace(QUERY_RE, (q) => (!SECRET_HINT_RE.test(q) ? q : q.replace(QUERY_PAIR_RE, (m, sep: string, name: string, value: string) => (value && isSecretName(decodeName(name)) ? `${sep}${name}=${REDACTED}` : m))));
 }
 
 /**
@@ -141,10 +145,22 @@ export interface SecretFinding {
   readonly value: string;
 }
 
-function lineAt(text: string, index: number): number {
-  let n = 1;
-  for (let i = text.indexOf('\n'); i >= 0 && i < index; i = text.indexOf('\n', i + 1)) n++;
-  return n;
+/** Line numbers (1-based) of offsets in `text`, from one pass over its newlines. */
+function lineCounter(text: string): (index: number) => number {
+  let starts: number[] | undefined;
+  return (index) => {
+    if (!starts) {
+      starts = [0];
+      for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+    }
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid] <= index) lo = mid; else hi = mid - 1;
+    }
+    return lo + 1;
+  };
 }
 
 /**
@@ -153,21 +169,29 @@ function lineAt(text: string, index: number): number {
  * and literal values assigned to secret-looking names ({@link findSecretAssignments}; values of four
  * characters or more: `key: "id"` is a setting far more often than a secret). Empty when none.
  */
-export function findSecrets(text: string, options: { bareValues?: boolean } = {}): SecretFinding[] {
+export function findSecrets(text: string, options: { bareValues?: boolean; accept?: (value: string) => boolean; firstOfEachKind?: boolean } = {}): SecretFinding[] {
   const found: SecretFinding[] = [];
-  const add = (kind: string, index: number, value: string): void => { if (value && value !== REDACTED) found.push({ kind, line: lineAt(text, index), value }); };
-  for (const f of SECRET_FORMATS) for (const m of text.matchAll(f.re)) add(f.kind, m.index, m[0]);
+  const lineAt = lineCounter(text);
+  const accept = options.accept ?? (() => true);
+  // With firstOfEachKind, one finding per kind of search is enough (the caller wants the earliest line).
+  const add = (kind: string, index: number, value: string): boolean => {
+    if (!value || value === REDACTED || !accept(value)) return false;
+    found.push({ kind, line: lineAt(index), value });
+    return !!options.firstOfEachKind;
+  };
+  for (const f of SECRET_FORMATS) for (const m of text.matchAll(f.re)) if (add(f.kind, m.index, m[0])) break;
   const sa = /"type"\s*:\s*"service_account"/.exec(text);
   if (sa && /"private_key"/.test(text)) add('service account key', sa.index, 'service_account');
-  if (text.includes('@')) for (const m of text.matchAll(URL_USERINFO_RE)) if (m[2] !== 'git') add('URL credentials', m.index, m[2]);
-  for (const q of text.matchAll(QUERY_RE)) {
-    for (const m of q[0].matchAll(QUERY_PAIR_RE)) if (m[3] && isSecretName(decodeName(m[2]))) add('secret URL parameter', q.index + m.index, m[3]);
+  if (text.includes('@')) for (const m of text.matchAll(URL_USERINFO_RE)) if (m[2] !== 'git' && add('URL credentials', m.index, m[2])) break;
+  queries: for (const q of text.matchAll(QUERY_RE)) {
+    if (!SECRET_HINT_RE.test(q[0])) continue;
+    for (const m of q[0].matchAll(QUERY_PAIR_RE)) if (m[3] && isSecretName(decodeName(m[2])) && add('secret URL parameter', q.index + m.index, m[3])) break queries;
   }
-  for (const m of text.matchAll(SECRET_HEADER_RE)) add('authorization header', m.index, m[3].trim());
-  for (const m of text.matchAll(BEARER_RE)) add('authorization header', m.index, m[3]);
+  for (const m of text.matchAll(SECRET_HEADER_RE)) if (add('authorization header', m.index, m[3].trim())) break;
+  for (const m of text.matchAll(BEARER_RE)) if (add('authorization header', m.index, m[3])) break;
   for (const a of findSecretAssignments(text, options)) {
     const value = text.slice(a.start, a.end).replace(/^["']|["']$/g, '').trim();
-    if (value.length >= 4) add(`${a.name} value`, a.start, value);
+    if (value.length >= 4 && add(`${a.name} value`, a.start, value)) break;
   }
   return found;
 }
@@ -192,7 +216,7 @@ interface SecretAssignment {
 }
 
 // `"name": "value"` (JSON), `name: "value"`, `name = 'value'` (code, TOML, YAML, INI), the value quoted.
-const QUOTED_ASSIGNMENT_RE = /(["']?)([A-Za-z_][\w.-]*)\1[ \t]*(?::|=|:=)[ \t]*("(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')/g;
+const QUOTED_ASSIGNMENT_RE = /(?<![\w.-])(["']?)([A-Za-z_][\w.-]*)\1[ \t]*(?::|=|:=)[ \t]*("(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')/g;
 // `name: value`, `name = value`, `NAME=value`, `- name: value` at the start of a line, the value bare (YAML, INI, .env, TOML numbers).
 const BARE_ASSIGNMENT_RE = /^([ \t]*(?:-[ \t]+)?(?:export[ \t]+)?)([A-Za-z_][\w.-]*)([ \t]*[:=][ \t]*)([^\s"'#[{|>&*!][^\n#]*?)[ \t]*(?=#|$)/gm;
 // `name: |` or `name: >-`: a YAML block scalar whose lines follow, indented more than the name.
