@@ -101,7 +101,8 @@ const SECRET_FORMATS: readonly SecretFormat[] = [
 
 // `Authorization: Bearer x`, `Cookie: x`, `X-Api-Key: x` as written in curl -H, HTTP dumps and code.
 const SECRET_HEADER_RE = /\b((?:Proxy-)?Authorization|Cookie|Set-Cookie|X-[A-Za-z-]*(?:Token|Key|Auth|Secret|Signature)[A-Za-z-]*)(\s*:\s*)([^\s'"\\,;}][^'"\\\n\r]*)/gi;
-const BEARER_RE = /\b(Bearer|Basic)(\s+)([A-Za-z0-9._~+/=-]{8,})/g;
+// A bare `Bearer <token>` (a header value split from its name); 16 characters at least, so prose stays.
+const BEARER_RE = /\b(Bearer)(\s+)([A-Za-z0-9._~+/=-]{16,})/g;
 
 // `scheme://user:pass@host`, `scheme://token@host`: the userinfo goes, except a bare `git` user.
 const URL_USERINFO_RE = /(?<![a-z0-9+.-])([a-z][a-z0-9+.-]*:\/\/)([^/\s@'"?#]+)@/gi;
