@@ -169,7 +169,7 @@ describe('params', () => {
       assert.equal(redactFileText('{"api_key": "K\\"1", "n": 2}'), '{"api_key": "[redacted]", "n": 2}');
       assert.equal(redactFileText('[db]\npassword = hunter22\n', { bareValues: true }), '[db]\npassword = [redacted]\n');
       // In code, only literals count: an expression assigned to a secret-looking name is no secret.
-      assert.deepEqual(findSecrets('token = os.environ["HF_TOKEN"]\nkey = tokenizer.pad_token\nargs.api_key = args.api_key or None\n'), []);
+      assert.deepEqual(findSecrets('token = os.environ["HF_TOKEN"]\nkey = tokenizer.pad_token\nargs.api_key = args.api_key or None\nh = f"Authorization: Bearer {token}"\nAPI_KEY = "YOUR_API_KEY"\n'), []);
       assert.deepEqual(findSecrets('API_KEY = "abcd1234"\n').map((f) => [f.kind, f.line, f.value]), [['API_KEY value', 1, 'abcd1234']]);
       assert.equal(secretContentReason('a.py', Buffer.from('x = 1\nGH = "ghp_0123456789abcdefghijklmnopqrstuvwxyz"\n')), 'holds a secret: GitHub token (line 2)');
       // A secret the committed version already holds is not new.

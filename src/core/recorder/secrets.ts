@@ -188,7 +188,8 @@ export function findSecrets(text: string, options: { bareValues?: boolean; accep
     if (!SECRET_HINT_RE.test(q[0])) continue;
     for (const m of q[0].matchAll(QUERY_PAIR_RE)) if (m[3] && isSecretName(decodeName(m[2])) && add('secret URL parameter', q.index + m.index, m[3])) break queries;
   }
-  for (const m of text.matchAll(SECRET_HEADER_RE)) if (add('authorization header', m.index, m[3].trim())) break;
+  // A header built from a variable (`f"Authorization: Bearer {token}"`) holds no secret itself.
+  for (const m of text.matchAll(SECRET_HEADER_RE)) if (!/[{$%<]/.test(m[3]) && add('authorization header', m.index, m[3].trim())) break;
   for (const m of text.matchAll(BEARER_RE)) if (add('authorization header', m.index, m[3])) break;
   for (const a of findSecretAssignments(text, options)) {
     const value = text.slice(a.start, a.end).replace(/^["']|["']$/g, '').trim();
