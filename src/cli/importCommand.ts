@@ -7,7 +7,7 @@ import type { ImportSkip } from '../core/import/importedRun';
 import { pointCount } from '../core/import/importedRun';
 import { findSources, ImportPathError, readSource } from '../core/import/importSources';
 import { writeImportedRun, type ImportTarget, type RunImportResult } from '../core/import/importWriter';
-import { ensureExptrackDir } from '../core/recorder/exptrackDir';
+import { ensureExptrackDir } from '../core/store/exptrackDir';
 import { findStoreDir } from '../core/store/findStoreDir';
 import { Store } from '../core/store/store';
 import type { CliIo } from './cliIo';

@@ -2,6 +2,7 @@
 // 0 success, 1 failure (no such run, unreadable store, doctor found problems), 2 usage error.
 import { FilterError } from '../core/filter/filterParser';
 import type { MetricSummary, ParamValue, RunDetail, RunSummary } from '../core/model';
+import { CODE_LEFT_OUT_TAG, leftOutOf } from '../core/recorder/secretFiles';
 import type { Store } from '../core/store/store';
 import type { CliIo } from './cliIo';
 import { openReadStore } from './openReadStore';
@@ -121,7 +122,12 @@ export async function show(argv: string[], io: CliIo): Promise<number> {
     };
     section('params', Object.entries(d.params).map(([k, v]) => [k, formatParam(v)]));
     section('metrics', Object.entries(d.metrics).map(([k, m]) => [k, `${formatNumber(m.last)}  (min ${formatNumber(m.min)}, max ${formatNumber(m.max)}, ${m.count} points, last step ${m.lastStep})`]));
-    section('tags', Object.entries(d.tags).map(([k, v]) => [k, v]));
+    section('tags', Object.entries(d.tags).filter(([k]) => k !== CODE_LEFT_OUT_TAG).map(([k, v]) => [k, v]));
+    const leftOut = leftOutOf(d.tags);
+    if (leftOut) {
+      const more = leftOut.count - leftOut.files.length;
+      section(`left out of the code snapshot (${leftOut.count})`, [...leftOut.files.map((f): [string, string] => [f.path, f.reason]), ...(more > 0 ? [[`… ${more} more`, ''] as [string, string]] : [])]);
+    }
     section('artifacts', d.artifacts.map((x) => [x.path, `${x.role} ${x.kind}${x.sha256 ? ` ${x.sha256.slice(0, 12)}` : ''}${x.size !== null ? ` ${formatBytes(x.size)}` : ''}`]));
     if (d.note) out.push('', 'note:', ...d.note.split('\n').map((l) => `  ${clean(l)}`));
     for (const [k, pts] of Object.entries(d.series ?? {})) {

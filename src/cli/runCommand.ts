@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { RunEnd } from '../core/model';
 import { analyzeCommand } from '../core/recorder/commandAnalysis';
-import { ensureExptrackDir } from '../core/recorder/exptrackDir';
+import { ensureExptrackDir } from '../core/store/exptrackDir';
 import { namedPathWords, snapshotNamedPaths, type PathState } from '../core/recorder/pathState';
 import { newRunId } from '../core/recorder/runId';
 import { SpawnedRun, type ProcessExit } from '../core/recorder/spawnedRun';

@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { GitInfo, RecordSink } from '../../src/core/model';
 import { captureGit, snapshotRef } from '../../src/core/recorder/gitSnapshot';
 import { Recorder } from '../../src/core/recorder/recorder';
+import { Store } from '../../src/core/store/store';
 
 // The test's own reads never write the index either (plain `git status` refreshes it).
 const git = (cwd: string, ...args: string[]): string => execFileSync('git', args, { cwd, encoding: 'utf8', env: { ...process.env, GIT_OPTIONAL_LOCKS: '0' } }).trim();
@@ -41,7 +42,7 @@ describe('git capture', function () {
   afterEach(() => fs.rmSync(repo, { recursive: true, force: true }));
 
   it('records a clean tree: commit, branch, remote without credentials, snapshot = HEAD', async () => {
-    const info = await captureGit(repo, 'run-clean');
+    const info = (await captureGit(repo, 'run-clean'))?.git;
     const head = git(repo, 'rev-parse', 'HEAD');
     assert.deepEqual(info, { commit: head, branch: 'main', remote: 'https://github.com/acme/model.git', dirty: false, snapshot: head });
     assert.equal(git(repo, 'rev-parse', snapshotRef('run-clean')), head);
@@ -61,7 +62,7 @@ describe('git capture', function () {
     fs.writeFileSync(path.join(repo, 'staged.py'), 'X = 1\n');
     git(repo, 'add', 'staged.py');
     const before = untouchable(repo);
-    const info = await captureGit(repo, 'run-dirty') as GitInfo;
+    const info = (await captureGit(repo, 'run-dirty'))?.git as GitInfo;
     assert.deepEqual(untouchable(repo), before, 'working tree, index, stash list and HEAD unchanged');
     assert.equal(info.dirty, true);
     assert.equal(info.commit, before.head);
@@ -84,7 +85,7 @@ describe('git capture', function () {
     try {
       git(fresh, 'init', '-q');
       fs.writeFileSync(path.join(fresh, 'a.py'), 'A = 1\n');
-      const info = await captureGit(fresh, 'run-unborn') as GitInfo;
+      const info = (await captureGit(fresh, 'run-unborn'))?.git as GitInfo;
       assert.equal(info.commit, null);
       assert.ok(info.snapshot);
       assert.equal(git(fresh, 'show', `${info.snapshot}:a.py`), 'A = 1');
@@ -105,7 +106,7 @@ describe('git capture', function () {
     fs.writeFileSync(path.join(repo, 'train.py'), 'print("v9")\n');
     const sameSecond = Math.floor(fs.statSync(path.join(repo, '.git', 'index')).mtimeMs / 1000) === Math.floor(fs.statSync(path.join(repo, 'train.py')).mtimeMs / 1000);
     await nextSecond(); // the capture happens a second later, as a run started after a short pause would
-    const info = await captureGit(repo, 'run-racy') as GitInfo;
+    const info = (await captureGit(repo, 'run-racy'))?.git as GitInfo;
     if (!sameSecond) return; // a slow machine crossed the second: nothing racy was set up (passes either way)
     assert.equal(info.dirty, true);
     assert.equal(git(repo, 'show', `${info.snapshot}:train.py`), 'print("v9")');
@@ -143,5 +144,22 @@ describe('git capture', function () {
     } finally {
       fs.rmSync(plain, { recursive: true, force: true });
     }
+  });
+
+  it('gives an existing store folder its .gitignore when a writer opens it, and leaves one the user wrote', async () => {
+    const dir = path.join(repo, '.exptrack');
+    fs.mkdirSync(path.join(dir, 'runs'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'runs', 'old.log'), 'x');
+    assert.ok(git(repo, 'status', '--porcelain', '-uall').includes('.exptrack'), 'an old store shows in git status');
+    const reader = await Store.open(dir, { readOnly: true });
+    await reader.close();
+    assert.ok(!fs.existsSync(path.join(dir, '.gitignore')), 'a read-only store writes nothing');
+    const store = await Store.open(dir);
+    await store.close();
+    assert.equal(fs.readFileSync(path.join(dir, '.gitignore'), 'utf8').trim().split('\n').pop(), '*');
+    assert.ok(!git(repo, 'status', '--porcelain', '-uall').includes('.exptrack'));
+    fs.writeFileSync(path.join(dir, '.gitignore'), '');
+    await (await Store.open(dir)).close();
+    assert.equal(fs.readFileSync(path.join(dir, '.gitignore'), 'utf8'), '', 'a team that commits the folder keeps its own file');
   });
 });

@@ -7,7 +7,8 @@ import { analyzeCommand } from '../../src/core/recorder/commandAnalysis';
 import { readConfigParams } from '../../src/core/recorder/configParams';
 import { flattenParams } from '../../src/core/recorder/flattenParams';
 import { toParamValue } from '../../src/core/recorder/paramValue';
-import { isSecretEnvName, isSecretName, redactArgv, redactCommandLine, redactParams, stripUrlCredentials } from '../../src/core/recorder/secrets';
+import { credentialFileReason, secretContentReason } from '../../src/core/recorder/secretFiles';
+import { findSecrets, isSecretEnvName, isSecretName, redactArgv, redactCommandLine, redactFileText, redactParams, redactText, stripUrlCredentials } from '../../src/core/recorder/secrets';
 import { splitShellCommands } from '../../src/core/recorder/shellWords';
 
 describe('params', () => {
@@ -127,6 +128,57 @@ describe('params', () => {
       assert.ok(!line.includes('S3'), line);
       assert.ok(line.includes('--lr 1'));
       assert.deepEqual(redactParams({ 'db.password': 'x', max_tokens: 5, url: 'https://a:b@h' }), { 'db.password': '[redacted]', max_tokens: 5, url: 'https://h' });
+    });
+
+    it('knows secret name parts, but not the ML settings that share a word with them', () => {
+      for (const n of ['--pass', '--bearer', 'sig', 'signature', 'X-Amz-Signature', 'X-Amz-Credential', 'X-Amz-Security-Token', 'access_token', 'client_secret', 'session', 'sessionId', 'db_pwd', 'creds', 'private_key']) assert.ok(isSecretName(n), n);
+      for (const n of ['pad_token', 'eos_token', 'key_dim', 'num_key_value_heads', 'text_key', 'token_dropout', 'max_session_len', 'sort_key', 'X-Amz-Date']) assert.ok(!isSecretName(n), n);
+      for (const n of ['TORCH_CREDS', 'HF_HUB_ACCESS', 'MY_PASS', 'API_SIG', 'SESSION_COOKIE']) assert.ok(isSecretEnvName(n), n);
+      for (const n of ['HF_HOME', 'TORCH_HOME', 'HF_ENDPOINT', 'SIGMA']) assert.ok(!isSecretEnvName(n), n);
+    });
+
+    it('redacts secret query parameters, token formats and authorization headers wherever they appear', () => {
+      assert.equal(redactText('https://x/v1/?token=T1&page=2#access_token=T2'), 'https://x/v1/?token=[redacted]&page=2#access_token=[redacted]');
+      assert.equal(redactText('https://b.s3.amazonaws.com/o?X-Amz-Credential=C&X-Amz-Signature=S&X-Amz-Date=1'), 'https://b.s3.amazonaws.com/o?X-Amz-Credential=[redacted]&X-Amz-Signature=[redacted]&X-Amz-Date=1');
+      assert.equal(redactText('https://a.blob.core.windows.net/c?sv=2020&sig=S&api_key=K&key=G'), 'https://a.blob.core.windows.net/c?sv=2020&sig=[redacted]&api_key=[redacted]&key=[redacted]');
+      const tokens = ['ghp_0123456789abcdefghijklmnopqrstuvwxyz', 'github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyz', 'xoxb-1234-5678-abcdefghij', 'AIzaSyA0123456789abcdefghijklmnopqrstuv',
+        'AKIAIOSFODNN7EXAMPLE', 'sk-proj-abcdefghijklmnopqrstuvwxyz012345', 'sk-ant-api03-abcdefghijklmnopqrstuvwxyz', 'hf_abcdefghijklmnopqrstuvwxyzABCDEFGH', 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U'];
+      for (const t of tokens) assert.equal(redactText(`a ${t} b`), 'a [redacted] b', t);
+      assert.equal(redactText('-----BEGIN OPENSSH PRIVATE KEY-----\nabc\n-----END OPENSSH PRIVATE KEY-----\nafter'), '[redacted]\nafter');
+      assert.equal(redactText('Authorization: Bearer abc.def.ghi-jklmnop'), 'Authorization: [redacted]');
+      assert.equal(redactText('curl -H "X-Api-Key: abcdef"'), 'curl -H "X-Api-Key: [redacted]"');
+      // Ordinary text stays as it is.
+      for (const t of ['lr=0.1 https://example.com/a?page=2&q=loss', 'sk-learn', 'hf_home', 'task-key']) assert.equal(redactText(t), t);
+    });
+
+    it('redacts --pass, --bearer, mysql -pPASSWORD, sshpass -p, curl -u user:password', () => {
+      assert.deepEqual(redactArgv(['python', 't.py', '--pass', 'P1', '--bearer', 'B1', '--url', 'https://h/?api_key=K1']), ['python', 't.py', '--pass', '[redacted]', '--bearer', '[redacted]', '--url', 'https://h/?api_key=[redacted]']);
+      assert.deepEqual(redactArgv(['mysql', '-u', 'root', '-pP2', '-h', 'db']), ['mysql', '-u', 'root', '-p[redacted]', '-h', 'db']);
+      assert.deepEqual(redactArgv(['sudo', 'mysqldump', '-pP2', 'db']), ['sudo', 'mysqldump', '-p[redacted]', 'db']);
+      assert.deepEqual(redactArgv(['python', 't.py', '-p', '8080']), ['python', 't.py', '-p', '8080'], '-p of other tools is not a password');
+      assert.deepEqual(redactArgv(['sshpass', '-p', 'P3', 'ssh', 'h']), ['sshpass', '-p', '[redacted]', 'ssh', 'h']);
+      assert.deepEqual(redactArgv(['curl', '-u', 'bob:P4', 'https://h']), ['curl', '-u', 'bob:[redacted]', 'https://h']);
+      const line = redactCommandLine("mysql -u root -pP5 db && curl -u bob:P6 'https://h/?token=P7' | sshpass -p P8 ssh h");
+      for (const p of ['P5', 'P6', 'P7', 'P8']) assert.ok(!line.includes(p), `${p} in ${line}`);
+      assert.ok(line.includes('mysql -u root -p[redacted] db'), line);
+    });
+
+    it('redacts config copies as params are, and finds secrets in files', () => {
+      const yaml = 'lr: 0.1\napi_key: K1\ndb:\n  password: "P1"  # prod\n  url: https://h/?token=T1\nprivate_key: |\n  line1\n  line2\npad_token: "<pad>"\ntoken: ${HF_TOKEN}\n';
+      assert.equal(redactFileText(yaml, { bareValues: true, quote: true }), 'lr: 0.1\napi_key: "[redacted]"\ndb:\n  password: "[redacted]"  # prod\n  url: https://h/?token=[redacted]\nprivate_key: "[redacted]"\npad_token: "<pad>"\ntoken: ${HF_TOKEN}\n');
+      assert.equal(redactFileText('{"api_key": "K\\"1", "n": 2}'), '{"api_key": "[redacted]", "n": 2}');
+      assert.equal(redactFileText('[db]\npassword = hunter22\n', { bareValues: true }), '[db]\npassword = [redacted]\n');
+      // In code, only literals count: an expression assigned to a secret-looking name is no secret.
+      assert.deepEqual(findSecrets('token = os.environ["HF_TOKEN"]\nkey = tokenizer.pad_token\nargs.api_key = args.api_key or None\nh = f"Authorization: Bearer {token}"\nAPI_KEY = "YOUR_API_KEY"\n'), []);
+      assert.deepEqual(findSecrets('API_KEY = "abcd1234"\n').map((f) => [f.kind, f.line, f.value]), [['API_KEY value', 1, 'abcd1234']]);
+      assert.equal(secretContentReason('a.py', Buffer.from('x = 1\nGH = "ghp_0123456789abcdefghijklmnopqrstuvwxyz"\n')), 'holds a secret: GitHub token (line 2)');
+      // A secret the committed version already holds is not new.
+      const old = Buffer.from('T = "ghp_0123456789abcdefghijklmnopqrstuvwxyz"\n');
+      assert.equal(secretContentReason('a.py', Buffer.concat([old, Buffer.from('x = 2\n')]), old), null);
+      for (const f of ['.env', '.env.production', 'prod.env', 'id_rsa', 'id_ed25519', '.ssh/config', '.aws/credentials', 'service-account-prod.json', 'client_secret_123.json', '.netrc', '.npmrc', '.pypirc', 'tls/server.key', 'cert.pem', 'a.p12', 'b.pfx', 'kubeconfig', '.git-credentials', '.docker/config.json', 'conf/secrets.yaml']) {
+        assert.ok(credentialFileReason(f), f);
+      }
+      for (const f of ['train.py', 'test_secrets.py', 'config.yaml', 'id_rsa.pub', 'environment.yml', 'tokenizer.json']) assert.equal(credentialFileReason(f), null, f);
     });
   });
 });

@@ -3,12 +3,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { MetricBatch, pointsOf } from '../metrics/metricBatch';
 import type { ArtifactRole, MetricPoint, ParamValue, RecordSink, RunEnd, RunStatus } from '../model';
+import { ensureExptrackDir } from '../store/exptrackDir';
 import { ArtifactTracker, DEFAULT_OUTPUT_GLOBS } from './artifactTracker';
 import { parseArgvParams } from './argvParams';
 import { readCodeFiles } from './codeFiles';
 import { analyzeCommand, type CommandAnalysis } from './commandAnalysis';
 import { isConfigFileName, readConfigParams } from './configParams';
-import { ensureExptrackDir } from './exptrackDir';
 import { allowListedEnv, collectGpus, collectHostInfo } from './environmentInfo';
 import { FileHasher } from './fileHasher';
 import { captureGit } from './gitSnapshot';
@@ -19,7 +19,8 @@ import { findWorkspaceVenvPython, listPackages, probePythonCached, resolvePython
 import type { MetricLineParser, ParsedMetricLike, RecorderOptions, RunExit, RunRequest } from './recorderTypes';
 import { newRunId } from './runId';
 import { newRunName } from './runName';
-import { redactArgv, redactCommandLine, redactParams, stripUrlCredentials } from './secrets';
+import { credentialContentReason, credentialFileReason, leftOutTags, type LeftOutFile } from './secretFiles';
+import { redactArgv, redactCommandLine, redactParams, redactText } from './secrets';
 import { parseStructuredLine, type StructuredRecord } from './structuredLine';
 
 const FLUSH_POINTS = 5000;
@@ -97,6 +98,7 @@ export class ActiveRun {
   private pointCount = 0;
   private begun = false;
   private configFiles: string[] = [];
+  private credentialConfigs: string[] = [];
 
   constructor(private readonly options: RecorderOptions, private readonly request: RunRequest, private readonly setup: ActiveRunSetup) {
     this.now = options.now ?? Date.now;
@@ -399,7 +401,9 @@ export class ActiveRun {
   }
 
   private recordParams(): void {
-    const parsed = parseArgvParams(this.analysis.scriptArgs);
+    // From the redacted command: a secret may be a param's name too (mysql's `-pPASSWORD`).
+    const redacted = typeof this.request.command === 'string' ? redactCommandLine(this.request.command) : redactArgv(this.request.command);
+    const parsed = parseArgvParams(analyzeCommand(redacted).scriptArgs);
     const params: Record<string, ParamValue> = {};
     const configs = new Set<string>();
     for (const w of parsed.pathCandidates) if (isConfigFileName(w)) configs.add(w);
@@ -409,7 +413,10 @@ export class ActiveRun {
       const name = /\.ya?ml$/i.test(parsed.hydra.configName) ? parsed.hydra.configName : `${parsed.hydra.configName}.yaml`;
       configs.add(path.resolve(entryDir, dir, name));
     }
-    this.configFiles = [...configs].map((c) => path.resolve(this.cwd, c)).filter((c) => fs.existsSync(c));
+    const existing = [...configs].map((c) => path.resolve(this.cwd, c)).filter((c) => fs.existsSync(c));
+    // A credential file named on the command line (`--credentials sa.json`) is not a config: never read.
+    this.credentialConfigs = existing.filter((c) => isCredentialFile(c));
+    this.configFiles = existing.filter((c) => !this.credentialConfigs.includes(c));
     // Config files first, the command line over them: flags override config as in most scripts.
     for (const file of this.configFiles) {
       const r = readConfigParams(file);
@@ -437,7 +444,7 @@ export class ActiveRun {
         const interpreter = venv ?? resolvePythonWord(word, env, this.cwd);
         if (!interpreter) return;
         const info = await probePythonCached(interpreter, env, this.cwd, path.join(this.options.exptrackDir, 'cache'));
-        if (!info) { this.environment.python = { executable: stripUrlCredentials(interpreter) }; return; }
+        if (!info) { this.environment.python = { executable: redactText(interpreter) }; return; }
         this.environment.python = info;
         if (this.options.capture?.packages === false) return;
         const packages = await listPackages(info, env, path.join(this.options.exptrackDir, 'cache'));
@@ -457,15 +464,23 @@ export class ActiveRun {
     }
     if (git) {
       const g = git;
-      this.guard('git', () => this.sink.git(this.id, g));
+      this.guard('git', () => this.sink.git(this.id, g.git));
+      this.recordLeftOut(g.leftOut);
       return;
     }
     // Outside git: keep the entry script and the config files it was given.
     const files: string[] = [];
     if (this.analysis.entry?.kind === 'script') files.push(this.analysis.entry.name);
-    files.push(...this.configFiles);
+    files.push(...this.configFiles, ...this.credentialConfigs);
     const code = readCodeFiles(files, this.cwd, path.resolve(this.options.workspaceDir));
-    if (Object.keys(code).length) this.guard('codeFiles', () => this.sink.codeFiles(this.id, code));
+    if (Object.keys(code.files).length) this.guard('codeFiles', () => this.sink.codeFiles(this.id, code.files));
+    this.recordLeftOut(code.leftOut);
+  }
+
+  /** Says in the run what its code snapshot left out (the tag `exptrack.codeLeftOut`). */
+  private recordLeftOut(leftOut: readonly LeftOutFile[]): void {
+    const tags = leftOutTags(leftOut);
+    if (Object.keys(tags).length) this.guard('tags', () => this.sink.tags(this.id, tags));
   }
 
   private guard(what: string, f: () => void): void {
@@ -474,6 +489,17 @@ export class ActiveRun {
 
   private warn(message: string): void {
     try { this.options.logger?.warn(`[recorder] run ${this.id}: ${message}`); } catch { /* nothing more to do */ }
+  }
+}
+
+/** A config-looking file that is a credential by name or by content (read only up to 2 MiB). */
+function isCredentialFile(file: string): boolean {
+  if (credentialFileReason(path.basename(file))) return true;
+  try {
+    const st = fs.statSync(file);
+    return st.size <= 2 * 1024 * 1024 && credentialContentReason(fs.readFileSync(file)) !== null;
+  } catch {
+    return false;
   }
 }
 

@@ -1,5 +1,5 @@
 import os from 'node:os';
-import { isSecretEnvName, REDACTED, stripUrlCredentials } from './secrets';
+import { isSecretEnvName, REDACTED, redactText } from './secrets';
 import { execQuiet } from './processUtil';
 
 /** Environment variables recorded by default (exact names). */
@@ -16,8 +16,8 @@ export const DEFAULT_ENV_ALLOW_PREFIXES: readonly string[] = ['CUDA_', 'NCCL_', 
 
 /**
  * The allow-listed environment variables of a process, values kept except for names that look secret
- * (KEY, TOKEN, SECRET, PASSWORD, CREDENTIAL, AUTH...), whose value is replaced by `[redacted]`. URL
- * credentials are stripped from every value kept.
+ * ({@link isSecretEnvName}), whose value is replaced by `[redacted]`. Every value kept goes through
+ * the redactor (URL credentials and secret query parameters, token formats).
  */
 export function allowListedEnv(env: NodeJS.ProcessEnv, extraNames: readonly string[] = []): Record<string, string> {
   const exact = new Set([...DEFAULT_ENV_ALLOW_LIST, ...extraNames.filter((n) => !n.endsWith('*'))]);
@@ -27,7 +27,7 @@ export function allowListedEnv(env: NodeJS.ProcessEnv, extraNames: readonly stri
     const value = env[name];
     if (value === undefined) continue;
     if (!exact.has(name) && !prefixes.some((p) => name.startsWith(p))) continue;
-    out[name] = isSecretEnvName(name) ? REDACTED : stripUrlCredentials(value).slice(0, 4096);
+    out[name] = isSecretEnvName(name) ? REDACTED : redactText(value.slice(0, 4096));
   }
   return out;
 }

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { execQuiet, whichSync } from './processUtil';
-import { stripUrlCredentials } from './secrets';
+import { redactText } from './secrets';
 
 /** The interpreter a python command ran with. */
 export interface PythonInfo {
@@ -230,5 +230,5 @@ async function computePackages(executable: string, env: NodeJS.ProcessEnv): Prom
 }
 
 function clean(text: string): string[] {
-  return text.split('\n').map((l) => stripUrlCredentials(l.trim())).filter((l) => l && !l.startsWith('#'));
+  return text.split('\n').map((l) => redactText(l.trim())).filter((l) => l && !l.startsWith('#'));
 }

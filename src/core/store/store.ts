@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { GitInfo, RecordSink, RunDetail, RunSummary } from '../model';
 import { loadSqlJs } from '../sqlite';
 import type { Series } from './downsample';
+import { ensureExptrackDir } from './exptrackDir';
 import { createJournalSink } from './journalSink';
 import { thisHost } from './processInfo';
 import { NewerSchemaError } from './schema';
@@ -115,7 +116,10 @@ export class Store {
 
   private async init(watchMs: number): Promise<void> {
     if (!this.readOnly) {
-      try { fs.mkdirSync(this.journalDir, { recursive: true }); } catch { /* reported when the journal cannot be created */ }
+      try {
+        ensureExptrackDir(this.dir);
+        fs.mkdirSync(this.journalDir, { recursive: true });
+      } catch { /* reported when the journal cannot be created */ }
     }
     const locked = this.tryLock();
     try {

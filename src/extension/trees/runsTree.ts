@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { GitInfo, ParamValue, RunDetail, RunSummary } from '../../core/model';
+import { leftOutOf } from '../../core/recorder/secretFiles';
 import type { Store } from '../../core/store/store';
 import { byteSize as bytes, duration, headlineMetric, metricValue, relativeTime, statusIcon } from '../format';
 import { Disposable } from '../lifecycle';
@@ -270,12 +271,18 @@ export class RunsTreeProvider extends Disposable implements vscode.TreeDataProvi
           : [leaf('No environment recorded', undefined, 'info')];
       }
       case 'code': {
-        if (!d.git) return [leaf('Not in a git repository', undefined, 'info')];
+        // What the snapshot did not take (credentials, secrets, big or data files), listed in the tooltip.
+        const leftOut = leftOutOf(d.tags);
+        const leftOutLeaf = leftOut ? [leaf('left out', `${leftOut.count} file${leftOut.count === 1 ? '' : 's'}`, 'shield', {
+          tooltip: [...leftOut.files.map((f) => `${f.path}: ${f.reason}`), ...(leftOut.count > leftOut.files.length ? [`… ${leftOut.count - leftOut.files.length} more`] : [])].join('\n'),
+        })] : [];
+        if (!d.git) return [leaf('Not in a git repository', undefined, 'info'), ...leftOutLeaf];
         return [
           leaf('commit', d.git.commit ? d.git.commit.slice(0, 12) : 'none', 'git-commit', { tooltip: d.git.commit ?? '' }),
           leaf('branch', d.git.branch ?? '(detached)', 'git-branch'),
           leaf('working tree', d.git.dirty ? 'dirty (uncommitted changes in the snapshot)' : 'clean', d.git.dirty ? 'diff-modified' : 'check'),
           ...(d.git.snapshot ? [leaf('snapshot', d.git.snapshot.slice(0, 12), 'archive', { tooltip: `refs/exptrack/runs/${d.id}` })] : []),
+          ...leftOutLeaf,
         ];
       }
       default: return [];
