@@ -21,6 +21,8 @@ export interface Plan {
   fast: number;
   /** Set by the parser once it knows lines of this shape are not table headers. */
   notHeader: boolean;
+  /** The parser's configuration-dump verdict for this shape (undefined: not judged yet; it owns the value). */
+  member?: unknown;
   readonly replayable: boolean;
   readonly pairs: readonly PlannedPair[];
   readonly split: string | null;
@@ -60,7 +62,7 @@ export class LineShapeCache {
    */
   bytes: Uint8Array | null = null;
   /** The plan the last {@link scan} replayed, null when it scanned the line afresh. */
-  lastPlan: { memo: unknown; notHeader: boolean } | null = null;
+  lastPlan: { memo: unknown; notHeader: boolean; member?: unknown } | null = null;
 
   scan(text: string): LineScan {
     this.lastPlan = null;

@@ -5,7 +5,7 @@ import { isAscii } from 'node:buffer';
 import type { MetricBatch } from './metricBatch';
 import { KeyKind, keyHasSplit, keyKind, stepPriority } from './metricKeys';
 import type { LineScan, RawPair } from './lineScanner';
-import { ConfigDump } from './configDump';
+import { ConfigDump, type Member, memberOf } from './configDump';
 import { LineShapeCache } from './lineShapeCache';
 import { visibleText } from './terminalText';
 import { TableReader, type TableRows } from './tableReader';
@@ -278,19 +278,22 @@ export class MetricParser {
    * checks every fixture log at every chunk size).
    */
   private fastLine(text: string, from: number, to: number): boolean {
-    if (!this.started || this.patterns.length > 0 || !this.tables.idle || this.dump.open) return false;
+    if (!this.started || this.patterns.length > 0 || !this.tables.idle) return false;
     const shapes = this.shapes;
     shapes.clearStash();
     const plan = shapes.fastPlan(text, from, to);
     if (plan === null) return false;
     const d = plan.memo as Decision | undefined;
     if (d === undefined || d.split !== plan.split || this.lastSplit !== plan.split) return false;
+    // Only shapes known to be no member of a configuration dump (the dump state then simply ends).
+    if (plan.member !== null) return false;
     if (plan.fast === 0) plan.fast = fastEligible(text.slice(from, to)) ? 1 : 2;
     if (plan.fast !== 1 || !shapes.readFastValues(plan, text, to)) return false;
     const values = shapes.fastValues;
     // From here on exactly replayDecision().
     const step = decidedStep(d, shapes.fastStep, values);
     if (step === null) return false;
+    this.dump.reset();
     plan.notHeader = true;
     shapes.fastTaken(plan, text, from, to);
     // Whole only when no segment of this line came before (a redraw: `...\rstep=3 loss=0.2\n`).
@@ -332,7 +335,7 @@ export class MetricParser {
     if (this.patterns.length > 0 && this.readUserPatterns(text)) return;
     if (!HAS_NUMBERISH.test(text)) {
       // No number: may still shape what follows (table headers, box-table sections and borders).
-      this.dump.line(text, null);
+      this.dump.line(memberOf(text, null));
       this.emitTable(this.tables.noNumberLine(text, this.lineNo));
       return;
     }
@@ -369,7 +372,12 @@ export class MetricParser {
     }
     this.noteProgressTotal(text, scan);
     this.carrySplit(text, scan);
-    if (this.dump.line(text, scan)) {
+    let member = plan?.member as Member | null | undefined;
+    if (member === undefined) {
+      member = memberOf(text, scan);
+      if (plan !== null) plan.member = member;
+    }
+    if (this.dump.line(member)) {
       // One setting of a configuration dump: a param, not a metric.
       this.counts.droppedPairs += scan.pairs.length;
       return;
