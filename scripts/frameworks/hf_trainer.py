@@ -30,8 +30,9 @@ class Tokens(torch.utils.data.Dataset):
 class Record(TrainerCallback):
     def on_log(self, args, state, control, logs=None, **kwargs):
         for k, v in (logs or {}).items():
+            # ProgressCallback prints floats as f"{v:.4g}" strings; the line carries the epoch, not the step.
             if isinstance(v, (int, float)) and not isinstance(v, bool):
-                truth.add(k, v, step=state.global_step, metric=not any(w in k for w in NOT_METRICS))
+                truth.add(k, v, f"{v:.4g}" if isinstance(v, float) else None, metric=not any(w in k for w in NOT_METRICS))
 
 
 def accuracy(pred):

@@ -22,7 +22,7 @@ export interface Plan {
   /** Set by the parser once it knows lines of this shape are not table headers. */
   notHeader: boolean;
   /** The parser's configuration-dump verdict for this shape (undefined: not judged yet; it owns the value). */
-  member?: unknown;
+  member: unknown;
   readonly replayable: boolean;
   readonly pairs: readonly PlannedPair[];
   readonly split: string | null;
@@ -250,7 +250,7 @@ export class LineShapeCache {
   }
 
   private makePlan(scan: LineScan, text: string): Plan {
-    const none: Plan = { memo: undefined, fast: 2, notHeader: false, replayable: false, pairs: [], split: null, epochRun: -1, stepRun: -1, barRun: -1, literal: false };
+    const none: Plan = { memo: undefined, member: undefined, fast: 2, notHeader: false, replayable: false, pairs: [], split: null, epochRun: -1, stepRun: -1, barRun: -1, literal: false };
     if (!scan.cacheable) return none;
     const n = this.runCount;
     const runAt = (pos: number): { run: number; delta: number } | null => {
@@ -285,7 +285,7 @@ export class LineShapeCache {
     if (scan.epoch !== undefined && (epochAt === null || epochAt.delta !== 0)) return none;
     if (scan.step !== undefined && (stepAt === null || stepAt.delta !== 0)) return none;
     if (scan.barDescription !== null && (barAt === null || barAt.delta !== 0)) return none;
-    return { memo: undefined, fast: 0, notHeader: false, replayable: true, pairs, split: scan.split, epochRun: epochAt?.run ?? -1, stepRun: stepAt?.run ?? -1, barRun: barAt?.run ?? -1, literal: scan.literal };
+    return { memo: undefined, member: undefined, fast: 0, notHeader: false, replayable: true, pairs, split: scan.split, epochRun: epochAt?.run ?? -1, stepRun: stepAt?.run ?? -1, barRun: barAt?.run ?? -1, literal: scan.literal };
   }
 
   // One result object reused for every replay: the parser reads it before the next line is scanned.
