@@ -54,7 +54,7 @@ def shown_whole(name, text):
     delimiter. A narrow terminal cuts a progress bar's end, so some logged series never show whole
     at 80 columns; the test then does not require them (it still checks every value that is read).
     """
-    pattern = re.escape(name) + r"['\"]?[ \t]*[=:│┃|]?[ \t]*[│┃|]?[ \t]*[-+]?\d[\d.e+-]*(?=[,\]│┃|}'\" \t\n]| -)"
+    pattern = re.escape(name) + r"['\"]?[ \t]*[=:│┃|]?[ \t]*[│┃|]?[ \t]*['\"]?[-+]?\d[\d.e+-]*(?=[,\]│┃|}'\" \t\n]| -)"
     return re.search(pattern, text) is not None
 
 
