@@ -34,8 +34,8 @@ function sameNumber(a: number, b: number): boolean {
   return a === b || Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a), Math.abs(b));
 }
 
-function parse(bytes: Buffer, chunk: number): ParsedMetric[] {
-  const p = new MetricParser({ now: () => 0 });
+function parse(bytes: Buffer, chunk: number, fastPath = true): ParsedMetric[] {
+  const p = new MetricParser({ now: () => 0, fastPath });
   const out: ParsedMetric[] = [];
   for (let i = 0; i < bytes.length; i += chunk) out.push(...p.push(bytes.subarray(i, i + chunk)));
   out.push(...p.end());
@@ -77,8 +77,10 @@ describe('MetricParser on real frameworks at two terminal widths', () => {
       const bytes = fs.readFileSync(path.join(DIR, log));
       const whole = parse(bytes, bytes.length || 1);
       assert.deepEqual(problems(whole, expect), []);
-      // Chunked as a terminal delivers it: the same points.
-      assert.deepEqual(parse(bytes, 4093).map((p) => `${p.key}=${p.value}@${p.step}`), whole.map((p) => `${p.key}=${p.value}@${p.step}`));
+      // Chunked as a terminal delivers it, and without the fast path: the same points.
+      const same = whole.map((p) => `${p.key}=${p.value}@${p.step}`);
+      assert.deepEqual(parse(bytes, 4093).map((p) => `${p.key}=${p.value}@${p.step}`), same);
+      assert.deepEqual(parse(bytes, bytes.length || 1, false).map((p) => `${p.key}=${p.value}@${p.step}`), same);
     });
   }
 });
