@@ -49,5 +49,12 @@ export async function parseCommand(argv: readonly string[], io: CliIo, stdin: No
     return 1;
   }
   print(parser.end());
+  const { metrics, droppedPairs } = parser.stats;
+  if (metrics === 0 && droppedPairs > 0) {
+    // Said on stderr, so stdout stays one JSON object per metric.
+    io.stderr(`exptrack parse: ${droppedPairs} name/value pair${droppedPairs === 1 ? '' : 's'} read, none of them a metric by the built-in rules `
+      + '(single letters, counts, settings and unknown names are left out); to record them, add a pattern to "metrics.patterns" '
+      + 'in .exptrack/config.json (docs/metrics-parsing.md, Configuration)\n');
+  }
   return 0;
 }

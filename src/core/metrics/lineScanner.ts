@@ -38,12 +38,19 @@ export interface LineScan {
   barPos: number;
   /** Text before a tqdm bar (`Epoch 0: 47%|...`), for header-row tables; null without a bar. */
   barDescription: string | null;
+  /**
+   * A setting written as a literal that is no number (`'activation': <class ...>`, `=None`,
+   * `: 'adam'`): with a never-a-metric name beside it, the line is a configuration echo.
+   */
+  literal: boolean;
 }
 
 const NUMBER_RE = /[-+]?(?:\d+\.?\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?|nan|inf(?:inity)?)/iy;
 const WRAPPER_RE = /(?:tensor|np\.float(?:16|32|64)|numpy\.float(?:16|32|64)|float(?:16|32|64)?|Array|array|DeviceArray|torch\.tensor)\(/y;
 const MARKER_RE = /(global[_ ]step|iteration|iter|step|epoch(?:\((?:train|val|test)\))?|update|round)\s*(?:[:=#]\s*)?\[?\s*(\d+(?:\.\d+)?)(?:\s*\/\s*(\d+))?/gi;
 const BAR_RE = /\d+(?:\.\d+)?%\|/;
+// tqdm without its bar glyphs (Colab, some terminals drop them): `100% 15/15 [00:12<00:00, 1.22it/s]`.
+const PLAIN_BAR_RE = /\d+(?:\.\d+)?% +\d+(?:\.\d+)?[kMGT]?\/\d+(?:\.\d+)?[kMGT]? +\[\d/;
 // Lines that are never metrics: tracebacks, pip, argparse echoes, warnings and errors.
 const NOISE_START_RE = /^\s*(?:File "|Traceback \(|Collecting |Downloading |Requirement already|Installing collected|Successfully (?:installed|built)|Using cached|Building wheel|Obtaining |Looking in |Namespace\(|Attempting uninstall|Uninstalling |Created wheel|Stored in directory|raise |assert )/;
 // `RuntimeError: ...` is noise; `Mean Squared Error: 0.12` is a value.
@@ -52,7 +59,7 @@ const SOURCE_EXT_RE = /\.(?:py|pyx|pyc|cc|cpp|cxx|c|h|hpp|cu|cuh|js|mjs|ts|rs|go
 
 /** Scans one visible line. */
 export function scanLine(text: string): LineScan {
-  const scan: LineScan = { pairs: [], values: null, split: null, epoch: undefined, step: undefined, epochPos: -1, stepPos: -1, barPos: -1, cacheable: true, barDescription: null };
+  const scan: LineScan = { pairs: [], values: null, split: null, epoch: undefined, step: undefined, epochPos: -1, stepPos: -1, barPos: -1, cacheable: true, barDescription: null, literal: false };
   if (NOISE_START_RE.test(text)) return scan;
   if ((text.includes('arn') || text.includes('rror') || text.includes('ARN') || text.includes('RROR') || text.includes('xception') || text.includes('eprecat')) && NOISE_RE.test(text)) return scan;
   const first = firstNonSpace(text);
@@ -66,7 +73,7 @@ export function scanLine(text: string): LineScan {
   let regionStart = 0;
   let regionEnd = text.length;
   let postfixStart = -1;
-  const bar = text.includes('%|') ? BAR_RE.exec(text) : null;
+  const bar = text.includes('%|') ? BAR_RE.exec(text) : text.includes('% ') ? PLAIN_BAR_RE.exec(text) : null;
   if (bar) {
     // tqdm: `desc: NN%|bar| n/total [elapsed<remaining, rate, postfix]`. Only the description and the
     // postfix can hold values; the counts, sizes and rates in between never do.
@@ -79,9 +86,26 @@ export function scanLine(text: string): LineScan {
   findMarkers(text, regionStart, regionEnd, scan);
   leadingRound(text, scan);
   const firstPairPos = scanRegion(text, regionStart, regionEnd, scan);
-  if (postfixStart >= 0) scanRegion(text, postfixStart, text.length, scan);
+  if (postfixStart >= 0) {
+    const before = scan.pairs.length;
+    scanRegion(text, postfixStart, text.length, scan);
+    // tqdm cuts its line at the terminal's width: a postfix without its closing `]` was cut, and the
+    // number it ends with may have lost digits (`train_loss=0.1` of 0.13, `=0` of 0.43). Drop it.
+    if (scan.pairs.length > before && !endsWithBracket(text)) {
+      const last = scan.pairs[scan.pairs.length - 1];
+      if (last.pos >= 0 && CUT_NUMBER_RE.test(text.slice(last.pos).trimEnd())) scan.pairs.pop();
+    }
+  }
   if (scan.pairs.length > 0) scan.split = splitBefore(text, regionStart, firstPairPos < 0 ? regionEnd : firstPairPos);
   return scan;
+}
+
+const CUT_NUMBER_RE = /^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d*)?$/;
+
+function endsWithBracket(s: string): boolean {
+  let e = s.length - 1;
+  while (e >= 0 && isSpace(s.charCodeAt(e))) e--;
+  return e >= 0 && s.charCodeAt(e) === 0x5d;
 }
 
 function firstNonSpace(s: string): number {
@@ -167,6 +191,8 @@ function findMarkers(text: string, from: number, to: number, scan: LineScan): vo
     const after = region.charCodeAt(m.index + m[0].length);
     // `epoch 3ms`, `step 12:01`, `iter 1.2.3` are not markers.
     if (isLetter(after) || after === 0x3a && isDigit(region.charCodeAt(m.index + m[0].length + 1)) || after === 0x2e && isDigit(region.charCodeAt(m.index + m[0].length + 1))) continue;
+    // `Tokens per iteration: 131,072`: a count per unit, and a thousands separator, are no step.
+    if (/\bper\s+$/i.test(region.slice(Math.max(0, m.index - 5), m.index)) || thousandsAt(region, m.index + m[0].length)) continue;
     const word = m[1].toLowerCase().replace(/\(.*$/, '');
     const value = Number(m[2]);
     // The marker's word and separators hold no digit, so its number is the match's first digit.
@@ -209,6 +235,14 @@ function isKeyChar(c: number): boolean {
 }
 function isSpace(c: number): boolean {
   return c === 0x20 || c === 0x09;
+}
+
+/** `131,072`: at `end` (just after up to three digits), a comma and exactly three digits follow. */
+export function thousandsAt(text: string, end: number): boolean {
+  if (text.charCodeAt(end) !== 0x2c || !isDigit(text.charCodeAt(end + 1)) || !isDigit(text.charCodeAt(end + 2)) || !isDigit(text.charCodeAt(end + 3)) || isDigit(text.charCodeAt(end + 4))) return false;
+  let s = end - 1;
+  while (s >= 0 && isDigit(text.charCodeAt(s))) s--;
+  return end - s - 1 <= 3 && text.charCodeAt(s) !== 0x2e;
 }
 
 /** What may follow a number's text (-1: the end of the line): a space, `,;|`, a closing bracket, a quote, `(`. */
@@ -310,6 +344,8 @@ function numberAt(text: string, j: number, limit: number): NumberAt | null {
     return null;
   }
   if (endsNumber(after)) {
+    // `131,072` is one number written with a thousands separator: neither 131 nor 72.
+    if (after === 0x2c && integral && thousandsAt(text, end)) return null;
     return { value, end, integral };
   }
   if (after === 0x2e /* . */ || after === 0x3a /* : */ || after === 0x2d /* - */) {
@@ -368,7 +404,8 @@ function keyBefore(text: string, sep: number, from: number, allowWords: boolean)
       start = s + 1 + lead;
     } else {
       // A preceding word joins the name only if it is a plain word (not a log level, number or path).
-      if (!/^[A-Za-z][A-Za-z0-9_]*(?:'s)?$/.test(word) && !/^[A-Z][a-z]{1,4}\.$/.test(word)) break;
+      // `Top-1 Acc`, `Top-5 Acc`: the qualifier keeps two measured names on one line apart.
+      if (!/^[A-Za-z][A-Za-z0-9_]*(?:-\d+)?(?:'s)?$/.test(word) && !/^[A-Z][a-z]{1,4}\.$/.test(word)) break;
       if (word.length > 24 || STOP_WORDS.has(word.toLowerCase())) break;
       if (/^[A-Z]{3,}$/.test(word) && !/^(?:AUC|MAE|MSE|RMSE|MAP|IOU|BLEU|WER|CER|PSNR|SSIM|FID|NLL|KL|ROC|MRR|NDCG)$/.test(word)) break;
       start = s + 1;
@@ -431,6 +468,7 @@ function scanRegion(text: string, from: number, to: number, scan: LineScan): num
     const tight = c === 0x3a && j === i + 1 && !isSpace(text.charCodeAt(i - 1));
     const num = j < to ? numberAt(text, j, to) : null;
     if (!num) {
+      if (!scan.literal && j < to && literalAt(text, i, j)) scan.literal = true;
       lastColonNoPair = i;
       continue;
     }
@@ -458,6 +496,21 @@ function scanRegion(text: string, from: number, to: number, scan: LineScan): num
   }
   return firstPair;
 }
+
+/**
+ * Whether the separator at `sep` (value starting at `j`) gives a setting a literal that is no number:
+ * a quoted name's value (`'activation': <class ...>`, `'optimizer': 'adam'`), or `=None`, `=True`,
+ * `='adam'` as a repr prints them.
+ */
+function literalAt(text: string, sep: number, j: number): boolean {
+  let k = sep - 1;
+  while (k >= 0 && isSpace(text.charCodeAt(k))) k--;
+  const q = text.charCodeAt(k);
+  const v = text.charCodeAt(j);
+  if (q === 0x27 || q === 0x22) return v === 0x3c || v === 0x27 || v === 0x22 || LITERAL_WORD_RE.test(text.slice(j, j + 6));
+  return text.charCodeAt(sep) === 0x3d && (v === 0x27 || v === 0x22 || LITERAL_WORD_RE.test(text.slice(j, j + 6)));
+}
+const LITERAL_WORD_RE = /^(?:None|True|False)\b/;
 
 /** What {@link scanDecimal} read, in module scratch: the fast path reads millions of numbers, allocating nothing. */
 let scanMantissa = 0;
@@ -511,7 +564,7 @@ export function plainNumberAt(text: string, j: number, limit: number): number | 
   c = text.charCodeAt(e);
   if (scanDigits === 0 || scanDigits > 15 || c === 0x65 || c === 0x45 || e > limit) return undefined;
   const after = e < limit ? text.charCodeAt(e) : -1;
-  if (!endsNumber(after)) return undefined;
+  if (!endsNumber(after) || after === 0x2c && thousandsAt(text, e)) return undefined;
   if (scanFractionDigits > 22) return undefined;
   const value = scanFraction && scanFractionDigits > 0 ? scanMantissa / POW10[scanFractionDigits] : scanMantissa;
   return negative ? -value : value;
@@ -603,10 +656,15 @@ function barePairs(text: string, from: number, to: number, scan: LineScan): numb
   if (piece.length < 3 || piece.length > 200) return -1;
   const toks: string[] = [];
   const starts: number[] = [];
+  // Tokens after a column gap (two or more spaces, a tab): words across one are no single name.
+  const gapped: boolean[] = [];
   TOKEN_RE.lastIndex = 0;
+  let prevEnd = -1;
   for (let m = TOKEN_RE.exec(piece); m !== null; m = TOKEN_RE.exec(piece)) {
     toks.push(m[0]);
     starts.push(known ? from + m.index : -1);
+    gapped.push(prevEnd >= 0 && (m.index - prevEnd > 1 || piece.charCodeAt(prevEnd) === 0x09));
+    prevEnd = m.index + m[0].length;
   }
   let i = 0;
   // Leading bullets (`*`, `-`, `=>`) are decoration.
@@ -615,6 +673,8 @@ function barePairs(text: string, from: number, to: number, scan: LineScan): numb
   while (i < toks.length) {
     const words: string[] = [];
     while (i < toks.length && BARE_WORD_RE.test(toks[i]) && !BARE_TOKEN_RE.test(toks[i])) {
+      // `Validate metric      DataLoader 0`: a table's header cells, not the name `Validate metric DataLoader`.
+      if (words.length > 0 && gapped[i]) return -1;
       words.push(toks[i]);
       i++;
     }

@@ -21,12 +21,15 @@ export interface Plan {
   fast: number;
   /** Set by the parser once it knows lines of this shape are not table headers. */
   notHeader: boolean;
+  /** The parser's configuration-dump verdict for this shape (undefined: not judged yet; it owns the value). */
+  member: unknown;
   readonly replayable: boolean;
   readonly pairs: readonly PlannedPair[];
   readonly split: string | null;
   readonly epochRun: number;
   readonly stepRun: number;
   readonly barRun: number;
+  readonly literal: boolean;
   /** The shape's character codes (digit runs folded to one `0`), set when the fast path first replays it. */
   skeleton?: Uint16Array;
 }
@@ -59,7 +62,7 @@ export class LineShapeCache {
    */
   bytes: Uint8Array | null = null;
   /** The plan the last {@link scan} replayed, null when it scanned the line afresh. */
-  lastPlan: { memo: unknown; notHeader: boolean } | null = null;
+  lastPlan: { memo: unknown; notHeader: boolean; member?: unknown } | null = null;
 
   scan(text: string): LineScan {
     this.lastPlan = null;
@@ -247,7 +250,7 @@ export class LineShapeCache {
   }
 
   private makePlan(scan: LineScan, text: string): Plan {
-    const none: Plan = { memo: undefined, fast: 2, notHeader: false, replayable: false, pairs: [], split: null, epochRun: -1, stepRun: -1, barRun: -1 };
+    const none: Plan = { memo: undefined, member: undefined, fast: 2, notHeader: false, replayable: false, pairs: [], split: null, epochRun: -1, stepRun: -1, barRun: -1, literal: false };
     if (!scan.cacheable) return none;
     const n = this.runCount;
     const runAt = (pos: number): { run: number; delta: number } | null => {
@@ -282,11 +285,11 @@ export class LineShapeCache {
     if (scan.epoch !== undefined && (epochAt === null || epochAt.delta !== 0)) return none;
     if (scan.step !== undefined && (stepAt === null || stepAt.delta !== 0)) return none;
     if (scan.barDescription !== null && (barAt === null || barAt.delta !== 0)) return none;
-    return { memo: undefined, fast: 0, notHeader: false, replayable: true, pairs, split: scan.split, epochRun: epochAt?.run ?? -1, stepRun: stepAt?.run ?? -1, barRun: barAt?.run ?? -1 };
+    return { memo: undefined, member: undefined, fast: 0, notHeader: false, replayable: true, pairs, split: scan.split, epochRun: epochAt?.run ?? -1, stepRun: stepAt?.run ?? -1, barRun: barAt?.run ?? -1, literal: scan.literal };
   }
 
   // One result object reused for every replay: the parser reads it before the next line is scanned.
-  private readonly replayed: LineScan = { pairs: [], values: [], split: null, epoch: undefined, step: undefined, epochPos: -1, stepPos: -1, barPos: -1, cacheable: true, barDescription: null };
+  private readonly replayed: LineScan = { pairs: [], values: [], split: null, epoch: undefined, step: undefined, epochPos: -1, stepPos: -1, barPos: -1, cacheable: true, barDescription: null, literal: false };
 
   private replay(plan: Plan, text: string): LineScan {
     const runs = this.runs;
@@ -310,6 +313,7 @@ export class LineShapeCache {
     out.epoch = plan.epochRun >= 0 ? leadingNumber(text, runs[plan.epochRun]) : undefined;
     out.step = plan.stepRun >= 0 ? leadingNumber(text, runs[plan.stepRun]) : undefined;
     out.barPos = barPos;
+    out.literal = plan.literal;
     out.barDescription = barPos >= 0 ? text.slice(0, barPos) : null;
     return out;
   }

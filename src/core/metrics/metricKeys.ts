@@ -14,6 +14,11 @@ export const enum KeyKind {
   Step,
   /** Never a metric: ids, ports, versions, sizes, counts of things, times of day. */
   Never,
+  /**
+   * A duration or timer (`time`, `data_time`, `train_runtime`): it measures the machine, not the
+   * model, so it is no metric; unlike a setting, it does not make its line a configuration echo.
+   */
+  Timer,
 }
 
 // Whole tokens (the key split on non-alphanumerics, lower case, trailing digits dropped: top1 -> top).
@@ -69,6 +74,9 @@ const NEVER_TOKENS = new Set([
   'patience', 'interval', 'freq', 'frequency', 'every', 'top', 'k', 'alpha', 'lambda', 'gamma', 'tau',
   'weight', 'weights', 'coef', 'ratio', 'factor', 'beam', 'syslen', 'reflen', 'oom',
 ]);
+// Durations and timers (`time`, `data_time`, `train_runtime`, `time/time_elapsed`, `iter_dt`) measure
+// the machine, not the model: a user pattern can still ask for them.
+const TIMER_TOKENS = new Set(['time', 'runtime', 'elapsed', 'duration', 'dt', 'data', 'timer', 'clock', 'wallclock']);
 // Never words that also beat a measured word: `score threshold`, `loss_weight`, `top_p` are settings.
 const STRONG_NEVER_TOKENS = new Set(['threshold', 'thresh', 'weight', 'weights', 'coef', 'factor', 'temperature', 'patience', 'interval', 'every', 'freq', 'frequency']);
 // Tokens that turn a count into a rate (samples_per_second, tokens/s): rates logged by the trainer are metrics.
@@ -129,6 +137,7 @@ function classify(key: string): KeyKind {
   if (!measured && toks.length > 1 && STEP_WORD_TOKENS.has(toks[toks.length - 1])) return KeyKind.Never;
   if (!measured && !isRate) {
     for (const t of toks) if (NEVER_TOKENS.has(t)) return KeyKind.Never;
+    for (const t of toks) if (TIMER_TOKENS.has(t)) return KeyKind.Timer;
   }
   if (measured) {
     // `max_len`, `num_classes` style never-words next to a split word only: still never.
@@ -138,6 +147,11 @@ function classify(key: string): KeyKind {
   }
   if (hyper) return KeyKind.Hyper;
   return KeyKind.Plain;
+}
+
+/** The whole name is a step counter (`epoch`, `global_step`), not one qualified by a split (`eval_steps`). */
+export function isStepName(key: string): boolean {
+  return STEP_KEYS.has(normaliseKey(key));
 }
 
 /** Priority of a step key (higher wins), 0 when the key is not a step key. */

@@ -5,6 +5,7 @@ import { isAscii } from 'node:buffer';
 import type { MetricBatch } from './metricBatch';
 import { KeyKind, keyHasSplit, keyKind, stepPriority } from './metricKeys';
 import type { LineScan, RawPair } from './lineScanner';
+import { ConfigDump, type Member, memberOf } from './configDump';
 import { LineShapeCache } from './lineShapeCache';
 import { visibleText } from './terminalText';
 import { TableReader, type TableRows } from './tableReader';
@@ -87,6 +88,7 @@ export class MetricParser {
   private decodedAscii = false;
   private readonly tables = new TableReader();
   private readonly shapes = new LineShapeCache();
+  private readonly dump = new ConfigDump();
   private readonly counters = new Map<string, number>();
   // Last point per key: a redraw of the same physical line repeating it is not a new point.
   private readonly lineLast = new Map<string, ParsedMetric>();
@@ -283,12 +285,15 @@ export class MetricParser {
     if (plan === null) return false;
     const d = plan.memo as Decision | undefined;
     if (d === undefined || d.split !== plan.split || this.lastSplit !== plan.split) return false;
+    // Only shapes known to be no member of a configuration dump (the dump state then simply ends).
+    if (plan.member !== null) return false;
     if (plan.fast === 0) plan.fast = fastEligible(text.slice(from, to)) ? 1 : 2;
     if (plan.fast !== 1 || !shapes.readFastValues(plan, text, to)) return false;
     const values = shapes.fastValues;
     // From here on exactly replayDecision().
     const step = decidedStep(d, shapes.fastStep, values);
     if (step === null) return false;
+    this.dump.reset();
     plan.notHeader = true;
     shapes.fastTaken(plan, text, from, to);
     // Whole only when no segment of this line came before (a redraw: `...\rstep=3 loss=0.2\n`).
@@ -330,17 +335,20 @@ export class MetricParser {
     if (this.patterns.length > 0 && this.readUserPatterns(text)) return;
     if (!HAS_NUMBERISH.test(text)) {
       // No number: may still shape what follows (table headers, box-table sections and borders).
+      this.dump.line(memberOf(text, null));
       this.emitTable(this.tables.noNumberLine(text, this.lineNo));
       return;
     }
     const box = this.tables.boxRow(text, this.lineNo);
     if (box.handled) {
+      this.dump.reset();
       this.emitTable(box.flushed);
       return;
     }
     this.emitTable(box.flushed);
     const row = this.tables.dataRow(text, this.lineNo);
     if (row) {
+      this.dump.reset();
       this.emitTable(row);
       return;
     }
@@ -364,6 +372,16 @@ export class MetricParser {
     }
     this.noteProgressTotal(text, scan);
     this.carrySplit(text, scan);
+    let member = plan?.member as Member | null | undefined;
+    if (member === undefined) {
+      member = memberOf(text, scan);
+      if (plan !== null) plan.member = member;
+    }
+    if (this.dump.line(member)) {
+      // One setting of a configuration dump: a param, not a metric.
+      this.counts.droppedPairs += scan.pairs.length;
+      return;
+    }
     this.apply(scan, plan);
   }
 
@@ -420,11 +438,13 @@ export class MetricParser {
     let count = 0;
     const values = scan.values;
     let configEcho = false;
+    let stepKey = false;
     for (let pi = 0; pi < scan.pairs.length; pi++) {
       const pair = scan.pairs[pi];
       const value = values === null ? pair.value : values[pi];
       const kind = keyKind(pair.key);
       if (kind === KeyKind.Step) {
+        stepKey = true;
         const p = stepPriority(pair.key);
         if (p === 0) continue; // batch index within an epoch: neither a step nor a metric
         if (p === 1) {
@@ -439,8 +459,8 @@ export class MetricParser {
         }
         continue;
       }
-      if (kind === KeyKind.Never) {
-        if (!pair.bare) configEcho = true;
+      if (kind === KeyKind.Never || kind === KeyKind.Timer) {
+        if (!pair.bare && kind === KeyKind.Never) configEcho = true;
         dropped++;
         continue;
       }
@@ -460,9 +480,12 @@ export class MetricParser {
       if (record) plan.memo = { split: scan.split, stepIdx, epochIdx, emitIdx, emitKeys, distinctKeys: new Set(emitKeys).size === emitKeys.length, dropped } satisfies Decision;
       return;
     }
-    // Settings echoed before training starts (a config dict, argparse values) are params, not metrics.
-    if (!startedBefore && !hasMarker && configEcho) {
-      this.counts.droppedPairs += dropped;
+    // Settings echoed before training starts (a config dict, argparse values) are params, not metrics,
+    // and so is a dict of settings printed at any time (a trial's hyperparameters between trainings):
+    // a never-a-metric name beside a value that is no number (`'activation': <class ...>`, `=None`).
+    if (configEcho && (!startedBefore && !hasMarker || scan.literal && scan.step === undefined && scan.epoch === undefined && !stepKey)) {
+      this.counts.droppedPairs += dropped + count;
+      if (record && startedBefore) plan.memo = { split: scan.split, stepIdx, epochIdx, emitIdx, emitKeys, distinctKeys: true, dropped: dropped + count } satisfies Decision;
       return;
     }
 
@@ -477,6 +500,7 @@ export class MetricParser {
     const lineStep = step ?? epoch;
     const time = this.time;
     let split = scan.split;
+    let carried = false;
     for (let ci = 0; ci < count; ci++) {
       const pair = candPairs[ci];
       const kind = candKinds[ci];
@@ -507,14 +531,22 @@ export class MetricParser {
         continue;
       }
       // A spaced label naming a split (`Val Loss: 0.4 Acc: 0.8`) carries it to the measured names after it.
+      // The label names its split outright, so even train carries (`train Loss: … Top-1 Acc: …`:
+      // `train_Top-1_Acc` beside `test_Top-1_Acc`).
       const own = pair.key.includes(' ') ? SPACED_SPLIT_RE.exec(pair.key) : null;
-      if (own !== null) split = own[1].toLowerCase();
-      const key = this.finalKey(pair.key, kind === KeyKind.Measured ? split : scan.split);
+      if (own !== null) {
+        split = own[1].toLowerCase();
+        carried = true;
+      }
+      const key = own === null && carried && kind === KeyKind.Measured ? this.finalKey(pair.key, split, true) : this.finalKey(pair.key, kind === KeyKind.Measured ? split : scan.split);
       if (key === null) continue;
       emitIdx.push(this.candIndex[ci]);
       emitKeys.push(key);
-      this.emit(key, candValues[ci], lineStep, time);
     }
+    // A name twice in one line (`Blur(p=0.01), MedianBlur(p=0.01)`) names different things: neither
+    // is a series (each would be a point at a made-up step).
+    if (emitKeys.length > 1) dropped += dropRepeated(emitIdx, emitKeys);
+    for (let i = 0; i < emitKeys.length; i++) this.emit(emitKeys[i], values === null ? scan.pairs[emitIdx[i]].value : values[emitIdx[i]], lineStep, time);
     this.counts.droppedPairs += dropped;
     if (record && startedBefore) plan.memo = { split: scan.split, stepIdx, epochIdx, emitIdx, emitKeys, distinctKeys: new Set(emitKeys).size === emitKeys.length, dropped } satisfies Decision;
   }
@@ -557,21 +589,22 @@ export class MetricParser {
     for (let i = 0; i < n; i++) this.emit(d.emitKeys[i], values[d.emitIdx[i]], lineStep, time);
   }
 
-  private finalKey(raw: string, split: string | null): string | null {
-    const cacheKey = split === null ? raw : `${split}\u0000${raw}`;
+  /** `named`: the split was named outright on the line, so even train prefixes. */
+  private finalKey(raw: string, split: string | null, named = false): string | null {
+    const cacheKey = split === null ? raw : `${split}${named ? '\u0001' : '\u0000'}${raw}`;
     const hit = this.keyCache.get(cacheKey);
     if (hit !== undefined) return hit;
-    const key = this.computeFinalKey(raw, split);
+    const key = this.computeFinalKey(raw, split, named);
     if (this.keyCache.size > 10000) this.keyCache.clear();
     if (this.lineLast.size > 10000) this.lineLast.clear();
     this.keyCache.set(cacheKey, key);
     return key;
   }
 
-  private computeFinalKey(raw: string, split: string | null): string | null {
+  private computeFinalKey(raw: string, split: string | null, named: boolean): string | null {
     let key = raw.replace(/\s+/g, '_');
     // Train is the default split (frameworks print `loss` and `val_loss`), so only other splits prefix.
-    if (split !== null && split !== 'train' && split !== 'training' && !keyHasSplit(key)) key = `${split}_${key}`;
+    if (split !== null && (named || split !== 'train' && split !== 'training') && !keyHasSplit(key)) key = `${split}_${key}`;
     if (this.ignored(key)) return null;
     return key;
   }
@@ -634,6 +667,32 @@ export class MetricParser {
     }
     return hit;
   }
+}
+
+/** Removes every key that occurs more than once (with its index) from the parallel lists; returns how many went. */
+function dropRepeated(idx: number[], keys: string[]): number {
+  let repeated: Set<string> | null = null;
+  for (let i = 1; i < keys.length; i++) {
+    for (let j = 0; j < i; j++) {
+      if (keys[i] === keys[j]) {
+        repeated ??= new Set();
+        repeated.add(keys[i]);
+        break;
+      }
+    }
+  }
+  if (repeated === null) return 0;
+  let w = 0;
+  for (let r = 0; r < keys.length; r++) {
+    if (repeated.has(keys[r])) continue;
+    idx[w] = idx[r];
+    keys[w] = keys[r];
+    w++;
+  }
+  const gone = keys.length - w;
+  idx.length = w;
+  keys.length = w;
+  return gone;
 }
 
 /**

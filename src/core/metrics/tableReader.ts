@@ -122,7 +122,7 @@ export class TableReader {
         }
         continue;
       }
-      if (kind === KeyKind.Never) continue;
+      if (kind === KeyKind.Never || kind === KeyKind.Timer) continue;
       if (kind === KeyKind.Measured) measured = true;
       points.push(r);
     }
@@ -197,7 +197,7 @@ export class TableReader {
             step = v;
             prio = p;
           }
-        } else if (kind !== KeyKind.Never) {
+        } else if (kind !== KeyKind.Never && kind !== KeyKind.Timer) {
           points.push({ key: name, value: v, line });
         }
         continue;
