@@ -157,7 +157,7 @@ export async function runCommand(argv: readonly string[], proc: RunProcess): Pro
         if (!proc.writeStdout(chunk)) {
           // Like a bare command writing into a closed pipe (`| head`): it should see EPIPE too.
           stdoutGone = true;
-          run?.child?.stdout?.destroy();
+          run?.closeStdout();
         }
       } else {
         proc.writeStderr(chunk);
