@@ -5,6 +5,10 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { OutputLog } from '../../src/core/recorder/outputLog';
+import { JournalAppender } from '../../src/core/store/journalAppender';
+import { StoreLock } from '../../src/core/store/storeLock';
+import { Store } from '../../src/core/store/store';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 // A private build of the CLI: others rebuild dist/ (which wipes it) while tests run.
@@ -28,6 +32,47 @@ function showJson(cwd: string, ref = '@last'): Record<string, unknown> {
   const r = exptrack(['show', ref, '--json'], cwd);
   assert.equal(r.code, 0, r.stderr);
   return JSON.parse(r.stdout) as Record<string, unknown>;
+}
+
+/**
+ * Mounts a tmpfs of `size` on a new folder (the tests run as root); undefined when mounting is not
+ * permitted (the caller skips, saying why). Unmount with {@link unmount}, always.
+ */
+function mountTmpfs(size: string): string | undefined {
+  const at = fs.mkdtempSync(path.join(os.tmpdir(), 'exptrack-full-'));
+  const r = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', at]);
+  if (r.status === 0) return at;
+  fs.rmSync(at, { recursive: true, force: true });
+  return undefined;
+}
+
+function unmount(at: string | undefined): void {
+  if (!at) return;
+  if (spawnSync('umount', [at]).status !== 0) spawnSync('umount', ['-l', at]);
+  fs.rmSync(at, { recursive: true, force: true });
+}
+
+/** Fills the file system holding `dir` to the last byte with `dir/filler`. */
+function fillDisk(dir: string): string {
+  const filler = path.join(dir, 'filler');
+  const fd = fs.openSync(filler, 'a');
+  const block = Buffer.alloc(64 * 1024, 0x61);
+  try {
+    for (;;) fs.writeSync(fd, block);
+  } catch (e) {
+    assert.equal((e as NodeJS.ErrnoException).code, 'ENOSPC');
+  }
+  try { for (;;) fs.writeSync(fd, block, 0, 1); } catch { /* the last bytes */ }
+  fs.closeSync(fd);
+  return filler;
+}
+
+/** A tmpfs for this test, or the test is skipped with the reason printed. */
+function needTmpfs(test: Mocha.Context, size: string): string {
+  const at = mountTmpfs(size);
+  if (at) return at;
+  console.log('      (skipped: cannot mount a tmpfs here, which needs root; the full-disk tests need a small file system to fill)');
+  return test.skip();
 }
 
 describe('never lose (issue #19)', function () {
@@ -117,6 +162,88 @@ describe('never lose (issue #19)', function () {
         assert.equal(run.status, 'killed');
         assert.equal(run.exitCode, null);
       }
+    });
+  });
+
+  describe('a full disk (item 3)', () => {
+    let mnt: string | undefined;
+    afterEach(() => { unmount(mnt); mnt = undefined; });
+
+    it('output.log goes on after a brief ENOSPC, with one line marking the gap and its exact size', function () {
+      mnt = needTmpfs(this, '2m');
+      const file = path.join(mnt, 'output.log');
+      const problems: string[] = [];
+      const log = new OutputLog(file, 64 * 1024 * 1024, (e) => problems.push(e.message));
+      log.write('before the gap\n');
+      log.flush();
+      const filler = fillDisk(mnt);
+      log.write(Buffer.alloc(100_000, 0x62));
+      log.flush();
+      log.write('still full\n');
+      log.flush();
+      fs.rmSync(filler);
+      log.write('after the gap\n');
+      log.close();
+      const text = fs.readFileSync(file, 'latin1');
+      assert.ok(text.startsWith('before the gap\n'));
+      assert.ok(text.endsWith('after the gap\n'), 'the log resumed after the disk had space again');
+      const m = /\n\[exptrack\] output lost here: (\d+) bytes could not be written \(ENOSPC\)\n/.exec(text);
+      assert.ok(m, 'the gap is marked');
+      const written = text.length - m[0].length;
+      assert.equal(Number(m[1]) + written, log.bytesReceived, 'what is written plus what the marker says is lost = everything received');
+      assert.match(problems.join('\n'), /ENOSPC/);
+    });
+
+    it('a lock cannot be taken on a full disk: no empty lock and no lock.new-* file are left behind', function () {
+      mnt = needTmpfs(this, '1m');
+      fillDisk(mnt);
+      const lock = new StoreLock(path.join(mnt, 'lock'), 'w1');
+      let taken: boolean | undefined;
+      try { taken = lock.tryAcquire(); } catch { taken = undefined; }
+      assert.notEqual(taken, true);
+      assert.deepEqual(fs.readdirSync(mnt).filter((n) => n.startsWith('lock')), []);
+    });
+
+    it('a journal waits (bounded) for space at the end; when space comes back nothing is lost', async function () {
+      mnt = needTmpfs(this, '4m');
+      const errors: string[] = [];
+      const appender = JournalAppender.open(mnt, { info: () => undefined, warn: (m) => errors.push(m), error: (m) => errors.push(m) });
+      appender.sink.startRun({ id: 'r1', experiment: 'e', name: 'n', command: 'c', cwd: '/', startedAt: 1, source: 'test' });
+      appender.flush();
+      const filler = fillDisk(mnt);
+      for (let i = 0; i < 20; i++) appender.sink.metrics('r1', Array.from({ length: 1000 }, (_, j) => ({ key: 'loss', step: i * 1000 + j, value: j, time: 1 })));
+      appender.sink.endRun('r1', { status: 'finished', endedAt: 2, exitCode: 0, signal: null });
+      const closing = appender.closeWaitingForSpace(20_000);
+      setTimeout(() => fs.rmSync(filler), 500);
+      const lost = await closing;
+      assert.equal(lost.points.size, 0);
+      assert.equal(lost.records, 0);
+      assert.match(errors.join('\n'), /waiting up to 20 s for space/);
+      const store = await Store.open(mnt, { readOnly: true });
+      try {
+        const run = store.getRun('r1');
+        assert.equal(run?.status, 'finished');
+        assert.equal(run?.metrics.loss.count, 20_000);
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('exptrack run on a disk that stays full: waits, then says on stderr how many points were lost, and the run says so too', function () {
+      mnt = needTmpfs(this, '6m');
+      fs.mkdirSync(path.join(mnt, '.exptrack'));
+      fs.writeFileSync(path.join(mnt, 'gen.py'), 'for i in range(200000):\n    print(f"step={i} loss={1/(i+1):.6f}")\n');
+      const r = exptrack(['run', '--', 'python3', 'gen.py'], mnt, { EXPTRACK_DISK_FULL_WAIT_MS: '1000', EXPTRACK_BACKGROUND_FOLD: '0' });
+      assert.equal(r.code, 0, r.stderr);
+      const m = /disk full: ([\d,]+) metric points of run (\w+) could not be written and are lost \(the run is tagged exptrack.incomplete\)/.exec(r.stderr);
+      assert.ok(m, r.stderr);
+      const lost = Number(m[1].replace(/,/g, ''));
+      assert.match(r.stderr, /output\.log: \d+ bytes of output could not be written \(ENOSPC\)/);
+      const run = showJson(mnt, m[2]);
+      assert.equal(run.status, 'finished', 'the run\'s end was written');
+      assert.match((run.tags as Record<string, string>)['exptrack.incomplete'], new RegExp(`^${lost} metric points could not be written`));
+      assert.equal((run.metrics as Record<string, { count: number }>).loss.count + lost, 200_000, 'every point is either recorded or counted as lost');
+      assert.deepEqual(fs.readdirSync(path.join(mnt, '.exptrack')).filter((n) => n.startsWith('lock')), [], 'no lock and no lock.new-* left');
     });
   });
 });

@@ -114,7 +114,12 @@ export class ActiveRun {
       ensureExptrackDir(options.exptrackDir);
       fs.mkdirSync(this.runDir, { recursive: true });
       MetricsFileTailer.create(this.metricsFile);
-      log = new OutputLog(this.outputFile, options.outputLimitBytes, (e) => this.warn(`output.log: ${e.message}`));
+      log = new OutputLog(this.outputFile, options.outputLimitBytes, (e) => this.warn(`output.log: ${e.message}`), () => {
+        // The run folder was deleted under the run (`rm -rf .exptrack`): make it again, channel included.
+        ensureExptrackDir(options.exptrackDir);
+        fs.mkdirSync(this.runDir, { recursive: true });
+        MetricsFileTailer.create(this.metricsFile);
+      });
     } catch (e) {
       this.warn(`cannot write the run folder ${this.runDir}: ${(e as Error).message}`);
     }
