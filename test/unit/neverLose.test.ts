@@ -246,4 +246,43 @@ describe('never lose (issue #19)', function () {
       assert.deepEqual(fs.readdirSync(path.join(mnt, '.exptrack')).filter((n) => n.startsWith('lock')), [], 'no lock and no lock.new-* left');
     });
   });
+
+  describe('.exptrack deleted during a run (item 5)', () => {
+    it('notices, makes the folder and the journal again, journals the run again from memory and says so', () => {
+      fs.writeFileSync(path.join(dir, 'wipe.py'), [
+        'import os, shutil, sys, time',
+        'for i in range(3000): print(f"step={i} loss={1/(i+1):.6f}")',
+        'sys.stdout.flush(); time.sleep(1.2)',
+        'shutil.rmtree(sys.argv[1])',
+        'time.sleep(1.2)',
+        'for i in range(3000, 4000): print(f"step={i} loss={1/(i+1):.6f}")',
+      ].join('\n'));
+      const r = exptrack(['run', '--', 'python3', 'wipe.py', path.join(dir, '.exptrack')], dir);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stderr, /the journal \S+ was deleted while recording \(was \.exptrack removed\?\): created \S+ and journaled the \d+ records recorded so far again from memory/);
+      assert.match(r.stderr, /output\.log was deleted while the run was going; it was created again/);
+      const run = showJson(dir);
+      assert.equal(run.status, 'finished');
+      assert.equal((run.metrics as Record<string, { count: number }>).loss.count, 4000, 'the points from before the deletion too');
+      assert.ok(fs.existsSync(path.join(dir, '.exptrack', '.gitignore')), 'the folder is git-ignored again');
+      const log = fs.readFileSync(path.join(dir, '.exptrack', 'runs', run.id as string, 'output.log'), 'utf8');
+      assert.match(log, /^\[exptrack\] output\.log was deleted while the run was going: the \d+ bytes of output before this line are lost\n/);
+      assert.ok(log.includes('step=3999 '));
+    });
+
+    it('a journal folder deleted just before the command ends is noticed at the end', () => {
+      fs.writeFileSync(path.join(dir, 'wipe.py'), [
+        'import shutil, sys, time',
+        'for i in range(100): print(f"step={i} acc={i/100}")',
+        'sys.stdout.flush(); time.sleep(0.5)',
+        'shutil.rmtree(sys.argv[1])',
+      ].join('\n'));
+      const r = exptrack(['run', '--', 'python3', 'wipe.py', path.join(dir, '.exptrack', 'journal')], dir);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stderr, /was deleted while recording/);
+      const run = showJson(dir);
+      assert.equal(run.status, 'finished');
+      assert.equal((run.metrics as Record<string, { count: number }>).acc.count, 100);
+    });
+  });
 });

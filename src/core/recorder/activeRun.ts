@@ -8,7 +8,7 @@ import { parseArgvParams } from './argvParams';
 import { readCodeFiles } from './codeFiles';
 import { analyzeCommand, type CommandAnalysis } from './commandAnalysis';
 import { isConfigFileName, readConfigParams } from './configParams';
-import { ensureExptrackDir } from './exptrackDir';
+import { ensureExptrackDir, restoreExptrackDir } from './exptrackDir';
 import { allowListedEnv, collectGpus, collectHostInfo } from './environmentInfo';
 import { FileHasher } from './fileHasher';
 import { captureGit } from './gitSnapshot';
@@ -116,7 +116,7 @@ export class ActiveRun {
       MetricsFileTailer.create(this.metricsFile);
       log = new OutputLog(this.outputFile, options.outputLimitBytes, (e) => this.warn(`output.log: ${e.message}`), () => {
         // The run folder was deleted under the run (`rm -rf .exptrack`): make it again, channel included.
-        ensureExptrackDir(options.exptrackDir);
+        restoreExptrackDir(options.exptrackDir);
         fs.mkdirSync(this.runDir, { recursive: true });
         MetricsFileTailer.create(this.metricsFile);
       });

@@ -91,6 +91,8 @@ export class OutputLog {
   /** Flushes, appends the kept tail after a truncation notice when the cap was hit, and closes. */
   close(): void {
     if (this.closed) return;
+    this.lastVanishCheck = 0;
+    if (!this.pendingBytes) this.checkVanished(this.total);
     this.flush();
     if (this.gap && roomToResume(this.file)) this.markGap();
     this.closed = true;

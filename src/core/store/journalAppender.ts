@@ -8,7 +8,7 @@ import type { RecordSink } from '../model';
 import { createJournalSink } from './journalSink';
 import { JOURNAL_FORMAT, type JournalRecord } from './journalRecord';
 import { JournalWriter, journalLossText, metricLineCount } from './journalWriter';
-import { ensureExptrackDir } from '../recorder/exptrackDir';
+import { restoreExptrackDir } from '../recorder/exptrackDir';
 import { isProcessAlive, thisHost } from './processInfo';
 import { NewerSchemaError, schemaVersion } from './schema';
 import type { StoreLogger } from './storeLogger';
@@ -203,7 +203,7 @@ export class JournalAppender {
     this.writer.abandon();
     const journalDir = path.join(this.exptrackDir, 'journal');
     try {
-      ensureExptrackDir(this.exptrackDir);
+      restoreExptrackDir(this.exptrackDir);
       fs.mkdirSync(journalDir, { recursive: true });
       this.writer = startJournal(journalDir, freeWriterId(journalDir, `${this.writerId}-r${++this.recreations}`), this.logger);
     } catch (e) {
