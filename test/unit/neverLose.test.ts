@@ -5,6 +5,9 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { MetricParser } from '../../src/core/metrics/metricParser';
+import { ArtifactTracker } from '../../src/core/recorder/artifactTracker';
+import { FileHasher } from '../../src/core/recorder/fileHasher';
 import { OutputLog } from '../../src/core/recorder/outputLog';
 import { JournalAppender } from '../../src/core/store/journalAppender';
 import { StoreLock } from '../../src/core/store/storeLock';
@@ -283,6 +286,72 @@ describe('never lose (issue #19)', function () {
       const run = showJson(dir);
       assert.equal(run.status, 'finished');
       assert.equal((run.metrics as Record<string, { count: number }>).acc.count, 100);
+    });
+  });
+
+  describe('smaller (item 9)', () => {
+    it('random bytes on stdout give no metrics (no one-letter keys out of binary noise)', () => {
+      // xorshift32, seeded: the same 4 MB every time.
+      let x = 0x9e3779b9;
+      const bytes = Buffer.alloc(4 * 1024 * 1024);
+      for (let i = 0; i < bytes.length; i++) {
+        x ^= x << 13; x ^= x >>> 17; x ^= x << 5;
+        bytes[i] = x & 0xff;
+      }
+      const parser = new MetricParser();
+      const found = [...parser.push(bytes), ...parser.end()];
+      assert.deepEqual(found.map((m) => `${m.key}=${m.value}`), []);
+      // A real line with a stray bad byte still counts.
+      const p2 = new MetricParser();
+      assert.deepEqual([...p2.push(Buffer.from('step=3 loss=1.5 \xff\n', 'latin1')), ...p2.end()].map((m) => m.key), ['loss']);
+    });
+
+    it('a folder of more than 5,000 entries that the run wrote into is an output, not an input', async () => {
+      const data = path.join(dir, 'data');
+      fs.mkdirSync(data);
+      for (let i = 0; i < 5200; i++) fs.writeFileSync(path.join(data, `f${i}.txt`), 'x');
+      const tracker = new ArtifactTracker(dir, dir, new FileHasher(null), [], [path.join(dir, '.exptrack')]);
+      tracker.noteNamedPaths(['data'], Date.now());
+      // The last entry the folder lists (in directory order, as opendir reads it; readdirSync sorts):
+      // past the 5,000 its signature looks at.
+      const d = fs.opendirSync(data);
+      let last = '';
+      for (let e = d.readSync(); e; e = d.readSync()) last = e.name;
+      d.closeSync();
+      await new Promise((r) => setTimeout(r, 20));
+      fs.appendFileSync(path.join(data, last), 'written by the run');
+      const [rec] = await tracker.finish([]);
+      assert.equal(rec.path, 'data');
+      assert.equal(rec.role, 'output');
+    });
+
+    it('a path with a line break in its name is recorded (named on the command line, and under an output folder)', async () => {
+      const input = path.join(dir, 'in\nput.csv');
+      fs.writeFileSync(input, 'a,b\n1,2\n');
+      const tracker = new ArtifactTracker(dir, dir, new FileHasher(null), ['outputs/**'], [path.join(dir, '.exptrack')]);
+      tracker.noteNamedPaths(['in\nput.csv', 'import os\nos.makedirs("x")'], Date.now() - 1000);
+      fs.mkdirSync(path.join(dir, 'outputs', 'a\nb'), { recursive: true });
+      fs.writeFileSync(path.join(dir, 'outputs', 'a\nb', 'r.txt'), 'r');
+      const recs = await tracker.finish([]);
+      assert.deepEqual(recs.map((r) => `${r.role} ${r.path}`).sort(), ['input in\nput.csv', 'output outputs/a\nb/r.txt']);
+    });
+
+    it('a command that ignores SIGTERM and exits 0 is finished (tagged exptrack.stopRequested), not killed', async function () {
+      if (process.platform === 'win32') this.skip();
+      const script = 'import signal, time\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\nprint("ready", flush=True)\ntime.sleep(1.5)\nprint("done", flush=True)\n';
+      fs.writeFileSync(path.join(dir, 'stubborn.py'), script);
+      const child = spawn(process.execPath, [cli, 'run', '--', 'python3', 'stubborn.py'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (out.includes('ready') && !child.killed) child.kill('SIGTERM');
+      });
+      const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+      assert.equal(code, 0);
+      assert.match(out, /done/);
+      const run = showJson(dir);
+      assert.equal(run.status, 'finished');
+      assert.equal((run.tags as Record<string, string>)['exptrack.stopRequested'], 'true');
     });
   });
 });

@@ -92,6 +92,7 @@ export class ActiveRun {
   private pointCount = 0;
   private begun = false;
   private configFiles: string[] = [];
+  private stopRequested = false;
 
   constructor(private readonly options: RecorderOptions, private readonly request: RunRequest, private readonly setup: ActiveRunSetup) {
     this.now = options.now ?? Date.now;
@@ -213,6 +214,7 @@ export class ActiveRun {
     this.ending = true;
     const endedAt = this.now();
     const status = statusOf(exit);
+    this.stopRequested = exit.interrupted === true;
     const signal = exit.signal ?? (status === 'killed' && exit.exitCode !== null && exit.exitCode > 128 ? signalsByNumber[exit.exitCode - 128] ?? null : null);
     void this.finish({ endedAt, exitCode: exit.exitCode, signal: signal ?? null, status });
     return this.done;
@@ -227,6 +229,7 @@ export class ActiveRun {
     }
     this.flushMetrics();
     this.status = end.status;
+    if (this.stopRequested && end.status === 'finished') this.guard('tags', () => this.sink.tags(this.id, { 'exptrack.stopRequested': 'true' }));
     this.guard('end', () => this.sink.endRun(this.id, end));
     this.resolveDone(end);
   }
@@ -478,8 +481,14 @@ export class ActiveRun {
   }
 }
 
+/**
+ * The status follows the process's real end. Asked to stop (Ctrl-C, SIGTERM, Stop) it is `killed`,
+ * unless it then exited 0 by itself (it ignored the request, or finished cleanly on it): `finished`,
+ * with the tag `exptrack.stopRequested` saying that a stop was asked for.
+ */
 function statusOf(exit: RunExit): RunStatus {
-  if (exit.interrupted || exit.signal) return 'killed';
+  if (exit.signal) return 'killed';
+  if (exit.interrupted) return exit.exitCode === 0 ? 'finished' : 'killed';
   if (exit.exitCode === null || exit.exitCode === undefined) return 'interrupted';
   if (exit.exitCode === 0) return 'finished';
   // A shell reports death by signal n as 128+n: INT, QUIT, ABRT, KILL, TERM count as killed.

@@ -17,7 +17,8 @@ export const SCAN_SKIP_DIRS: readonly string[] = ['.git', '.exptrack', 'node_mod
 const MAX_SCAN_ENTRIES = 100_000;
 const MAX_SCAN_OUTPUTS = 1000;
 
-interface PathState { readonly exists: boolean; readonly isDir: boolean; readonly size: number; readonly mtimeMs: number; readonly signature: string }
+/** `partial`: a folder bigger than its signature's walk (SIGNATURE_ENTRIES): a change past it is not in `signature`. */
+interface PathState { readonly exists: boolean; readonly isDir: boolean; readonly size: number; readonly mtimeMs: number; readonly signature: string; readonly partial?: boolean }
 
 /**
  * Decides which files a run read and wrote. Before the run: the state of every path named in its
@@ -52,8 +53,10 @@ export class ArtifactTracker {
       const abs = path.resolve(this.cwd, w);
       if (this.named.has(abs) || this.isExcluded(abs) || abs === this.workspaceDir || abs === this.cwd || abs === path.parse(abs).root) continue;
       const state = stateOf(abs);
-      // A word that names nothing and has no extension or folder part is a plain value, not a path.
-      if (!state.exists && !/[/\\]/.test(w) && !/\.[A-Za-z0-9]{1,12}$/.test(w)) continue;
+      // A word that names nothing and has no extension or folder part is a plain value, not a path;
+      // one with a line break (legal in a file name) only when it names something or a file type
+      // (not a `python -c` program).
+      if (!state.exists && !/\.[A-Za-z0-9]{1,12}$/.test(w) && (!/[/\\]/.test(w) || w.includes('\n'))) continue;
       this.named.set(abs, state);
     }
   }
@@ -82,7 +85,8 @@ export class ArtifactTracker {
     for (const [abs, before] of this.named) {
       const after = stateOf(abs);
       if (!after.exists) continue;
-      roles.set(abs, before.exists && before.signature === after.signature ? 'input' : 'output');
+      const same = before.exists && before.signature === after.signature && !(before.partial && this.writtenUnder(abs));
+      roles.set(abs, same ? 'input' : 'output');
     }
     for (const d of declared) {
       if (typeof d.path !== 'string' || !d.path || d.path.length > 4096) continue;
@@ -112,6 +116,26 @@ export class ArtifactTracker {
     }
     this.hasher.save();
     return records;
+  }
+
+  /**
+   * Whether anything under a big folder (past the entries its signature covers) was written since the
+   * start: its files and subfolders looked at up to the workspace scan's bound, at the end only.
+   */
+  private writtenUnder(dir: string): boolean {
+    let seen = 0;
+    const walk = (d: string, depth: number): boolean => {
+      if (depth > 8) return false;
+      for (const e of readDirBounded(d, SCAN_ENTRIES - seen)) {
+        if (++seen > SCAN_ENTRIES) return false;
+        const p = path.join(d, e.name);
+        if (!e.isDirectory() && !e.isFile()) continue;
+        try { if (this.changedSinceStart(fs.statSync(p).mtimeMs)) return true; } catch { continue; }
+        if (e.isDirectory() && walk(p, depth + 1)) return true;
+      }
+      return false;
+    };
+    return walk(dir, 0);
   }
 
   private changedSinceStart(mtimeMs: number): boolean {
@@ -156,7 +180,7 @@ export class ArtifactTracker {
 }
 
 function plausiblePath(w: string): boolean {
-  return typeof w === 'string' && w.length > 0 && w.length < 1024 && !w.includes('\n') && !w.includes('\0') && !/^[a-z][a-z0-9+.-]*:\/\//i.test(w) && !/^[-+]?[\d.eE+-]+$/.test(w) && !w.startsWith('-') && !w.startsWith('[') && !w.startsWith('{');
+  return typeof w === 'string' && w.length > 0 && w.length < 1024 && !w.includes('\0') && !/^[a-z][a-z0-9+.-]*:\/\//i.test(w) && !/^[-+]?[\d.eE+-]+$/.test(w) && !w.startsWith('-') && !w.startsWith('[') && !w.startsWith('{');
 }
 
 /** Up to `max` entries of a folder, read incrementally (a folder of a million files is not listed whole). */
@@ -174,6 +198,8 @@ function readDirBounded(dir: string, max: number): fs.Dirent[] {
 
 /** Most entries looked at to sign a named folder before the run starts (it runs before the process). */
 const SIGNATURE_ENTRIES = 5000;
+/** Most entries looked at, at the end, for a write under a named folder bigger than that. */
+const SCAN_ENTRIES = 100_000;
 
 function stateOf(abs: string): PathState {
   try {
@@ -198,7 +224,7 @@ function stateOf(abs: string): PathState {
         }
       };
       walk(abs, 0);
-      return { exists: true, isDir: true, size, mtimeMs: newest, signature: `d:${count}:${size}:${newest}` };
+      return { exists: true, isDir: true, size, mtimeMs: newest, signature: `d:${count}:${size}:${newest}`, partial: seen >= SIGNATURE_ENTRIES };
     }
     if (!st.isFile()) return { exists: false, isDir: false, size: 0, mtimeMs: 0, signature: '' };
     return { exists: true, isDir: false, size: st.size, mtimeMs: st.mtimeMs, signature: `f:${st.size}:${st.mtimeMs}:${st.ino}` };
