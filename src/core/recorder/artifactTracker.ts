@@ -17,8 +17,11 @@ export const SCAN_SKIP_DIRS: readonly string[] = ['.git', '.exptrack', 'node_mod
 const MAX_SCAN_ENTRIES = 100_000;
 const MAX_SCAN_OUTPUTS = 1000;
 
-/** `partial`: a folder bigger than its signature's walk (SIGNATURE_ENTRIES): a change past it is not in `signature`. */
-interface PathState { readonly exists: boolean; readonly isDir: boolean; readonly size: number; readonly mtimeMs: number; readonly signature: string; readonly partial?: boolean }
+/**
+ * `partialAt`: a folder bigger than its signature's walk (SIGNATURE_ENTRIES), so a change past it is not
+ * in `signature`: when the walk ended (anything stamped later was written afterwards).
+ */
+interface PathState { readonly exists: boolean; readonly isDir: boolean; readonly size: number; readonly mtimeMs: number; readonly signature: string; readonly partialAt?: number }
 
 /**
  * Decides which files a run read and wrote. Before the run: the state of every path named in its
@@ -85,7 +88,7 @@ export class ArtifactTracker {
     for (const [abs, before] of this.named) {
       const after = stateOf(abs);
       if (!after.exists) continue;
-      const same = before.exists && before.signature === after.signature && !(before.partial && this.writtenUnder(abs));
+      const same = before.exists && before.signature === after.signature && !(before.partialAt !== undefined && writtenUnder(abs, before.partialAt));
       roles.set(abs, same ? 'input' : 'output');
     }
     for (const d of declared) {
@@ -116,26 +119,6 @@ export class ArtifactTracker {
     }
     this.hasher.save();
     return records;
-  }
-
-  /**
-   * Whether anything under a big folder (past the entries its signature covers) was written since the
-   * start: its files and subfolders looked at up to the workspace scan's bound, at the end only.
-   */
-  private writtenUnder(dir: string): boolean {
-    let seen = 0;
-    const walk = (d: string, depth: number): boolean => {
-      if (depth > 8) return false;
-      for (const e of readDirBounded(d, SCAN_ENTRIES - seen)) {
-        if (++seen > SCAN_ENTRIES) return false;
-        const p = path.join(d, e.name);
-        if (!e.isDirectory() && !e.isFile()) continue;
-        try { if (this.changedSinceStart(fs.statSync(p).mtimeMs)) return true; } catch { continue; }
-        if (e.isDirectory() && walk(p, depth + 1)) return true;
-      }
-      return false;
-    };
-    return walk(dir, 0);
   }
 
   private changedSinceStart(mtimeMs: number): boolean {
@@ -224,13 +207,34 @@ function stateOf(abs: string): PathState {
         }
       };
       walk(abs, 0);
-      return { exists: true, isDir: true, size, mtimeMs: newest, signature: `d:${count}:${size}:${newest}`, partial: seen >= SIGNATURE_ENTRIES };
+      return { exists: true, isDir: true, size, mtimeMs: newest, signature: `d:${count}:${size}:${newest}`, partialAt: seen >= SIGNATURE_ENTRIES ? Date.now() : undefined };
     }
     if (!st.isFile()) return { exists: false, isDir: false, size: 0, mtimeMs: 0, signature: '' };
     return { exists: true, isDir: false, size: st.size, mtimeMs: st.mtimeMs, signature: `f:${st.size}:${st.mtimeMs}:${st.ino}` };
   } catch {
     return { exists: false, isDir: false, size: 0, mtimeMs: 0, signature: '' };
   }
+}
+
+/**
+ * Whether anything under a big folder (past the entries its signature covers) was written after
+ * `since` (when its signature was taken, before the process started): its files and subfolders looked
+ * at up to the workspace scan's bound, at the end only.
+ */
+function writtenUnder(dir: string, since: number): boolean {
+  let seen = 0;
+  const walk = (d: string, depth: number): boolean => {
+    if (depth > 8) return false;
+    for (const e of readDirBounded(d, SCAN_ENTRIES - seen)) {
+      if (++seen > SCAN_ENTRIES) return false;
+      const p = path.join(d, e.name);
+      if (!e.isDirectory() && !e.isFile()) continue;
+      try { if (fs.statSync(p).mtimeMs > since) return true; } catch { continue; }
+      if (e.isDirectory() && walk(p, depth + 1)) return true;
+    }
+    return false;
+  };
+  return walk(dir, 0);
 }
 
 /** Up to `max` files under `dir` (5 levels deep), as paths relative to it: the classifier reads layouts. */

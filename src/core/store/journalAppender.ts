@@ -82,18 +82,23 @@ export class JournalAppender {
     fs.mkdirSync(journalDir, { recursive: true });
     const id = freeWriterId(journalDir, `${thisHost}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
     const appender = new JournalAppender(startJournal(journalDir, id, logger), id, logger, options.rotateBytes ?? defaultRotateBytes, dir);
-    removeDeadReserves(journalDir);
-    try { fs.writeFileSync(appender.reserveFile, Buffer.alloc(reserveBytes), { flag: 'wx' }); } catch { try { fs.rmSync(appender.reserveFile, { force: true }); } catch { /* best effort */ } }
+    removeDeadReserves(path.dirname(appender.reserveFile));
+    try {
+      fs.mkdirSync(path.dirname(appender.reserveFile), { recursive: true });
+      fs.writeFileSync(appender.reserveFile, Buffer.alloc(reserveBytes), { flag: 'wx' });
+    } catch {
+      try { fs.rmSync(appender.reserveFile, { force: true }); } catch { /* best effort */ }
+    }
     return appender;
   }
 
   /**
-   * Space set aside while recording (`journal/<writer>.reserve`, {@link reserveBytes}): if the disk is
+   * Space set aside while recording (`cache/reserve-<writer>`, {@link reserveBytes}): if the disk is
    * full at the end, it is deleted to make room for the run's last records (its end, the
    * `exptrack.incomplete` tag) after the metric points that do not fit are given up.
    */
   private get reserveFile(): string {
-    return path.join(this.exptrackDir, 'journal', `${this.writerId}.reserve`);
+    return path.join(this.exptrackDir, 'cache', `reserve-${this.writerId}`);
   }
 
   /** Goes on in the next file: it is created (header written) before the full one is closed. */
@@ -230,15 +235,15 @@ export class JournalAppender {
 /** Space kept aside per writer for its last records on a full disk. */
 const reserveBytes = 256 * 1024;
 
-/** Removes `<writer>.reserve` files of writers on this host that are gone (killed before closing). */
-function removeDeadReserves(journalDir: string): void {
+/** Removes `reserve-<writer>` files of writers on this host that are gone (killed before closing). */
+function removeDeadReserves(cacheDir: string): void {
   let names: string[];
-  try { names = fs.readdirSync(journalDir); } catch { return; }
+  try { names = fs.readdirSync(cacheDir); } catch { return; }
   const host = thisHost.replace(/[^A-Za-z0-9_.-]/g, '_');
   for (const n of names) {
-    const m = /^(.*)-(\d+)-[a-z0-9]+(?:-\d+)?\.reserve$/.exec(n);
+    const m = /^reserve-(.*)-(\d+)-[a-z0-9]+(?:-\d+)?$/.exec(n);
     if (!m || m[1] !== host || isProcessAlive(Number(m[2]), thisHost) !== false) continue;
-    try { fs.rmSync(path.join(journalDir, n), { force: true }); } catch { /* another writer did */ }
+    try { fs.rmSync(path.join(cacheDir, n), { force: true }); } catch { /* another writer did */ }
   }
 }
 
