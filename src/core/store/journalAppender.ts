@@ -49,6 +49,8 @@ export class JournalAppender {
   /** Every line appended, in order; metric lines beyond the newest keptMetricBytes are nulled. */
   private readonly history: (string | null)[] = [];
   private readonly metricLines: number[] = [];
+  /** Run and point count of each line in metricLines (counted when it is forgotten). */
+  private readonly metricCounts: { run: string; points: number }[] = [];
   private metricHead = 0;
   private metricBytes = 0;
   /** Metric points no longer in memory, per run (only matters if the journal has to be written again). */
@@ -179,17 +181,18 @@ export class JournalAppender {
     this.history.push(line);
     if (rec?.t !== 'm' && !line.startsWith('{"t":"m"')) return;
     this.metricLines.push(this.history.length - 1);
+    this.metricCounts.push(rec?.t === 'm' && rec.f ? { run: rec.r, points: rec.f.length >> 2 } : metricLineCount(Buffer.from(line, 'latin1')));
     this.metricBytes += line.length;
     while (this.metricBytes > keptMetricBytes && this.metricHead < this.metricLines.length) {
+      const { run, points } = this.metricCounts[this.metricHead];
       const i = this.metricLines[this.metricHead++];
-      const old = this.history[i] as string;
+      this.metricBytes -= (this.history[i] as string).length;
       this.history[i] = null;
-      this.metricBytes -= old.length;
-      const { run, points } = metricLineCount(Buffer.from(old, 'latin1'));
       this.forgotten.set(run, (this.forgotten.get(run) ?? 0) + points);
     }
     if (this.metricHead > 4096 && this.metricHead * 2 > this.metricLines.length) {
       this.metricLines.splice(0, this.metricHead);
+      this.metricCounts.splice(0, this.metricHead);
       this.metricHead = 0;
     }
   }
