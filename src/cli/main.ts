@@ -65,6 +65,10 @@ export async function main(argv: readonly string[]): Promise<number> {
       onSignal: (signal, handler) => { process.on(signal, handler); return () => { process.off(signal, handler); }; },
     });
   }
+  // `exptrack ls | head`: once the reader is gone, stop quietly as a Unix tool does (killed by
+  // SIGPIPE: 141), instead of an EPIPE stack trace. (`run` handles its own: the command must see it.)
+  exitQuietlyOnBrokenPipe(process.stdout);
+  exitQuietlyOnBrokenPipe(process.stderr);
   if (command === 'parse') return commands().parseCommand(rest, io, process.stdin);
   if (command === '_fold') return commands().foldCommand(rest);
   const { QUERY_COMMANDS } = commands();
@@ -72,6 +76,16 @@ export async function main(argv: readonly string[]): Promise<number> {
   if (query) return (await query())(rest, io);
   io.stderr(`exptrack: unknown command "${command}" (exptrack --help lists the commands)\n`);
   return 2;
+}
+
+/** Exit code of a process killed by SIGPIPE, as a shell reports it. */
+const SIGPIPE_EXIT = 128 + 13;
+
+function exitQuietlyOnBrokenPipe(stream: NodeJS.WriteStream): void {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(SIGPIPE_EXIT);
+    throw e;
+  });
 }
 
 /** A raw byte writer that reports (instead of throwing) once the stream is gone. */

@@ -7,6 +7,7 @@ import type { Store } from '../core/store/store';
 import type { CliIo } from './cliIo';
 import { openReadStore } from './openReadStore';
 import { doctorLines, formatBytes } from '../core/store/doctorText';
+import { csvCell } from '../core/csv';
 
 export class UsageError extends Error {}
 
@@ -292,14 +293,4 @@ function formatDuration(ms: number | null): string {
   if (s < 60) return `${s}s`;
   if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
   return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
-}
-
-
-/** RFC 4180 quoting; text starting with = + @ or a tab gets a leading ' so spreadsheets do not run it. */
-function csvCell(v: unknown): string {
-  if (v === null || v === undefined) return '';
-  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : String(v);
-  let s = String(v);
-  if (/^[=+@\t\r]/.test(s) || (/^-/.test(s) && !/^-[\d.]/.test(s))) s = `'${s}`;
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }

@@ -112,7 +112,9 @@ export function runRecordingWorker(data: RecordingWorkerData, port: MessagePort)
     else if (m.t === 'end') {
       const active = begin();
       void active.end(m.exit).then(async (end) => {
-        appender?.close();
+        // A full disk: wait (bounded) for space, then say what could not be written (docs/cli.md).
+        const wait = Number(r.env.EXPTRACK_DISK_FULL_WAIT_MS);
+        await appender?.closeWaitingForSpace(r.env.EXPTRACK_DISK_FULL_WAIT_MS && Number.isFinite(wait) ? wait : undefined);
         let fold: 'inline' | 'background' | 'none' = 'none';
         let repeats: string | undefined;
         if (appender) {

@@ -165,7 +165,7 @@ export async function runCommand(argv: readonly string[], proc: RunProcess): Pro
         if (!proc.writeStdout(chunk)) {
           // Like a bare command writing into a closed pipe (`| head`): it should see EPIPE too.
           stdoutGone = true;
-          run?.child?.stdout?.destroy();
+          run?.closeStdout();
         }
       } else {
         proc.writeStderr(chunk);
@@ -183,7 +183,7 @@ export async function runCommand(argv: readonly string[], proc: RunProcess): Pro
         // a signal now stops that, so exptrack always answers to Ctrl-C and kill.
         if (stoppedBy) return;
         stoppedBy = sig;
-        warn(`${sig}: stopped finishing the recording of run ${id}; what was journaled is kept`);
+        warn(`${sig}: stopped finishing the recording of run ${id}; what was journaled is kept, the rest is lost`);
         feed.abandon({ exitCode: exited.exitCode, signal: exited.signal, interrupted: true });
         return;
       }

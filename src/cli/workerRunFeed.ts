@@ -159,6 +159,6 @@ const BATCH_MS = 5;
 
 /** How the run ended, when the worker could not say (it failed). */
 function fallbackEnd(exit: RunExit): RunEnd {
-  const status = exit.interrupted || exit.signal ? 'killed' : exit.exitCode === 0 ? 'finished' : exit.exitCode === null ? 'interrupted' : 'failed';
+  const status = exit.signal || (exit.interrupted && exit.exitCode !== 0) ? 'killed' : exit.exitCode === 0 ? 'finished' : exit.exitCode === null ? 'interrupted' : 'failed';
   return { endedAt: Date.now(), exitCode: exit.exitCode, signal: exit.signal ?? null, status };
 }

@@ -282,7 +282,7 @@ describe('journal and lock', () => {
       w.append('{"t":"x","time":2}');
       assert.equal(w.flushSync(), false);
       assert.equal(errors.length, 1);
-      assert.match(errors[0], /disk full: cannot write the journal \/dev\/full; recording is kept in memory and retried/);
+      assert.match(errors[0], /disk full: cannot write the journal \/dev\/full; recording is kept in memory \(up to 64 MB/);
       assert.ok(w.pending > 30);
       w.close();
     });

@@ -63,6 +63,21 @@ interface Decision {
   readonly dropped: number;
 }
 
+/** What terminal text never holds: NUL and the C0 controls other than BEL, BS, tab, LF, VT, FF, CR, ESC; DEL. */
+const BINARY_RE = /[\x00-\x06\x0e-\x1a\x1c-\x1f\x7f]/;
+
+/**
+ * Binary output (random bytes, a file printed by mistake) rather than a log line: a control character
+ * no terminal text has, or mostly invalid UTF-8 (decoded as U+FFFD; a stray bad byte in a real line is
+ * tolerated).
+ */
+function isBinary(raw: string): boolean {
+  if (BINARY_RE.test(raw)) return true;
+  let bad = 0;
+  for (let i = raw.indexOf('\ufffd'); i >= 0; i = raw.indexOf('\ufffd', i + 1)) bad++;
+  return bad * 4 > raw.length;
+}
+
 const DEFAULT_MAX_LINE = 65536;
 const HAS_NUMBERISH = /[0-9]|nan|inf/i;
 const SPACED_SPLIT_RE = /(?:^|\s)(train|training|val|valid|validation|test|eval|evaluation|dev)(?:\s|$)/i;
@@ -331,6 +346,9 @@ export class MetricParser {
   }
 
   private readSegment(raw: string): void {
+    // Binary output (random bytes, a file printed by mistake) is no log line: short keys in it would
+    // read as metrics (`\x0bp=4\x04` -> p = 4).
+    if (isBinary(raw)) return;
     const text = visibleText(raw);
     if (this.patterns.length > 0 && this.readUserPatterns(text)) return;
     if (!HAS_NUMBERISH.test(text)) {

@@ -99,6 +99,7 @@ export class ActiveRun {
   private begun = false;
   private configFiles: string[] = [];
   private credentialConfigs: string[] = [];
+  private stopRequested = false;
 
   constructor(private readonly options: RecorderOptions, private readonly request: RunRequest, private readonly setup: ActiveRunSetup) {
     this.now = options.now ?? Date.now;
@@ -121,7 +122,12 @@ export class ActiveRun {
       ensureExptrackDir(options.exptrackDir);
       fs.mkdirSync(this.runDir, { recursive: true });
       MetricsFileTailer.create(this.metricsFile);
-      log = new OutputLog(this.outputFile, options.outputLimitBytes, (e) => this.warn(`output.log: ${e.message}`));
+      log = new OutputLog(this.outputFile, options.outputLimitBytes, (e) => this.warn(`output.log: ${e.message}`), () => {
+        // The run folder was deleted under the run (`rm -rf .exptrack`): make it again, channel included.
+        ensureExptrackDir(options.exptrackDir);
+        fs.mkdirSync(this.runDir, { recursive: true });
+        MetricsFileTailer.create(this.metricsFile);
+      });
     } catch (e) {
       this.warn(`cannot write the run folder ${this.runDir}: ${(e as Error).message}`);
     }
@@ -214,6 +220,7 @@ export class ActiveRun {
     this.ending = true;
     const endedAt = this.now();
     const status = statusOf(exit);
+    this.stopRequested = exit.interrupted === true;
     const signal = exit.signal ?? (status === 'killed' && exit.exitCode !== null && exit.exitCode > 128 ? signalsByNumber[exit.exitCode - 128] ?? null : null);
     void this.finish({ endedAt, exitCode: exit.exitCode, signal: signal ?? null, status });
     return this.done;
@@ -228,6 +235,7 @@ export class ActiveRun {
     }
     this.flushMetrics();
     this.status = end.status;
+    if (this.stopRequested && end.status === 'finished') this.guard('tags', () => this.sink.tags(this.id, { 'exptrack.stopRequested': 'true' }));
     this.guard('end', () => this.sink.endRun(this.id, end));
     this.resolveDone(end);
   }
@@ -503,8 +511,15 @@ function isCredentialFile(file: string): boolean {
   }
 }
 
+
+/**
+ * The status follows the process's real end. Asked to stop (Ctrl-C, SIGTERM, Stop) it is `killed`,
+ * unless it then exited 0 by itself (it ignored the request, or finished cleanly on it): `finished`,
+ * with the tag `exptrack.stopRequested` saying that a stop was asked for.
+ */
 function statusOf(exit: RunExit): RunStatus {
-  if (exit.interrupted || exit.signal) return 'killed';
+  if (exit.signal) return 'killed';
+  if (exit.interrupted) return exit.exitCode === 0 ? 'finished' : 'killed';
   if (exit.exitCode === null || exit.exitCode === undefined) return 'interrupted';
   if (exit.exitCode === 0) return 'finished';
   // A shell reports death by signal n as 128+n: INT, QUIT, ABRT, KILL, TERM count as killed.

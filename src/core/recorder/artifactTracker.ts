@@ -4,7 +4,7 @@ import type { ArtifactRecord, ArtifactRole } from '../model';
 import { classifyDirectory, classifyFile } from '../lineage/artifactClassifier';
 import type { FileHasher, HashProgress } from './fileHasher';
 import { compileGlob } from './globMatch';
-import { isUnder, readDirBounded, snapshotNamedPaths, stateOf, type PathState } from './pathState';
+import { isUnder, readDirBounded, snapshotNamedPaths, stateOf, writtenUnder, type PathState } from './pathState';
 
 /** Files created or changed under the workspace that match these are outputs of the run. */
 export const DEFAULT_OUTPUT_GLOBS: readonly string[] = [
@@ -102,7 +102,8 @@ export class ArtifactTracker {
     for (const [abs, before] of this.named) {
       const after = stateOf(abs);
       if (!after.exists) continue;
-      roles.set(abs, before.exists && before.signature === after.signature ? 'input' : 'output');
+      const same = before.exists && before.signature === after.signature && !(before.partialAt !== undefined && writtenUnder(abs, before.partialAt));
+      roles.set(abs, same ? 'input' : 'output');
     }
     for (const [abs, role] of this.openedRoles()) {
       // Written by the process: an output whatever the named-path rule said; read: as named, else by time.

@@ -28,6 +28,7 @@ export function compileGlob(pattern: string): (relPath: string) => boolean {
       i = end;
     } else re += c.replace(/[.+^$()|\\]/g, '\\$&');
   }
-  const rx = new RegExp(`^${re}$`, process.platform === 'win32' || process.platform === 'darwin' ? 'i' : '');
+  // `s`: a line break is a legal character of a file name, and `**` must cross it too.
+  const rx = new RegExp(`^${re}$`, process.platform === 'win32' || process.platform === 'darwin' ? 'is' : 's');
   return (rel) => rx.test(rel);
 }

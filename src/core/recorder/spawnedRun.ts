@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import os from 'node:os';
 import type { RunEnd } from '../model';
 import type { ActiveRun } from './activeRun';
@@ -208,6 +209,43 @@ export class SpawnedRun<R extends RunFeed = ActiveRun> {
     }
   }
 
+  /**
+   * Whoever shows the output is gone (`exptrack run -- yes | head`): closes the process's stdout so
+   * that it sees exactly what it would see bare, a broken pipe (EPIPE, and SIGPIPE unless it ignores
+   * it) on its next write. Its stdout is a socket pair, and closing our end while unread bytes wait
+   * in it makes the kernel report "Connection reset by peer" instead; so the process is stopped for
+   * the moment it takes to read those bytes (they still go to the recording) and close the empty
+   * socket, then continued. Where that cannot be done (no fd, not Linux) the socket is just closed.
+   */
+  closeStdout(): void {
+    const stdout = this.child?.stdout;
+    if (!stdout || stdout.destroyed) return;
+    const fd = (stdout as unknown as { _handle?: { fd?: number } })._handle?.fd;
+    const pid = this.child?.pid;
+    const running = this.child?.exitCode === null && this.child?.signalCode === null;
+    let stopped = false;
+    if (typeof fd === 'number' && fd >= 0 && pid !== undefined && running && process.platform === 'linux') {
+      try { process.kill(pid, 'SIGSTOP'); stopped = true; waitStopped(pid); } catch { /* gone meanwhile */ }
+    }
+    try {
+      if (typeof fd === 'number' && fd >= 0) {
+        const buf = Buffer.allocUnsafe(256 * 1024);
+        // The socket is non-blocking (libuv): read until it is empty (EAGAIN) or closed (0).
+        for (let i = 0; i < 4096; i++) {
+          let n: number;
+          try { n = fs.readSync(fd, buf, 0, buf.length, null); } catch { break; }
+          if (n <= 0) break;
+          this.run.output(Buffer.from(buf.subarray(0, n)), 'stdout');
+        }
+      }
+      stdout.destroy();
+    } finally {
+      if (stopped && pid !== undefined) {
+        try { process.kill(pid, 'SIGCONT'); } catch { /* gone */ }
+      }
+    }
+  }
+
   /** Marks the run as stopped by the user (e.g. the terminal sent Ctrl-C to the process itself). */
   markInterrupted(): void {
     this.interruptedByUser = true;
@@ -219,5 +257,21 @@ export class SpawnedRun<R extends RunFeed = ActiveRun> {
     this.run.output(text, 'stderr');
     resolveExit({ exitCode: 127, signal: null, error: message });
     void this.run.end({ exitCode: 127, signal: null });
+  }
+}
+
+/**
+ * Waits (up to ~100 ms) until `pid` shows as stopped in /proc: SIGSTOP is delivered asynchronously,
+ * and a process running on another CPU could still write meanwhile.
+ */
+function waitStopped(pid: number): void {
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (let i = 0; i < 100; i++) {
+    let stat: string;
+    try { stat = fs.readFileSync(`/proc/${pid}/stat`, 'latin1'); } catch { return; }
+    // The state follows the command name in parentheses (which may itself hold parentheses).
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    if (state === 'T' || state === 't' || state === 'Z' || state === 'X') return;
+    Atomics.wait(pause, 0, 0, 1);
   }
 }

@@ -7,8 +7,9 @@ import path from 'node:path';
 import type { RecordSink } from '../model';
 import { createJournalSink } from './journalSink';
 import { JOURNAL_FORMAT, type JournalRecord } from './journalRecord';
-import { JournalWriter } from './journalWriter';
-import { thisHost } from './processInfo';
+import { JournalWriter, journalLossText, metricLineCount } from './journalWriter';
+import { ensureExptrackDir } from './exptrackDir';
+import { isProcessAlive, thisHost } from './processInfo';
 import { NewerSchemaError, schemaVersion } from './schema';
 import type { StoreLogger } from './storeLogger';
 
@@ -16,10 +17,28 @@ import type { StoreLogger } from './storeLogger';
 const defaultRotateBytes = 256 * 1024 * 1024;
 
 /**
+ * Metric records kept in memory (the newest) to journal a run again if its journal is deleted under
+ * it (`rm -rf .exptrack`, `git clean -xdf`): ~750,000 points. Every other record is kept whole (a
+ * run's start, params, environment, end: small).
+ */
+const keptMetricBytes = 32 * 1024 * 1024;
+
+/** How often appends look whether the journal file was deleted (one fstat). */
+const vanishCheckMs = 1000;
+
+/** How long {@link JournalAppender.closeWaitingForSpace} waits for a full disk by default. */
+export const DEFAULT_DISK_FULL_WAIT_MS = 30_000;
+
+/**
  * Appends records to `<exptrackDir>/journal/<writer>.jsonl` in the store's journal format. Past
  * `rotateBytes` it goes on in `<writer>~0001.jsonl` (and so on): the full file ends with a close
  * record naming the next, so a folder hands this writer's running runs over to it, and deletes the
  * full file once it is folded and saved. A run recorded for days never keeps one ever-growing file.
+ *
+ * It never loses a record silently: if the journal is deleted while it writes, it is created again
+ * and what this writer recorded is journaled again from memory (metric points: the newest
+ * {@link keptMetricBytes}); if the disk is full at the end, {@link closeWaitingForSpace} waits for
+ * space, then writes what it can and says what was lost (and tags the run `exptrack.incomplete`).
  */
 export class JournalAppender {
   readonly sink: RecordSink;
@@ -27,11 +46,24 @@ export class JournalAppender {
   private generation = 0;
   /** Size of the current file at which the next one is started. */
   private rotateAt: number;
+  /** Every line appended, in order; metric lines beyond the newest keptMetricBytes are nulled. */
+  private readonly history: (string | null)[] = [];
+  private readonly metricLines: number[] = [];
+  /** Run and point count of each line in metricLines (counted when it is forgotten). */
+  private readonly metricCounts: { run: string; points: number }[] = [];
+  private metricHead = 0;
+  private metricBytes = 0;
+  /** Metric points no longer in memory, per run (only matters if the journal has to be written again). */
+  private readonly forgotten = new Map<string, number>();
+  private lastVanishCheck = Date.now();
+  private recreations = 0;
 
-  private constructor(private writer: JournalWriter, readonly writerId: string, private readonly logger: StoreLogger, private readonly rotateBytes: number) {
+  private constructor(private writer: JournalWriter, readonly writerId: string, private readonly logger: StoreLogger, private readonly rotateBytes: number, private readonly exptrackDir: string) {
     this.sink = createJournalSink(
       (line, inMemory) => {
         if (this.closed) return;
+        this.checkVanished();
+        this.remember(line, inMemory);
         this.writer.append(line, inMemory);
         if (this.writer.written + this.writer.pending >= this.rotateAt) this.rotate();
       },
@@ -50,10 +82,25 @@ export class JournalAppender {
     checkSchema(path.join(dir, 'exptrack.db'));
     const journalDir = path.join(dir, 'journal');
     fs.mkdirSync(journalDir, { recursive: true });
-    const base = `${thisHost}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 100);
-    let id = base;
-    for (let n = 2; fs.existsSync(path.join(journalDir, `${id}.jsonl`)); n++) id = `${base}-${n}`;
-    return new JournalAppender(startJournal(journalDir, id, logger), id, logger, options.rotateBytes ?? defaultRotateBytes);
+    const id = freeWriterId(journalDir, `${thisHost}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
+    const appender = new JournalAppender(startJournal(journalDir, id, logger), id, logger, options.rotateBytes ?? defaultRotateBytes, dir);
+    removeDeadReserves(path.dirname(appender.reserveFile));
+    try {
+      fs.mkdirSync(path.dirname(appender.reserveFile), { recursive: true });
+      fs.writeFileSync(appender.reserveFile, Buffer.alloc(reserveBytes), { flag: 'wx' });
+    } catch {
+      try { fs.rmSync(appender.reserveFile, { force: true }); } catch { /* best effort */ }
+    }
+    return appender;
+  }
+
+  /**
+   * Space set aside while recording (`cache/reserve-<writer>`, {@link reserveBytes}): if the disk is
+   * full at the end, it is deleted to make room for the run's last records (its end, the
+   * `exptrack.incomplete` tag) after the metric points that do not fit are given up.
+   */
+  private get reserveFile(): string {
+    return path.join(this.exptrackDir, 'cache', `reserve-${this.writerId}`);
   }
 
   /** Goes on in the next file: it is created (header written) before the full one is closed. */
@@ -87,10 +134,128 @@ export class JournalAppender {
   /** Ends the journal with a clean-close record, so a folder hands its runs over without waiting. Idempotent. */
   close(): void {
     if (this.closed) return;
+    this.checkVanished(true);
     this.closed = true;
     this.writer.append(JSON.stringify({ t: 'x', time: Date.now() } satisfies JournalRecord));
     this.writer.close();
+    try { fs.rmSync(this.reserveFile, { force: true }); } catch { /* best effort */ }
   }
+
+  /**
+   * Closes like {@link close}, but first waits up to `waitMs` for a full disk to take what is still
+   * in memory (retrying every 250 ms), and then, if it is still full, gives up the metric points that
+   * wait so that the small records (the run's end) fit, tags each run that lost points
+   * `exptrack.incomplete`, and says on `logger.error` how many points and records were lost.
+   * Returns what was lost (nothing: an empty map and 0).
+   */
+  async closeWaitingForSpace(waitMs = DEFAULT_DISK_FULL_WAIT_MS): Promise<JournalWriter['lost']> {
+    if (this.closed) return this.writer.lost;
+    this.checkVanished(true);
+    this.writer.flushSync();
+    if (this.writer.pending) {
+      this.logger.warn(`disk full: waiting up to ${Math.round(waitMs / 1000)} s for space to write the rest of the recording (${this.writer.pending} bytes); free some space, or stop waiting with Ctrl-C`);
+      for (const until = Date.now() + waitMs; this.writer.pending && Date.now() < until;) {
+        await new Promise((r) => setTimeout(r, Math.min(250, Math.max(1, until - Date.now()))));
+        this.writer.flushSync();
+      }
+      if (this.writer.pending) {
+        fs.rmSync(this.reserveFile, { force: true });
+        this.writer.dropUnwrittenMetrics();
+      }
+    }
+    const lost = new Map(this.writer.lost.points);
+    for (const [run, n] of lost) {
+      this.writer.append(JSON.stringify({ t: 'tags', r: run, tags: { 'exptrack.incomplete': `${n} metric points could not be written (disk full)` } } satisfies JournalRecord));
+    }
+    this.writer.flushSync();
+    const tagged = lost.size > 0 && this.writer.pending === 0;
+    this.close();
+    const result = this.writer.lost;
+    if (result.points.size || result.records) {
+      this.logger.error(`disk full: ${journalLossText(result)} could not be written and are lost${tagged ? ' (the run is tagged exptrack.incomplete)' : ''}`);
+    }
+    return result;
+  }
+
+  private remember(line: string, rec: JournalRecord | undefined): void {
+    this.history.push(line);
+    if (rec?.t !== 'm' && !line.startsWith('{"t":"m"')) return;
+    this.metricLines.push(this.history.length - 1);
+    this.metricCounts.push(rec?.t === 'm' && rec.f ? { run: rec.r, points: rec.f.length >> 2 } : metricLineCount(Buffer.from(line, 'latin1')));
+    this.metricBytes += line.length;
+    while (this.metricBytes > keptMetricBytes && this.metricHead < this.metricLines.length) {
+      const { run, points } = this.metricCounts[this.metricHead];
+      const i = this.metricLines[this.metricHead++];
+      this.metricBytes -= (this.history[i] as string).length;
+      this.history[i] = null;
+      this.forgotten.set(run, (this.forgotten.get(run) ?? 0) + points);
+    }
+    if (this.metricHead > 4096 && this.metricHead * 2 > this.metricLines.length) {
+      this.metricLines.splice(0, this.metricHead);
+      this.metricCounts.splice(0, this.metricHead);
+      this.metricHead = 0;
+    }
+  }
+
+  /**
+   * The journal was deleted under this writer (its folder removed): creates it again as a new
+   * journal and writes again, from memory, everything this writer recorded; says so, and what could
+   * not be written again (metric points beyond what is kept in memory: the run is tagged).
+   */
+  private checkVanished(now = false): void {
+    const t = Date.now();
+    if (!now && t - this.lastVanishCheck < vanishCheckMs) return;
+    this.lastVanishCheck = t;
+    if (!this.writer.vanished()) return;
+    const gone = this.writer.file;
+    this.writer.abandon();
+    const journalDir = path.join(this.exptrackDir, 'journal');
+    try {
+      ensureExptrackDir(this.exptrackDir);
+      fs.mkdirSync(journalDir, { recursive: true });
+      this.writer = startJournal(journalDir, freeWriterId(journalDir, `${this.writerId}-r${++this.recreations}`), this.logger);
+    } catch (e) {
+      this.logger.error(`the journal ${gone} was deleted while recording, and it cannot be created again: ${(e as Error).message}; this run is not recorded`);
+      this.closed = true;
+      return;
+    }
+    this.rotateAt = this.rotateBytes;
+    let records = 0;
+    for (const line of this.history) {
+      if (line === null) continue;
+      this.writer.append(line);
+      records++;
+    }
+    for (const [run, n] of this.forgotten) {
+      this.writer.append(JSON.stringify({ t: 'tags', r: run, tags: { 'exptrack.incomplete': `${n} metric points were lost when the journal was deleted during the run` } } satisfies JournalRecord));
+    }
+    this.writer.flushSync();
+    const forgotten = [...this.forgotten.values()].reduce((a, b) => a + b, 0);
+    this.logger.error(`the journal ${gone} was deleted while recording (was .exptrack removed?): created ${this.writer.file} and journaled the ${records} records recorded so far again from memory${forgotten ? `; ${forgotten} older metric points were no longer in memory and are lost (the run is tagged exptrack.incomplete)` : ''}`);
+  }
+}
+
+/** Space kept aside per writer for its last records on a full disk. */
+const reserveBytes = 256 * 1024;
+
+/** Removes `reserve-<writer>` files of writers on this host that are gone (killed before closing). */
+function removeDeadReserves(cacheDir: string): void {
+  let names: string[];
+  try { names = fs.readdirSync(cacheDir); } catch { return; }
+  const host = thisHost.replace(/[^A-Za-z0-9_.-]/g, '_');
+  for (const n of names) {
+    const m = /^reserve-(.*)-(\d+)-[a-z0-9]+(?:-\d+)?$/.exec(n);
+    if (!m || m[1] !== host || isProcessAlive(Number(m[2]), thisHost) !== false) continue;
+    try { fs.rmSync(path.join(cacheDir, n), { force: true }); } catch { /* another writer did */ }
+  }
+}
+
+/** `base`, or `base-2`, `base-3`... whichever names no journal yet. */
+function freeWriterId(journalDir: string, base: string): string {
+  const clean = base.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 100);
+  let id = clean;
+  for (let n = 2; fs.existsSync(path.join(journalDir, `${id}.jsonl`)); n++) id = `${clean}-${n}`;
+  return id;
 }
 
 /** Creates a writer's journal file and writes its header at once. */

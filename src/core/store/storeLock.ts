@@ -50,7 +50,10 @@ export class StoreLock {
     const tmp = `${this.file}.new-${process.pid}-${Math.random().toString(36).slice(2)}`;
     try {
       fs.writeFileSync(tmp, content, { flag: 'wx' });
-    } catch {
+    } catch (e) {
+      // A full disk creates the file and then fails the write: never leave it behind.
+      try { fs.unlinkSync(tmp); } catch { /* never created */ }
+      if (isOutOfSpace(e)) return false;
       return this.createExclusive(content);
     }
     try {
@@ -74,12 +77,19 @@ export class StoreLock {
       if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
       throw e;
     }
+    let failure: unknown;
+    let written = false;
     try {
-      fs.writeSync(fd, content);
-    } finally {
-      fs.closeSync(fd);
+      written = fs.writeSync(fd, content) === Buffer.byteLength(content);
+    } catch (e) {
+      failure = e;
     }
-    return true;
+    fs.closeSync(fd);
+    if (written) return true;
+    // The lock is ours and empty or cut (disk full): an empty lock would hold everyone off for 5 s.
+    try { fs.unlinkSync(this.file); } catch { /* gone */ }
+    if (failure !== undefined && !isOutOfSpace(failure)) throw failure;
+    return false;
   }
 
   /** Keeps the lock from looking stale while a long fold runs. */
@@ -121,6 +131,12 @@ export class StoreLock {
     try { fs.unlinkSync(aside); } catch { /* gone */ }
     return true;
   }
+}
+
+/** No space (or quota) left: a lock cannot be written now, which is not an error of the lock itself. */
+function isOutOfSpace(e: unknown): boolean {
+  const code = (e as NodeJS.ErrnoException).code;
+  return code === 'ENOSPC' || code === 'EDQUOT';
 }
 
 /** Reads a lock file; undefined if absent or unreadable (a half-written lock counts as held). */
