@@ -88,6 +88,7 @@ class _State(object):
         self.pid = pid
         self.fd = None
         self.broken = False
+        self.cwd = None
         self.roots = ()
         self.skip_prefixes = ()
         self.root_process = False
@@ -110,6 +111,8 @@ class _State(object):
     def audit(self, event, args):
         # Called for every audited event in the process: return at once for all but the few we want.
         if event != 'open' and event != 'os.rename':
+            if event == 'os.chdir':
+                self.cwd = None  # read again at the next open (the change may yet fail)
             return
         if self.broken:
             return
@@ -128,7 +131,11 @@ class _State(object):
             path = os.fsdecode(os.fspath(path))
         if path.endswith(_SKIP_EXT):
             return
-        path = os.path.abspath(path)
+        if not os.path.isabs(path):
+            if self.cwd is None:
+                self.cwd = os.getcwd()  # a system call: once per directory change, not per open
+            path = os.path.join(self.cwd, path)
+        path = os.path.normpath(path)
         if not path.startswith(self.roots) or path.startswith(self.skip_prefixes) or path == self.channel:
             return
         if isinstance(mode, str):
