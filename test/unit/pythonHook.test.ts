@@ -195,6 +195,36 @@ describe('python hook', function () {
     assert.ok(run.environment.packages?.some((p) => /^torch==/i.test(p)), 'torch among the packages');
   });
 
+  it('a resolved .hydra/config.yaml the run writes wins; a parser a library makes for itself is not the script\'s params', () => {
+    // Hydra's shape without Hydra (not in this machine's wheel mirror): a library under site-packages
+    // parses the command line with a parser of its own, then the run writes its resolved config.
+    write(dir, 'lib/site-packages/minihydra.py', [
+      'import argparse, os, sys',
+      'def run(task):',
+      '    p = argparse.ArgumentParser()',
+      '    p.add_argument("overrides", nargs="*")',
+      '    p.add_argument("--multirun", "-m", action="store_true")',
+      '    a = p.parse_args()',
+      '    cfg = {"lr": 0.01, "model": {"layers": 2, "width": 16}, "data": {"path": "data/train.csv"}}',
+      '    for o in a.overrides:',
+      '        k, v = o.split("=")',
+      '        cfg["model"][k.split(".")[1]] = int(v)',
+      '    out = os.path.join("outputs", "run1", ".hydra")',
+      '    os.makedirs(out, exist_ok=True)',
+      '    with open(os.path.join(out, "config.yaml"), "w") as f:',
+      '        f.write("lr: 0.01\\nmodel:\\n  layers: %d\\n  width: %d\\ndata:\\n  path: data/train.csv\\n" % (cfg["model"]["layers"], cfg["model"]["width"]))',
+      '    task(cfg)',
+    ].join('\n'));
+    write(dir, 'data/train.csv', 'a,b\n1,2\n');
+    write(dir, 'app.py', 'import minihydra\ndef main(cfg):\n    open(cfg["data"]["path"]).read()\nminihydra.run(main)\n');
+    const r = exptrack(['run', '--', python, 'app.py', 'model.layers=4'], dir, { PYTHONPATH: path.join(dir, 'lib', 'site-packages') });
+    assert.equal(r.code, 0, r.stderr);
+    const run = show(dir);
+    assert.deepEqual(run.params, { lr: 0.01, 'model.layers': 4, 'model.width': 16, 'data.path': 'data/train.csv' });
+    assert.equal(run.artifacts.find((a) => a.path === 'data/train.csv')?.role, 'input');
+    assert.equal(run.artifacts.find((a) => a.path === 'outputs/run1/.hydra/config.yaml')?.role, 'output');
+  });
+
   it('follows a terminal\'s spool: the reports of processes of that session started since the run began', async () => {
     const spool = path.join(dir, 'spool');
     fs.mkdirSync(spool);

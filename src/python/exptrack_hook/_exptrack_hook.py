@@ -268,8 +268,23 @@ def _patch_argparse(argparse, state):
     try:
         cls = argparse.ArgumentParser
         original = cls.parse_known_args
+        original_init = cls.__init__
     except Exception:
         return
+
+    def __init__(self, *args, **kwargs):
+        original_init(self, *args, **kwargs)
+        # A parser a library makes for itself (Hydra's, of its own flags) is not the script's params;
+        # one the script makes, of a library's class (transformers' HfArgumentParser), is.
+        try:
+            frame = sys._getframe(1)
+            while frame is not None and frame.f_code.co_name == '__init__' and frame.f_locals.get('self') is self:
+                frame = frame.f_back
+            if frame is not None and _is_library(frame.f_code.co_filename, state):
+                self._exptrack_library = True
+        except Exception:
+            pass
+
     depth = [0]
 
     def parse_known_args(self, args=None, namespace=None):
@@ -279,7 +294,7 @@ def _patch_argparse(argparse, state):
             result = original(self, args, namespace)
         finally:
             depth[0] -= 1
-        if depth[0] == 0 and state.parses < 8 and (args is None or list(args) == sys.argv[1:]):
+        if depth[0] == 0 and state.parses < 8 and (args is None or list(args) == sys.argv[1:]) and not getattr(self, '_exptrack_library', False):
             state.parses += 1
             try:
                 state.emit({'exptrack': 'argparse', 'script': _script(), 'params': _namespace_params(self, result[0], argparse)})
@@ -287,9 +302,15 @@ def _patch_argparse(argparse, state):
                 pass
         return result
 
-    parse_known_args.__wrapped__ = original
-    parse_known_args.__doc__ = original.__doc__
+    for wrapper, wrapped in ((parse_known_args, original), (__init__, original_init)):
+        wrapper.__wrapped__ = wrapped
+        wrapper.__doc__ = wrapped.__doc__
     cls.parse_known_args = parse_known_args
+    cls.__init__ = __init__
+
+
+def _is_library(filename, state):
+    return filename.startswith(state.skip_prefixes) or 'site-packages' in filename or 'dist-packages' in filename
 
 
 def _script():
