@@ -357,6 +357,14 @@ def _plain(value, depth):
     enum = sys.modules.get('enum')
     if enum is not None and isinstance(value, enum.Enum):
         return value.name
+    item = getattr(value, 'item', None)  # a NumPy or torch scalar as a default
+    if callable(item) and getattr(value, 'shape', None) == ():
+        try:
+            plain = item()
+            if plain is None or isinstance(plain, (bool, int, float, str)):
+                return plain
+        except Exception:
+            pass
     return str(value)[:4096]
 
 
