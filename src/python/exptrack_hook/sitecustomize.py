@@ -45,11 +45,13 @@ def _exptrack_chain():
     # This folder leaves sys.path, and so does the current directory that an otherwise empty
     # PYTHONPATH got from `<this folder>:` (what an editor's terminal environment prepends).
     try:
-        pythonpath = os.environ.get('PYTHONPATH', '')
-        if pythonpath != _HERE and pythonpath.rstrip(os.pathsep) == _HERE and _HERE in sys.path:
-            i = sys.path.index(_HERE)
-            if i + 1 < len(sys.path) and sys.path[i + 1] == os.getcwd():
-                del sys.path[i + 1]
+        parts = os.environ.get('PYTHONPATH', '').split(os.pathsep)
+        if len(parts) > 1 and parts[-1] == '' and os.path.isfile(os.path.join(parts[-2], '_exptrack_hook.py')):
+            last = os.path.abspath(parts[-2])  # a hook folder (this one, or another exptrack's) ends it
+            if last in sys.path:
+                i = sys.path.index(last)
+                if i + 1 < len(sys.path) and sys.path[i + 1] == os.getcwd():
+                    del sys.path[i + 1]
         sys.path[:] = [p for p in sys.path if p != _HERE]
     except Exception:
         pass
