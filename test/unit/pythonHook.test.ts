@@ -147,6 +147,7 @@ describe('python hook', function () {
     const probe = spawnSync(venvPython, ['-c', 'import lightning, torch'], { env: CLEAN_ENV });
     if (probe.status !== 0) {
       // CI's python has no Lightning; the machine this was written on has a venv with it.
+      console.log(`      skipped: no Lightning and torch importable from ${venvPython} (set EXPTRACK_TEST_LIGHTNING_PYTHON)`);
       this.skip();
     }
     write(dir, 'data/train.csv', Array.from({ length: 64 }, (_, i) => `${i / 64},${(i % 2)}`).join('\n') + '\n');
