@@ -3,7 +3,7 @@
 //   node esbuild.mjs --production  minified, no source maps (what the VSIX holds)
 //   node esbuild.mjs --watch       rebuild on change
 //   node esbuild.mjs --tests       test and benchmark bundles into out/
-//   node esbuild.mjs --cli DIR     only the CLI (cli.js, cli-commands.js, sql-wasm.wasm) into DIR:
+//   node esbuild.mjs --cli DIR     only the CLI (cli.js, cli-commands.js, sql-wasm.wasm, python-hook/) into DIR:
 //                                  tests and benchmarks run a private copy (others may rebuild dist/)
 import * as esbuild from 'esbuild';
 import fs from 'node:fs';
@@ -40,8 +40,17 @@ const common = {
 // Node bundles keep sql.js's wasm out: the loader reads dist/sql-wasm.wasm itself (never a network).
 const nodeCommon = { ...common, platform: 'node', format: 'cjs', target: 'node20' };
 
+/** The Python hook (src/python/exptrack_hook, its .py files only) into `<dir>/python-hook`, where the extension and the CLI look for it. */
+function copyPythonHook(dir) {
+  const from = path.join(root, 'src', 'python', 'exptrack_hook');
+  const to = path.join(dir, 'python-hook');
+  fs.mkdirSync(to, { recursive: true });
+  for (const f of fs.readdirSync(from)) if (f.endsWith('.py')) fs.copyFileSync(path.join(from, f), path.join(to, f));
+}
+
 function copyAssets() {
   const dist = path.join(root, 'dist');
+  copyPythonHook(dist);
   fs.mkdirSync(path.join(dist, 'codicons'), { recursive: true });
   fs.copyFileSync(require.resolve('sql.js/dist/sql-wasm.wasm'), path.join(dist, 'sql-wasm.wasm'));
   const codicons = path.dirname(require.resolve('@vscode/codicons/dist/codicon.css'));
@@ -90,6 +99,7 @@ const targets = cliOnly ? cliTargets(cliOnly) : tests ? testTargets() : productT
 if (cliOnly) {
   fs.mkdirSync(cliOnly, { recursive: true });
   fs.copyFileSync(require.resolve('sql.js/dist/sql-wasm.wasm'), path.join(cliOnly, 'sql-wasm.wasm'));
+  copyPythonHook(cliOnly);
 } else if (!tests) fs.rmSync(path.join(root, 'dist'), { recursive: true, force: true });
 const contexts = await Promise.all(targets.map((t) => esbuild.context({ absWorkingDir: root, ...t })));
 try {

@@ -48,6 +48,8 @@ export interface RecordingWorkerData {
     readonly env: NodeJS.ProcessEnv;
     /** The named paths' states, taken on the main thread before the command started. */
     readonly namedPaths?: readonly (readonly [string, PathState])[];
+    /** The command was given the Python hook. */
+    readonly pythonHook?: boolean;
   };
 }
 
@@ -100,7 +102,7 @@ export function runRecordingWorker(data: RecordingWorkerData, port: MessagePort)
   const r = data.request;
   let run: ActiveRun | undefined;
   const begin = (pid?: number): ActiveRun => {
-    run ??= recorder.observe({ id: r.id, startedAt: r.startedAt, pid, command: r.command, cwd: r.cwd, source: 'cli', experiment: r.experiment, name: r.name, tags: r.tags, env: r.env, namedPaths: r.namedPaths });
+    run ??= recorder.observe({ id: r.id, startedAt: r.startedAt, pid, command: r.command, cwd: r.cwd, source: 'cli', experiment: r.experiment, name: r.name, tags: r.tags, env: r.env, namedPaths: r.namedPaths, pythonHook: r.pythonHook });
     return run;
   };
   port.on('message', (m: ToRecordingWorker) => {

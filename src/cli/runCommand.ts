@@ -5,6 +5,7 @@ import type { RunEnd } from '../core/model';
 import { analyzeCommand } from '../core/recorder/commandAnalysis';
 import { ensureExptrackDir } from '../core/store/exptrackDir';
 import { namedPathWords, snapshotNamedPaths, type PathState } from '../core/recorder/pathState';
+import { pythonHookDirBeside, pythonHookEnv } from '../core/recorder/pythonHook';
 import { newRunId } from '../core/recorder/runId';
 import { SpawnedRun, type ProcessExit } from '../core/recorder/spawnedRun';
 import { findStoreDir } from '../core/store/findStoreDir';
@@ -89,6 +90,16 @@ function parseRunArgs(argv: readonly string[]): RunArgs {
   return out;
 }
 
+/** `"recorder": {"capture": {"pythonHook": false}}` in `.exptrack/config.json` (read here: the hook is given at the spawn). */
+function hookOffInConfig(exptrackDir: string): boolean {
+  try {
+    const json = JSON.parse(fs.readFileSync(path.join(exptrackDir, 'config.json'), 'utf8').replace(/^\uFEFF/, '')) as { recorder?: { capture?: { pythonHook?: unknown } } };
+    return json?.recorder?.capture?.pythonHook === false;
+  } catch {
+    return false; // no file, or one the worker reports
+  }
+}
+
 /**
  * `exptrack run [--experiment E] [--name N] [--tag k=v]... -- <command...>`: starts the command at
  * once, passes its output through byte for byte, passes Ctrl-C and SIGTERM on, and returns the
@@ -125,6 +136,13 @@ export async function runCommand(argv: readonly string[], proc: RunProcess): Pro
   try {
     namedPaths = snapshotNamedPaths(namedPathWords(analyzeCommand(command)), path.resolve(io.cwd), path.resolve(workspaceDir), [path.resolve(exptrackDir)]);
   } catch { /* the recorder looks at them itself */ }
+  // The Python hook (params, opened files, interpreter of Python commands), unless turned off.
+  const hookDir = io.env.EXPTRACK_PYTHON_HOOK === '0' || hookOffInConfig(exptrackDir) ? null : pythonHookDirBeside(path.dirname(proc.cliScript));
+  let hookEnv: Record<string, string> = {};
+  if (hookDir) {
+    hookEnv = pythonHookEnv(hookDir, io.env, { workspaceDir: path.resolve(workspaceDir), cacheDir: path.join(exptrackDir, 'cache') });
+    try { fs.mkdirSync(path.join(exptrackDir, 'cache'), { recursive: true }); } catch { /* then the hook lists no packages */ }
+  }
   const inline = Number(io.env.EXPTRACK_INLINE_FOLD_BYTES);
   const feed = new WorkerRunFeed(proc.workerScript, {
     kind: 'exptrack-recorder',
@@ -138,8 +156,8 @@ export async function runCommand(argv: readonly string[], proc: RunProcess): Pro
     // Internal knobs for tests and the benchmark (docs/cli.md).
     inlineFoldBytes: io.env.EXPTRACK_INLINE_FOLD_BYTES && Number.isFinite(inline) ? inline : DEFAULT_INLINE_FOLD_BYTES,
     backgroundFold: io.env.EXPTRACK_BACKGROUND_FOLD !== '0',
-    request: { id, startedAt: started, command, cwd: io.cwd, experiment: args.experiment, name: args.name, tags: args.tags, env: { ...io.env }, namedPaths },
-  }, warn, proc.outputWritten);
+    request: { id, startedAt: started, command, cwd: io.cwd, experiment: args.experiment, name: args.name, tags: args.tags, env: { ...io.env }, namedPaths, pythonHook: hookDir !== null },
+  }, warn, proc.outputWritten, hookEnv);
 
   let stdoutGone = false;
   let run: SpawnedRun<WorkerRunFeed> | undefined;

@@ -28,12 +28,14 @@ export class WorkerRunFeed implements RunFeed {
   private failed = false;
 
   /**
+   * `hookEnv`: the Python hook's variables for the command (pythonHookEnv), when it gets the hook.
    * `mayTransfer` says whether output chunks passed on so far are written out (not held by a queued
    * write): only then may a chunk's memory move to the worker.
    */
-  constructor(script: string, data: RecordingWorkerData, warn: (message: string) => void, private readonly mayTransfer: () => boolean = () => false) {
+  constructor(script: string, data: RecordingWorkerData, warn: (message: string) => void, private readonly mayTransfer: () => boolean = () => false,
+    hookEnv: Readonly<Record<string, string>> = {}) {
     this.cwd = data.request.cwd;
-    this.channelEnv = { EXPTRACK_RUN_ID: data.request.id, EXPTRACK_METRICS_FILE: path.join(data.exptrackDir, 'runs', data.request.id, 'metrics.jsonl') };
+    this.channelEnv = { EXPTRACK_RUN_ID: data.request.id, EXPTRACK_METRICS_FILE: path.join(data.exptrackDir, 'runs', data.request.id, 'metrics.jsonl'), ...hookEnv };
     this.done = new Promise((r) => { this.resolveDone = r; });
     this.fail = (why: string): void => {
       if (this.result || this.failed) return;

@@ -3,6 +3,8 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Recorder } from '../../src/core/recorder/recorder';
+import { Store } from '../../src/core/store/store';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 // A private build of the CLI: others rebuild dist/ (which wipes it) while tests run.
@@ -73,5 +75,26 @@ describe('capture: lineage of fast commands (exptrack run from a script)', funct
     assert.equal(edge('input', 'raw/raw.csv'), 1);
     assert.equal(edge('input', 'data/clean.csv'), 2, 'train and evaluate read data/clean.csv');
     assert.equal(edge('input', 'models/m.bin'), 1, 'evaluate read models/m.bin');
+  });
+
+  it('a terminal command heard of late: a named path changed since shortly before its start event is its output', async () => {
+    // `cp` ran and finished before the start event reached the editor (a busy extension host).
+    fs.mkdirSync(path.join(dir, 'data'));
+    fs.writeFileSync(path.join(dir, 'data', 'raw.csv'), 'a\n1\n');
+    const old = new Date(Date.now() - 60_000);
+    fs.utimesSync(path.join(dir, 'data', 'raw.csv'), old, old);
+    const store = await Store.open(path.join(dir, '.exptrack'));
+    try {
+      const recorder = new Recorder({ sink: store.sink, exptrackDir: path.join(dir, '.exptrack'), workspaceDir: dir, capture: { environment: false, git: false } });
+      fs.copyFileSync(path.join(dir, 'data', 'raw.csv'), path.join(dir, 'data', 'copy.csv'));
+      const startedAt = Date.now() + 300; // the event came 300 ms after the command wrote its output
+      const run = recorder.observe({ command: 'cp data/raw.csv data/copy.csv', cwd: dir, source: 'terminal', startedAt, modifiedSince: startedAt - 2000 });
+      await run.end({ exitCode: 0 });
+      await store.flush();
+      const roles = Object.fromEntries(store.getRun(run.id)!.artifacts.map((a) => [a.path, a.role]));
+      assert.deepEqual(roles, { 'data/raw.csv': 'input', 'data/copy.csv': 'output' });
+    } finally {
+      await store.close();
+    }
   });
 });

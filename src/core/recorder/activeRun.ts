@@ -13,15 +13,17 @@ import { allowListedEnv, collectGpus, collectHostInfo } from './environmentInfo'
 import { FileHasher } from './fileHasher';
 import { captureGit } from './gitSnapshot';
 import { MetricsFileTailer } from './metricsFileTailer';
+import { SpoolFollower, type HookSpool } from './hookSpool';
 import { OutputLog } from './outputLog';
 import { namedPathWords, type PathState } from './pathState';
-import { findWorkspaceVenvPython, listPackages, probePythonCached, resolvePythonWord } from './pythonInfo';
+import { pythonHookEnv } from './pythonHook';
+import { cachedPackages, findWorkspaceVenvPython, listPackages, probePythonCached, pythonInfoOf, resolvePythonWord, type PythonInfo } from './pythonInfo';
 import type { MetricLineParser, ParsedMetricLike, RecorderOptions, RunExit, RunRequest } from './recorderTypes';
 import { newRunId } from './runId';
 import { newRunName } from './runName';
 import { credentialContentReason, credentialFileReason, leftOutTags, type LeftOutFile } from './secretFiles';
 import { redactArgv, redactCommandLine, redactParams, redactText } from './secrets';
-import { parseStructuredLine, type StructuredRecord } from './structuredLine';
+import { parseStructuredLine, type HookRecord, type StructuredRecord } from './structuredLine';
 
 const FLUSH_POINTS = 5000;
 /** Console points go to the sink in batches of this many (a journal record's most). */
@@ -47,7 +49,19 @@ export interface ActiveRunSetup {
   readonly namedPaths?: readonly (readonly [string, PathState])[];
   /** The process may have started before the recorder heard of it: changes from then on are the run's. */
   readonly modifiedSince?: number;
+  /** The process has the Python hook (its reports come on the channel): wait for its interpreter. */
+  readonly pythonHook?: boolean;
+  /** A terminal's hook spool: its processes' report files are followed as this run's channel. */
+  readonly hookSpool?: HookSpool;
 }
+
+/** Which source set a param: a later source of the same or a higher rank replaces it, a lower one does not. */
+const RANK = { config: 1, commandLine: 2, declared: 3, argparse: 3, resolved: 4 } as const;
+/** Most configs opened by a run (seen by the hook) read for params; they must also be small, as settings are. */
+const MAX_OPENED_CONFIGS = 16;
+const MAX_OPENED_CONFIG_BYTES = 256 * 1024;
+/** Files a run writes that hold its resolved hyperparameters: Lightning's and Hydra's. */
+const RESOLVED_CONFIG_RE = /(?:^|[\\/])(?:hparams\.ya?ml|\.hydra[\\/]config\.yaml)$/;
 
 /**
  * The recording of one run, whoever owns its process: it turns what it is told (output chunks as they
@@ -81,7 +95,7 @@ export class ActiveRun {
   private readonly log: OutputLog | null;
   private readonly parsers = new Map<string, MetricLineParser>();
   private readonly carries = new Map<string, Buffer>();
-  private readonly tailers: MetricsFileTailer[] = [];
+  private readonly tailers: { start(intervalMs: number): void; finish(): void }[] = [];
   private readonly tracker: ArtifactTracker | null;
   private readonly declared: { path: string; role: ArtifactRole | null }[] = [];
   private readonly steps = new Map<string, number>();
@@ -100,6 +114,16 @@ export class ActiveRun {
   private configFiles: string[] = [];
   private credentialConfigs: string[] = [];
   private stopRequested = false;
+  private readonly paramRanks = new Map<string, number>();
+  /** Configs the process opened (the hook), read for params, and files it wrote that resolve params. */
+  private readonly openedConfigs = new Set<string>();
+  private readonly resolvedConfigs = new Set<string>();
+  private hookPython: PythonInfo | null = null;
+  private readonly hookPythonSeen: Promise<PythonInfo | null>;
+  private resolveHookPython!: (info: PythonInfo | null) => void;
+  /** Resolves once the process's output and channel are read to the end. */
+  private readonly channelRead: Promise<void>;
+  private resolveChannelRead!: () => void;
 
   constructor(private readonly options: RecorderOptions, private readonly request: RunRequest, private readonly setup: ActiveRunSetup) {
     this.now = options.now ?? Date.now;
@@ -114,8 +138,15 @@ export class ActiveRun {
     this.runDir = path.join(options.exptrackDir, 'runs', this.id);
     this.outputFile = path.join(this.runDir, 'output.log');
     this.metricsFile = path.join(this.runDir, 'metrics.jsonl');
-    this.channelEnv = { EXPTRACK_RUN_ID: this.id, EXPTRACK_METRICS_FILE: this.metricsFile };
+    const hookDir = options.capture?.pythonHook === false ? null : options.pythonHookDir ?? null;
+    this.channelEnv = {
+      EXPTRACK_RUN_ID: this.id, EXPTRACK_METRICS_FILE: this.metricsFile,
+      ...(hookDir ? pythonHookEnv(hookDir, setup.processEnv, { workspaceDir: path.resolve(options.workspaceDir), cacheDir: path.join(options.exptrackDir, 'cache') }) : {}),
+    };
     this.done = new Promise((resolve) => { this.resolveDone = resolve; });
+    this.hookPythonSeen = new Promise((resolve) => { this.resolveHookPython = resolve; });
+    this.channelRead = new Promise((resolve) => { this.resolveChannelRead = resolve; });
+    if (!hookDir && !setup.pythonHook && !setup.hookSpool) this.resolveHookPython(null);
 
     let log: OutputLog | null = null;
     try {
@@ -128,6 +159,8 @@ export class ActiveRun {
         fs.mkdirSync(this.runDir, { recursive: true });
         MetricsFileTailer.create(this.metricsFile);
       });
+      // The hook lists the environment's packages into the cache at exit: only into a folder that exists.
+      if (hookDir) fs.mkdirSync(path.join(options.exptrackDir, 'cache'), { recursive: true });
     } catch (e) {
       this.warn(`cannot write the run folder ${this.runDir}: ${(e as Error).message}`);
     }
@@ -137,6 +170,7 @@ export class ActiveRun {
     if (setup.sharedMetricsFile) {
       this.tailers.push(new MetricsFileTailer(setup.sharedMetricsFile, (line) => this.structuredLine(line, true), MetricsFileTailer.sizeOf(setup.sharedMetricsFile), channelProblem));
     }
+    if (setup.hookSpool) this.tailers.push(new SpoolFollower(setup.hookSpool, (line) => this.structuredLine(line, true)));
 
     // Paths named on the command line are looked at now, before the process can change them.
     let tracker: ArtifactTracker | null = null;
@@ -255,6 +289,9 @@ export class ActiveRun {
     for (const [stream, carry] of this.carries) if (carry.length) this.structuredFromBuffer(carry, stream, true);
     this.carries.clear();
     for (const t of this.tailers) t.finish();
+    this.resolveHookPython(null); // no report from a hook by now: the probe decides
+    this.resolveChannelRead();
+    this.guard('params', () => this.readResolvedConfigs());
     this.flushMetrics();
     this.log?.close();
     if (this.tracker) {
@@ -396,6 +433,7 @@ export class ActiveRun {
   private structuredLine(line: string, takeMetrics: boolean): void {
     const rec: StructuredRecord | null = parseStructuredLine(line);
     if (!rec) return;
+    if (rec.hook) { this.hookRecord(rec.hook); return; }
     if (takeMetrics) {
       const now = this.now();
       for (const [key, value] of Object.entries(rec.metrics)) {
@@ -403,7 +441,7 @@ export class ActiveRun {
       }
       this.scheduleFlush();
     }
-    if (rec.params) { const p = redactParams(rec.params); this.guard('params', () => this.sink.params(this.id, p)); }
+    if (rec.params) { const p = rec.params; this.guard('params', () => this.emitParams(p, RANK.declared)); }
     if (rec.tags) { const t = rec.tags; this.guard('tags', () => this.sink.tags(this.id, t)); }
     for (const a of rec.artifacts) if (this.declared.length < 10_000) this.declared.push(a);
   }
@@ -427,12 +465,87 @@ export class ActiveRun {
     this.configFiles = existing.filter((c) => !this.credentialConfigs.includes(c));
     // Config files first, the command line over them: flags override config as in most scripts.
     for (const file of this.configFiles) {
+      this.openedConfigs.add(file);
       const r = readConfigParams(file);
       if ('error' in r) { this.warn(`config ${file}: ${r.error}`); continue; }
       Object.assign(params, r.params);
     }
-    Object.assign(params, parsed.params);
-    if (Object.keys(params).length) this.sink.params(this.id, redactParams(params));
+    this.emitParams(params, RANK.config);
+    this.emitParams(parsed.params, RANK.commandLine);
+  }
+
+  /**
+   * Hands params to the sink, except those a source of higher rank gave already: a config the
+   * process opens late, or the command line's text, never overwrite the parsed namespace.
+   */
+  private emitParams(params: Readonly<Record<string, ParamValue>>, rank: number): void {
+    const out: Record<string, ParamValue> = {};
+    for (const [k, v] of Object.entries(params)) {
+      if ((this.paramRanks.get(k) ?? 0) > rank) continue;
+      this.paramRanks.set(k, rank);
+      out[k] = v;
+    }
+    if (Object.keys(out).length) this.sink.params(this.id, redactParams(out));
+  }
+
+  /** A report of the Python hook (see HookRecord). */
+  private hookRecord(h: HookRecord): void {
+    switch (h.kind) {
+      case 'python':
+        if (!this.hookPython) {
+          this.hookPython = pythonInfoOf(h.python);
+          this.resolveHookPython(this.hookPython);
+        }
+        return;
+      case 'argparse':
+        // Launchers are Python too (torchrun): only the entry script's parse is the run's.
+        if (this.isEntryScript(h.script)) this.guard('params', () => this.emitParams(h.params, RANK.argparse));
+        return;
+      case 'file':
+        this.tracker?.noteOpened(path.resolve(this.cwd, h.path), h.write);
+        if (h.write && RESOLVED_CONFIG_RE.test(h.path)) this.resolvedConfigs.add(h.path);
+        else if (!h.write && isConfigFileName(h.path)) this.readOpenedConfig(path.resolve(this.cwd, h.path));
+        return;
+      case 'dropped':
+        this.options.logger?.info?.(`[recorder] run ${this.id}: process ${h.pid} opened ${h.count} more files than the hook reports`);
+        return;
+    }
+  }
+
+  /** A config file the process read: its settings are params, below the command line's (as a named one). */
+  private readOpenedConfig(file: string): void {
+    if (this.openedConfigs.has(file) || this.openedConfigs.size >= MAX_OPENED_CONFIGS) return;
+    this.openedConfigs.add(file);
+    try {
+      if (fs.statSync(file).size > MAX_OPENED_CONFIG_BYTES) return; // data (a vocabulary, a dataset index), not settings
+    } catch { return; }
+    const r = readConfigParams(file);
+    if ('error' in r) { this.options.logger?.info?.(`[recorder] run ${this.id}: config ${file} the run opened: ${r.error}`); return; }
+    if (Object.keys(r.params).length > 1000) return;
+    this.guard('params', () => this.emitParams(r.params, RANK.config));
+    if (!this.configFiles.includes(file)) this.configFiles.push(file);
+  }
+
+  /** Lightning's hparams.yaml and Hydra's .hydra/config.yaml the run wrote: what it really ran with. */
+  private readResolvedConfigs(): void {
+    for (const file of this.resolvedConfigs) {
+      const r = readConfigParams(path.resolve(this.cwd, file));
+      if ('error' in r) { this.warn(`resolved params ${file}: ${r.error}`); continue; }
+      this.emitParams(r.params, RANK.resolved);
+    }
+  }
+
+  /** Whether a Python process running `script` is the command's entry (unknown: yes). */
+  private isEntryScript(script: string | null): boolean {
+    const entry = this.analysis.entry;
+    if (!script || !entry || entry.kind === 'program') return true;
+    if (entry.kind === 'module') {
+      const rel = entry.name.split('.').join(path.sep);
+      return script.endsWith(`${path.sep}${rel}.py`) || script.endsWith(`${path.sep}${path.join(rel, '__main__.py')}`);
+    }
+    const expected = path.resolve(this.cwd, entry.name);
+    if (expected === script) return true;
+    try { return fs.realpathSync(expected) === fs.realpathSync(script); } catch { return false; }
   }
 
 
@@ -444,7 +557,23 @@ export class ActiveRun {
     };
     this.guard('environment', () => this.sink.environment(this.id, this.environment));
     const tasks: Promise<void>[] = [collectGpus().then((gpus) => { this.environment.gpus = gpus; })];
-    if (this.analysis.python) {
+    // The hook's report names the interpreter that ran (a venv outside the workspace, a conda env):
+    // better than any guess from PATH. Its packages are listed by the hook at the process's exit.
+    const reported = await this.hookPythonSeen;
+    if (reported) {
+      tasks.push((async () => {
+        this.environment.python = reported;
+        this.guard('environment', () => this.sink.environment(this.id, { python: reported }));
+        if (this.options.capture?.packages === false) return;
+        const cacheDir = path.join(this.options.exptrackDir, 'cache');
+        let packages = cachedPackages(reported, cacheDir);
+        if (!packages) {
+          await this.channelRead;
+          packages = await listPackages(reported, env, cacheDir);
+        }
+        if (packages) { this.environment.packages = packages.packages; this.environment.packagesSource = packages.source; }
+      })());
+    } else if (this.analysis.python) {
       const word = this.analysis.python;
       tasks.push((async () => {
         // A terminal's PATH is not ours: its activated venv is likelier than our PATH's python.

@@ -94,19 +94,34 @@ export async function probePython(interpreter: string, env: NodeJS.ProcessEnv, c
   const r = await execQuiet(interpreter, ['-I', '-c', PROBE], { cwd, env, timeoutMs: 15_000, lowPriority: true });
   if (!r.ok) return null;
   try {
-    const d = JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as { executable: string; version: string; implementation: string; prefix: string; base: string; conda: string | null; sitePackages: string[] };
-    const inVenv = d.prefix !== d.base;
-    return {
-      executable: d.executable,
-      version: d.version,
-      implementation: d.implementation,
-      prefix: d.prefix,
-      environment: inVenv ? d.prefix : d.conda && d.prefix === d.conda ? d.conda : null,
-      sitePackages: d.sitePackages.filter((p) => typeof p === 'string'),
-    };
+    return pythonInfoOf(JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as ReportedPython);
   } catch {
     return null;
   }
+}
+
+/** What a python process says about itself: the probe's output, or the Python hook's `python` record. */
+export interface ReportedPython {
+  readonly executable: string;
+  readonly version: string;
+  readonly implementation: string;
+  readonly prefix: string;
+  readonly base: string;
+  readonly conda: string | null;
+  readonly sitePackages: readonly string[];
+}
+
+/** The interpreter as recorded; its environment is the venv (prefix differs from base) or the conda prefix. */
+export function pythonInfoOf(d: ReportedPython): PythonInfo {
+  const inVenv = d.prefix !== d.base;
+  return {
+    executable: d.executable,
+    version: d.version,
+    implementation: d.implementation,
+    prefix: d.prefix,
+    environment: inVenv ? d.prefix : d.conda && d.prefix === d.conda ? d.conda : null,
+    sitePackages: d.sitePackages.filter((p) => typeof p === 'string'),
+  };
 }
 
 /**
@@ -176,26 +191,38 @@ const memoryCache = new Map<string, PackageList>();
 const inFlight = new Map<string, Promise<PackageList | null>>();
 
 /**
+ * The interpreter's packages when they are cached already (in memory, or in
+ * `<cacheDir>/packages-<key>.txt`: written by {@link listPackages} or, at the exit of a run's first
+ * Python process, by the Python hook, which computes the same key), else null. Reads only.
+ */
+export function cachedPackages(info: PythonInfo, cacheDir: string | null): PackageList | null {
+  const key = cacheKey(info);
+  const hit = memoryCache.get(key);
+  if (hit) return { ...hit, cached: true };
+  if (!cacheDir) return null;
+  try {
+    const text = fs.readFileSync(path.join(cacheDir, `packages-${key}.txt`), 'utf8');
+    const [header, ...lines] = text.split('\n');
+    const source = header === '# importlib.metadata' ? 'importlib.metadata' : 'pip freeze';
+    const list: PackageList = { source, packages: lines.map((l) => redactText(l.trim())).filter(Boolean), cached: true };
+    memoryCache.set(key, list);
+    return list;
+  } catch {
+    return null; // not cached yet
+  }
+}
+
+/**
  * The interpreter's installed packages (`pip freeze`, or `importlib.metadata` where pip is missing, as
  * in uv environments), cached in memory and in `<cacheDir>/packages-<key>.txt` under a key made of the
  * interpreter's path and mtime and the mtimes of its site-packages folders, which change whenever a
  * package is installed or removed. URL credentials (`git+https://user:token@...`) are stripped.
  */
 export async function listPackages(info: PythonInfo, env: NodeJS.ProcessEnv, cacheDir: string | null): Promise<PackageList | null> {
+  const hit = cachedPackages(info, cacheDir);
+  if (hit) return hit;
   const key = cacheKey(info);
-  const hit = memoryCache.get(key);
-  if (hit) return { ...hit, cached: true };
   const file = cacheDir ? path.join(cacheDir, `packages-${key}.txt`) : null;
-  if (file) {
-    try {
-      const text = fs.readFileSync(file, 'utf8');
-      const [header, ...lines] = text.split('\n');
-      const source = header === '# importlib.metadata' ? 'importlib.metadata' : 'pip freeze';
-      const list: PackageList = { source, packages: lines.filter(Boolean), cached: true };
-      memoryCache.set(key, list);
-      return list;
-    } catch { /* not cached yet */ }
-  }
   let pending = inFlight.get(key);
   if (!pending) {
     pending = computePackages(info.executable, env).then((list) => {
@@ -210,14 +237,18 @@ export async function listPackages(info: PythonInfo, env: NodeJS.ProcessEnv, cac
   return pending;
 }
 
+/**
+ * The key of an environment's package list. The Python hook computes the same one (`_write_distributions`
+ * in src/python/exptrack_hook/_exptrack_hook.py): whole nanoseconds read the same in both languages.
+ */
 function cacheKey(info: PythonInfo): string {
-  const parts = [info.executable, mtime(info.executable)];
-  for (const p of info.sitePackages) parts.push(p, mtime(p));
+  const parts = [info.executable, mtimeNs(info.executable)];
+  for (const p of info.sitePackages) parts.push(p, mtimeNs(p));
   return crypto.createHash('sha256').update(parts.join('\0')).digest('hex').slice(0, 24);
 }
 
-function mtime(p: string): string {
-  try { return String(fs.statSync(p).mtimeMs); } catch { return '-'; }
+function mtimeNs(p: string): string {
+  try { return fs.statSync(p, { bigint: true }).mtimeNs.toString(); } catch { return '-'; }
 }
 
 async function computePackages(executable: string, env: NodeJS.ProcessEnv): Promise<PackageList | null> {

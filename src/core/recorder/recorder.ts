@@ -2,6 +2,7 @@ import { MetricParser } from '../metrics/metricParser';
 import { readParserConfig } from '../metrics/parserConfig';
 import type { MetricParserOptions } from '../metrics/metricParser';
 import { ActiveRun } from './activeRun';
+import type { HookSpool } from './hookSpool';
 import type { PathState } from './pathState';
 import type { RecorderOptions, RunRequest } from './recorderTypes';
 import { SpawnedRun, type SpawnRequest } from './spawnedRun';
@@ -25,6 +26,10 @@ export interface ObserveRequest extends RunRequest {
   readonly namedPaths?: readonly (readonly [string, PathState])[];
   /** Changes from this time on count as the run's (it may have started before the recorder was told). */
   readonly modifiedSince?: number;
+  /** The process was started with the Python hook (the CLI's main thread gave it): wait for its reports. */
+  readonly pythonHook?: boolean;
+  /** A terminal's hook spool: report files of its processes started since `notBefore` are this run's. */
+  readonly hookSpool?: HookSpool;
 }
 
 /**
@@ -83,6 +88,8 @@ export class Recorder {
       id: request.id,
       namedPaths: request.namedPaths,
       modifiedSince: request.modifiedSince,
+      pythonHook: request.pythonHook,
+      hookSpool: request.hookSpool,
     }));
     run.begin(request.pid);
     return run;

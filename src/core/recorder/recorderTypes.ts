@@ -48,7 +48,12 @@ export interface RecorderOptions {
   /** Extra environment variable names to record (`FOO`, or a prefix `FOO_*`). */
   readonly envAllowList?: readonly string[];
   /** Turn parts of the capture off (all on by default). */
-  readonly capture?: { readonly environment?: boolean; readonly packages?: boolean; readonly git?: boolean; readonly artifacts?: boolean };
+  readonly capture?: { readonly environment?: boolean; readonly packages?: boolean; readonly git?: boolean; readonly artifacts?: boolean; readonly pythonHook?: boolean };
+  /**
+   * The folder of the Python hook (dist/python-hook): processes the recorder spawns get it on
+   * PYTHONPATH (see pythonHook.ts), unless `capture.pythonHook` is false. Absent: no hook.
+   */
+  readonly pythonHookDir?: string | null;
   readonly untrackedLimits?: Partial<UntrackedLimits>;
   /** Files bigger than this are recorded without a hash (default 8 GiB). */
   readonly maxHashBytes?: number;

@@ -1,6 +1,31 @@
 import type { ArtifactRole, ParamValue } from '../model';
 import { flattenParams } from './flattenParams';
 
+/** The interpreter a Python process reports (the hook's `python` record). */
+export interface HookPython {
+  readonly executable: string;
+  readonly version: string;
+  readonly implementation: string;
+  readonly prefix: string;
+  readonly base: string;
+  readonly conda: string | null;
+  readonly sitePackages: readonly string[];
+}
+
+/**
+ * What exptrack's Python hook (src/python/exptrack_hook) reports, one JSON line each, with
+ * `"exptrack"` naming the kind and `pid` the process:
+ * - `{"exptrack": "python", "startedAt": ms, "executable", "version", "implementation", "prefix", "base", "conda", "sitePackages": [...]}`
+ * - `{"exptrack": "argparse", "script": "/abs/train.py" | null, "params": {...}}`: a parse of the command line, defaults included
+ * - `{"exptrack": "file", "path": "/abs/path", "mode": "r" | "w"}`: a file opened under the workspace (`w`: write, create, append)
+ * - `{"exptrack": "file", "dropped": n}`: files past the hook's cap
+ */
+export type HookRecord =
+  | { readonly kind: 'python'; readonly pid: number; readonly python: HookPython }
+  | { readonly kind: 'argparse'; readonly pid: number; readonly script: string | null; readonly params: Record<string, ParamValue> }
+  | { readonly kind: 'file'; readonly pid: number; readonly path: string; readonly write: boolean }
+  | { readonly kind: 'dropped'; readonly pid: number; readonly count: number };
+
 /** What one structured-channel line says. */
 export interface StructuredRecord {
   /** Metric values by flattened key; NaN and ±Infinity allowed. */
@@ -9,9 +34,11 @@ export interface StructuredRecord {
   readonly params: Record<string, ParamValue> | null;
   readonly tags: Record<string, string> | null;
   readonly artifacts: readonly { readonly path: string; readonly role: ArtifactRole | null }[];
+  /** A report of exptrack's Python hook (then nothing else is set). */
+  readonly hook?: HookRecord;
 }
 
-const RESERVED = new Set(['step', '_step', 'params', 'tags', 'artifact', 'artifacts', 'role', 'type', 'timestamp', '_timestamp', 'time']);
+const RESERVED = new Set(['exptrack', 'step', '_step', 'params', 'tags', 'artifact', 'artifacts', 'role', 'type', 'timestamp', '_timestamp', 'time']);
 const MAX_LINE = 1024 * 1024;
 
 /**
@@ -35,6 +62,10 @@ export function parseStructuredLine(line: string): StructuredRecord | null {
   }
   if (!data || typeof data !== 'object' || Array.isArray(data)) return null;
   const obj = data as Record<string, unknown>;
+  if (typeof obj.exptrack === 'string') {
+    const hook = parseHookRecord(obj);
+    return hook ? { metrics: {}, step: null, params: null, tags: null, artifacts: [], hook } : null;
+  }
   const metrics: Record<string, number> = {};
   const visit = (value: unknown, key: string, depth: number): void => {
     if (typeof value === 'number') metrics[key] = value;
@@ -70,6 +101,28 @@ export function parseStructuredLine(line: string): StructuredRecord | null {
   // A line with only `step`/`time` and nothing else says nothing.
   if (!Object.keys(metrics).length && !params && !tags && !artifacts.length) return null;
   return { metrics, step, params, tags, artifacts };
+}
+
+function parseHookRecord(obj: Record<string, unknown>): HookRecord | null {
+  const pid = typeof obj.pid === 'number' ? obj.pid : 0;
+  const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+  switch (obj.exptrack) {
+    case 'python': {
+      const executable = str(obj.executable);
+      if (!executable) return null;
+      const sitePackages = Array.isArray(obj.sitePackages) ? obj.sitePackages.filter((p): p is string => typeof p === 'string') : [];
+      return { kind: 'python', pid, python: { executable, version: str(obj.version) ?? '', implementation: str(obj.implementation) ?? '', prefix: str(obj.prefix) ?? '', base: str(obj.base) ?? '', conda: str(obj.conda), sitePackages } };
+    }
+    case 'argparse':
+      if (!obj.params || typeof obj.params !== 'object' || Array.isArray(obj.params)) return null;
+      return { kind: 'argparse', pid, script: str(obj.script), params: flattenParams(obj.params) };
+    case 'file':
+      if (typeof obj.dropped === 'number') return { kind: 'dropped', pid, count: obj.dropped };
+      if (!str(obj.path) || (obj.path as string).length > 4096) return null;
+      return { kind: 'file', pid, path: obj.path as string, write: obj.mode === 'w' };
+    default:
+      return null;
+  }
 }
 
 const NON_FINITE: Record<string, number> = { NaN: NaN, Infinity: Infinity, '-Infinity': -Infinity, nan: NaN, inf: Infinity, '-inf': -Infinity };

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { MetricParser, type MetricParserOptions, type MetricPatternConfig } from '../../core/metrics/metricParser';
 import { readParserConfig } from '../../core/metrics/parserConfig';
 import { patternProblem } from '../../core/metrics/userPatterns';
+import { pythonHookDirBeside } from '../../core/recorder/pythonHook';
 import { Recorder } from '../../core/recorder/recorder';
 import { Disposable } from '../lifecycle';
 import type { Logger } from '../logger';
@@ -27,8 +28,8 @@ export class FolderRecorders extends Disposable {
   ) {
     super();
     this.register(vscode.workspace.onDidChangeConfiguration((e) => {
-      // New parser settings apply to runs started from now on: drop recorders that have no live run.
-      if (e.affectsConfiguration('exptrack.metrics')) void this.dropIdle();
+      // New settings apply to runs started from now on: drop recorders that have no live run.
+      if (e.affectsConfiguration('exptrack.metrics') || e.affectsConfiguration('exptrack.capture.pythonHook')) void this.dropIdle();
     }));
   }
 
@@ -57,9 +58,14 @@ export class FolderRecorders extends Disposable {
       logger: { warn: (m) => log.warn(m), info: (m) => log.info(m) },
       createParser: () => new MetricParser(parserOptions),
       onHashProgress: this.onHashProgress,
+      // Processes the recorder starts (tasks, Run with Tracking) get the Python hook from dist/.
+      pythonHookDir: pythonHookDirBeside(__dirname),
       // Restricted Mode: git (hooks, fsmonitor in .git/config) and the workspace's pip could run code
       // the user has not trusted; the run itself is still recorded.
-      capture: vscode.workspace.isTrusted ? undefined : { git: false, packages: false },
+      capture: {
+        pythonHook: vscode.workspace.getConfiguration('exptrack.capture').get<boolean>('pythonHook') !== false,
+        ...(vscode.workspace.isTrusted ? {} : { git: false, packages: false }),
+      },
     });
     return { folderStore, recorder };
   }

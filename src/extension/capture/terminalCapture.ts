@@ -2,6 +2,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ActiveRun } from '../../core/recorder/activeRun';
+import { sweepSpool } from '../../core/recorder/hookSpool';
+import { pythonHookDirBeside } from '../../core/recorder/pythonHook';
 import { Disposable } from '../lifecycle';
 import type { Logger } from '../logger';
 import type { CaptureToggle } from '../statusBar';
@@ -17,6 +19,15 @@ const HINT_KEY = 'exptrack.shellIntegrationHintDismissed';
 const READ_DRAIN_MS = 5_000;
 /** ...and never longer than this in all (a stream that never ends must not keep the run open). */
 const READ_DRAIN_MAX_MS = 30_000;
+/**
+ * How long before the start event a terminal command may have started: the event reaches the
+ * extension host after the shell announced the command (hundreds of ms on a busy machine). Files
+ * changed and hook reports made since then are the command's, but never before the previous
+ * command in that terminal ended.
+ */
+const START_EVENT_DELAY_MS = 2_000;
+/** Hook report files of commands not recorded (pip, linters) are deleted once this old and their process gone. */
+const SPOOL_KEEP_MS = 10 * 60_000;
 
 interface Observed {
   readonly run: Promise<ActiveRun | undefined>;
@@ -45,6 +56,10 @@ export class TerminalCapture extends Disposable {
   private patterns: RegExp[] = [];
   private hinted = false;
   private readonly channelFiles = new Map<string, string>();
+  /** When the last command of each terminal ended (recorded or not). */
+  private readonly lastEnd = new WeakMap<vscode.Terminal, number>();
+  private readonly hookDir = pythonHookDirBeside(__dirname);
+  private spoolDir: string | undefined;
 
   constructor(
     private readonly recorders: FolderRecorders,
@@ -58,9 +73,13 @@ export class TerminalCapture extends Disposable {
     this.loadPatterns();
     this.register(vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('exptrack.capture.terminalCommands')) this.loadPatterns();
+      if (e.affectsConfiguration('exptrack.capture.pythonHook')) this.provideChannelEnv();
     }));
     this.register(vscode.window.onDidStartTerminalShellExecution((e) => this.started(e)));
-    this.register(vscode.window.onDidEndTerminalShellExecution((e) => this.ended(e)));
+    this.register(vscode.window.onDidEndTerminalShellExecution((e) => {
+      this.lastEnd.set(e.terminal, Date.now());
+      void this.ended(e);
+    }));
     this.register(vscode.window.onDidOpenTerminal((t) => this.watchForIntegration(t)));
     this.register(vscode.workspace.onDidChangeWorkspaceFolders(() => this.provideChannelEnv()));
     this.provideChannelEnv();
@@ -117,6 +136,47 @@ export class TerminalCapture extends Disposable {
       if (folder.uri.scheme === 'file') collection.getScoped({ workspaceFolder: folder }).replace('EXPTRACK_DIR', this.storeDirOf(folder));
     }
     if (folders[0]?.uri.scheme === 'file') collection.replace('EXPTRACK_DIR', this.storeDirOf(folders[0]));
+    this.provideHookEnv(base, folders);
+  }
+
+  /**
+   * The Python hook in every new terminal (unless `exptrack.capture.pythonHook` is off): its folder
+   * first on PYTHONPATH, the spool where each Python process writes its reports to a file named by
+   * its terminal session, start time and pid (a terminal has no per-run channel before a command is
+   * seen; the run of the command that started then takes the file), and per folder the workspace
+   * whose files it reports and the cache it may list packages into.
+   */
+  private provideHookEnv(base: string, folders: readonly vscode.WorkspaceFolder[]): void {
+    const collection = this.context.environmentVariableCollection;
+    const on = this.hookDir !== null && vscode.workspace.getConfiguration('exptrack.capture').get<boolean>('pythonHook') !== false;
+    const vars = ['PYTHONPATH', 'EXPTRACK_HOOK_SPOOL'];
+    const folderVars = ['EXPTRACK_WORKSPACE', 'EXPTRACK_CACHE_DIR'];
+    this.spoolDir = undefined;
+    if (on) {
+      const spool = path.join(base, 'hook-spool');
+      try {
+        fs.mkdirSync(spool, { recursive: true });
+        sweepSpool(spool, SPOOL_KEEP_MS);
+        this.spoolDir = spool;
+      } catch (e) {
+        this.logger.warn(`the Python hook is off in terminals: cannot create ${spool}: ${e instanceof Error ? e.message : e}`);
+      }
+    }
+    if (!this.spoolDir || !this.hookDir) {
+      for (const v of vars) collection.delete(v);
+      for (const folder of folders) for (const v of folderVars) collection.getScoped({ workspaceFolder: folder }).delete(v);
+      return;
+    }
+    collection.description = 'Experiments: EXPTRACK_METRICS_FILE for JSON metric lines, and the Python hook (PYTHONPATH) that reports params, files and packages of recorded runs';
+    // `<hook>:` before the terminal's own PYTHONPATH; the hook drops the empty entry this leaves when there is none.
+    collection.prepend('PYTHONPATH', this.hookDir + path.delimiter);
+    collection.replace('EXPTRACK_HOOK_SPOOL', this.spoolDir);
+    for (const folder of folders) {
+      if (folder.uri.scheme !== 'file') continue;
+      const scoped = collection.getScoped({ workspaceFolder: folder });
+      scoped.replace('EXPTRACK_WORKSPACE', folder.uri.fsPath);
+      scoped.replace('EXPTRACK_CACHE_DIR', path.join(this.storeDirOf(folder), 'cache'));
+    }
   }
 
   private started(e: vscode.TerminalShellExecutionStartEvent): void {
@@ -125,9 +185,14 @@ export class TerminalCapture extends Disposable {
     const cwd = e.execution.cwd?.fsPath ?? e.shellIntegration.cwd?.fsPath ?? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
     if (!cwd) return;
     const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(cwd));
-    const run = this.recorders.forPath(cwd).then(({ recorder }) => recorder.observe({
+    const startedAt = Date.now();
+    const since = Math.max(startedAt - START_EVENT_DELAY_MS, this.lastEnd.get(e.terminal) ?? 0);
+    const spool = this.spoolDir;
+    const run = Promise.all([this.recorders.forPath(cwd), spool ? e.terminal.processId : undefined]).then(([{ recorder }, shellPid]) => recorder.observe({
       command: commandLine, cwd, source: 'terminal', metricsFile: this.channelFileFor(folder),
-      startedAt: Date.now(),
+      startedAt, modifiedSince: since,
+      // The shell leads the terminal's session: its processes' hook reports carry its pid.
+      hookSpool: spool && shellPid ? { dir: spool, session: shellPid, notBefore: since } : undefined,
     })).catch((err) => {
       this.logger.error(`cannot record "${commandLine}": ${err instanceof Error ? err.message : err}`);
       return undefined;
@@ -161,6 +226,7 @@ export class TerminalCapture extends Disposable {
     const run = await observed.run;
     const end = await run?.end({ exitCode: e.exitCode ?? null, interrupted: e.exitCode === 130 });
     if (run && end) await this.notExperiments.discardIfNeverStarted(run, end);
+    if (this.spoolDir) sweepSpool(this.spoolDir, SPOOL_KEEP_MS);
   }
 
   /** One quiet hint, once, when a terminal has no shell integration (commands there can't be seen). */
