@@ -17,7 +17,7 @@ export const BUILTIN_IGNORED_COMMANDS: readonly string[] = [
   'pytest', 'py.test', 'python -m pytest', 'python -m unittest',
 ];
 
-/** A process that ends this soon after it started, not found or not runnable, never ran: see {@link failedToStart}. */
+/** A process that ends this soon after it started, not found or not runnable, never ran: see {@link whyNeverStarted}. */
 export const FAILED_START_MS = 1000;
 
 /** Decides whether a command line is left unrecorded. */
@@ -118,14 +118,17 @@ export interface StartCheck {
 }
 
 /**
- * True when the command never really ran: within {@link FAILED_START_MS} of its start it ended with a
- * shell's "not found" (127) or "not executable" (126) status — a spawn error is recorded as 127 — or
- * with an error while the script it names does not exist (`python trian.py` exits 2). A script that
- * started and failed (an import error, a bad flag) is a failed run, not this.
+ * Why the command never really ran, or null when it did: within {@link FAILED_START_MS} of its start it
+ * ended with a shell's "not found" (127) or "not executable" (126) status — a spawn error is recorded
+ * as 127 — or with an error while the script it names does not exist (`python trian.py` exits 2). A
+ * script that started and failed (an import error, a bad flag) is a failed run, not this.
  */
-export function failedToStart(run: StartCheck): boolean {
-  if (run.exitCode === null || run.exitCode === 0 || run.endedAt - run.startedAt >= FAILED_START_MS) return false;
-  if (run.exitCode === 126 || run.exitCode === 127) return true;
+export function whyNeverStarted(run: StartCheck): string | null {
+  if (run.exitCode === null || run.exitCode === 0 || run.endedAt - run.startedAt >= FAILED_START_MS) return null;
+  const program = run.analysis.argv[0] ?? '';
+  if (run.exitCode === 127) return `${program} was not found`;
+  if (run.exitCode === 126) return `${program} is not executable`;
   const entry = run.analysis.entry;
-  return entry?.kind === 'script' && !fs.existsSync(path.resolve(run.cwd, entry.name));
+  if (entry?.kind === 'script' && !fs.existsSync(path.resolve(run.cwd, entry.name))) return `${entry.name} does not exist`;
+  return null;
 }

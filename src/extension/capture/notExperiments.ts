@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { RunEnd } from '../../core/model';
 import type { ActiveRun } from '../../core/recorder/activeRun';
-import { compileCommandFilter, failedToStart, type CommandFilter } from '../../core/recorder/experimentFilter';
+import { compileCommandFilter, whyNeverStarted, type CommandFilter } from '../../core/recorder/experimentFilter';
 import { Disposable } from '../lifecycle';
 import type { Logger } from '../logger';
 import { removeRun } from '../removeRun';
@@ -34,12 +34,13 @@ export class NotExperiments extends Disposable {
    * the first second): a typo is not an experiment. Returns whether it was removed.
    */
   async discardIfNeverStarted(run: ActiveRun, end: RunEnd): Promise<boolean> {
-    if (!failedToStart({ analysis: run.analysis, cwd: run.cwd, startedAt: run.startedAt, endedAt: end.endedAt, exitCode: end.exitCode })) return false;
+    const why = whyNeverStarted({ analysis: run.analysis, cwd: run.cwd, startedAt: run.startedAt, endedAt: end.endedAt, exitCode: end.exitCode });
+    if (!why) return false;
     try {
       const { folderStore } = await this.recorders.forPath(run.cwd);
       await folderStore.store.flush(); // the run must be in the store before it can be deleted
       removeRun(folderStore, run.id, this.logger);
-      this.logger.info(`"${run.command}" did not start (exit ${end.exitCode}): not recorded`);
+      this.logger.info(`"${run.command}" did not start (${why}): not recorded`);
       return true;
     } catch (e) {
       this.logger.warn(`could not remove run ${run.id}, which did not start: ${e instanceof Error ? e.message : e}`);
