@@ -31,10 +31,11 @@ export class NotExperiments extends Disposable {
 
   /**
    * Removes an observed run that failed to start (not found, not executable, a missing script, within
-   * the first second): a typo is not an experiment. Returns whether it was removed.
+   * the first second): a typo is not an experiment. `endedAt`: when the end was seen, if the run was
+   * ended later (a terminal's output is drained first). Returns whether it was removed.
    */
-  async discardIfNeverStarted(run: ActiveRun, end: RunEnd): Promise<boolean> {
-    const why = whyNeverStarted({ analysis: run.analysis, cwd: run.cwd, startedAt: run.startedAt, endedAt: end.endedAt, exitCode: end.exitCode });
+  async discardIfNeverStarted(run: ActiveRun, end: RunEnd, endedAt = end.endedAt): Promise<boolean> {
+    const why = whyNeverStarted({ analysis: run.analysis, cwd: run.cwd, startedAt: run.startedAt, endedAt, exitCode: end.exitCode });
     if (!why) return false;
     try {
       const { folderStore } = await this.recorders.forPath(run.cwd);

@@ -160,7 +160,7 @@ export class TerminalCapture extends Disposable {
     }
     const run = await observed.run;
     const end = await run?.end({ exitCode: e.exitCode ?? null, interrupted: e.exitCode === 130 });
-    if (run && end) await this.notExperiments.discardIfNeverStarted(run, end);
+    if (run && end) await this.notExperiments.discardIfNeverStarted(run, end, endedAt);
   }
 
   /** One quiet hint, once, when a terminal has no shell integration (commands there can't be seen). */
