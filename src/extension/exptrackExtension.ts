@@ -11,7 +11,8 @@ import { DoctorDocuments } from './doctorDocuments';
 import { Disposable, DisposableStore } from './lifecycle';
 import { Logger } from './logger';
 import { gitTreeCodeIdentity } from '../core/lineage/gitTreeCodeIdentity';
-import { whyNeverStarted } from '../core/recorder/experimentFilter';
+import { analyzeCommand } from '../core/recorder/commandAnalysis';
+import { missingScript, whyNeverStarted } from '../core/recorder/experimentFilter';
 import { INTERPRETER_SOURCE_LABELS, shellQuote, substituteInterpreter, type InterpreterChoice } from '../core/recorder/interpreterChoice';
 import { LineageQueries } from '../core/lineage/lineageQueries';
 import { storeSqlReader } from '../core/lineage/storeSqlReader';
@@ -175,7 +176,7 @@ export class ExptrackExtension extends Disposable {
     const command = substituteInterpreter(ref.run.command, choice.executable) ?? ref.run.command;
     await vscode.tasks.executeTask(this.tasks.commandTask(command, ref.run.cwd, {
       experiment: ref.run.experiment, tags: { ...tags, 'exptrack.rerunOf': ref.run.id },
-    }, this.whenLaunchEnds(command === ref.run.command ? undefined : choice)));
+    }, this.whenLaunchEnds(command, ref.run.cwd, command === ref.run.command ? undefined : choice)));
   }
 
   private async runCurrentFile(uri?: vscode.Uri): Promise<void> {
@@ -185,7 +186,8 @@ export class ExptrackExtension extends Disposable {
     const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === target.toString());
     if (doc?.isDirty) await doc.save(); // the run must use what the user sees
     const choice = await this.interpreters.choose({ resource: target });
-    await vscode.tasks.executeTask(this.tasks.fileTask(target, choice.executable, this.whenLaunchEnds(choice)));
+    const onEnded = this.whenLaunchEnds([choice.executable, target.fsPath], path.dirname(target.fsPath), choice);
+    await vscode.tasks.executeTask(this.tasks.fileTask(target, choice.executable, onEnded));
   }
 
   private async runCommand(): Promise<void> {
@@ -203,17 +205,19 @@ export class ExptrackExtension extends Disposable {
       validateInput: (v) => (v.trim() ? undefined : 'Enter a command') });
     if (!command?.trim()) return;
     await this.context.workspaceState.update('exptrack.lastCommand', command.trim());
-    await vscode.tasks.executeTask(this.tasks.commandTask(command.trim(), folder.uri.fsPath, {}, this.whenLaunchEnds(choice)));
+    await vscode.tasks.executeTask(this.tasks.commandTask(command.trim(), folder.uri.fsPath, {}, this.whenLaunchEnds(command.trim(), folder.uri.fsPath, choice)));
   }
 
   /**
    * The end of a launcher's run: one that never started (its interpreter or script not found, within
    * the first second) is removed, and the user told what was tried and where to change it.
    */
-  private whenLaunchEnds(choice: InterpreterChoice | undefined): RunEndHook {
+  private whenLaunchEnds(command: string | readonly string[], cwd: string, choice: InterpreterChoice | undefined): RunEndHook {
+    const scriptMissingAtStart = missingScript(analyzeCommand(command), cwd) !== null;
     return async ({ run, end, folder }) => {
       const active = run.run;
-      const why = whyNeverStarted({ analysis: active.analysis, cwd: active.cwd, startedAt: active.startedAt, endedAt: end.endedAt, exitCode: end.exitCode });
+      const why = whyNeverStarted({ analysis: active.analysis, cwd: active.cwd, startedAt: active.startedAt, endedAt: end.endedAt, exitCode: end.exitCode,
+        scriptMissingAtStart });
       if (!why) return undefined;
       await folder.folderStore.store.flush(); // the run must be in the store before it can be deleted
       removeRun(folder.folderStore, active.id, this.logger.scoped('runs'));

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { analyzeCommand } from '../../src/core/recorder/commandAnalysis';
-import { compileCommandFilter, FAILED_START_MS, whyNeverStarted } from '../../src/core/recorder/experimentFilter';
+import { compileCommandFilter, FAILED_START_MS, missingScript, whyNeverStarted } from '../../src/core/recorder/experimentFilter';
 
 describe('commands that are not experiments', () => {
   const { filter, problems } = compileCommandFilter();
@@ -64,6 +64,16 @@ describe('a command that failed to start', () => {
     assert.equal(check('./train.py', 126, 40), './train.py is not executable');
     assert.equal(check('python trian.py', 2, 80), 'trian.py does not exist');
     assert.equal(check('python sub/missing.py --lr 1', 1, 80), 'sub/missing.py does not exist');
+  });
+
+  it('is a script missing when the command started, however late the end is seen', () => {
+    const run = (command: string, scriptMissingAtStart: boolean) => whyNeverStarted({ analysis: analyzeCommand(command), cwd: dir,
+      startedAt: 1_000_000, endedAt: 1_000_000 + 60_000, exitCode: 2, scriptMissingAtStart });
+    assert.equal(run('python trian.py', true), 'trian.py does not exist');
+    assert.equal(run('python trian.py', false), null, 'it was there at the start (deleted during a long run): it ran');
+    assert.equal(missingScript(analyzeCommand('python trian.py'), dir), 'trian.py');
+    assert.equal(missingScript(analyzeCommand('python train.py'), dir), null);
+    assert.equal(missingScript(analyzeCommand('python -m pkg'), dir), null);
   });
 
   it('is not a script that started and failed, a success, an unknown exit, or anything after the first second', () => {

@@ -125,10 +125,10 @@ export class TerminalCapture extends Disposable {
     const cwd = e.execution.cwd?.fsPath ?? e.shellIntegration.cwd?.fsPath ?? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
     if (!cwd) return;
     const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(cwd));
-    const run = this.recorders.forPath(cwd).then(({ recorder }) => recorder.observe({
+    const run = this.recorders.forPath(cwd).then(({ recorder }) => this.notExperiments.watch(recorder.observe({
       command: commandLine, cwd, source: 'terminal', metricsFile: this.channelFileFor(folder),
       startedAt: Date.now(),
-    })).catch((err) => {
+    }))).catch((err) => {
       this.logger.error(`cannot record "${commandLine}": ${err instanceof Error ? err.message : err}`);
       return undefined;
     });
