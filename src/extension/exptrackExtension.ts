@@ -221,8 +221,8 @@ export class ExptrackExtension extends Disposable {
       if (!why) return undefined;
       await folder.folderStore.store.flush(); // the run must be in the store before it can be deleted
       removeRun(folder.folderStore, active.id, this.logger.scoped('runs'));
-      // Our interpreter when the command starts with it; otherwise the command is the user's to fix.
-      const ours = choice && active.analysis.argv[0] === choice.executable ? choice : undefined;
+      // Our interpreter when it is what could not start; otherwise the command is the user's to fix.
+      const ours = choice && active.analysis.argv[0] === choice.executable && (end.exitCode === 126 || end.exitCode === 127) ? choice : undefined;
       void this.explainNeverStarted(why, active.command, ours);
       return `exptrack: ${why}; nothing ran and no run was recorded.`;
     };
@@ -234,14 +234,19 @@ export class ExptrackExtension extends Disposable {
       void vscode.window.showErrorMessage(`Experiments: "${command}" did not start: ${why}. No run was recorded.`);
       return;
     }
+    const withExtension = this.interpreters.hasPythonExtension;
     const text = `Experiments: ${why}, so nothing ran and no run was recorded. The interpreter came from ` +
       `${INTERPRETER_SOURCE_LABELS[choice.source]}; looked at: ${choice.tried.join('; ')}. ` +
-      'Set python.defaultInterpreterPath (or select an interpreter in the Python extension) to the python your code runs with.';
+      `Set "python.defaultInterpreterPath" to the python your code runs with${withExtension ? ', or select an interpreter in the Python extension' : ''}.`;
     this.logger.warn(text);
-    const buttons = ['Open Settings', ...(this.interpreters.hasPythonExtension ? ['Select Interpreter'] : [])];
-    const pick = await vscode.window.showErrorMessage(text, ...buttons);
-    if (pick === 'Open Settings') await vscode.commands.executeCommand('workbench.action.openSettings', 'python.defaultInterpreterPath');
-    else if (pick === 'Select Interpreter') await vscode.commands.executeCommand('python.setInterpreter');
+    const pick = await vscode.window.showErrorMessage(text, 'Open Settings', ...(withExtension ? ['Select Interpreter'] : []));
+    // Without the Python extension the setting is not registered, so the Settings editor cannot show it: the workspace's settings file can.
+    if (pick === 'Open Settings') {
+      await vscode.commands.executeCommand(withExtension ? 'workbench.action.openSettings' : 'workbench.action.openWorkspaceSettingsFile',
+        ...(withExtension ? ['python.defaultInterpreterPath'] : []));
+    } else if (pick === 'Select Interpreter') {
+      await vscode.commands.executeCommand('python.setInterpreter');
+    }
   }
 
   async shutdown(): Promise<void> {
