@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { chooseInterpreter, shellQuote, substituteInterpreter } from '../../src/core/recorder/interpreterChoice';
+import { chooseInterpreter, substituteInterpreter } from '../../src/core/recorder/interpreterChoice';
+import { shellQuote } from '../../src/core/recorder/shellWords';
 
 describe('the interpreter of the editor launchers', () => {
   const all = {
@@ -66,5 +67,7 @@ describe('the interpreter of the editor launchers', () => {
     assert.equal(shellQuote('/usr/bin/python3', 'linux'), '/usr/bin/python3');
     assert.equal(shellQuote("/it's/py", 'linux'), `'/it'\\''s/py'`);
     assert.equal(shellQuote('C:\\Program Files\\Python\\python.exe', 'win32'), '"C:\\Program Files\\Python\\python.exe"');
+    assert.equal(shellQuote('C:\\Python\\python.exe', 'win32'), 'C:\\Python\\python.exe');
+    assert.equal(shellQuote('a\\b', 'linux'), "'a\\b'", 'a backslash is special to a POSIX shell');
   });
 });

@@ -19,6 +19,7 @@ import type { MetricLineParser, ParsedMetricLike, RecorderOptions, RunExit, RunR
 import { newRunId } from './runId';
 import { newRunName } from './runName';
 import { redactArgv, redactCommandLine, redactParams, stripUrlCredentials } from './secrets';
+import { shellQuote } from './shellWords';
 import { parseStructuredLine, type StructuredRecord } from './structuredLine';
 
 const FLUSH_POINTS = 5000;
@@ -489,5 +490,5 @@ function defaultExperiment(a: CommandAnalysis): string {
 
 /** argv as one line a shell would read back the same. */
 function joinArgv(argv: readonly string[]): string {
-  return argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
+  return argv.map((a) => shellQuote(a, 'linux')).join(' ');
 }

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { splitShellCommands } from './shellWords';
+import { shellQuote, splitShellCommands } from './shellWords';
 
 /** Where the interpreter of an editor launcher came from, in the order they are tried. */
 export type InterpreterSource = 'pythonExtension' | 'defaultInterpreterPath' | 'workspaceVenv' | 'recordedRun' | 'default';
@@ -103,11 +103,4 @@ export function substituteInterpreter(command: string, interpreter: string, plat
   const m = new RegExp(`^((?:\\s*[A-Za-z_][A-Za-z0-9_]*=(?:'[^']*'|"(?:[^"\\\\]|\\\\.)*"|\\S)*){${i}}\\s*)${word.replace(/\./g, '\\.')}(?=\\s|$)`).exec(command);
   if (!m) return null;
   return `${m[1]}${shellQuote(interpreter, platform)}${command.slice(m[0].length)}`;
-}
-
-/** One word as a shell reads it back: left bare when safe, else quoted. */
-export function shellQuote(word: string, platform: NodeJS.Platform = process.platform): string {
-  if (/^[\w@%+=:,./\\-]+$/.test(word)) return word;
-  if (platform === 'win32') return `"${word.replace(/"/g, '""')}"`;
-  return `'${word.replace(/'/g, `'\\''`)}'`;
 }
