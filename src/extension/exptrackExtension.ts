@@ -5,16 +5,23 @@ import { NotExperiments } from './capture/notExperiments';
 import { TaskCapture } from './capture/taskCapture';
 import { TerminalCapture } from './capture/terminalCapture';
 import { TrackedTaskProvider } from './capture/trackedTaskProvider';
+import type { RunEndHook } from './capture/trackedPty';
 import { CommandRegistry } from './commandRegistry';
 import { DoctorDocuments } from './doctorDocuments';
 import { Disposable, DisposableStore } from './lifecycle';
 import { Logger } from './logger';
 import { gitTreeCodeIdentity } from '../core/lineage/gitTreeCodeIdentity';
+import { analyzeCommand } from '../core/recorder/commandAnalysis';
+import { missingScript, whyNeverStarted } from '../core/recorder/experimentFilter';
+import { INTERPRETER_SOURCE_LABELS, substituteInterpreter, type InterpreterChoice } from '../core/recorder/interpreterChoice';
+import { shellQuote } from '../core/recorder/shellWords';
 import { LineageQueries } from '../core/lineage/lineageQueries';
 import { storeSqlReader } from '../core/lineage/storeSqlReader';
 import { LineagePanel, type LineagePanelContext } from './lineage/lineagePanel';
 import { runsFromArgs, trackRunSelection } from './runPicker';
 import { PanelManager } from './panels/panelManager';
+import { PythonInterpreters } from './pythonInterpreters';
+import { removeRun } from './removeRun';
 import { StoresDataSource } from './storesDataSource';
 import { RunActions } from './runActions';
 import { CaptureToggle, HashProgressStatus, LiveRunsStatus } from './statusBar';
@@ -39,6 +46,7 @@ export class ExptrackExtension extends Disposable {
   readonly recorders: FolderRecorders;
   readonly tasks: TrackedTaskProvider;
   readonly terminals: TerminalCapture;
+  readonly interpreters: PythonInterpreters;
 
   constructor(readonly context: vscode.ExtensionContext, channel: vscode.LogOutputChannel) {
     super();
@@ -89,7 +97,8 @@ export class ExptrackExtension extends Disposable {
     this.capture = this.register(new CaptureToggle(context.workspaceState));
     const hashing = this.register(new HashProgressStatus());
     this.recorders = this.register(new FolderRecorders(this.stores, this.logger, (p) => hashing.report(p)));
-    this.tasks = this.register(new TrackedTaskProvider(this.recorders, this.logger.scoped('tasks')));
+    this.interpreters = new PythonInterpreters(this.logger.scoped('python'));
+    this.tasks = this.register(new TrackedTaskProvider(this.recorders, this.logger.scoped('tasks'), this.interpreters));
     const notExperiments = this.register(new NotExperiments(this.recorders, this.logger.scoped('capture')));
     this.terminals = this.register(new TerminalCapture(this.recorders, this.capture, context, this.logger.scoped('terminal'),
       (folder) => this.stores.exptrackDirOf(folder), notExperiments));
@@ -161,9 +170,14 @@ export class ExptrackExtension extends Disposable {
     this.requireTrust('Re-run');
     const run = ref.folderStore.store.getRun(ref.run.id);
     const tags = Object.fromEntries(Object.entries(run?.tags ?? {}).filter(([k]) => !k.startsWith('exptrack.')));
-    await vscode.tasks.executeTask(this.tasks.commandTask(ref.run.command, ref.run.cwd, {
+    // A bare `python` in the recorded command is whatever the recording shell had first on its PATH:
+    // the user's interpreter now is the better guess (the run's own is one of the candidates).
+    const recorded = (run?.environment.python as { executable?: unknown } | undefined)?.executable;
+    const choice = await this.interpreters.choose({ resource: vscode.Uri.file(ref.run.cwd), recordedRun: typeof recorded === 'string' ? recorded : null });
+    const command = substituteInterpreter(ref.run.command, choice.executable) ?? ref.run.command;
+    await vscode.tasks.executeTask(this.tasks.commandTask(command, ref.run.cwd, {
       experiment: ref.run.experiment, tags: { ...tags, 'exptrack.rerunOf': ref.run.id },
-    }));
+    }, this.whenLaunchEnds(command, ref.run.cwd, command === ref.run.command ? undefined : choice)));
   }
 
   private async runCurrentFile(uri?: vscode.Uri): Promise<void> {
@@ -172,7 +186,9 @@ export class ExptrackExtension extends Disposable {
     if (!target || target.scheme !== 'file') throw new Error('Open a Python file to run it with tracking.');
     const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === target.toString());
     if (doc?.isDirty) await doc.save(); // the run must use what the user sees
-    await vscode.tasks.executeTask(this.tasks.fileTask(target));
+    const choice = await this.interpreters.choose({ resource: target });
+    const onEnded = this.whenLaunchEnds([choice.executable, target.fsPath], path.dirname(target.fsPath), choice);
+    await vscode.tasks.executeTask(this.tasks.fileTask(target, choice.executable, onEnded));
   }
 
   private async runCommand(): Promise<void> {
@@ -181,13 +197,57 @@ export class ExptrackExtension extends Disposable {
     if (!folder) throw new Error('Open a folder first: runs are recorded into the workspace folder.');
     const last = this.context.workspaceState.get<string>('exptrack.lastCommand');
     const active = vscode.window.activeTextEditor?.document;
-    const suggestion = last ?? (active?.languageId === 'python' ? `python3 ${path.relative(folder.uri.fsPath, active.uri.fsPath)}` : 'python3 train.py');
+    const choice = await this.interpreters.choose({ resource: active?.languageId === 'python' ? active.uri : folder.uri });
+    const python = shellQuote(choice.executable);
+    const suggestion = (last && substituteInterpreter(last, choice.executable)) ?? last ??
+      (active?.languageId === 'python' ? `${python} ${shellQuote(path.relative(folder.uri.fsPath, active.uri.fsPath))}` : `${python} train.py`);
     const command = await vscode.window.showInputBox({ title: 'Run Command with Tracking', value: suggestion,
-      prompt: `Runs in ${folder.name} and records params, metrics, output, code and artifacts.`,
+      prompt: `Runs in ${folder.name} and records params, metrics, output, code and artifacts. Python: ${choice.executable} (${INTERPRETER_SOURCE_LABELS[choice.source]}).`,
       validateInput: (v) => (v.trim() ? undefined : 'Enter a command') });
     if (!command?.trim()) return;
     await this.context.workspaceState.update('exptrack.lastCommand', command.trim());
-    await vscode.tasks.executeTask(this.tasks.commandTask(command.trim(), folder.uri.fsPath));
+    await vscode.tasks.executeTask(this.tasks.commandTask(command.trim(), folder.uri.fsPath, {}, this.whenLaunchEnds(command.trim(), folder.uri.fsPath, choice)));
+  }
+
+  /**
+   * The end of a launcher's run: one that never started (its interpreter or script not found, within
+   * the first second) is removed, and the user told what was tried and where to change it.
+   */
+  private whenLaunchEnds(command: string | readonly string[], cwd: string, choice: InterpreterChoice | undefined): RunEndHook {
+    const scriptMissingAtStart = missingScript(analyzeCommand(command), cwd) !== null;
+    return async ({ run, end, folder }) => {
+      const active = run.run;
+      const why = whyNeverStarted({ analysis: active.analysis, cwd: active.cwd, startedAt: active.startedAt, endedAt: end.endedAt, exitCode: end.exitCode,
+        scriptMissingAtStart });
+      if (!why) return undefined;
+      await folder.folderStore.store.flush(); // the run must be in the store before it can be deleted
+      removeRun(folder.folderStore, active.id, this.logger.scoped('runs'));
+      // Our interpreter when it is what could not start; otherwise the command is the user's to fix.
+      const ours = choice && active.analysis.argv[0] === choice.executable && (end.exitCode === 126 || end.exitCode === 127) ? choice : undefined;
+      void this.explainNeverStarted(why, active.command, ours);
+      return `exptrack: ${why}; nothing ran and no run was recorded.`;
+    };
+  }
+
+  private async explainNeverStarted(why: string, command: string, choice: InterpreterChoice | undefined): Promise<void> {
+    if (!choice) {
+      this.logger.warn(`"${command}" did not start: ${why}`);
+      void vscode.window.showErrorMessage(`Experiments: "${command}" did not start: ${why}. No run was recorded.`);
+      return;
+    }
+    const withExtension = this.interpreters.hasPythonExtension;
+    const text = `Experiments: ${why}, so nothing ran and no run was recorded. The interpreter came from ` +
+      `${INTERPRETER_SOURCE_LABELS[choice.source]}; looked at: ${choice.tried.join('; ')}. ` +
+      `Set "python.defaultInterpreterPath" to the python your code runs with${withExtension ? ', or select an interpreter in the Python extension' : ''}.`;
+    this.logger.warn(text);
+    const pick = await vscode.window.showErrorMessage(text, 'Open Settings', ...(withExtension ? ['Select Interpreter'] : []));
+    // Without the Python extension the setting is not registered, so the Settings editor cannot show it: the workspace's settings file can.
+    if (pick === 'Open Settings') {
+      await vscode.commands.executeCommand(withExtension ? 'workbench.action.openSettings' : 'workbench.action.openWorkspaceSettingsFile',
+        ...(withExtension ? ['python.defaultInterpreterPath'] : []));
+    } else if (pick === 'Select Interpreter') {
+      await vscode.commands.executeCommand('python.setInterpreter');
+    }
   }
 
   async shutdown(): Promise<void> {

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { analyzeCommand } from '../../src/core/recorder/commandAnalysis';
-import { compileCommandFilter, failedToStart, FAILED_START_MS } from '../../src/core/recorder/experimentFilter';
+import { compileCommandFilter, FAILED_START_MS, missingScript, whyNeverStarted } from '../../src/core/recorder/experimentFilter';
 
 describe('commands that are not experiments', () => {
   const { filter, problems } = compileCommandFilter();
@@ -57,20 +57,30 @@ describe('a command that failed to start', () => {
   const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'exptrack-start-')));
   fs.writeFileSync(path.join(dir, 'train.py'), 'raise SystemExit(2)\n');
   const check = (command: string, exitCode: number | null, ms: number) =>
-    failedToStart({ analysis: analyzeCommand(command), cwd: dir, startedAt: 1_000_000, endedAt: 1_000_000 + ms, exitCode });
+    whyNeverStarted({ analysis: analyzeCommand(command), cwd: dir, startedAt: 1_000_000, endedAt: 1_000_000 + ms, exitCode });
 
   it('is a "not found" or "not executable" status, or a missing script, within the first second', () => {
-    assert.equal(check('pyhton train.py', 127, 40), true, 'not found');
-    assert.equal(check('./train.py', 126, 40), true, 'not executable');
-    assert.equal(check('python trian.py', 2, 80), true, 'the script does not exist');
-    assert.equal(check('python sub/missing.py --lr 1', 1, 80), true);
+    assert.equal(check('pyhton train.py', 127, 40), 'pyhton was not found');
+    assert.equal(check('./train.py', 126, 40), './train.py is not executable');
+    assert.equal(check('python trian.py', 2, 80), 'trian.py does not exist');
+    assert.equal(check('python sub/missing.py --lr 1', 1, 80), 'sub/missing.py does not exist');
+  });
+
+  it('is a script missing when the command started, however late the end is seen', () => {
+    const run = (command: string, scriptMissingAtStart: boolean) => whyNeverStarted({ analysis: analyzeCommand(command), cwd: dir,
+      startedAt: 1_000_000, endedAt: 1_000_000 + 60_000, exitCode: 2, scriptMissingAtStart });
+    assert.equal(run('python trian.py', true), 'trian.py does not exist');
+    assert.equal(run('python trian.py', false), null, 'it was there at the start (deleted during a long run): it ran');
+    assert.equal(missingScript(analyzeCommand('python trian.py'), dir), 'trian.py');
+    assert.equal(missingScript(analyzeCommand('python train.py'), dir), null);
+    assert.equal(missingScript(analyzeCommand('python -m pkg'), dir), null);
   });
 
   it('is not a script that started and failed, a success, an unknown exit, or anything after the first second', () => {
-    assert.equal(check('python train.py --epochs x', 2, 80), false, 'the script exists: it ran and failed');
-    assert.equal(check('python trian.py', 0, 80), false);
-    assert.equal(check('pyhton train.py', null, 80), false);
-    assert.equal(check('pyhton train.py', 127, FAILED_START_MS), false);
-    assert.equal(check('python trian.py', 2, FAILED_START_MS + 500), false);
+    assert.equal(check('python train.py --epochs x', 2, 80), null, 'the script exists: it ran and failed');
+    assert.equal(check('python trian.py', 0, 80), null);
+    assert.equal(check('pyhton train.py', null, 80), null);
+    assert.equal(check('pyhton train.py', 127, FAILED_START_MS), null);
+    assert.equal(check('python trian.py', 2, FAILED_START_MS + 500), null);
   });
 });

@@ -23,6 +23,7 @@ import { newRunId } from './runId';
 import { newRunName } from './runName';
 import { credentialContentReason, credentialFileReason, leftOutTags, type LeftOutFile } from './secretFiles';
 import { redactArgv, redactCommandLine, redactParams, redactText } from './secrets';
+import { shellQuote } from './shellWords';
 import { parseStructuredLine, type HookRecord, type StructuredRecord } from './structuredLine';
 
 const FLUSH_POINTS = 5000;
@@ -664,5 +665,5 @@ function defaultExperiment(a: CommandAnalysis): string {
 
 /** argv as one line a shell would read back the same. */
 function joinArgv(argv: readonly string[]): string {
-  return argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
+  return argv.map((a) => shellQuote(a, 'linux')).join(' ');
 }

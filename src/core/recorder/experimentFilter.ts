@@ -17,7 +17,7 @@ export const BUILTIN_IGNORED_COMMANDS: readonly string[] = [
   'pytest', 'py.test', 'python -m pytest', 'python -m unittest',
 ];
 
-/** A process that ends this soon after it started, not found or not runnable, never ran: see {@link failedToStart}. */
+/** A process that ends this soon after it started, not found or not runnable, never ran: see {@link whyNeverStarted}. */
 export const FAILED_START_MS = 1000;
 
 /** Decides whether a command line is left unrecorded. */
@@ -115,17 +115,36 @@ export interface StartCheck {
   readonly startedAt: number;
   readonly endedAt: number;
   readonly exitCode: number | null;
+  /**
+   * Whether the script the command names was missing when it started ({@link missingScript} then).
+   * Unknown (undefined): looked at now, and only for a run that ended within its first second — a
+   * long run whose script was deleted meanwhile did run.
+   */
+  readonly scriptMissingAtStart?: boolean;
+}
+
+/** The script a command runs (`python trian.py`), when it names one that does not exist; else null. */
+export function missingScript(analysis: CommandAnalysis, cwd: string): string | null {
+  const entry = analysis.entry;
+  if (entry?.kind !== 'script') return null;
+  return fs.existsSync(path.resolve(cwd, entry.name)) ? null : entry.name;
 }
 
 /**
- * True when the command never really ran: within {@link FAILED_START_MS} of its start it ended with a
- * shell's "not found" (127) or "not executable" (126) status — a spawn error is recorded as 127 — or
- * with an error while the script it names does not exist (`python trian.py` exits 2). A script that
- * started and failed (an import error, a bad flag) is a failed run, not this.
+ * Why the command never really ran, or null when it did: it ended with an error while the script it
+ * names did not exist (`python trian.py` exits 2), or within {@link FAILED_START_MS} of its start with
+ * a shell's "not found" (127) or "not executable" (126) status — a spawn error is recorded as 127; the
+ * time bound keeps a long job that exits 127 itself. A script that started and failed (an import error,
+ * a bad flag) is a failed run, not this.
  */
-export function failedToStart(run: StartCheck): boolean {
-  if (run.exitCode === null || run.exitCode === 0 || run.endedAt - run.startedAt >= FAILED_START_MS) return false;
-  if (run.exitCode === 126 || run.exitCode === 127) return true;
-  const entry = run.analysis.entry;
-  return entry?.kind === 'script' && !fs.existsSync(path.resolve(run.cwd, entry.name));
+export function whyNeverStarted(run: StartCheck): string | null {
+  if (run.exitCode === null || run.exitCode === 0) return null;
+  const quick = run.endedAt - run.startedAt < FAILED_START_MS;
+  const script = run.analysis.entry?.kind === 'script' ? run.analysis.entry.name : null;
+  if (script && (run.scriptMissingAtStart ?? (quick && missingScript(run.analysis, run.cwd) !== null))) return `${script} does not exist`;
+  if (!quick) return null;
+  const program = run.analysis.argv[0] ?? '';
+  if (run.exitCode === 127) return `${program} was not found`;
+  if (run.exitCode === 126) return `${program} is not executable`;
+  return null;
 }

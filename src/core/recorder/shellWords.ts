@@ -74,3 +74,12 @@ export function splitShellCommands(line: string): string[][] {
   if (words.length) commands.push(words);
   return commands;
 }
+
+/**
+ * One word as the shell reads it back: bare when it holds only characters no shell treats specially,
+ * else quoted — POSIX single quotes, or cmd.exe's double quotes on Windows (where `\` is a path separator).
+ */
+export function shellQuote(word: string, platform: NodeJS.Platform = process.platform): string {
+  if (platform === 'win32') return /^[\w@%+=:,./\\-]+$/.test(word) ? word : `"${word.replace(/"/g, '""')}"`;
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}

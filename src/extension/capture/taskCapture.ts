@@ -50,10 +50,10 @@ export class TaskCapture extends Disposable {
       if (exec.options?.cwd) cwd = exec.options.cwd.replace('${workspaceFolder}', folder?.uri.fsPath ?? '');
     }
     if (!cwd || this.notExperiments.ignores(command)) return;
-    const run = this.recorders.forPath(cwd).then(({ recorder }) => recorder.observe({
+    const run = this.recorders.forPath(cwd).then(({ recorder }) => this.notExperiments.watch(recorder.observe({
       command, cwd: cwd!, source: 'task', name: undefined, pid: e.processId,
       metricsFile: this.terminals.channelFileFor(folder), tags: { 'exptrack.task': task.name },
-    })).catch((err) => {
+    }))).catch((err) => {
       this.logger.error(`cannot record task "${task.name}": ${err instanceof Error ? err.message : err}`);
       return undefined;
     });

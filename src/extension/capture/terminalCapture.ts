@@ -188,12 +188,12 @@ export class TerminalCapture extends Disposable {
     const startedAt = Date.now();
     const since = Math.max(startedAt - START_EVENT_DELAY_MS, this.lastEnd.get(e.terminal) ?? 0);
     const spool = this.spoolDir;
-    const run = Promise.all([this.recorders.forPath(cwd), spool ? e.terminal.processId : undefined]).then(([{ recorder }, shellPid]) => recorder.observe({
+    const run = Promise.all([this.recorders.forPath(cwd), spool ? e.terminal.processId : undefined]).then(([{ recorder }, shellPid]) => this.notExperiments.watch(recorder.observe({
       command: commandLine, cwd, source: 'terminal', metricsFile: this.channelFileFor(folder),
       startedAt, modifiedSince: since,
       // The shell leads the terminal's session: its processes' hook reports carry its pid.
       hookSpool: spool && shellPid ? { dir: spool, session: shellPid, notBefore: since } : undefined,
-    })).catch((err) => {
+    }))).catch((err) => {
       this.logger.error(`cannot record "${commandLine}": ${err instanceof Error ? err.message : err}`);
       return undefined;
     });
@@ -225,7 +225,7 @@ export class TerminalCapture extends Disposable {
     }
     const run = await observed.run;
     const end = await run?.end({ exitCode: e.exitCode ?? null, interrupted: e.exitCode === 130 });
-    if (run && end) await this.notExperiments.discardIfNeverStarted(run, end);
+    if (run && end) await this.notExperiments.discardIfNeverStarted(run, end, endedAt);
     if (this.spoolDir) sweepSpool(this.spoolDir, SPOOL_KEEP_MS);
   }
 

@@ -9,6 +9,12 @@ import { duration } from '../format';
 import type { FolderRecorder } from './folderRecorders';
 import type { TrackedTaskDefinition } from './trackedTaskDefinition';
 
+/**
+ * Told when a tracked task's run has ended, before the terminal shows how: a launcher may remove a run
+ * that never started and return the line to show instead (undefined: the usual summary).
+ */
+export type RunEndHook = (ended: { readonly run: SpawnedRun; readonly end: RunEnd; readonly folder: FolderRecorder }) => Promise<string | undefined>;
+
 const DIM = '\x1b[2m';
 const RESET = '\x1b[0m';
 const RED = '\x1b[31m';
@@ -33,6 +39,7 @@ export class TrackedPty implements vscode.Pseudoterminal {
     private readonly recorder: () => Promise<FolderRecorder>,
     private readonly onStarted: (runId: string) => void,
     private readonly log: (message: string) => void,
+    private readonly onEnded?: RunEndHook,
   ) {}
 
   open(dimensions: vscode.TerminalDimensions | undefined): void {
@@ -69,6 +76,12 @@ export class TrackedPty implements vscode.Pseudoterminal {
     this.onStarted(run.run.id);
     const end = await run.done;
     this.show(this.decoders.stdout.end() + this.decoders.stderr.end());
+    const instead = await this.onEnded?.({ run, end, folder }).catch((e) => { this.log(`end of run ${run.run.id}: ${e instanceof Error ? e.message : e}`); return undefined; });
+    if (instead !== undefined) {
+      this.writeEmitter.fire(`\r\n${RED}${instead}${RESET}\r\n`);
+      this.closeEmitter.fire(end.exitCode ?? 1);
+      return;
+    }
     this.finish(end, run, await this.repeatHint(folder, run.run.id));
   }
 

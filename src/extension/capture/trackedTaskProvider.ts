@@ -3,7 +3,8 @@ import * as vscode from 'vscode';
 import { Disposable } from '../lifecycle';
 import type { Logger } from '../logger';
 import type { FolderRecorders } from './folderRecorders';
-import { TrackedPty } from './trackedPty';
+import type { PythonInterpreters } from '../pythonInterpreters';
+import { TrackedPty, type RunEndHook } from './trackedPty';
 import { trackedTaskProblem, type TrackedTaskDefinition } from './trackedTaskDefinition';
 
 export const TASK_TYPE = 'exptrack';
@@ -17,16 +18,16 @@ export class TrackedTaskProvider extends Disposable implements vscode.TaskProvid
   /** Fired with a run id when a tracked task's run starts. */
   readonly onDidStartRun = this.startedEmitter.event;
 
-  constructor(private readonly recorders: FolderRecorders, private readonly logger: Logger) {
+  constructor(private readonly recorders: FolderRecorders, private readonly logger: Logger, private readonly interpreters: PythonInterpreters) {
     super();
     this.register(vscode.tasks.registerTaskProvider(TASK_TYPE, this));
   }
 
-  provideTasks(): vscode.Task[] {
+  async provideTasks(): Promise<vscode.Task[]> {
     const editor = vscode.window.activeTextEditor;
     const doc = editor?.document;
     if (!doc || doc.languageId !== 'python' || doc.uri.scheme !== 'file') return [];
-    return [this.fileTask(doc.uri)];
+    return [this.fileTask(doc.uri, (await this.interpreters.choose({ resource: doc.uri })).executable)];
   }
 
   resolveTask(task: vscode.Task): vscode.Task | undefined {
@@ -41,38 +42,31 @@ export class TrackedTaskProvider extends Disposable implements vscode.TaskProvid
     return this.build(definition, scope, task.name);
   }
 
-  /** "Run <file> with tracking": the file with the workspace's Python interpreter. */
-  fileTask(uri: vscode.Uri): vscode.Task {
+  /** "Run <file> with tracking": the file with `interpreter` (see PythonInterpreters). */
+  fileTask(uri: vscode.Uri, interpreter: string, onEnded?: RunEndHook): vscode.Task {
     const folder = vscode.workspace.getWorkspaceFolder(uri);
     const cwd = folder?.uri.fsPath ?? path.dirname(uri.fsPath);
     const script = path.relative(cwd, uri.fsPath) || uri.fsPath;
-    const definition: TrackedTaskDefinition = { type: TASK_TYPE, command: [pythonInterpreter(uri), script] };
-    return this.build(definition, folder ?? vscode.TaskScope.Workspace, `Run ${path.basename(uri.fsPath)} with tracking`);
+    const definition: TrackedTaskDefinition = { type: TASK_TYPE, command: [interpreter, script] };
+    return this.build(definition, folder ?? vscode.TaskScope.Workspace, `Run ${path.basename(uri.fsPath)} with tracking`, onEnded);
   }
 
   /** A tracked task for an arbitrary command line (Run Command with Tracking…, Re-run). */
-  commandTask(command: string | readonly string[], cwd: string, extra: Partial<TrackedTaskDefinition> = {}): vscode.Task {
+  commandTask(command: string | readonly string[], cwd: string, extra: Partial<TrackedTaskDefinition> = {}, onEnded?: RunEndHook): vscode.Task {
     const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(cwd));
     const definition: TrackedTaskDefinition = { ...extra, type: TASK_TYPE, command, cwd };
     const label = typeof command === 'string' ? command : command.join(' ');
-    return this.build(definition, folder ?? vscode.TaskScope.Workspace, label.length > 60 ? `${label.slice(0, 57)}…` : label);
+    return this.build(definition, folder ?? vscode.TaskScope.Workspace, label.length > 60 ? `${label.slice(0, 57)}…` : label, onEnded);
   }
 
-  private build(definition: TrackedTaskDefinition, scope: vscode.WorkspaceFolder | vscode.TaskScope, name: string): vscode.Task {
+  private build(definition: TrackedTaskDefinition, scope: vscode.WorkspaceFolder | vscode.TaskScope, name: string, onEnded?: RunEndHook): vscode.Task {
     const folderPath = typeof scope === 'object' ? scope.uri.fsPath : vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
     const cwd = definition.cwd ? path.resolve(folderPath ?? process.cwd(), definition.cwd) : folderPath ?? process.cwd();
     const execution = new vscode.CustomExecution(async () =>
       new TrackedPty(definition, cwd, () => this.recorders.forPath(cwd), (runId) => this.startedEmitter.fire(runId),
-        (m) => this.logger.info(m)));
+        (m) => this.logger.info(m), onEnded));
     const task = new vscode.Task(definition, scope, name, TASK_TYPE, execution, []);
     task.presentationOptions = { reveal: vscode.TaskRevealKind.Always, panel: vscode.TaskPanelKind.Dedicated, clear: true };
     return task;
   }
-}
-
-/** The interpreter the Python extension is set to, else python3 (python on Windows). */
-function pythonInterpreter(uri: vscode.Uri): string {
-  const configured = vscode.workspace.getConfiguration('python', uri).get<string>('defaultInterpreterPath');
-  if (configured && configured !== 'python') return configured;
-  return process.platform === 'win32' ? 'python' : 'python3';
 }
