@@ -51,9 +51,11 @@ export class WireReader {
     this.expect(WIRE_VARINT);
     const start = this.pos;
     const v = this.varint();
-    // Ten bytes means the top bit was set: a negative number.
-    if (this.pos - start === 10) return v - 2 ** 64;
-    return v;
+    if (this.pos - start < 10) return v;
+    // Ten bytes: the top bit was set, a negative number; doubles cannot hold 2^64 - n exactly.
+    let big = 0n;
+    for (let i = this.pos - 1; i >= start; i--) big = (big << 7n) | BigInt(this.bytes[i] & 0x7f);
+    return Number(BigInt.asIntN(64, big));
   }
 
   bool(): boolean {
