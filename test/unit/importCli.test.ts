@@ -148,6 +148,57 @@ describe('exptrack import (CLI)', function () {
     assert.ok(!fs.existsSync(path.join(ws, '.exptrack')));
   });
 
+  it('round trip: runs exported as an MLflow folder store and imported again are the same runs', async () => {
+    const a = workspace();
+    for (const src of [path.join(shared, 'mlflow-mlruns', 'v2-ultralytics-yolov8'), path.join(shared, 'mlflow-db', 'mlflow.db'), path.join(shared, 'tensorboard'), path.join(shared, 'wandb'), path.join(shared, 'dvclive'), path.join(root, 'test', 'fixtures', 'import', 'tensorboard', 'torch-edge')]) {
+      importJson(a, src);
+    }
+    const out = path.join(a, 'exported');
+    const e = exptrack(['export', '--format', 'mlflow', out], a);
+    assert.equal(e.code, 0, e.stderr);
+    // MLflow accepts letters, digits, _ - . space and / in names (Python's \\w): ✓ is none of them.
+    assert.equal(e.stderr.trim().split('\n').length, 1, e.stderr);
+    assert.match(e.stderr, /metric "métrique ✓" has a name MLflow does not accept; not exported/);
+    assert.ok(fs.existsSync(path.join(out, '0', 'meta.yaml')), 'the Default experiment, as MLflow writes it');
+    const b = workspace();
+    const back = importJson(b, out);
+    assert.deepEqual(back.skipped, []);
+    const open = (ws: string): Promise<Store> => Store.open(path.join(ws, '.exptrack'), { readOnly: true, logger: { info: () => undefined, warn: () => undefined, error: () => undefined } });
+    const [sa, sb] = [await open(a), await open(b)];
+    try {
+      const runsA = sa.listRuns({ limit: 1000 });
+      assert.equal(runsA.length, 28);
+      assert.equal(sb.listRuns({ limit: 1000 }).length, runsA.length);
+      const strip = (t: Readonly<Record<string, string>>): Record<string, string> => Object.fromEntries(Object.entries(t).filter(([k]) => !k.startsWith('import.') || k === 'import.user'));
+      for (const ra of runsA) {
+        const da = sa.getRun(ra.id)!;
+        const db = sb.getRun(importedRunId('mlflow', ra.id));
+        assert.ok(db, `${ra.name} came back`);
+        const what = `${da.experiment} / ${da.name}`;
+        for (const k of ['name', 'experiment', 'status', 'startedAt', 'endedAt', 'command', 'note'] as const) assert.deepEqual(db[k], da[k], `${what}: ${k}`);
+        assert.deepEqual(db.params, da.params, `${what}: params`);
+        assert.equal(db.git?.commit ?? null, da.git?.commit ?? null, `${what}: git`);
+        const tb = strip(db.tags);
+        for (const [k, v] of Object.entries(strip(da.tags))) assert.equal(tb[k], v, `${what}: tag ${k}`);
+        const keys = Object.keys(da.metrics).filter((k) => k !== 'métrique ✓');
+        assert.deepEqual(Object.keys(db.metrics).sort(), keys.sort(), `${what}: metric keys`);
+        for (const key of keys) {
+          const x = sa.series(da.id, key);
+          const y = sb.series(db.id, key);
+          assert.deepEqual(Array.from(y.steps), Array.from(x.steps), `${what}: ${key} steps`);
+          assert.deepEqual(Array.from(y.values), Array.from(x.values), `${what}: ${key} values`);
+          assert.deepEqual(Array.from(y.times), Array.from(x.times), `${what}: ${key} times`);
+        }
+      }
+    } finally {
+      await sa.close();
+      await sb.close();
+    }
+    const again = exptrack(['export', '--format', 'mlflow', out], a);
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, /not empty/);
+  });
+
   it('says why when PATH holds nothing to import, and checks its arguments', () => {
     const ws = workspace();
     fs.writeFileSync(path.join(ws, 'notes.txt'), 'x');
