@@ -10,6 +10,8 @@ import zlib from 'node:zlib';
 import type { ImportedRun, ImportSkip } from '../../src/core/import/importedRun';
 import { findSources, ImportPathError, readSource } from '../../src/core/import/importSources';
 import type { MetricSeries } from '../../src/core/import/metricSeries';
+import { crc32c, maskCrc } from '../../src/core/import/checksums';
+import { readTfRecords } from '../../src/core/import/tfRecordReader';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 const shared = path.resolve(root, '..', 'shared', 'fixtures', 'import');
@@ -255,6 +257,40 @@ describe('import readers: TensorBoard', () => {
     }
   });
 
+  it('remembers a tag\'s plugin from its first value: tensor scalars without metadata after it are still scalars', async () => {
+    // Every writer the venv has repeats the metadata on each value; TensorBoard's own reader (and
+    // tf.summary's C++ writer in later versions) send it once. This file is torch's new_style file
+    // with the metadata removed from every value but a tag's first, records re-framed.
+    const srcDir = path.join(ours, 'tensorboard', 'torch-new-style');
+    const file = fs.readdirSync(srcDir)[0];
+    const seen = new Set<string>();
+    const out: Buffer[] = [];
+    let stripped = 0;
+    const problem = readTfRecords(path.join(srcDir, file), (data) => {
+      const event = rebuild(Buffer.from(data), (f, b) => f !== 5 ? b : rebuild(b, (vf, vb) => vf !== 1 ? vb : rebuild(vb, (ff, fb, all) => {
+        if (ff !== 9) return fb;
+        const tag = all.find((x) => x.field === 1)!.bytes.toString('utf8');
+        if (!seen.has(tag)) { seen.add(tag); return fb; }
+        stripped++;
+        return null;
+      })));
+      const head = Buffer.alloc(12);
+      head.writeUInt32LE(event.length, 0);
+      head.writeUInt32LE(maskCrc(crc32c(head, 0, 8)), 8);
+      const tail = Buffer.alloc(4);
+      tail.writeUInt32LE(maskCrc(crc32c(event)), 0);
+      out.push(head, event, tail);
+    });
+    assert.equal(problem, null);
+    assert.ok(stripped > 10, `${stripped} values lost their metadata`);
+    const dir = tmpDir();
+    fs.writeFileSync(path.join(dir, file), Buffer.concat(out));
+    const want = (await importAll(srcDir)).runs[0];
+    const got = (await importAll(dir)).runs[0];
+    assert.deepEqual([...got.metrics.keys()].sort(), [...want.metrics.keys()].sort());
+    for (const [k, s] of want.metrics) assert.deepEqual(values(got.metrics.get(k)!), values(s), k);
+  });
+
   it('reads 100k points of one tag (torch SummaryWriter)', async () => {
     const dir = tmpDir();
     const src = path.join(ours, 'tensorboard', 'torch-100k');
@@ -300,6 +336,32 @@ describe('import readers: TensorBoard', () => {
     assert.ok(g.skipped.some((s) => /checksum|truncated/.test(s.reason)));
   });
 });
+
+interface Field { field: number; bytes: Buffer }
+
+/** A message's length-delimited fields rebuilt through `edit` (null drops one); other fields kept as they were. */
+function rebuild(msg: Buffer, edit: (field: number, bytes: Buffer, all: Field[]) => Buffer | null): Buffer {
+  const varint = (b: Buffer, p: number): [number, number] => { let v = 0, m = 1; for (;;) { const x = b[p++]; v += (x & 0x7f) * m; if (x < 128) return [v, p]; m *= 128; } };
+  const enc = (n: number): number[] => { const o: number[] = []; while (n >= 128) { o.push((n % 128) | 128); n = Math.floor(n / 128); } o.push(n); return o; };
+  const parts: { field: number; wire: number; raw: Buffer; bytes: Buffer }[] = [];
+  for (let p = 0; p < msg.length;) {
+    const start = p;
+    const [tag, q] = varint(msg, p);
+    const field = Math.floor(tag / 8), wire = tag % 8;
+    p = q;
+    if (wire === 0) p = varint(msg, p)[1];
+    else if (wire === 1) p += 8;
+    else if (wire === 5) p += 4;
+    else { const [len, r] = varint(msg, p); parts.push({ field, wire, raw: msg.subarray(start, r + len), bytes: msg.subarray(r, r + len) }); p = r + len; continue; }
+    parts.push({ field, wire, raw: msg.subarray(start, p), bytes: Buffer.alloc(0) });
+  }
+  const all = parts.filter((x) => x.wire === 2).map(({ field, bytes }) => ({ field, bytes }));
+  return Buffer.concat(parts.flatMap((x) => {
+    if (x.wire !== 2) return [x.raw];
+    const b = edit(x.field, x.bytes, all);
+    return b === null ? [] : [Buffer.from([...enc(x.field * 8 + 2), ...enc(b.length)]), b];
+  }));
+}
 
 describe('import readers: W&B', () => {
   it('reads history from the .wandb binary, config, summary, metadata and git; reports the file\'s truncated tail', async () => {
