@@ -266,7 +266,8 @@ describe('import readers: TensorBoard', () => {
     const seen = new Set<string>();
     const out: Buffer[] = [];
     let stripped = 0;
-    const problem = readTfRecords(path.join(srcDir, file), (data) => {
+    const problem = readTfRecords(path.join(srcDir, file), (bytes, from, to) => {
+      const data = bytes.subarray(from, to);
       const event = rebuild(Buffer.from(data), (f, b) => f !== 5 ? b : rebuild(b, (vf, vb) => vf !== 1 ? vb : rebuild(vb, (ff, fb, all) => {
         if (ff !== 9) return fb;
         const tag = all.find((x) => x.field === 1)!.bytes.toString('utf8');

@@ -43,9 +43,9 @@ export function readTensorBoardRun(folder: string, files: readonly string[], opt
   for (const name of [...files].sort()) {
     const file = path.join(folder, name);
     let badEvents = 0;
-    const problem = readTfRecords(file, (data) => {
+    const problem = readTfRecords(file, (bytes, from, to) => {
       try {
-        const ev = readEvent(data, plugins, otherPlugins);
+        const ev = readEvent(new WireReader(bytes, from, to), plugins, otherPlugins);
         if (ev.wallTime > 0) {
           first = Math.min(first, ev.wallTime);
           last = Math.max(last, ev.wallTime);
@@ -71,9 +71,8 @@ interface EventScalars {
   scalars: [string, number][];
 }
 
-function readEvent(data: Uint8Array, plugins: Map<string, string>, otherPlugins: Map<string, number>): EventScalars {
+function readEvent(r: WireReader, plugins: Map<string, string>, otherPlugins: Map<string, number>): EventScalars {
   const ev: EventScalars = { wallTime: 0, step: 0, scalars: [] };
-  const r = new WireReader(data);
   while (r.next()) {
     if (r.field === EVENT_WALL_TIME) ev.wallTime = r.double();
     else if (r.field === EVENT_STEP) ev.step = r.int();
