@@ -194,6 +194,18 @@ describe('import readers: MLflow SQL store (mlflow.db)', () => {
   });
 });
 
+describe('import readers: a damaged mlflow.db', () => {
+  it('reports a SQLite file cut short instead of failing, and reads other sources beside it', async () => {
+    const dir = tmpDir();
+    const bytes = fs.readFileSync(path.join(shared, 'mlflow-db', 'mlflow.db'));
+    fs.writeFileSync(path.join(dir, 'mlflow.db'), bytes.subarray(0, Math.floor(bytes.length / 3)));
+    fs.cpSync(path.join(shared, 'dvclive', 'dvclive'), path.join(dir, 'dvclive'), { recursive: true });
+    const { runs, skipped } = await importAll(dir);
+    assert.ok(skipped.some((s) => s.path.endsWith('mlflow.db')), JSON.stringify(skipped));
+    assert.ok(runs.some((r) => r.source === 'dvclive'));
+  });
+});
+
 describe('import readers: TensorBoard', () => {
   it('reads simple_value scalars (Keras callback, TF 2.5) and reports the non-scalar plugins', async () => {
     const { runs, skipped } = await importAll(path.join(shared, 'tensorboard', 'keras-callback-tf2.5'));
