@@ -187,13 +187,16 @@ export async function compare(argv: string[], io: CliIo): Promise<number> {
 
 /** `exptrack export [--format csv|json] [--experiment E] [--filter Q]`: every run, to stdout. */
 export async function exportRuns(argv: string[], io: CliIo): Promise<number> {
-  const usage = 'exptrack export [--format csv|json] [--experiment E] [--filter Q]';
+  const usage = 'exptrack export [--format csv|json] [--experiment E] [--filter Q]\n       exptrack export --format mlflow DIR [--experiment E] [--filter Q]';
   let a!: ParsedArgs;
-  return withStore(io, (store) => {
-    if (a.positional.length) throw new UsageError(`unexpected argument '${a.positional[0]}'`);
+  return withStore(io, async (store) => {
     const format = one(a, 'format') ?? 'csv';
-    if (format !== 'csv' && format !== 'json') throw new UsageError(`unknown format '${format}' (csv or json)`);
+    if (format === 'mlflow') {
+      if (a.positional.length !== 1) throw new UsageError('--format mlflow needs the folder to write: exptrack export --format mlflow DIR');
+    } else if (a.positional.length) throw new UsageError(`unexpected argument '${a.positional[0]}'`);
+    if (format !== 'csv' && format !== 'json' && format !== 'mlflow') throw new UsageError(`unknown format '${format}' (csv, json or mlflow)`);
     const runs = store.listRuns({ experiment: one(a, 'experiment'), filter: one(a, 'filter') }).reverse().map((r) => store.getRun(r.id)!);
+    if (format === 'mlflow') return (await import('./exportMlflowCommand')).exportMlflow(store, runs, a.positional[0], io);
     if (format === 'json') {
       io.stdout(`${JSON.stringify(runs.map((d) => detailJson(d, false)), null, 2)}\n`);
       return 0;

@@ -23,6 +23,20 @@ export class ChunkedFile {
    * are expected to move forward.
    */
   read(pos: number, len: number): Uint8Array {
+    const at = this.load(pos, len);
+    return this.buf.subarray(at, at + Math.max(0, Math.min(pos + len, this.size) - pos));
+  }
+
+  /** The buffer that {@link load} fills (replaced when a read needs a bigger one). */
+  get buffer(): Uint8Array {
+    return this.buf;
+  }
+
+  /**
+   * Makes `len` bytes at `pos` (fewer where the file ends) available in {@link buffer} and returns
+   * where they start there: no view object per read.
+   */
+  load(pos: number, len: number): number {
     const end = Math.min(pos + len, this.size);
     if (pos < this.bufAt || end > this.bufAt + this.bufLen) {
       if (end - pos > this.buf.length) this.buf = Buffer.allocUnsafe(Math.max(end - pos, this.buf.length * 2));
@@ -34,7 +48,7 @@ export class ChunkedFile {
         this.bufLen += n;
       }
     }
-    return this.buf.subarray(pos - this.bufAt, Math.max(pos - this.bufAt, end - this.bufAt));
+    return pos - this.bufAt;
   }
 
   close(): void {

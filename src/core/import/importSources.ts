@@ -72,8 +72,20 @@ export interface ReadOptions {
   readonly skip: SkipReport;
 }
 
-/** Every run at `location`, one at a time (a reader holds one run's points in memory, not all). */
+/**
+ * Every run at `location`, one at a time (a reader holds one run's points in memory, not all). A
+ * reader that fails part-way (a damaged SQLite file, a folder that vanished) ends that source with a
+ * report; the runs read before stay imported and other sources go on.
+ */
 export async function* readSource(root: string, location: SourceLocation, opts: ReadOptions): AsyncGenerator<ImportedRun> {
+  try {
+    yield* readSourceRuns(root, location, opts);
+  } catch (e) {
+    opts.skip({ path: location.path, reason: `could not be read further: ${(e as Error).message}` });
+  }
+}
+
+async function* readSourceRuns(root: string, location: SourceLocation, opts: ReadOptions): AsyncGenerator<ImportedRun> {
   const rootDir = fs.statSync(root).isFile() ? path.dirname(root) : root;
   const folderName = (p: string): string => path.basename(path.resolve(p));
   switch (location.kind) {

@@ -102,11 +102,18 @@ function readMetrics(dir: string, prefix: string, run: ImportedRun, skip: SkipRe
     const series = seriesOf(run.metrics, prefix + e.name);
     let bad = 0;
     let firstBad = '';
-    for (const line of text.split('\n')) {
-      if (!line.trim()) continue;
-      const f = line.trim().split(/\s+/);
+    // Fields split by hand: a regex split per line was half of the reading time at 1M points.
+    let at = 0;
+    while (at < text.length) {
+      let end = text.indexOf('\n', at);
+      if (end < 0) end = text.length;
+      const line = text.slice(at, end);
+      at = end + 1;
+      const f = line.trim().split(' ').filter((x) => x !== '');
+      if (!f.length) continue;
       const time = Number(f[0]);
-      const value = f.length >= 2 ? mlflowNumber(f[1]) : NaN;
+      const raw = f.length >= 2 ? Number(f[1]) : NaN;
+      const value = Number.isNaN(raw) && f.length >= 2 ? mlflowNumber(f[1]) : raw;
       const step = f.length >= 3 ? Number(f[2]) : 0;
       if (f.length < 2 || f.length > 3 || !Number.isFinite(time) || !Number.isFinite(step) || (Number.isNaN(value) && !/nan/i.test(f[1]))) {
         if (!bad++) firstBad = line.slice(0, 80);

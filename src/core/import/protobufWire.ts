@@ -10,6 +10,12 @@ export const WIRE_BYTES = 2;
 export const WIRE_FIXED32 = 5;
 
 const textDecoder = new TextDecoder('utf-8');
+// Fixed-width numbers go through one shared 8-byte scratch: a DataView per field was most of the
+// garbage a million-point import made.
+const scratch = new ArrayBuffer(8);
+const scratchBytes = new Uint8Array(scratch);
+const scratchF32 = new Float32Array(scratch);
+const scratchF64 = new Float64Array(scratch);
 
 /**
  * A cursor over one message's fields: `next()` moves to the next field and returns false at the end;
@@ -51,9 +57,11 @@ export class WireReader {
     this.expect(WIRE_VARINT);
     const start = this.pos;
     const v = this.varint();
-    // Ten bytes means the top bit was set: a negative number.
-    if (this.pos - start === 10) return v - 2 ** 64;
-    return v;
+    if (this.pos - start < 10) return v;
+    // Ten bytes: the top bit was set, a negative number; doubles cannot hold 2^64 - n exactly.
+    let big = 0n;
+    for (let i = this.pos - 1; i >= start; i--) big = (big << 7n) | BigInt(this.bytes[i] & 0x7f);
+    return Number(BigInt.asIntN(64, big));
   }
 
   bool(): boolean {
@@ -63,17 +71,17 @@ export class WireReader {
   double(): number {
     this.expect(WIRE_FIXED64);
     this.need(8);
-    const v = new DataView(this.bytes.buffer, this.bytes.byteOffset + this.pos, 8).getFloat64(0, true);
+    for (let i = 0; i < 8; i++) scratchBytes[i] = this.bytes[this.pos + i];
     this.pos += 8;
-    return v;
+    return scratchF64[0];
   }
 
   float(): number {
     this.expect(WIRE_FIXED32);
     this.need(4);
-    const v = new DataView(this.bytes.buffer, this.bytes.byteOffset + this.pos, 4).getFloat32(0, true);
+    for (let i = 0; i < 4; i++) scratchBytes[i] = this.bytes[this.pos + i];
     this.pos += 4;
-    return v;
+    return scratchF32[0];
   }
 
   /** A length-delimited field's bytes (a view, not a copy). */

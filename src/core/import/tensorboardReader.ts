@@ -19,7 +19,9 @@ export const TF_EVENTS_FILE = /^events\.out\.tfevents\./;
 // event.proto, framework/summary.proto, framework/tensor.proto).
 const EVENT_WALL_TIME = 1, EVENT_STEP = 2, EVENT_SUMMARY = 5;
 const SUMMARY_VALUE = 1;
-const VALUE_TAG = 1, VALUE_SIMPLE = 2, VALUE_TENSOR = 8, VALUE_METADATA = 9;
+const VALUE_TAG = 1, VALUE_SIMPLE = 2, VALUE_OLD_HISTOGRAM = 3, VALUE_IMAGE = 4, VALUE_HISTO = 5, VALUE_AUDIO = 6, VALUE_TENSOR = 8, VALUE_METADATA = 9;
+/** Value kinds that are not tensors, by field, for the skip report. */
+const OTHER_VALUES: Record<number, string> = { [VALUE_OLD_HISTOGRAM]: 'histograms', [VALUE_IMAGE]: 'images', [VALUE_HISTO]: 'histograms', [VALUE_AUDIO]: 'audio' };
 const METADATA_PLUGIN_DATA = 1, METADATA_DATA_CLASS = 4, PLUGIN_NAME = 1;
 const DATA_CLASS_SCALAR = 1;
 const TENSOR_DTYPE = 1, TENSOR_CONTENT = 4, TENSOR_FLOAT_VAL = 5, TENSOR_DOUBLE_VAL = 6, TENSOR_INT_VAL = 7, TENSOR_INT64_VAL = 10, TENSOR_HALF_VAL = 13;
@@ -41,9 +43,9 @@ export function readTensorBoardRun(folder: string, files: readonly string[], opt
   for (const name of [...files].sort()) {
     const file = path.join(folder, name);
     let badEvents = 0;
-    const problem = readTfRecords(file, (data) => {
+    const problem = readTfRecords(file, (bytes, from, to) => {
       try {
-        const ev = readEvent(data, plugins, otherPlugins);
+        const ev = readEvent(new WireReader(bytes, from, to), plugins, otherPlugins);
         if (ev.wallTime > 0) {
           first = Math.min(first, ev.wallTime);
           last = Math.max(last, ev.wallTime);
@@ -69,9 +71,8 @@ interface EventScalars {
   scalars: [string, number][];
 }
 
-function readEvent(data: Uint8Array, plugins: Map<string, string>, otherPlugins: Map<string, number>): EventScalars {
+function readEvent(r: WireReader, plugins: Map<string, string>, otherPlugins: Map<string, number>): EventScalars {
   const ev: EventScalars = { wallTime: 0, step: 0, scalars: [] };
-  const r = new WireReader(data);
   while (r.next()) {
     if (r.field === EVENT_WALL_TIME) ev.wallTime = r.double();
     else if (r.field === EVENT_STEP) ev.step = r.int();
@@ -89,8 +90,10 @@ function readValue(v: WireReader, ev: EventScalars, plugins: Map<string, string>
   let tensor: WireReader | undefined;
   let plugin: string | undefined;
   let scalarClass = false;
+  let other: string | undefined;
   while (v.next()) {
     if (v.field === VALUE_TAG) tag = v.string();
+    else if (OTHER_VALUES[v.field]) other = OTHER_VALUES[v.field];
     else if (v.field === VALUE_SIMPLE) simple = v.float();
     else if (v.field === VALUE_TENSOR && v.wire === WIRE_BYTES) tensor = v.message();
     else if (v.field === VALUE_METADATA && v.wire === WIRE_BYTES) {
@@ -105,7 +108,10 @@ function readValue(v: WireReader, ev: EventScalars, plugins: Map<string, string>
   }
   if (plugin !== undefined && !plugins.has(tag)) plugins.set(tag, scalarClass && !plugin ? 'scalars' : plugin);
   if (simple !== undefined) { ev.scalars.push([tag, simple]); return; }
-  if (!tensor) return;
+  if (!tensor) {
+    if (other) otherPlugins.set(other, (otherPlugins.get(other) ?? 0) + 1);
+    return;
+  }
   const known = plugins.get(tag) ?? (scalarClass ? 'scalars' : undefined);
   if (known !== 'scalars') {
     const name = known ?? '(no plugin)';

@@ -5,24 +5,28 @@
 import { ChunkedFile } from './chunkedFile';
 import { crc32c, maskCrc } from './checksums';
 
-/** Calls `onRecord` with each record's data (a view valid only during the call). Returns the problem that ended it early, if any. */
-export function readTfRecords(file: string, onRecord: (data: Uint8Array, offset: number) => void): string | null {
+/**
+ * Calls `onRecord` with each record's data: bytes[from, to) of a buffer valid only during the call.
+ * Returns the problem that ended the reading early, if any.
+ */
+export function readTfRecords(file: string, onRecord: (bytes: Uint8Array, from: number, to: number) => void): string | null {
   let f: ChunkedFile;
   try { f = ChunkedFile.open(file); } catch (e) { return `cannot open: ${(e as Error).message}`; }
+  const u32 = (b: Uint8Array, o: number): number => (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (b[o + 3] << 24)) >>> 0;
   try {
     let pos = 0;
     let index = 0;
     while (pos < f.size) {
-      const head = f.read(pos, 12);
-      if (head.length < 12) return `truncated record ${index} at byte ${pos} (${f.size - pos} of 12 header bytes)`;
-      const view = new DataView(head.buffer, head.byteOffset, 12);
-      const len = view.getUint32(0, true) + view.getUint32(4, true) * 2 ** 32;
-      if (maskCrc(crc32c(head, 0, 8)) !== view.getUint32(8, true)) return `bad length checksum in record ${index} at byte ${pos}`;
+      if (f.size - pos < 12) return `truncated record ${index} at byte ${pos} (${f.size - pos} of 12 header bytes)`;
+      let at = f.load(pos, 12);
+      let b = f.buffer;
+      const len = u32(b, at) + u32(b, at + 4) * 2 ** 32;
+      if (maskCrc(crc32c(b, at, at + 8)) !== u32(b, at + 8)) return `bad length checksum in record ${index} at byte ${pos}`;
       if (pos + 12 + len + 4 > f.size) return `truncated record ${index} at byte ${pos} (${len} data bytes announced, ${Math.max(0, f.size - pos - 16)} present)`;
-      const body = f.read(pos + 12, len + 4);
-      const dataCrc = new DataView(body.buffer, body.byteOffset + len, 4).getUint32(0, true);
-      if (maskCrc(crc32c(body, 0, len)) !== dataCrc) return `bad data checksum in record ${index} at byte ${pos}`;
-      onRecord(body.subarray(0, len), pos);
+      at = f.load(pos + 12, len + 4);
+      b = f.buffer;
+      if (maskCrc(crc32c(b, at, at + len)) !== u32(b, at + len)) return `bad data checksum in record ${index} at byte ${pos}`;
+      onRecord(b, at, at + len);
       pos += 12 + len + 4;
       index++;
     }

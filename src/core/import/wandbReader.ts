@@ -41,7 +41,9 @@ export function readWandbRun(dir: string, opts: { experiment?: string; skip: Ski
   let lastTimestamp = -Infinity;
   const skippedValues = new Map<string, number>();
   let badRecords = 0;
-  const binary = fs.readdirSync(dir).find((f) => f.endsWith('.wandb'));
+  let names: string[] = [];
+  try { names = fs.readdirSync(dir); } catch (e) { skip({ path: dir, reason: `cannot read: ${(e as Error).message}` }); }
+  const binary = names.find((f) => f.endsWith('.wandb'));
   if (binary) {
     const file = path.join(dir, binary);
     let headerOk = false;
