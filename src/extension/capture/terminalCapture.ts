@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { withoutShellIntegration } from '../../core/metrics/shellIntegrationMarks';
 import type { ActiveRun } from '../../core/recorder/activeRun';
 import { Disposable } from '../lifecycle';
 import type { Logger } from '../logger';
@@ -137,7 +138,7 @@ export class TerminalCapture extends Disposable {
       const active = await run;
       for await (const chunk of stream) {
         observed.lastChunkAt = Date.now();
-        active?.output(chunk, 'terminal');
+        active?.output(withoutShellIntegration(chunk), 'terminal');
       }
     })().catch((err) => this.logger.warn(`terminal output: ${err instanceof Error ? err.message : err}`));
     this.observed.set(e.execution, observed);

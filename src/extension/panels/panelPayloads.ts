@@ -5,6 +5,7 @@ import type {
 import type { PanelDataSource } from './panelContext';
 import { inferMetricDirection } from './metricDirection';
 import { downsampleMinMax } from '../../core/store/downsample';
+import { terminalScreen } from '../../core/metrics/terminalScreen';
 
 /** Most points per series ever sent to a chart (the issue's cap). */
 export const maxChartPoints = 2000;
@@ -118,9 +119,14 @@ export class PanelPayloads {
       note: run.note,
       environment,
       artifacts: run.artifacts.map((a) => ({ path: a.path, role: a.role, kind: a.kind, sha256: a.sha256, size: a.size })),
-      outputTail: this.data.outputTail?.(run.id, 200) ?? null,
+      outputTail: outputScreen(this.data.outputTail?.(run.id, 200)),
     };
   }
+}
+
+/** The tail of output.log as a terminal would show it (redraws applied, escapes dropped). */
+function outputScreen(tail: string | undefined): string | null {
+  return tail === undefined ? null : terminalScreen(tail);
 }
 
 /** Nested environment records become `gpu.0.name`-style keys with display strings. */
