@@ -15,6 +15,8 @@ export interface CompareInitMessage {
 export interface CompareRunsUpdatedMessage {
   readonly type: 'runsUpdated';
   readonly runs: readonly RunData[];
+  /** Of every metric the runs have now: keys that appear while a run records get theirs too. */
+  readonly directions: Readonly<Record<string, MetricDirection>>;
   readonly series: readonly SeriesData[];
 }
 
@@ -75,7 +77,7 @@ const isChangedFile = shape({ path: isString, status: isString });
 
 const toCompareChecks: Readonly<Record<ToCompareWebviewMessage['type'], Check>> = {
   init: shape({ runs: arrayOf(isRunData), directions: isDirections, series: arrayOf(isSeriesData) }),
-  runsUpdated: shape({ runs: arrayOf(isRunData), series: arrayOf(isSeriesData) }),
+  runsUpdated: shape({ runs: arrayOf(isRunData), directions: isDirections, series: arrayOf(isSeriesData) }),
   seriesRange: shape({ requestId: isNumber, key: isString, series: arrayOf(isSeriesData) }),
   changedFiles: shape({
     requestId: isNumber, runA: isString, runB: isString, files: arrayOf(isChangedFile), error: nullable(isString),

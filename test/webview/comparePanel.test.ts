@@ -172,6 +172,36 @@ describe('Compare panel (Chromium)', function () {
     await page.screenshot({ path: path.join(screenshots, 'compare-charts-relative-log.png'), clip: await page.$eval('#charts', (e) => { const r = e.getBoundingClientRect(); return { x: r.x, y: r.y, width: r.width, height: Math.min(r.height, 700) }; }) });
   });
 
+  it('shows a metric logged once per run as numbers, and a few whole steps as whole ticks', async () => {
+    const rs = runs().map((r, i) => ({
+      ...r,
+      metrics: {
+        ...r.metrics,
+        test_acc: { last: 0.9 + i / 100, min: 0.9 + i / 100, max: 0.9 + i / 100, count: 1, lastStep: 3 },
+        epoch_loss: { last: 0.5, min: 0.5, max: 2, count: 4, lastStep: 3 },
+      },
+      series: {
+        ...r.series,
+        test_acc: [[3, 0.9 + i / 100, r.startedAt + 5000]],
+        epoch_loss: [0, 1, 2, 3].map((s) => [s, 2 / (s + 1), r.startedAt + s * 1000]),
+      },
+    })) as RunDetail[];
+    opened = await openPanel(browser, 'compare', rs);
+    const { page } = opened;
+    const single = '.chart-card[data-key="test_acc"]';
+    assert.equal(await page.$eval(single, (c) => c.classList.contains('single')), true);
+    assert.equal(await page.$eval(`${single} .chart-body`, (b) => (b as HTMLElement).hidden), true);
+    assert.deepEqual(await page.$$eval(`${single} .single-value`, (rows) => rows.map((r) => r.textContent)), [
+      'baseline lr=3e-40.9step 3', 'lr=1e-30.91step 3', 'lr=1e-3 bs=640.92step 3', 'wd=0.1 sgd0.93step 3',
+    ]);
+    // Steps 0..3: one tick per step, not 0 0.5 1 ... rounded to 0 1 1 2 2 3 3.
+    assert.equal(await page.getAttribute('.chart-card[data-key="epoch_loss"]', 'data-x-ticks'), '0 1 2 3');
+    assert.equal(await page.$eval('.chart-card[data-key="epoch_loss"]', (c) => c.classList.contains('single')), false);
+    assert.deepEqual(opened.page.__errors, []);
+    await page.$eval(single, (c) => c.scrollIntoView({ block: 'center' }));
+    await page.screenshot({ path: path.join(screenshots, 'compare-single-value.png'), clip: await page.$eval('#charts', (e) => { const r = e.getBoundingClientRect(); return { x: r.x, y: r.y, width: r.width, height: Math.min(r.height, 900) }; }) });
+  });
+
   it('zooms and resets from the keyboard', async () => {
     opened = await openPanel(browser, 'compare', runs());
     const { page } = opened;

@@ -84,6 +84,22 @@ describe('Run panel (Chromium)', function () {
     assert.equal((open.args[0] as { path: string }).path, '/work/demo/out/model-0.pt');
   });
 
+  it('gives a metric that first appears while the run records its direction arrow', async () => {
+    const base = loadSnapshot('compareRuns.json')[0];
+    opened = await openPanel(browser, 'run', [liveRun(base, 100)], 'dark', ['run-0']);
+    const { page, data } = opened;
+    assert.equal(await page.textContent('.metric-card[data-metric="loss"] .metric-card-key'), 'loss ↓');
+    const later = liveRun(base, 110);
+    data.put({
+      ...later,
+      metrics: { ...later.metrics, val_accuracy: { last: 0.8, min: 0.7, max: 0.8, count: 2, lastStep: 109 } },
+      series: { ...later.series, val_accuracy: [[99, 0.7, base.startedAt + 99000], [109, 0.8, base.startedAt + 109000]] },
+    });
+    data.fire(['run-0']);
+    await page.waitForSelector('.metric-card[data-metric="val_accuracy"]');
+    assert.equal(await page.textContent('.metric-card[data-metric="val_accuracy"] .metric-card-key'), 'val_accuracy ↑');
+  });
+
   it('follows a live run at most 4 times a second', async () => {
     const base = loadSnapshot('compareRuns.json')[0];
     opened = await openPanel(browser, 'run', [liveRun(base, 100)], 'dark', ['run-0']);

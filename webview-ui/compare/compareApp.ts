@@ -95,6 +95,7 @@ export class CompareApp {
       case 'runsUpdated': {
         const sameRuns = m.runs.length === this.runs.length && m.runs.every((r, i) => r.id === this.runs[i].id);
         this.runs = m.runs;
+        this.directions = m.directions;
         this.adoptRuns(!sameRuns);
         this.charts.setData(this.chartRuns(), allMetricKeys(this.runs), m.series, false);
         // Up to 4 times a second while a run records: redraw data, never the controls (an open

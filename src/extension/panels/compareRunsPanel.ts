@@ -143,7 +143,7 @@ export class CompareRunsPanel {
     // bestStep needs each run's overview; runs not resent keep what they had.
     const runs = details.map((d) => (moved.includes(d) ? undefined : this.sentRuns.get(d.id)) ?? this.payloads.runData(d, series, directions));
     for (const r of runs) this.sentRuns.set(r.id, r);
-    this.connection.post({ type: 'runsUpdated', runs, series });
+    this.connection.post({ type: 'runsUpdated', runs, directions, series });
   }
 
   private async onMessage(m: FromCompareWebviewMessage): Promise<void> {
