@@ -273,8 +273,21 @@ describe('Compare panel (Chromium)', function () {
     await page.click('vscode-button[title^="Copy params"]');
     await until(() => wb.written.length > 0 && wb.clipboard.length > 0);
     assert.equal(wb.written.length, 1);
-    assert.match(wb.written[0].text, /^section,key,stat,baseline lr=3e-4,lr=1e-3/);
-    assert.match(wb.written[0].text, /\r\nmetric,loss,bestStep,/);
+    // One row per run; the changed params as columns (the table shows only changed ones).
+    const lines = wb.written[0].text.trimEnd().split('\r\n');
+    assert.equal(lines.length, 5);
+    assert.match(lines[0], /^run_id,name,experiment,status,start_time,duration_s,params\.batch_size,params\.lr,params\.optimizer,params\.weight_decay,metrics\.loss,metrics\.loss\.min,/);
+    assert.deepEqual(lines.slice(1).map((l) => l.split(',')[0]), ['run-0', 'run-1', 'run-2', 'run-3']);
+    // A dated name in the workspace folder first; then wherever the user saved the last one.
+    assert.match(wb.saveDialogs[0], /^\/work\/demo\/compare-4-runs-\d{4}-\d\d-\d\d\.csv$/);
+    wb.saveTo = '/tmp/exports/mine.csv';
+    await page.click('vscode-button[title^="Export"]');
+    await until(() => wb.written.length === 2);
+    assert.equal(wb.written[1].path, '/tmp/exports/mine.csv');
+    wb.saveTo = undefined;
+    await page.click('vscode-button[title^="Export"]');
+    await until(() => wb.saveDialogs.length === 3);
+    assert.match(wb.saveDialogs[2], /^\/tmp\/exports\/compare-4-runs-[\d-]+\.csv$/);
     assert.equal(wb.clipboard.length, 1);
     assert.match(wb.clipboard[0], /\| lr \| 0\.0003 \| 0\.001 \|/);
     assert.match(wb.clipboard[0], /\| loss ↓ \|/);

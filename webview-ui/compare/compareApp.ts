@@ -263,7 +263,10 @@ export class CompareApp {
 
   private exportCsv(): void {
     const params = this.state.onlyChanged ? [...changedParamKeys(this.runs)].sort() : allParamKeys(this.runs);
-    this.host.post({ type: 'exportCsv', fileName: 'exptrack-compare.csv', csv: compareCsv(this.runs, params, allMetricKeys(this.runs)) });
+    // Dated and counted, so a second export does not offer to overwrite the first.
+    const day = new Date().toISOString().slice(0, 10);
+    const fileName = `compare-${this.runs.length}-runs-${day}.csv`;
+    this.host.post({ type: 'exportCsv', fileName, csv: compareCsv(this.runs, params, allMetricKeys(this.runs)) });
   }
 
   private copyMarkdown(): void {

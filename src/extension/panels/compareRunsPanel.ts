@@ -39,6 +39,8 @@ export class CompareRunsPanel {
     private runIds: readonly string[],
     private readonly onDispose: () => void,
     private readonly openRun: (runId: string) => void,
+    /** Shared by the Compare panels of a window: the folder the last CSV export went to. */
+    private readonly exports: { folder?: vscode.Uri } = {},
   ) {
     this.payloads = new PanelPayloads(ctx.data, ctx.metricDirections);
     initPanelWebview(ctx, panel.webview, 'compare', 'Compare Runs');
@@ -195,14 +197,25 @@ export class CompareRunsPanel {
         if (this.runIds.includes(m.runId)) this.openRun(m.runId);
         return;
       case 'exportCsv': {
-        const folder = v.workspace.workspaceFolders?.[0]?.uri;
+        // Where the last export went (the user chose that folder for them), else the workspace folder.
+        const folder = this.exports.folder ?? v.workspace.workspaceFolders?.[0]?.uri;
         const fileName = m.fileName.replace(/[^\w.-]+/g, '_') || 'runs.csv';
         const target = await v.window.showSaveDialog({
           defaultUri: folder ? v.Uri.joinPath(folder, fileName) : undefined,
           filters: { CSV: ['csv'] },
           saveLabel: 'Export',
         });
-        if (target) await v.workspace.fs.writeFile(target, new TextEncoder().encode(m.csv));
+        if (!target) return;
+        try {
+          await v.workspace.fs.writeFile(target, new TextEncoder().encode(m.csv));
+        } catch (e) {
+          const message = `cannot write ${target.fsPath}: ${e instanceof Error ? e.message : e}`;
+          this.ctx.log(`[panels] export: ${message}`);
+          void v.window.showErrorMessage(`Experiments: ${message}`);
+          return;
+        }
+        this.exports.folder = v.Uri.joinPath(target, '..');
+        v.window.setStatusBarMessage(`Exported ${this.runIds.length} runs to ${path.basename(target.fsPath)}`, 4000);
         return;
       }
       case 'copyText':
