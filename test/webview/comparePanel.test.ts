@@ -202,6 +202,47 @@ describe('Compare panel (Chromium)', function () {
     await page.screenshot({ path: path.join(screenshots, 'compare-single-value.png'), clip: await page.$eval('#charts', (e) => { const r = e.getBoundingClientRect(); return { x: r.x, y: r.y, width: r.width, height: Math.min(r.height, 900) }; }) });
   });
 
+  it('plots the headline metric against the params that vary and most runs have, lr on a log axis, and says what it leaves out', async () => {
+    const base = runs();
+    const longName = 'model.encoder.layers.attention.dropout_probability_after_softmax';
+    const rs = [...base, { ...base[0], id: 'run-4', name: 'no val', startedAt: base[3].startedAt + 3600_000 }].map((r, i) => {
+      const params: Record<string, unknown> = { ...r.params, [longName]: i / 10 };
+      const metrics: Record<string, unknown> = { ...r.metrics };
+      if (i === 4) {
+        params.lr = 0.003;
+        delete params.batch_size;
+        params.only_here = 1;
+        delete metrics['val/accuracy'];
+      }
+      return { ...r, params, metrics };
+    }) as RunDetail[];
+    opened = await openPanel(browser, 'compare', rs);
+    const { page } = opened;
+    await page.waitForSelector('#parallel .parallel[data-labels]');
+    const state = await page.evaluate(() => JSON.parse(sessionStorage.getItem('exptrack-webview-state')!));
+    // The Runs view's headline metric, not the first key alphabetically.
+    assert.equal(state.scatterMetric, 'val/accuracy');
+    assert.equal(state.parallelMetric, 'val/accuracy');
+    // Params every run has first, numbers before words; params one run has (weight_decay, only_here) are left out.
+    assert.equal(state.scatterParam, 'lr');
+    assert.deepEqual(state.parallelParams, ['lr', longName, 'optimizer', 'batch_size']);
+    // lr spans 3e-4..1e-2: a log axis.
+    assert.equal(await page.getAttribute('#scatter .scatter', 'data-x-scale'), 'log');
+    assert.equal(await page.getAttribute('#scatter .scatter', 'data-points'), '4');
+    assert.equal(await page.textContent('#scatter .chart-note'), '1 of 5 runs is not shown: 1 has no val/accuracy.');
+    assert.equal(await page.getAttribute('#parallel .parallel', 'data-lines'), '4');
+    assert.equal(await page.textContent('#parallel .chart-note'), '1 of 5 runs lack a value on some axis: their lines stop there.');
+    // Five axes in half the page: labels alternate rows and the long one is cut, not drawn over its neighbours.
+    const labels = (await page.getAttribute('#parallel .parallel', 'data-labels'))!.split('|');
+    assert.equal(labels.length, 5);
+    assert.equal(await page.getAttribute('#parallel .parallel', 'data-staggered'), 'true');
+    assert.match(labels[1], /^model\.encoder.*…$/);
+    assert.equal(labels[0], 'lr (log)');
+    assert.deepEqual(opened.page.__errors, []);
+    await page.$eval('#scatter', (e) => e.scrollIntoView({ block: 'start' }));
+    await page.screenshot({ path: path.join(screenshots, 'compare-scatter-parallel.png'), clip: await page.$eval('.two-col', (e) => { const r = e.getBoundingClientRect(); return { x: r.x, y: r.y, width: r.width, height: r.height }; }) });
+  });
+
   it('zooms and resets from the keyboard', async () => {
     opened = await openPanel(browser, 'compare', runs());
     const { page } = opened;

@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import type * as vscode from 'vscode';
 import type { RunDetail } from '../../core/model';
+import { headlineMetric } from '../format';
 import type { RunData } from '../../protocol/panelData';
 import {
   isFromCompareWebviewMessage, type CompareInitMessage, type FromCompareWebviewMessage, type ToCompareWebviewMessage,
@@ -111,7 +112,7 @@ export class CompareRunsPanel {
     this.sentRuns.clear();
     for (const d of details) this.signatures.set(d.id, runSignature(d));
     for (const r of runs) this.sentRuns.set(r.id, r);
-    return { type: 'init', runs, directions, series };
+    return { type: 'init', runs, directions, headlineMetric: headlineOf(details), series };
   }
 
   private async sendInit(): Promise<void> {
@@ -145,7 +146,7 @@ export class CompareRunsPanel {
     // bestStep needs each run's overview; runs not resent keep what they had.
     const runs = details.map((d) => (moved.includes(d) ? undefined : this.sentRuns.get(d.id)) ?? this.payloads.runData(d, series, directions));
     for (const r of runs) this.sentRuns.set(r.id, r);
-    this.connection.post({ type: 'runsUpdated', runs, directions, series });
+    this.connection.post({ type: 'runsUpdated', runs, directions, headlineMetric: headlineOf(details), series });
   }
 
   private async onMessage(m: FromCompareWebviewMessage): Promise<void> {
@@ -259,6 +260,11 @@ export class CompareRunsPanel {
     this.panel.dispose();
     this.onDispose();
   }
+}
+
+/** The metric the Runs view would summarise these runs by, over the keys any of them has. */
+function headlineOf(runs: readonly RunDetail[]): string | null {
+  return headlineMetric(Object.assign({}, ...runs.map((r) => r.metrics)))?.[0] ?? null;
 }
 
 /** A run's name as one path segment of a snapshot URI (shown in the diff editor's tab). */
