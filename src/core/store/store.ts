@@ -1067,6 +1067,18 @@ export class Store {
     return out;
   }
 
+  /** Tags of every run that has some (for the Runs view's rows without a query per run). */
+  tagsByRun(): Map<string, Record<string, string>> {
+    this.assertOpen();
+    const out = new Map<string, Record<string, string>>();
+    for (const [id, k, v] of this.rows('SELECT r.id, t.key, t.value FROM tags t JOIN runs r ON r.rid = t.run ORDER BY t.key', [])) {
+      let tags = out.get(String(id));
+      if (!tags) out.set(String(id), (tags = {}));
+      tags[String(k)] = String(v);
+    }
+    return out;
+  }
+
   /** Experiment names with run counts, by name. */
   listExperiments(): { name: string; runs: number; lastStartedAt: number | null }[] {
     return this.rows(`SELECT e.name, count(r.rid), max(r.started_at) FROM experiments e LEFT JOIN runs r ON r.experiment_id = e.id

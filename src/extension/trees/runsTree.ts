@@ -2,7 +2,9 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { GitInfo, ParamValue, RunDetail, RunSummary } from '../../core/model';
 import type { Store } from '../../core/store/store';
-import { byteSize as bytes, duration, headlineMetric, metricValue, relativeTime, statusIcon } from '../format';
+import { environmentRows } from '../../core/display/environmentRows';
+import { ageRefreshDelayMs, runRowDescription, visibleTags } from '../../core/display/runRow';
+import { byteSize as bytes, duration, headlineMetric, metricValue, statusIcon } from '../format';
 import { Disposable } from '../lifecycle';
 import type { Logger } from '../logger';
 import type { FolderStore, WorkspaceStores } from '../workspaceStores';
@@ -15,12 +17,15 @@ export interface RunRef {
   readonly run: RunSummary;
 }
 
+/** Tags per run id, read for all runs of a store at once (a query per row is slow at 10k runs). */
+type TagsByRun = ReadonlyMap<string, Readonly<Record<string, string>>>;
+
 export type RunsNode =
   | { readonly type: 'folder'; readonly folderStore: FolderStore }
-  | { readonly type: 'group'; readonly folderStore: FolderStore; readonly label: string; readonly runs: readonly RunSummary[]; readonly icon: string }
-  | ({ readonly type: 'run' } & RunRef)
+  | { readonly type: 'group'; readonly folderStore: FolderStore; readonly label: string; readonly runs: readonly RunSummary[]; readonly icon: string; readonly tags: TagsByRun }
+  | ({ readonly type: 'run'; readonly tags?: Readonly<Record<string, string>> } & RunRef)
   | ({ readonly type: 'section'; readonly section: Section } & RunRef)
-  | { readonly type: 'leaf'; readonly parentId: string; readonly item: vscode.TreeItem };
+  | { readonly type: 'leaf'; readonly parentId: string; readonly item: vscode.TreeItem; readonly children?: readonly RunsNode[] };
 
 /** What the Runs view says while a store is read for longer than {@link SLOW_READ_MS}. */
 export const READING_MESSAGE = 'Reading the recorded runs\u2026';
@@ -51,7 +56,7 @@ export function scriptOf(command: string): string {
  * effects beyond reading.
  */
 export class RunsTreeProvider extends Disposable implements vscode.TreeDataProvider<RunsNode> {
-  private readonly changeEmitter = this.register(new vscode.EventEmitter<RunsNode | undefined>());
+  private readonly changeEmitter = this.register(new vscode.EventEmitter<RunsNode | RunsNode[] | undefined>());
   readonly onDidChangeTreeData = this.changeEmitter.event;
   private filterText = '';
   private groupBy: GroupBy = 'experiment';
@@ -60,6 +65,7 @@ export class RunsTreeProvider extends Disposable implements vscode.TreeDataProvi
   constructor(private readonly stores: WorkspaceStores, private readonly logger: Logger) {
     super();
     this.register(stores.onDidChange(() => this.changeEmitter.fire(undefined)));
+    this.register({ dispose: () => clearTimeout(this.ageTimer?.handle) });
   }
 
   get filter(): string { return this.filterText; }
@@ -98,9 +104,10 @@ export class RunsTreeProvider extends Disposable implements vscode.TreeDataProvi
       if (!node) return await this.roots();
       switch (node.type) {
         case 'folder': return this.groups(node.folderStore);
-        case 'group': return node.runs.map((run) => this.runNode(node.folderStore, run));
+        case 'group': return node.runs.map((run) => this.runNode(node.folderStore, run, node.tags));
         case 'run': return this.sections(node);
         case 'section': return this.sectionChildren(node);
+        case 'leaf': return [...(node.children ?? [])];
         default: return [];
       }
     } catch (e) {
@@ -123,6 +130,8 @@ export class RunsTreeProvider extends Disposable implements vscode.TreeDataProvi
   private readonly lastGroups = new Map<string, RunsNode & { type: 'group' }>();
 
   private async roots(): Promise<RunsNode[]> {
+    // The whole tree is being redrawn: the rows on screen are the ones handed out from here on.
+    this.runNodes.clear();
     const stores = await this.saySlowRead(this.stores.openExisting());
     // The "No runs recorded yet" welcome is shown only once the stores were read and hold none:
     // not before the extension has read them, nor when a filter hides every run.
@@ -178,7 +187,8 @@ export class RunsTreeProvider extends Disposable implements vscode.TreeDataProvi
       const text = `No run matches "${this.filterText}"`;
       return [{ type: 'leaf', parentId: 'filter', item: Object.assign(new vscode.TreeItem(text), { iconPath: new vscode.ThemeIcon('filter'), tooltip: 'Clear the filter from the view title bar' }) }];
     }
-    if (this.groupBy === 'none') return runs.map((run) => this.runNode(folderStore, run));
+    const tags: TagsByRun = folderStore.store.tagsByRun();
+    if (this.groupBy === 'none') return runs.map((run) => this.runNode(folderStore, run, tags));
     // Git info for every run in one query when grouping by commit (getRun per run is slow at 10k).
     const git = this.groupBy === 'commit' ? folderStore.store.gitByRun() : undefined;
     const groups = new Map<string, RunSummary[]>();
@@ -190,7 +200,7 @@ export class RunsTreeProvider extends Disposable implements vscode.TreeDataProvi
     }
     const icon = this.groupBy === 'commit' ? 'git-commit' : this.groupBy === 'script' ? 'file-code' : 'beaker';
     return [...groups].map(([label, list]) => {
-      const group = { type: 'group' as const, folderStore, label, runs: list, icon };
+      const group = { type: 'group' as const, folderStore, label, runs: list, icon, tags };
       this.lastGroups.set(`${folderStore.folder.uri}#${label}`, group);
       return group;
     });
@@ -207,10 +217,36 @@ export class RunsTreeProvider extends Disposable implements vscode.TreeDataProvi
     }
   }
 
-  private runNode(folderStore: FolderStore, run: RunSummary): RunsNode & { type: 'run' } {
-    const node = { type: 'run' as const, folderStore, run };
+  private runNode(folderStore: FolderStore, run: RunSummary, tags: TagsByRun): RunsNode & { type: 'run' } {
+    const node = { type: 'run' as const, folderStore, run, tags: tags.get(run.id) };
     this.runNodes.set(run.id, node);
+    this.scheduleAgeRefresh(run.startedAt);
     return node;
+  }
+
+  private ageTimer: { handle: ReturnType<typeof setTimeout>; due: number } | undefined;
+
+  /**
+   * "just now" must become "2m ago" without a store change: while a row on screen is younger than a
+   * day, its row (only the young rows, not the tree) is redrawn every minute under an hour of age and
+   * every half hour after. No young row on screen, no timer.
+   */
+  private scheduleAgeRefresh(startedAt: number): void {
+    const now = Date.now();
+    const delay = ageRefreshDelayMs(startedAt, now);
+    if (delay === undefined || (this.ageTimer && this.ageTimer.due <= now + delay)) return;
+    if (this.ageTimer) clearTimeout(this.ageTimer.handle);
+    this.ageTimer = {
+      due: now + delay,
+      handle: setTimeout(() => {
+        this.ageTimer = undefined;
+        const t = Date.now();
+        const young = [...this.runNodes.values()].filter((n) => ageRefreshDelayMs(n.run.startedAt, t) !== undefined);
+        if (young.length) this.changeEmitter.fire(young);
+        // Redrawn rows go through runNode only when their parent is re-read: keep the clock going here.
+        for (const n of young) this.scheduleAgeRefresh(n.run.startedAt);
+      }, delay),
+    };
   }
 
   private sections(node: RunsNode & { type: 'run' }): RunsNode[] {
@@ -265,9 +301,15 @@ export class RunsTreeProvider extends Disposable implements vscode.TreeDataProvi
         });
       }
       case 'environment': {
-        const entries = flatten(d.environment);
-        return entries.length ? entries.map(([k, v]) => leaf(k, v, undefined, { tooltip: `${k}: ${v}` }))
-          : [leaf('No environment recorded', undefined, 'info')];
+        const rows = environmentRows(d.environment);
+        if (!rows.length) return [leaf('No environment recorded', undefined, 'info')];
+        return rows.map((row) => {
+          if ('value' in row) return leaf(row.key, row.value, undefined, { tooltip: `${row.key}: ${row.value}` });
+          // pip freeze's forty lines fold under one row.
+          const id = `${parentId}/${row.key}`;
+          const children = row.items.map((text, i): RunsNode => ({ type: 'leaf', parentId: id, item: Object.assign(new vscode.TreeItem(text), { id: `${id}/${i}`, tooltip: text }) }));
+          return { ...leaf(`${row.key} (${row.items.length})`, undefined, undefined, { collapsibleState: vscode.TreeItemCollapsibleState.Collapsed, id }), children } as RunsNode;
+        });
       }
       case 'code': {
         if (!d.git) return [leaf('Not in a git repository', undefined, 'info')];
@@ -330,7 +372,7 @@ export class RunsTreeProvider extends Disposable implements vscode.TreeDataProvi
     const icon = statusIcon[run.status] ?? statusIcon.finished;
     item.iconPath = new vscode.ThemeIcon(icon.icon, icon.color ? new vscode.ThemeColor(icon.color) : undefined);
     const headline = headlineMetric(run.metrics);
-    item.description = [headline ? `${headline[0]} ${metricValue(headline[1].last)}` : '', relativeTime(run.startedAt)].filter(Boolean).join(' · ');
+    item.description = runRowDescription(headline ? [headline[0], metricValue(headline[1].last)] : undefined, node.tags, run.startedAt, Date.now());
     item.contextValue = `run.${run.status}`;
     return item;
   }
@@ -353,8 +395,8 @@ export class RunsTreeProvider extends Disposable implements vscode.TreeDataProvi
       tip.appendMarkdown('\n\n| metric | last | min | max |\n|---|---|---|---|\n');
       for (const [k, m] of metrics) tip.appendMarkdown(`| ${escapeMd(k)} | ${metricValue(m.last)} | ${metricValue(m.min)} | ${metricValue(m.max)} |\n`);
     }
-    const tags = Object.entries(detail?.tags ?? {}).filter(([k]) => !k.startsWith('exptrack.'));
-    if (tags.length) tip.appendMarkdown(`\n\nTags: ${tags.map(([k, v]) => escapeMd(v ? `${k}=${v}` : k)).join(', ')}`);
+    const tags = visibleTags(detail?.tags);
+    if (tags.length) tip.appendMarkdown(`\n\nTags: ${tags.map(escapeMd).join(', ')}`);
     // The note is the user's own markdown; HTML stays off (isTrusted and supportHtml are not set).
     if (detail?.note) tip.appendMarkdown(`\n\n---\n\n${detail.note}`);
     tip.appendMarkdown(`\n\n\`${run.id}\``);
@@ -364,17 +406,6 @@ export class RunsTreeProvider extends Disposable implements vscode.TreeDataProvi
 
 function paramText(v: ParamValue): string {
   return v === null ? 'null' : String(v);
-}
-
-function flatten(obj: Readonly<Record<string, unknown>>, prefix = ''): [string, string][] {
-  const out: [string, string][] = [];
-  for (const [k, v] of Object.entries(obj)) {
-    const key = prefix ? `${prefix}.${k}` : k;
-    if (v && typeof v === 'object' && !Array.isArray(v)) out.push(...flatten(v as Record<string, unknown>, key));
-    else if (Array.isArray(v)) out.push([key, v.length > 5 ? `${v.length} items` : v.map(String).join(', ')]);
-    else out.push([key, String(v)]);
-  }
-  return out;
 }
 
 /** Markdown tooltips render run-provided strings: escape them so names can't inject links or HTML. */
