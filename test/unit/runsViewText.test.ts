@@ -23,9 +23,14 @@ describe('Runs view row text', () => {
     assert.equal(shortAge(NOW + 5000, NOW), 'just now', 'a clock a little ahead is not the future');
   });
 
-  it('redraws ages every minute under an hour, every half hour under a day, then never', () => {
-    assert.equal(ageRefreshDelayMs(NOW - 10_000, NOW), MIN);
-    assert.equal(ageRefreshDelayMs(NOW - 2 * 60 * MIN, NOW), 30 * MIN);
+  it('redraws an age when its label changes, at most every 10 s, and not past a day', () => {
+    // "just now" becomes "1m ago" at 45 s; "1m" becomes "2m" at 90 s; "5h" becomes "6h" at 5.5 h.
+    assert.equal(ageRefreshDelayMs(NOW - 20_000, NOW), 25_100);
+    assert.equal(shortAge(NOW - 20_000, NOW + 25_100), '1m ago');
+    assert.equal(ageRefreshDelayMs(NOW - 50_000, NOW), 40_100);
+    assert.equal(shortAge(NOW - 50_000, NOW + 40_100), '2m ago');
+    assert.equal(ageRefreshDelayMs(NOW - 5 * 60 * MIN, NOW), 30 * MIN + 100);
+    assert.equal(ageRefreshDelayMs(NOW - 44_000, NOW), 10_000, 'never sooner than 10 s');
     assert.equal(ageRefreshDelayMs(NOW - 2 * 24 * 60 * MIN, NOW), undefined);
     assert.equal(ageRefreshDelayMs(undefined, NOW), undefined);
   });

@@ -32,15 +32,22 @@ export function runRowDescription(headline: readonly [string, string] | undefine
   return [headline ? `${headline[1]} ${headline[0]}` : '', tagText, shortAge(startedAt, now)].filter(Boolean).join(' · ');
 }
 
+/** Redraws for ages come no closer together than this, however many young rows there are. */
+export const MIN_AGE_REFRESH_MS = 10_000;
+
 /**
- * How long until the ages shown for runs started at `youngest` (the most recent start among the rows
- * on screen) read differently enough to redraw: every minute while it is under an hour old, every
- * half hour under a day, never after (a day-old row changes once a day; any store change redraws it).
+ * How long until the age shown for a run started at `startedAt` reads differently ("just now" ->
+ * "1m ago" at 45 s, "1m" -> "2m" at 1.5 min, hours at each half hour), so the view is redrawn when a
+ * label changes and not otherwise; at least {@link MIN_AGE_REFRESH_MS} apart. Undefined past a day:
+ * "yesterday" and older change too rarely to keep a timer (any store change redraws them anyway).
  */
-export function ageRefreshDelayMs(youngest: number | undefined, now: number): number | undefined {
-  if (youngest === undefined) return undefined;
-  const age = now - youngest;
-  if (age < HOUR) return MINUTE;
-  if (age < DAY) return 30 * MINUTE;
-  return undefined;
+export function ageRefreshDelayMs(startedAt: number | undefined, now: number): number | undefined {
+  if (startedAt === undefined) return undefined;
+  const age = Math.max(0, now - startedAt);
+  if (age >= DAY) return undefined;
+  // shortAge rounds: its label changes where age / unit crosses k + 0.5.
+  const next = (unit: number) => (Math.floor(age / unit - 0.5) + 1.5) * unit - age;
+  const delay = age < 45_000 ? 45_000 - age : age < HOUR ? next(MINUTE) : next(HOUR);
+  // A little past the change: a timer that fires on the boundary would still read the old label.
+  return Math.max(MIN_AGE_REFRESH_MS, delay + 100);
 }

@@ -56,7 +56,7 @@ export function scriptOf(command: string): string {
  * effects beyond reading.
  */
 export class RunsTreeProvider extends Disposable implements vscode.TreeDataProvider<RunsNode> {
-  private readonly changeEmitter = this.register(new vscode.EventEmitter<RunsNode | RunsNode[] | undefined>());
+  private readonly changeEmitter = this.register(new vscode.EventEmitter<RunsNode | undefined>());
   readonly onDidChangeTreeData = this.changeEmitter.event;
   private filterText = '';
   private groupBy: GroupBy = 'experiment';
@@ -228,8 +228,10 @@ export class RunsTreeProvider extends Disposable implements vscode.TreeDataProvi
 
   /**
    * "just now" must become "2m ago" without a store change: while a row on screen is younger than a
-   * day, its row (only the young rows, not the tree) is redrawn every minute under an hour of age and
-   * every half hour after. No young row on screen, no timer.
+   * day, the view is redrawn every minute while it is under an hour old and every half hour after; no
+   * young row on screen, no timer. The whole view, not the young rows: VS Code knows rows by object
+   * identity, and reveal() makes node objects of its own, so a row refresh could miss the row shown.
+   * A redraw reads the store's run list (a few ms per thousand runs), once a minute at most.
    */
   private scheduleAgeRefresh(startedAt: number): void {
     const now = Date.now();
@@ -240,11 +242,8 @@ export class RunsTreeProvider extends Disposable implements vscode.TreeDataProvi
       due: now + delay,
       handle: setTimeout(() => {
         this.ageTimer = undefined;
-        const t = Date.now();
-        const young = [...this.runNodes.values()].filter((n) => ageRefreshDelayMs(n.run.startedAt, t) !== undefined);
-        if (young.length) this.changeEmitter.fire(young);
-        // Redrawn rows go through runNode only when their parent is re-read: keep the clock going here.
-        for (const n of young) this.scheduleAgeRefresh(n.run.startedAt);
+        // The redraw hands the rows out again (runNode), which sets the next timer.
+        this.changeEmitter.fire(undefined);
       }, delay),
     };
   }
