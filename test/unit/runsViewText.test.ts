@@ -11,6 +11,7 @@ describe('Runs view row text', () => {
       '0.9123 val_acc · #best #data=v2 · 3m ago');
     assert.equal(runRowDescription(undefined, {}, NOW, NOW), 'just now');
     assert.deepEqual(visibleTags({ 'exptrack.x': '1' }), []);
+    assert.deepEqual(visibleTags({ best: 'true', data: 'v2' }), ['best', 'data=v2'], "the CLI's bare --tag best");
   });
 
   it('ages: just now, minutes, hours, yesterday, days, then the date', () => {

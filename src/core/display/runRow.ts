@@ -20,9 +20,12 @@ export function shortAge(ms: number, now: number): string {
   return new Date(ms).toISOString().slice(0, 10);
 }
 
-/** A tag as a row shows it: `best`, `data=v2`. exptrack's own tags (`exptrack.*`) are bookkeeping, not shown. */
+/**
+ * A tag as a row shows it: `best`, `data=v2`; a bare tag is stored as '' (the editor) or 'true' (the
+ * CLI's `--tag best`). exptrack's own tags (`exptrack.*`) are bookkeeping, not shown.
+ */
 export function visibleTags(tags: Readonly<Record<string, string>> | undefined): string[] {
-  return Object.entries(tags ?? {}).filter(([k]) => !k.startsWith('exptrack.')).map(([k, v]) => (v ? `${k}=${v}` : k));
+  return Object.entries(tags ?? {}).filter(([k]) => !k.startsWith('exptrack.')).map(([k, v]) => (v && v !== 'true' ? `${k}=${v}` : k));
 }
 
 /** `0.9123 val_acc · #best #data=v2 · 3m ago`; `headline` is the metric's key and its formatted value. */
