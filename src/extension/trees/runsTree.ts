@@ -130,8 +130,6 @@ export class RunsTreeProvider extends Disposable implements vscode.TreeDataProvi
   private readonly lastGroups = new Map<string, RunsNode & { type: 'group' }>();
 
   private async roots(): Promise<RunsNode[]> {
-    // The whole tree is being redrawn: the rows on screen are the ones handed out from here on.
-    this.runNodes.clear();
     const stores = await this.saySlowRead(this.stores.openExisting());
     // The "No runs recorded yet" welcome is shown only once the stores were read and hold none:
     // not before the extension has read them, nor when a filter hides every run.
@@ -227,11 +225,11 @@ export class RunsTreeProvider extends Disposable implements vscode.TreeDataProvi
   private ageTimer: { handle: ReturnType<typeof setTimeout>; due: number } | undefined;
 
   /**
-   * "just now" must become "2m ago" without a store change: while a row on screen is younger than a
-   * day, the view is redrawn every minute while it is under an hour old and every half hour after; no
-   * young row on screen, no timer. The whole view, not the young rows: VS Code knows rows by object
-   * identity, and reveal() makes node objects of its own, so a row refresh could miss the row shown.
-   * A redraw reads the store's run list (a few ms per thousand runs), once a minute at most.
+   * "just now" must become "1m ago" without a store change: one timer, due when the age label of some
+   * row handed out (a row on screen) next changes, at least 10 s after the last redraw; rows older than
+   * a day set none. It redraws the whole view, as a store change does, not the young rows: VS Code
+   * knows rows by object identity and reveal() makes node objects of its own, so a row refresh could
+   * miss the row on screen.
    */
   private scheduleAgeRefresh(startedAt: number): void {
     const now = Date.now();
