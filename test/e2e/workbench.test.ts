@@ -95,8 +95,8 @@ describe('workbench (packaged VSIX in a real VS Code)', function () {
     const rows = sidebar.locator('[id="workbench.view.extension.exptrack"] .monaco-list-row, .monaco-list-row');
     await page.waitForFunction(() => document.querySelectorAll('.sidebar .monaco-list-row .codicon-pass').length >= 3, undefined, { timeout: 30_000 });
     const texts = (await rows.allInnerTexts()).map((t) => t.replace(/\s+/g, ' '));
-    // The value first (a narrow sidebar cuts the end of a row, not the number), then the tags.
-    assert.ok(texts.some((t) => /\d val_acc · #best · /.test(t)), `a run row leads with its headline metric, then its tags: ${texts.join(' | ')}`);
+    // Tags after the name; the value first in the description (a narrow sidebar cuts its end, not the number).
+    assert.ok(texts.some((t) => / #best [\d.]+ val_acc · /.test(t)), `a run row shows its tags and leads with its headline metric: ${texts.join(' | ')}`);
   });
 
   it('runs the current file with tracking from the palette', async () => {

@@ -1,15 +1,16 @@
 import * as assert from 'node:assert/strict';
 import { environmentRows, formatGiB } from '../../src/core/display/environmentRows';
-import { ageRefreshDelayMs, runRowDescription, shortAge, visibleTags } from '../../src/core/display/runRow';
+import { ageRefreshDelayMs, runRowDescription, runRowLabel, shortAge, visibleTags } from '../../src/core/display/runRow';
 
 const NOW = Date.UTC(2026, 11, 2, 18, 0, 0);
 const MIN = 60_000;
 
 describe('Runs view row text', () => {
-  it('puts the headline value first, then its key, the tags and the age', () => {
-    assert.equal(runRowDescription(['val_acc', '0.9123'], { best: '', data: 'v2', 'exptrack.source': 'task' }, NOW - 3 * MIN, NOW),
-      '0.9123 val_acc · #best #data=v2 · 3m ago');
-    assert.equal(runRowDescription(undefined, {}, NOW, NOW), 'just now');
+  it('puts the tags in the label (never cut) and the headline value first in the description', () => {
+    assert.equal(runRowLabel('swift-otter-417', { best: '', data: 'v2', 'exptrack.source': 'task' }), 'swift-otter-417 #best #data=v2');
+    assert.equal(runRowLabel('swift-otter-417', undefined), 'swift-otter-417');
+    assert.equal(runRowDescription(['val_acc', '0.9123'], NOW - 3 * MIN, NOW), '0.9123 val_acc · 3m ago');
+    assert.equal(runRowDescription(undefined, NOW, NOW), 'just now');
     assert.deepEqual(visibleTags({ 'exptrack.x': '1' }), []);
     assert.deepEqual(visibleTags({ best: 'true', data: 'v2' }), ['best', 'data=v2'], "the CLI's bare --tag best");
   });

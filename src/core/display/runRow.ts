@@ -1,6 +1,7 @@
 // The text of a run's row in the Runs view. The sidebar is narrow and VS Code cuts a row's description
-// at its end (sooner once the row's inline action icons show), so the most telling part comes first:
-// the headline metric's value, then the metric's name, the tags, and last the age.
+// at its end (sooner once the row's inline action icons show), never its label: the tags the user gave
+// go in the label after the name, and the description leads with the headline metric's value, then
+// the metric's name, and last the age.
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -28,11 +29,14 @@ export function visibleTags(tags: Readonly<Record<string, string>> | undefined):
   return Object.entries(tags ?? {}).filter(([k]) => !k.startsWith('exptrack.')).map(([k, v]) => (v && v !== 'true' ? `${k}=${v}` : k));
 }
 
-/** `0.9123 val_acc · #best #data=v2 · 3m ago`; `headline` is the metric's key and its formatted value. */
-export function runRowDescription(headline: readonly [string, string] | undefined, tags: Readonly<Record<string, string>> | undefined,
-  startedAt: number, now: number): string {
-  const tagText = visibleTags(tags).map((t) => `#${t}`).join(' ');
-  return [headline ? `${headline[1]} ${headline[0]}` : '', tagText, shortAge(startedAt, now)].filter(Boolean).join(' · ');
+/** `swift-otter-417 #best #data=v2`: the run's name and its tags. */
+export function runRowLabel(name: string, tags: Readonly<Record<string, string>> | undefined): string {
+  return [name, ...visibleTags(tags).map((t) => `#${t}`)].join(' ');
+}
+
+/** `0.9123 val_acc · 3m ago`; `headline` is the metric's key and its formatted value. */
+export function runRowDescription(headline: readonly [string, string] | undefined, startedAt: number, now: number): string {
+  return [headline ? `${headline[1]} ${headline[0]}` : '', shortAge(startedAt, now)].filter(Boolean).join(' · ');
 }
 
 /** Redraws for ages come no closer together than this, however many young rows there are. */

@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import type { GitInfo, ParamValue, RunDetail, RunSummary } from '../../core/model';
 import type { Store } from '../../core/store/store';
 import { environmentRows } from '../../core/display/environmentRows';
-import { ageRefreshDelayMs, runRowDescription, visibleTags } from '../../core/display/runRow';
+import { ageRefreshDelayMs, runRowDescription, runRowLabel, visibleTags } from '../../core/display/runRow';
 import { byteSize as bytes, duration, headlineMetric, metricValue, statusIcon } from '../format';
 import { Disposable } from '../lifecycle';
 import type { Logger } from '../logger';
@@ -364,12 +364,12 @@ export class RunsTreeProvider extends Disposable implements vscode.TreeDataProvi
 
   private runItem(node: RunsNode & { type: 'run' }): vscode.TreeItem {
     const run = node.run;
-    const item = new vscode.TreeItem(run.name, vscode.TreeItemCollapsibleState.Collapsed);
+    const item = new vscode.TreeItem(runRowLabel(run.name, node.tags), vscode.TreeItemCollapsibleState.Collapsed);
     item.id = `run:${node.folderStore.folder.uri}#${run.id}`;
     const icon = statusIcon[run.status] ?? statusIcon.finished;
     item.iconPath = new vscode.ThemeIcon(icon.icon, icon.color ? new vscode.ThemeColor(icon.color) : undefined);
     const headline = headlineMetric(run.metrics);
-    item.description = runRowDescription(headline ? [headline[0], metricValue(headline[1].last)] : undefined, node.tags, run.startedAt, Date.now());
+    item.description = runRowDescription(headline ? [headline[0], metricValue(headline[1].last)] : undefined, run.startedAt, Date.now());
     item.contextValue = `run.${run.status}`;
     return item;
   }
