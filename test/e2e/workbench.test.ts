@@ -96,7 +96,7 @@ describe('workbench (packaged VSIX in a real VS Code)', function () {
     await page.waitForFunction(() => document.querySelectorAll('.sidebar .monaco-list-row .codicon-pass').length >= 3, undefined, { timeout: 30_000 });
     const texts = (await rows.allInnerTexts()).map((t) => t.replace(/\s+/g, ' '));
     // Tags after the name; the value first in the description (a narrow sidebar cuts its end, not the number).
-    assert.ok(texts.some((t) => / #best [\d.]+ val_acc · /.test(t)), `a run row shows its tags and leads with its headline metric: ${texts.join(' | ')}`);
+    assert.ok(texts.some((t) => / #best\s*[\d.]+ val_acc · /.test(t)), `a run row shows its tags and leads with its headline metric: ${texts.join(' | ')}`);
   });
 
   it('runs the current file with tracking from the palette', async () => {
