@@ -1,19 +1,5 @@
 import type { MetricSummary, RunStatus } from '../core/model';
 
-/** "3 min ago", "2 h ago", "yesterday": the Runs tree's description. */
-export function relativeTime(ms: number, now = Date.now()): string {
-  const s = Math.max(0, Math.round((now - ms) / 1000));
-  if (s < 45) return 'just now';
-  const m = Math.round(s / 60);
-  if (m < 60) return `${m} min ago`;
-  const h = Math.round(m / 60);
-  if (h < 24) return `${h} h ago`;
-  const d = Math.round(h / 24);
-  if (d === 1) return 'yesterday';
-  if (d < 30) return `${d} days ago`;
-  return new Date(ms).toISOString().slice(0, 10);
-}
-
 export function duration(ms: number | null | undefined): string {
   if (ms === null || ms === undefined || !Number.isFinite(ms)) return '';
   if (ms < 1000) return `${Math.round(ms)} ms`;

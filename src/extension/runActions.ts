@@ -163,7 +163,7 @@ export class RunActions extends Disposable {
       void vscode.window.showInformationMessage(`Experiments: no console output was recorded for ${ref.run.name}.`);
       return;
     }
-    await vscode.window.showTextDocument(vscode.Uri.file(log), { preview: true, viewColumn: vscode.ViewColumn.Beside });
+    await vscode.window.showTextDocument(vscode.Uri.file(log), { preview: true, viewColumn: vscode.ViewColumn.Active });
   }
 
   /** Palette "Show Run…" with no tree: pick then show. */

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { RunSummary } from '../core/model';
-import { headlineMetric, metricValue, relativeTime } from './format';
+import { shortAge } from '../core/display/runRow';
+import { headlineMetric, metricValue } from './format';
 import type { RunRef, RunsNode } from './trees/runsTree';
 import type { WorkspaceStores } from './workspaceStores';
 
@@ -67,7 +68,7 @@ function runPickItem(run: RunSummary, folder?: string): vscode.QuickPickItem {
   const headline = headlineMetric(run.metrics);
   return {
     label: `$(${run.status === 'running' ? 'loading~spin' : run.status === 'finished' ? 'pass' : run.status === 'failed' ? 'error' : 'circle-slash'}) ${run.name}`,
-    description: [run.experiment, headline ? `${headline[0]} ${metricValue(headline[1].last)}` : '', relativeTime(run.startedAt), folder].filter(Boolean).join(' · '),
+    description: [run.experiment, headline ? `${headline[0]} ${metricValue(headline[1].last)}` : '', shortAge(run.startedAt, Date.now()), folder].filter(Boolean).join(' · '),
     detail: run.command,
   };
 }

@@ -7,6 +7,8 @@ export interface CompareInitMessage {
   readonly type: 'init';
   readonly runs: readonly RunData[];
   readonly directions: Readonly<Record<string, MetricDirection>>;
+  /** The metric the runs are summarised by (as in the Runs view): the scatter's and parallel axes' default. */
+  readonly headlineMetric: string | null;
   /** Columns of every metric series of every run, downsampled by the host. */
   readonly series: readonly SeriesData[];
 }
@@ -15,6 +17,9 @@ export interface CompareInitMessage {
 export interface CompareRunsUpdatedMessage {
   readonly type: 'runsUpdated';
   readonly runs: readonly RunData[];
+  /** Of every metric the runs have now: keys that appear while a run records get theirs too. */
+  readonly directions: Readonly<Record<string, MetricDirection>>;
+  readonly headlineMetric: string | null;
   readonly series: readonly SeriesData[];
 }
 
@@ -74,8 +79,8 @@ export type FromCompareWebviewMessage =
 const isChangedFile = shape({ path: isString, status: isString });
 
 const toCompareChecks: Readonly<Record<ToCompareWebviewMessage['type'], Check>> = {
-  init: shape({ runs: arrayOf(isRunData), directions: isDirections, series: arrayOf(isSeriesData) }),
-  runsUpdated: shape({ runs: arrayOf(isRunData), series: arrayOf(isSeriesData) }),
+  init: shape({ runs: arrayOf(isRunData), directions: isDirections, headlineMetric: nullable(isString), series: arrayOf(isSeriesData) }),
+  runsUpdated: shape({ runs: arrayOf(isRunData), directions: isDirections, headlineMetric: nullable(isString), series: arrayOf(isSeriesData) }),
   seriesRange: shape({ requestId: isNumber, key: isString, series: arrayOf(isSeriesData) }),
   changedFiles: shape({
     requestId: isNumber, runA: isString, runB: isString, files: arrayOf(isChangedFile), error: nullable(isString),

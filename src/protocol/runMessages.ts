@@ -14,6 +14,8 @@ export interface RunInitMessage {
 export interface RunUpdatedMessage {
   readonly type: 'runUpdated';
   readonly run: RunDetailData;
+  /** Of every metric the run has now: keys that appear while it records get theirs too. */
+  readonly directions: Readonly<Record<string, MetricDirection>>;
   readonly series: readonly SeriesData[];
 }
 
@@ -35,7 +37,7 @@ export type FromRunWebviewMessage =
 
 const toRunChecks: Readonly<Record<ToRunWebviewMessage['type'], Check>> = {
   init: shape({ run: isRunDetailData, directions: isDirections, series: arrayOf(isSeriesData) }),
-  runUpdated: shape({ run: isRunDetailData, series: arrayOf(isSeriesData) }),
+  runUpdated: shape({ run: isRunDetailData, directions: isDirections, series: arrayOf(isSeriesData) }),
   seriesRange: shape({ requestId: isNumber, key: isString, series: arrayOf(isSeriesData) }),
   runGone: shape({ runId: isString }),
 };

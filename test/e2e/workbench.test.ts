@@ -34,7 +34,7 @@ describe('workbench (packaged VSIX in a real VS Code)', function () {
     for (const [lr, epochs] of [['0.02', '4'], ['0.1', '6'], ['0.5', '5']]) {
       // The last run has an uncommitted change: its code snapshot differs from the first run's.
       if (lr === '0.5') fs.appendFileSync(path.join(workspace, 'train.py'), '\n# tried: a larger learning rate\n');
-      execFileSync(process.execPath, [path.join(harness.ROOT, 'dist/cli.js'), 'run', '--experiment', 'lr-sweep', '--', 'python3', 'train.py',
+      execFileSync(process.execPath, [path.join(harness.ROOT, 'dist/cli.js'), 'run', '--experiment', 'lr-sweep', ...(lr === '0.1' ? ['--tag', 'best'] : []), '--', 'python3', 'train.py',
         '--lr', lr, '--epochs', epochs, '--sleep', '0', '--data', 'data/train.csv'],
         // EXPTRACK_DIR: the workspace's own store, even if a folder above it has one.
         { cwd: workspace, stdio: 'ignore', env: { ...process.env, EXPTRACK_DIR: '.exptrack' } });
@@ -95,7 +95,8 @@ describe('workbench (packaged VSIX in a real VS Code)', function () {
     const rows = sidebar.locator('[id="workbench.view.extension.exptrack"] .monaco-list-row, .monaco-list-row');
     await page.waitForFunction(() => document.querySelectorAll('.sidebar .monaco-list-row .codicon-pass').length >= 3, undefined, { timeout: 30_000 });
     const texts = (await rows.allInnerTexts()).map((t) => t.replace(/\s+/g, ' '));
-    assert.ok(texts.some((t) => /val_acc \d/.test(t)), `a run row shows its headline metric: ${texts.join(' | ')}`);
+    // Tags after the name; the value first in the description (a narrow sidebar cuts its end, not the number).
+    assert.ok(texts.some((t) => / #best\s*[\d.]+ val_acc · /.test(t)), `a run row shows its tags and leads with its headline metric: ${texts.join(' | ')}`);
   });
 
   it('runs the current file with tracking from the palette', async () => {

@@ -172,6 +172,77 @@ describe('Compare panel (Chromium)', function () {
     await page.screenshot({ path: path.join(screenshots, 'compare-charts-relative-log.png'), clip: await page.$eval('#charts', (e) => { const r = e.getBoundingClientRect(); return { x: r.x, y: r.y, width: r.width, height: Math.min(r.height, 700) }; }) });
   });
 
+  it('shows a metric logged once per run as numbers, and a few whole steps as whole ticks', async () => {
+    const rs = runs().map((r, i) => ({
+      ...r,
+      metrics: {
+        ...r.metrics,
+        test_acc: { last: 0.9 + i / 100, min: 0.9 + i / 100, max: 0.9 + i / 100, count: 1, lastStep: 3 },
+        epoch_loss: { last: 0.5, min: 0.5, max: 2, count: 4, lastStep: 3 },
+      },
+      series: {
+        ...r.series,
+        test_acc: [[3, 0.9 + i / 100, r.startedAt + 5000]],
+        epoch_loss: [0, 1, 2, 3].map((s) => [s, 2 / (s + 1), r.startedAt + s * 1000]),
+      },
+    })) as RunDetail[];
+    opened = await openPanel(browser, 'compare', rs);
+    const { page } = opened;
+    const single = '.chart-card[data-key="test_acc"]';
+    assert.equal(await page.$eval(single, (c) => c.classList.contains('single')), true);
+    assert.equal(await page.$eval(`${single} .chart-body`, (b) => (b as HTMLElement).hidden), true);
+    assert.deepEqual(await page.$$eval(`${single} .single-value`, (rows) => rows.map((r) => r.textContent)), [
+      'baseline lr=3e-40.9step 3', 'lr=1e-30.91step 3', 'lr=1e-3 bs=640.92step 3', 'wd=0.1 sgd0.93step 3',
+    ]);
+    // Steps 0..3: one tick per step, not 0 0.5 1 ... rounded to 0 1 1 2 2 3 3.
+    assert.equal(await page.getAttribute('.chart-card[data-key="epoch_loss"]', 'data-x-ticks'), '0 1 2 3');
+    assert.equal(await page.$eval('.chart-card[data-key="epoch_loss"]', (c) => c.classList.contains('single')), false);
+    assert.deepEqual(opened.page.__errors, []);
+    await page.$eval(single, (c) => c.scrollIntoView({ block: 'center' }));
+    await page.screenshot({ path: path.join(screenshots, 'compare-single-value.png'), clip: await page.$eval('#charts', (e) => { const r = e.getBoundingClientRect(); return { x: r.x, y: r.y, width: r.width, height: Math.min(r.height, 900) }; }) });
+  });
+
+  it('plots the headline metric against the params that vary and most runs have, lr on a log axis, and says what it leaves out', async () => {
+    const base = runs();
+    const longName = 'model.encoder.layers.attention.dropout_probability_after_softmax';
+    const rs = [...base, { ...base[0], id: 'run-4', name: 'no val', startedAt: base[3].startedAt + 3600_000 }].map((r, i) => {
+      const params: Record<string, unknown> = { ...r.params, [longName]: i / 10 };
+      const metrics: Record<string, unknown> = { ...r.metrics };
+      if (i === 4) {
+        params.lr = 0.003;
+        delete params.batch_size;
+        params.only_here = 1;
+        delete metrics['val/accuracy'];
+      }
+      return { ...r, params, metrics };
+    }) as RunDetail[];
+    opened = await openPanel(browser, 'compare', rs);
+    const { page } = opened;
+    await page.waitForSelector('#parallel .parallel[data-labels]');
+    const state = await page.evaluate(() => JSON.parse(sessionStorage.getItem('exptrack-webview-state')!));
+    // The Runs view's headline metric, not the first key alphabetically.
+    assert.equal(state.scatterMetric, 'val/accuracy');
+    assert.equal(state.parallelMetric, 'val/accuracy');
+    // Params every run has first, numbers before words; params one run has (weight_decay, only_here) are left out.
+    assert.equal(state.scatterParam, 'lr');
+    assert.deepEqual(state.parallelParams, ['lr', longName, 'optimizer', 'batch_size']);
+    // lr spans 3e-4..1e-2: a log axis.
+    assert.equal(await page.getAttribute('#scatter .scatter', 'data-x-scale'), 'log');
+    assert.equal(await page.getAttribute('#scatter .scatter', 'data-points'), '4');
+    assert.equal(await page.textContent('#scatter .chart-note'), '1 of 5 runs is not shown: 1 has no val/accuracy.');
+    assert.equal(await page.getAttribute('#parallel .parallel', 'data-lines'), '4');
+    assert.equal(await page.textContent('#parallel .chart-note'), '1 of 5 runs lack a value on some axis: their lines stop there.');
+    // Five axes in half the page: labels alternate rows and the long one is cut, not drawn over its neighbours.
+    const labels = (await page.getAttribute('#parallel .parallel', 'data-labels'))!.split('|');
+    assert.equal(labels.length, 5);
+    assert.equal(await page.getAttribute('#parallel .parallel', 'data-staggered'), 'true');
+    assert.match(labels[1], /^model\.encoder.*…$/);
+    assert.equal(labels[0], 'lr (log)');
+    assert.deepEqual(opened.page.__errors, []);
+    await page.$eval('#scatter', (e) => e.scrollIntoView({ block: 'start' }));
+    await page.screenshot({ path: path.join(screenshots, 'compare-scatter-parallel.png'), clip: await page.$eval('.two-col', (e) => { const r = e.getBoundingClientRect(); return { x: r.x, y: r.y, width: r.width, height: r.height }; }) });
+  });
+
   it('zooms and resets from the keyboard', async () => {
     opened = await openPanel(browser, 'compare', runs());
     const { page } = opened;
@@ -243,8 +314,21 @@ describe('Compare panel (Chromium)', function () {
     await page.click('vscode-button[title^="Copy params"]');
     await until(() => wb.written.length > 0 && wb.clipboard.length > 0);
     assert.equal(wb.written.length, 1);
-    assert.match(wb.written[0].text, /^section,key,stat,baseline lr=3e-4,lr=1e-3/);
-    assert.match(wb.written[0].text, /\r\nmetric,loss,bestStep,/);
+    // One row per run; the changed params as columns (the table shows only changed ones).
+    const lines = wb.written[0].text.trimEnd().split('\r\n');
+    assert.equal(lines.length, 5);
+    assert.match(lines[0], /^run_id,name,experiment,status,start_time,duration_s,params\.batch_size,params\.lr,params\.optimizer,params\.weight_decay,metrics\.loss,metrics\.loss\.min,/);
+    assert.deepEqual(lines.slice(1).map((l) => l.split(',')[0]), ['run-0', 'run-1', 'run-2', 'run-3']);
+    // A dated name in the workspace folder first; then wherever the user saved the last one.
+    assert.match(wb.saveDialogs[0], /^\/work\/demo\/compare-4-runs-\d{4}-\d\d-\d\d\.csv$/);
+    wb.saveTo = '/tmp/exports/mine.csv';
+    await page.click('vscode-button[title^="Export"]');
+    await until(() => wb.written.length === 2);
+    assert.equal(wb.written[1].path, '/tmp/exports/mine.csv');
+    wb.saveTo = undefined;
+    await page.click('vscode-button[title^="Export"]');
+    await until(() => wb.saveDialogs.length === 3);
+    assert.match(wb.saveDialogs[2], /^\/tmp\/exports\/compare-4-runs-[\d-]+\.csv$/);
     assert.equal(wb.clipboard.length, 1);
     assert.match(wb.clipboard[0], /\| lr \| 0\.0003 \| 0\.001 \|/);
     assert.match(wb.clipboard[0], /\| loss ↓ \|/);

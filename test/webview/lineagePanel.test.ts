@@ -192,6 +192,38 @@ describe('Lineage panel (Chromium)', function () {
     assert.match(wb.warnings[1], /^models\/model\.pt no longer exists on disk/);
   });
 
+  it('keeps the graph fitted to the view while the view is resized, until the user pans or zooms', async () => {
+    open = await show({ type: 'run', runId: 'train1' });
+    const { page } = open;
+    const centres = () => page.evaluate(() => {
+      const svg = document.querySelector('svg.lineage-svg')!.getBoundingClientRect();
+      const scene = document.querySelector('g.scene')!.getBoundingClientRect();
+      return { svg: svg.left + svg.width / 2, scene: scene.left + scene.width / 2, width: scene.width };
+    });
+    const size = page.viewportSize()!;
+    const before = await centres();
+    // The editor group grows after the panel opened (VS Code lays a new webview out late).
+    await page.setViewportSize({ width: size.width + 400, height: size.height + 200 });
+    await page.waitForFunction((w) => document.querySelector('svg.lineage-svg')!.getBoundingClientRect().width > w, size.width);
+    await page.waitForFunction(() => {
+      const svg = document.querySelector('svg.lineage-svg')!.getBoundingClientRect();
+      const scene = document.querySelector('g.scene')!.getBoundingClientRect();
+      return Math.abs(svg.left + svg.width / 2 - (scene.left + scene.width / 2)) < 2;
+    });
+    const after = await centres();
+    assert.ok(after.width >= before.width, `the graph is not drawn smaller (${before.width} -> ${after.width})`);
+    // Once the user moved it, a resize leaves their view alone.
+    const box = (await page.locator('svg.lineage-svg').boundingBox())!;
+    await page.mouse.move(box.x + 20, box.y + 20);
+    await page.mouse.down();
+    await page.mouse.move(box.x + 120, box.y + 20, { steps: 4 });
+    await page.mouse.up();
+    const moved = await page.getAttribute('g.scene', 'transform');
+    await page.setViewportSize(size);
+    await page.waitForTimeout(300);
+    assert.equal(await page.getAttribute('g.scene', 'transform'), moved);
+  });
+
   it('direction and hop limit re-query; pan, zoom and selection survive a reload and a restore', async () => {
     open = await show({ type: 'run', runId: 'train1' });
     const { page, panel, wb } = open;

@@ -91,11 +91,20 @@ describe('panel logic (Node)', () => {
       ...r, name: i ? '=HYPERLINK("x")' : 'a|b <img>', params: { ...r.params, note: i ? '-cmd' : 'x,y' }, metrics: { loss: { ...r.metrics.loss, bestStep: 3 } },
     })) as unknown as RunData[];
     const csv = compareCsv(runs, ['lr', 'note'], ['loss']);
-    assert.match(csv, /^section,key,stat,a\|b <img>,"'=HYPERLINK\(""x""\)"\r\n/);
-    assert.match(csv, /\r\nparam,note,,"x,y",'-cmd\r\n/);
-    assert.match(csv, /\r\nparam,lr,,0\.0003,0\.001\r\n/);
+    // One row per run (what spreadsheets and pandas read), columns named as MLflow names them.
+    const lines = csv.split('\r\n');
+    assert.equal(lines.length, 4); // header, two runs, the final line end
+    assert.equal(lines[0], 'run_id,name,experiment,status,start_time,duration_s,params.lr,params.note,metrics.loss,metrics.loss.min,metrics.loss.max,metrics.loss.best_step');
+    assert.match(lines[1], /^run-0,a\|b <img>,[^,]+,finished,2026-\d\d-\d\dT[\d:.]+Z,[\d.]+,0\.0003,"x,y",0\.3003\d*,[\d.]+,[\d.]+,3$/);
+    assert.match(lines[2], /^run-1,"'=HYPERLINK\(""x""\)",[^,]+,finished,[^,]+,[^,]*,0\.001,'-cmd,/);
+    assert.equal(lines[3], '');
     const md = compareMarkdown(runs, runs[0], ['lr'], ['loss'], { loss: 'lower' });
     assert.match(md, /\| a\\\|b &lt;img&gt; \(baseline\) \|/);
     assert.match(md, /\| loss ↓ \| 0\.3004 \| 0\.2227 \(-0\.07771\) \|/);
+    assert.match(md, /### Metrics \(last value; in brackets, the difference to a\\\|b &lt;img&gt;\)/);
+    // Nothing to compare against: the heading promises no differences.
+    const alone = compareMarkdown(runs.slice(0, 1), runs[0], ['lr'], ['loss'], {});
+    assert.match(alone, /### Metrics \(last value\)\n/);
+    assert.doesNotMatch(alone, /difference|\(\+|\(-/);
   });
 });

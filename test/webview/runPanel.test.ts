@@ -43,7 +43,8 @@ describe('Run panel (Chromium)', function () {
       assert.equal(await page.$$eval('.metric-card', (c) => c.length), 4);
       assert.equal(await page.$$eval('.artifacts-table tbody tr', (r) => r.length), 2);
       assert.ok((await page.textContent('#environment'))!.includes('NVIDIA A100'));
-      assert.ok((await page.textContent('pre.output'))!.includes('<b>not bold</b>'));
+      // Output as a terminal shows it: the redraw replaced its line, no escape sequence is left.
+      assert.equal(await page.textContent('pre.output'), 'epoch 1 loss=2.31\nepoch 2 loss=1.02\n100%|##########| 2/2\n<b>not bold</b> done for run-3');
       assert.equal(await page.$$eval('pre.output b', (b) => b.length), 0);
       assert.equal(opened.panel.title, 'Run: wd=0.1 sgd');
       assert.deepEqual(await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp), []);
@@ -81,6 +82,22 @@ describe('Run panel (Chromium)', function () {
     const open = opened.wb.executed.find((e) => e.command === 'vscode.open');
     assert.ok(open, JSON.stringify(opened.wb.executed));
     assert.equal((open.args[0] as { path: string }).path, '/work/demo/out/model-0.pt');
+  });
+
+  it('gives a metric that first appears while the run records its direction arrow', async () => {
+    const base = loadSnapshot('compareRuns.json')[0];
+    opened = await openPanel(browser, 'run', [liveRun(base, 100)], 'dark', ['run-0']);
+    const { page, data } = opened;
+    assert.equal(await page.textContent('.metric-card[data-metric="loss"] .metric-card-key'), 'loss ↓');
+    const later = liveRun(base, 110);
+    data.put({
+      ...later,
+      metrics: { ...later.metrics, val_accuracy: { last: 0.8, min: 0.7, max: 0.8, count: 2, lastStep: 109 } },
+      series: { ...later.series, val_accuracy: [[99, 0.7, base.startedAt + 99000], [109, 0.8, base.startedAt + 109000]] },
+    });
+    data.fire(['run-0']);
+    await page.waitForSelector('.metric-card[data-metric="val_accuracy"]');
+    assert.equal(await page.textContent('.metric-card[data-metric="val_accuracy"] .metric-card-key'), 'val_accuracy ↑');
   });
 
   it('follows a live run at most 4 times a second', async () => {

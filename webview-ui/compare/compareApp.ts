@@ -14,7 +14,7 @@ import { metricsTable } from './metricsTable';
 import { paramsTable } from './paramsTable';
 import { ParallelCoordinates } from './parallelCoordinates';
 import type { ColoredRun } from './runHeader';
-import { allMetricKeys, allParamKeys, changedParamKeys } from './runOrder';
+import { allMetricKeys, allParamKeys, changedParamKeys, defaultParallelParams, informativeParams } from './runOrder';
 import { runsTable } from './runsTable';
 import { ScatterView, type SummaryStat } from './scatterView';
 import { compareCsv, compareMarkdown } from './tableExport';
@@ -26,6 +26,7 @@ export class CompareApp {
   private theme: ThemeColors;
   private runs: readonly RunData[] = [];
   private directions: Readonly<Record<string, MetricDirection>> = {};
+  private headlineMetric: string | null = null;
   private readonly charts: ChartPanel;
   private readonly scatter = new ScatterView();
   private readonly parallel = new ParallelCoordinates();
@@ -80,6 +81,7 @@ export class CompareApp {
         const t0 = performance.now();
         this.runs = m.runs;
         this.directions = m.directions;
+        this.headlineMetric = m.headlineMetric;
         this.adoptRuns();
         // Tables first: the page's final width (scrollbar) is known before chart.js sizes its canvases,
         // so no chart is drawn twice.
@@ -95,6 +97,8 @@ export class CompareApp {
       case 'runsUpdated': {
         const sameRuns = m.runs.length === this.runs.length && m.runs.every((r, i) => r.id === this.runs[i].id);
         this.runs = m.runs;
+        this.directions = m.directions;
+        this.headlineMetric = m.headlineMetric;
         this.adoptRuns(!sameRuns);
         this.charts.setData(this.chartRuns(), allMetricKeys(this.runs), m.series, false);
         // Up to 4 times a second while a run records: redraw data, never the controls (an open
@@ -119,17 +123,18 @@ export class CompareApp {
     const baselineId = has(this.state.baselineId) ? this.state.baselineId : (ids[0] ?? null);
     const params = allParamKeys(this.runs);
     const metrics = allMetricKeys(this.runs);
-    const changed = [...changedParamKeys(this.runs)];
+    const informative = informativeParams(this.runs);
+    const metric = this.headlineMetric && metrics.includes(this.headlineMetric) ? this.headlineMetric : (metrics[0] ?? null);
     const diffRunA = has(this.state.diffRunA) ? this.state.diffRunA : baselineId;
     const diffRunB = has(this.state.diffRunB) && this.state.diffRunB !== diffRunA ? this.state.diffRunB : (ids.find((id) => id !== diffRunA) ?? null);
     const keptParallel = this.state.parallelParams.filter((p) => params.includes(p));
     this.setState({
       runIds: ids,
       baselineId,
-      scatterParam: this.state.scatterParam && params.includes(this.state.scatterParam) ? this.state.scatterParam : (changed[0] ?? params[0] ?? null),
-      scatterMetric: this.state.scatterMetric && metrics.includes(this.state.scatterMetric) ? this.state.scatterMetric : (metrics[0] ?? null),
-      parallelParams: keptParallel.length ? keptParallel : (changed.length ? changed : params).slice(0, 6),
-      parallelMetric: this.state.parallelMetric && metrics.includes(this.state.parallelMetric) ? this.state.parallelMetric : (metrics[0] ?? null),
+      scatterParam: this.state.scatterParam && params.includes(this.state.scatterParam) ? this.state.scatterParam : (informative[0] ?? params[0] ?? null),
+      scatterMetric: this.state.scatterMetric && metrics.includes(this.state.scatterMetric) ? this.state.scatterMetric : metric,
+      parallelParams: keptParallel.length ? keptParallel : defaultParallelParams(this.runs),
+      parallelMetric: this.state.parallelMetric && metrics.includes(this.state.parallelMetric) ? this.state.parallelMetric : metric,
       diffRunA, diffRunB,
     });
     if (refreshFiles) this.requestChangedFiles();
@@ -262,7 +267,10 @@ export class CompareApp {
 
   private exportCsv(): void {
     const params = this.state.onlyChanged ? [...changedParamKeys(this.runs)].sort() : allParamKeys(this.runs);
-    this.host.post({ type: 'exportCsv', fileName: 'exptrack-compare.csv', csv: compareCsv(this.runs, params, allMetricKeys(this.runs)) });
+    // Dated and counted, so a second export does not offer to overwrite the first.
+    const day = new Date().toISOString().slice(0, 10);
+    const fileName = `compare-${this.runs.length}-runs-${day}.csv`;
+    this.host.post({ type: 'exportCsv', fileName, csv: compareCsv(this.runs, params, allMetricKeys(this.runs)) });
   }
 
   private copyMarkdown(): void {

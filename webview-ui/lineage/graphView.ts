@@ -211,11 +211,20 @@ export class GraphView {
   private width = 0;
   private height = 0;
 
-  /** Tells the view its size (from the app's ResizeObserver). */
+  /** Whether the viewport is the one fit() chose (no pan or zoom since). */
+  private fitted = false;
+
+  /**
+   * Tells the view its size (from the app's ResizeObserver). Until the user pans or zooms, a fitted
+   * graph is fitted again: a webview opened beside an editor is often laid out (or the editor group
+   * resized) after the first graph arrived, which left it small in a corner of an empty area.
+   */
   setSize(width: number, height: number): void {
+    const changed = width !== this.width || height !== this.height;
     this.width = width;
     this.height = height;
-    this.scheduleDraw();
+    if (changed && this.fitted && width > 0 && height > 0) this.fit();
+    else this.scheduleDraw();
   }
 
   private nodeElement(p: PlacedNode, isRoot: boolean): SVGGElement {
@@ -283,6 +292,7 @@ export class GraphView {
   setViewport(v: LineageViewport, notify = true): void {
     const k = Math.min(4, Math.max(0.02, v.k));
     this.viewport = { x: v.x, y: v.y, k };
+    this.fitted = false;
     this.scene.setAttribute('transform', `translate(${this.viewport.x.toFixed(2)},${this.viewport.y.toFixed(2)}) scale(${k.toFixed(4)})`);
     this.element.classList.toggle('zoomed-out', k < 0.45);
     this.scheduleDraw();
@@ -298,6 +308,7 @@ export class GraphView {
     const pad = 24;
     const k = Math.min(1.25, (w - 2 * pad) / Math.max(1, l.width), (h - 2 * pad) / Math.max(1, l.height));
     this.setViewport({ x: (w - l.width * k) / 2, y: Math.max(pad, (h - l.height * k) / 2), k }, notify);
+    this.fitted = true;
   }
 
   /** Centres on a node at a readable zoom. */

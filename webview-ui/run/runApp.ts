@@ -62,7 +62,7 @@ export class RunApp {
       case 'init':
       case 'runUpdated': {
         const first = m.type === 'init';
-        if (first) this.directions = m.directions;
+        this.directions = m.directions;
         this.run = m.run;
         this.setState({ runId: m.run.id });
         this.charts.setData(this.chartRuns(), Object.keys(m.run.metrics), m.series, first);

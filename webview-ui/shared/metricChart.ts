@@ -61,6 +61,9 @@ export class MetricChart {
   readonly element: HTMLElement;
   private readonly canvas: HTMLCanvasElement;
   private readonly tooltip: HTMLElement;
+  private readonly body: HTMLElement;
+  /** Shown instead of the chart while every run has at most one point (a final test score). */
+  private readonly singleValues: HTMLElement;
   private instance: Chart<'line'> | undefined;
   private lines: Line[] = [];
   /** Our options object (chart.js keeps it as config.options); scale bounds are written here, not into chart.options, which is a resolved snapshot. */
@@ -90,13 +93,17 @@ export class MetricChart {
     this.tooltip = h('div', { className: 'chart-tooltip', attrs: { role: 'tooltip' } });
     this.tooltip.hidden = true;
     const resetButton = iconButton('zoom-out', 'Reset zoom', () => this.setZoom(undefined));
+    this.body = h('div', { className: 'chart-body' }, [this.canvas, this.tooltip]);
+    this.singleValues = h('div', { className: 'single-values' });
+    this.singleValues.hidden = true;
     this.element = h('section', { className: 'chart-card', attrs: { 'data-key': key } }, [
       h('header', { className: 'chart-card-header' }, [
         h('span', { className: 'chart-title', text: key, title: key }),
         h('span', { className: 'chart-zoom-hint', text: '' }),
         resetButton,
       ]),
-      h('div', { className: 'chart-body' }, [this.canvas, this.tooltip]),
+      this.body,
+      this.singleValues,
     ]);
     // Attached before chart.js measures it: a detached canvas is drawn at a default size and then
     // resized and drawn again.
@@ -162,6 +169,7 @@ export class MetricChart {
     this.zoom = zoom;
     this.detail.clear();
     this.pendingRequest = 0;
+    if (this.isSingle) return; // no chart to zoom (a restored zoom applies once the series grows)
     this.applyZoomToScale();
     this.chart.update('none');
     this.element.classList.toggle('zoomed', !!zoom);
@@ -222,12 +230,44 @@ export class MetricChart {
       if (smooth) smoothed.push({ xs: c.xs, ys: ema(c.ys, this.view.smoothing), color: run.color, width: 1.5 });
     }
     this.lines = [...raw, ...smoothed];
-    this.applyZoomToScale();
-    if (this.instance) this.instance.update('none');
-    else void this.chart;
     this.element.dataset.datasets = String(this.lines.length);
     this.element.dataset.points = String(raw.reduce((n, l) => n + l.xs.length, 0));
     this.element.dataset.drawn = String(Number(this.element.dataset.drawn ?? 0) + 1);
+    const single = raw.length > 0 && raw.every((l) => l.xs.length <= 1);
+    this.showSingleValues(single);
+    if (single) return;
+    this.applyZoomToScale();
+    if (this.instance) this.instance.update('none');
+    else void this.chart;
+  }
+
+  private get isSingle(): boolean {
+    return !this.singleValues.hidden;
+  }
+
+  /**
+   * A metric logged once per run (a final test accuracy) has no line to draw: its values are shown as
+   * numbers, one row per run, until a run logs a second point.
+   */
+  private showSingleValues(single: boolean): void {
+    this.body.hidden = single;
+    this.singleValues.hidden = !single;
+    this.element.classList.toggle('single', single);
+    if (!single) return;
+    const rows: HTMLElement[] = [];
+    for (const run of this.runs) {
+      const c = this.columns.get(run.id);
+      if (!c || !c.xs.length) continue;
+      const swatch = h('span', { className: 'swatch' });
+      swatch.style.backgroundColor = run.color;
+      rows.push(h('div', { className: 'single-value', attrs: { 'data-run': run.id } }, [
+        swatch,
+        this.runs.length > 1 ? h('span', { className: 'single-value-run', text: run.name, title: run.name }) : null,
+        h('span', { className: 'single-value-number num', text: formatValue(c.ys[0]) }),
+        h('span', { className: 'single-value-step muted', text: `step ${formatValue(c.steps[0])}` }),
+      ]));
+    }
+    this.singleValues.replaceChildren(...rows);
   }
 
   /** Exact data bounds on x (or the zoom window), padded bounds of what is visible on y. */
@@ -298,7 +338,11 @@ export class MetricChart {
           max: this.zoom?.max,
           grid: { color: t.grid, tickColor: t.grid },
           border: { color: t.grid },
-          ticks: { color: t.muted, font, maxRotation: 0, autoSkipPadding: 16, includeBounds: false, callback: (v) => this.formatX(Number(v)) },
+          // Steps are whole numbers: ticks between them would all round to the same label.
+          ticks: {
+            color: t.muted, font, maxRotation: 0, autoSkipPadding: 16, includeBounds: false, callback: (v) => this.formatX(Number(v)),
+            ...(this.view.xAxis === 'step' ? { precision: 0 } : {}),
+          },
           title: { display: false },
         },
         y: {
@@ -361,7 +405,9 @@ export class MetricChart {
           // A single point between gaps would be invisible as a path; mark it.
           if (!Number.isNaN(lonePx)) {
             ctx.fillStyle = l.color;
-            ctx.fillRect(lonePx - 1, lonePy - 1, 2, 2);
+            ctx.beginPath();
+            ctx.arc(lonePx, lonePy, 3, 0, 2 * Math.PI);
+            ctx.fill();
           }
         }
         ctx.restore();
@@ -373,6 +419,8 @@ export class MetricChart {
   private overlayPlugin(): Plugin<'line'> {
     return {
       id: 'exptrackOverlay',
+      // The x tick labels as drawn, for the tests (a canvas keeps no text).
+      afterUpdate: (chart) => { this.element.dataset.xTicks = chart.scales.x.ticks.map((t) => t.label).join(' '); },
       afterDatasetsDraw: (chart) => {
         const { ctx, chartArea: a, scales } = chart;
         ctx.save();

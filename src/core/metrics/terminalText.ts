@@ -66,7 +66,7 @@ function needsCleaning(s: string): boolean {
 }
 
 /** Returns the index of the last character of the escape sequence starting at `i` (an ESC). */
-function skipEscape(s: string, i: number): number {
+export function skipEscape(s: string, i: number): number {
   const next = s.charCodeAt(i + 1);
   if (Number.isNaN(next)) return i;
   if (next === 0x5b /* [ */) return skipCsi(s, i + 2);

@@ -326,6 +326,12 @@ export class Store {
     return this.queries.gitByRun();
   }
 
+  /** Tags of every run that has some (for the Runs view's rows without a query per run). */
+  tagsByRun(): Map<string, Record<string, string>> {
+    this.assertOpen();
+    return this.queries.tagsByRun();
+  }
+
   /** Experiment names with run counts, by name. */
   listExperiments(): { name: string; runs: number; lastStartedAt: number | null }[] { return this.queries.listExperiments(); }
 

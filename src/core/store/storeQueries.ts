@@ -137,6 +137,16 @@ export class StoreQueries {
     return out;
   }
 
+  tagsByRun(): Map<string, Record<string, string>> {
+    const out = new Map<string, Record<string, string>>();
+    for (const [id, k, v] of this.image.rows('SELECT r.id, t.key, t.value FROM tags t JOIN runs r ON r.rid = t.run ORDER BY t.key', [])) {
+      let tags = out.get(String(id));
+      if (!tags) out.set(String(id), (tags = {}));
+      tags[String(k)] = String(v);
+    }
+    return out;
+  }
+
   /** Experiment names with run counts, by name. */
   listExperiments(): { name: string; runs: number; lastStartedAt: number | null }[] {
     return this.image.rows(`SELECT e.name, count(r.rid), max(r.started_at) FROM experiments e LEFT JOIN runs r ON r.experiment_id = e.id

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { withoutShellIntegration } from '../../core/metrics/shellIntegrationMarks';
 import type { ActiveRun } from '../../core/recorder/activeRun';
 import { sweepSpool } from '../../core/recorder/hookSpool';
 import { pythonHookDirBeside } from '../../core/recorder/pythonHook';
@@ -204,7 +205,7 @@ export class TerminalCapture extends Disposable {
       const active = await run;
       for await (const chunk of stream) {
         observed.lastChunkAt = Date.now();
-        active?.output(chunk, 'terminal');
+        active?.output(withoutShellIntegration(chunk), 'terminal');
       }
     })().catch((err) => this.logger.warn(`terminal output: ${err instanceof Error ? err.message : err}`));
     this.observed.set(e.execution, observed);

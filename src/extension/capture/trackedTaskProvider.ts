@@ -66,7 +66,11 @@ export class TrackedTaskProvider extends Disposable implements vscode.TaskProvid
       new TrackedPty(definition, cwd, () => this.recorders.forPath(cwd), (runId) => this.startedEmitter.fire(runId),
         (m) => this.logger.info(m), onEnded));
     const task = new vscode.Task(definition, scope, name, TASK_TYPE, execution, []);
-    task.presentationOptions = { reveal: vscode.TaskRevealKind.Always, panel: vscode.TaskPanelKind.Dedicated, clear: true };
+    // Shared: a finished tracked task's terminal is taken by the next one (any command), so runs one
+    // after another leave one tab, not one per command; it stays open after the end, showing the last
+    // lines and the run's summary. `close` would also close it after a failure (VS Code decides it
+    // before the task runs, whatever the exit code), hiding the traceback.
+    task.presentationOptions = { reveal: vscode.TaskRevealKind.Always, panel: vscode.TaskPanelKind.Shared, clear: true };
     return task;
   }
 }

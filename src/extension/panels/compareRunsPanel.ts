@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import type * as vscode from 'vscode';
 import type { RunDetail } from '../../core/model';
+import { headlineMetric } from '../format';
 import type { RunData } from '../../protocol/panelData';
 import {
   isFromCompareWebviewMessage, type CompareInitMessage, type FromCompareWebviewMessage, type ToCompareWebviewMessage,
@@ -39,6 +40,8 @@ export class CompareRunsPanel {
     private runIds: readonly string[],
     private readonly onDispose: () => void,
     private readonly openRun: (runId: string) => void,
+    /** Shared by the Compare panels of a window: the folder the last CSV export went to. */
+    private readonly exports: { folder?: vscode.Uri } = {},
   ) {
     this.payloads = new PanelPayloads(ctx.data, ctx.metricDirections);
     initPanelWebview(ctx, panel.webview, 'compare', 'Compare Runs');
@@ -109,7 +112,7 @@ export class CompareRunsPanel {
     this.sentRuns.clear();
     for (const d of details) this.signatures.set(d.id, runSignature(d));
     for (const r of runs) this.sentRuns.set(r.id, r);
-    return { type: 'init', runs, directions, series };
+    return { type: 'init', runs, directions, headlineMetric: headlineOf(details), series };
   }
 
   private async sendInit(): Promise<void> {
@@ -143,7 +146,7 @@ export class CompareRunsPanel {
     // bestStep needs each run's overview; runs not resent keep what they had.
     const runs = details.map((d) => (moved.includes(d) ? undefined : this.sentRuns.get(d.id)) ?? this.payloads.runData(d, series, directions));
     for (const r of runs) this.sentRuns.set(r.id, r);
-    this.connection.post({ type: 'runsUpdated', runs, series });
+    this.connection.post({ type: 'runsUpdated', runs, directions, headlineMetric: headlineOf(details), series });
   }
 
   private async onMessage(m: FromCompareWebviewMessage): Promise<void> {
@@ -195,14 +198,25 @@ export class CompareRunsPanel {
         if (this.runIds.includes(m.runId)) this.openRun(m.runId);
         return;
       case 'exportCsv': {
-        const folder = v.workspace.workspaceFolders?.[0]?.uri;
+        // Where the last export went (the user chose that folder for them), else the workspace folder.
+        const folder = this.exports.folder ?? v.workspace.workspaceFolders?.[0]?.uri;
         const fileName = m.fileName.replace(/[^\w.-]+/g, '_') || 'runs.csv';
         const target = await v.window.showSaveDialog({
           defaultUri: folder ? v.Uri.joinPath(folder, fileName) : undefined,
           filters: { CSV: ['csv'] },
           saveLabel: 'Export',
         });
-        if (target) await v.workspace.fs.writeFile(target, new TextEncoder().encode(m.csv));
+        if (!target) return;
+        try {
+          await v.workspace.fs.writeFile(target, new TextEncoder().encode(m.csv));
+        } catch (e) {
+          const message = `cannot write ${target.fsPath}: ${e instanceof Error ? e.message : e}`;
+          this.ctx.log(`[panels] export: ${message}`);
+          void v.window.showErrorMessage(`Experiments: ${message}`);
+          return;
+        }
+        this.exports.folder = v.Uri.joinPath(target, '..');
+        v.window.setStatusBarMessage(`Exported ${this.runIds.length} runs to ${path.basename(target.fsPath)}`, 4000);
         return;
       }
       case 'copyText':
@@ -246,6 +260,11 @@ export class CompareRunsPanel {
     this.panel.dispose();
     this.onDispose();
   }
+}
+
+/** The metric the Runs view would summarise these runs by, over the keys any of them has. */
+function headlineOf(runs: readonly RunDetail[]): string | null {
+  return headlineMetric(Object.assign({}, ...runs.map((r) => r.metrics)))?.[0] ?? null;
 }
 
 /** A run's name as one path segment of a snapshot URI (shown in the diff editor's tab). */

@@ -14,6 +14,8 @@ export class PanelManager {
   private compare: CompareRunsPanel | undefined;
   private readonly runs = new Map<string, RunPanel>();
   private readonly registrations: vscode.Disposable[] = [];
+  /** Remembered for the window's session, across Compare panels. */
+  private readonly exports: { folder?: vscode.Uri } = {};
 
   constructor(private readonly ctx: PanelContext) {
     const { window, workspace } = ctx.vscode;
@@ -72,7 +74,7 @@ export class PanelManager {
   private createCompare(panel: vscode.WebviewPanel, runIds: readonly string[]): CompareRunsPanel {
     const created: CompareRunsPanel = new CompareRunsPanel(this.ctx, panel, runIds, () => {
       if (this.compare === created) this.compare = undefined;
-    }, (runId) => (this.ctx.openRun ?? ((id: string) => this.showRun(id)))(runId));
+    }, (runId) => (this.ctx.openRun ?? ((id: string) => this.showRun(id)))(runId), this.exports);
     return created;
   }
 

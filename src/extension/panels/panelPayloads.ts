@@ -5,6 +5,8 @@ import type {
 import type { PanelDataSource } from './panelContext';
 import { inferMetricDirection } from './metricDirection';
 import { downsampleMinMax } from '../../core/store/downsample';
+import { terminalScreen } from '../../core/metrics/terminalScreen';
+import { environmentRows } from '../../core/display/environmentRows';
 
 /** Most points per series ever sent to a chart (the issue's cap). */
 export const maxChartPoints = 2000;
@@ -111,27 +113,24 @@ export class PanelPayloads {
   runDetailData(
     run: RunDetail, series: readonly SeriesData[], directions: Readonly<Record<string, MetricDirection>>,
   ): RunDetailData {
+    // The same rows as the Runs view's Environment (sizes in GiB, empty values left out); a folded
+    // list (pip freeze) is one cell here, its items in the cell's tooltip.
     const environment: Record<string, string> = {};
-    flatten(run.environment, '', environment);
+    for (const row of environmentRows(run.environment)) {
+      if ('value' in row) environment[row.key] = row.value;
+      else environment[`${row.key} (${row.items.length})`] = row.items.join(', ');
+    }
     return {
       ...this.runData(run, series, directions),
       note: run.note,
       environment,
       artifacts: run.artifacts.map((a) => ({ path: a.path, role: a.role, kind: a.kind, sha256: a.sha256, size: a.size })),
-      outputTail: this.data.outputTail?.(run.id, 200) ?? null,
+      outputTail: outputScreen(this.data.outputTail?.(run.id, 200)),
     };
   }
 }
 
-/** Nested environment records become `gpu.0.name`-style keys with display strings. */
-function flatten(value: unknown, prefix: string, out: Record<string, string>): void {
-  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
-    for (const [k, v] of Object.entries(value)) flatten(v, prefix ? `${prefix}.${k}` : k, out);
-  } else if (Array.isArray(value) && value.every((v) => typeof v !== 'object' || v === null)) {
-    out[prefix] = value.join(value.length > 8 ? '\n' : ', ');
-  } else if (Array.isArray(value)) {
-    value.forEach((v, i) => flatten(v, `${prefix}.${i}`, out));
-  } else if (prefix) {
-    out[prefix] = value === null || value === undefined ? '' : String(value);
-  }
+/** The tail of output.log as a terminal would show it (redraws applied, escapes dropped). */
+function outputScreen(tail: string | undefined): string | null {
+  return tail === undefined ? null : terminalScreen(tail);
 }

@@ -60,7 +60,7 @@ export class RunPanel {
     const directions = this.payloads.directionsFor([run]);
     const series = this.payloads.overviewSeries(run, this.budget);
     const data = this.payloads.runDetailData(run, series, directions);
-    this.connection.post(type === 'init' ? { type, run: data, directions, series } : { type, run: data, series });
+    this.connection.post({ type, run: data, directions, series });
   }
 
   private async onMessage(m: FromRunWebviewMessage): Promise<void> {

@@ -3,7 +3,9 @@ import * as vscode from 'vscode';
 import type { GitInfo, ParamValue, RunDetail, RunSummary } from '../../core/model';
 import { leftOutOf } from '../../core/recorder/secretFiles';
 import type { Store } from '../../core/store/store';
-import { byteSize as bytes, duration, headlineMetric, metricValue, relativeTime, statusIcon } from '../format';
+import { environmentRows } from '../../core/display/environmentRows';
+import { ageRefreshDelayMs, runRowDescription, runRowLabel, visibleTags } from '../../core/display/runRow';
+import { byteSize as bytes, duration, headlineMetric, metricValue, statusIcon } from '../format';
 import { Disposable } from '../lifecycle';
 import type { Logger } from '../logger';
 import type { FolderStore, WorkspaceStores } from '../workspaceStores';
@@ -16,12 +18,15 @@ export interface RunRef {
   readonly run: RunSummary;
 }
 
+/** Tags per run id, read for all runs of a store at once (a query per row is slow at 10k runs). */
+type TagsByRun = ReadonlyMap<string, Readonly<Record<string, string>>>;
+
 export type RunsNode =
   | { readonly type: 'folder'; readonly folderStore: FolderStore }
-  | { readonly type: 'group'; readonly folderStore: FolderStore; readonly label: string; readonly runs: readonly RunSummary[]; readonly icon: string }
-  | ({ readonly type: 'run' } & RunRef)
+  | { readonly type: 'group'; readonly folderStore: FolderStore; readonly label: string; readonly runs: readonly RunSummary[]; readonly icon: string; readonly tags: TagsByRun }
+  | ({ readonly type: 'run'; readonly tags?: Readonly<Record<string, string>> } & RunRef)
   | ({ readonly type: 'section'; readonly section: Section } & RunRef)
-  | { readonly type: 'leaf'; readonly parentId: string; readonly item: vscode.TreeItem };
+  | { readonly type: 'leaf'; readonly parentId: string; readonly item: vscode.TreeItem; readonly children?: readonly RunsNode[] };
 
 /** What the Runs view says while a store is read for longer than {@link SLOW_READ_MS}. */
 export const READING_MESSAGE = 'Reading the recorded runs\u2026';
@@ -61,6 +66,7 @@ export class RunsTreeProvider extends Disposable implements vscode.TreeDataProvi
   constructor(private readonly stores: WorkspaceStores, private readonly logger: Logger) {
     super();
     this.register(stores.onDidChange(() => this.changeEmitter.fire(undefined)));
+    this.register({ dispose: () => clearTimeout(this.ageTimer?.handle) });
   }
 
   get filter(): string { return this.filterText; }
@@ -99,9 +105,10 @@ export class RunsTreeProvider extends Disposable implements vscode.TreeDataProvi
       if (!node) return await this.roots();
       switch (node.type) {
         case 'folder': return this.groups(node.folderStore);
-        case 'group': return node.runs.map((run) => this.runNode(node.folderStore, run));
+        case 'group': return node.runs.map((run) => this.runNode(node.folderStore, run, node.tags));
         case 'run': return this.sections(node);
         case 'section': return this.sectionChildren(node);
+        case 'leaf': return [...(node.children ?? [])];
         default: return [];
       }
     } catch (e) {
@@ -179,7 +186,8 @@ export class RunsTreeProvider extends Disposable implements vscode.TreeDataProvi
       const text = `No run matches "${this.filterText}"`;
       return [{ type: 'leaf', parentId: 'filter', item: Object.assign(new vscode.TreeItem(text), { iconPath: new vscode.ThemeIcon('filter'), tooltip: 'Clear the filter from the view title bar' }) }];
     }
-    if (this.groupBy === 'none') return runs.map((run) => this.runNode(folderStore, run));
+    const tags: TagsByRun = folderStore.store.tagsByRun();
+    if (this.groupBy === 'none') return runs.map((run) => this.runNode(folderStore, run, tags));
     // Git info for every run in one query when grouping by commit (getRun per run is slow at 10k).
     const git = this.groupBy === 'commit' ? folderStore.store.gitByRun() : undefined;
     const groups = new Map<string, RunSummary[]>();
@@ -191,7 +199,7 @@ export class RunsTreeProvider extends Disposable implements vscode.TreeDataProvi
     }
     const icon = this.groupBy === 'commit' ? 'git-commit' : this.groupBy === 'script' ? 'file-code' : 'beaker';
     return [...groups].map(([label, list]) => {
-      const group = { type: 'group' as const, folderStore, label, runs: list, icon };
+      const group = { type: 'group' as const, folderStore, label, runs: list, icon, tags };
       this.lastGroups.set(`${folderStore.folder.uri}#${label}`, group);
       return group;
     });
@@ -208,10 +216,35 @@ export class RunsTreeProvider extends Disposable implements vscode.TreeDataProvi
     }
   }
 
-  private runNode(folderStore: FolderStore, run: RunSummary): RunsNode & { type: 'run' } {
-    const node = { type: 'run' as const, folderStore, run };
+  private runNode(folderStore: FolderStore, run: RunSummary, tags: TagsByRun): RunsNode & { type: 'run' } {
+    const node = { type: 'run' as const, folderStore, run, tags: tags.get(run.id) };
     this.runNodes.set(run.id, node);
+    this.scheduleAgeRefresh(run.startedAt);
     return node;
+  }
+
+  private ageTimer: { handle: ReturnType<typeof setTimeout>; due: number } | undefined;
+
+  /**
+   * "just now" must become "1m ago" without a store change: one timer, due when the age label of some
+   * row handed out (a row on screen) next changes, at least 10 s after the last redraw; rows older than
+   * a day set none. It redraws the whole view, as a store change does, not the young rows: VS Code
+   * knows rows by object identity and reveal() makes node objects of its own, so a row refresh could
+   * miss the row on screen.
+   */
+  private scheduleAgeRefresh(startedAt: number): void {
+    const now = Date.now();
+    const delay = ageRefreshDelayMs(startedAt, now);
+    if (delay === undefined || (this.ageTimer && this.ageTimer.due <= now + delay)) return;
+    if (this.ageTimer) clearTimeout(this.ageTimer.handle);
+    this.ageTimer = {
+      due: now + delay,
+      handle: setTimeout(() => {
+        this.ageTimer = undefined;
+        // The redraw hands the rows out again (runNode), which sets the next timer.
+        this.changeEmitter.fire(undefined);
+      }, delay),
+    };
   }
 
   private sections(node: RunsNode & { type: 'run' }): RunsNode[] {
@@ -266,9 +299,15 @@ export class RunsTreeProvider extends Disposable implements vscode.TreeDataProvi
         });
       }
       case 'environment': {
-        const entries = flatten(d.environment);
-        return entries.length ? entries.map(([k, v]) => leaf(k, v, undefined, { tooltip: `${k}: ${v}` }))
-          : [leaf('No environment recorded', undefined, 'info')];
+        const rows = environmentRows(d.environment);
+        if (!rows.length) return [leaf('No environment recorded', undefined, 'info')];
+        return rows.map((row) => {
+          if ('value' in row) return leaf(row.key, row.value, undefined, { tooltip: `${row.key}: ${row.value}` });
+          // pip freeze's forty lines fold under one row.
+          const id = `${parentId}/${row.key}`;
+          const children = row.items.map((text, i): RunsNode => ({ type: 'leaf', parentId: id, item: Object.assign(new vscode.TreeItem(text), { id: `${id}/${i}`, tooltip: text }) }));
+          return { ...leaf(`${row.key} (${row.items.length})`, undefined, undefined, { collapsibleState: vscode.TreeItemCollapsibleState.Collapsed, id }), children } as RunsNode;
+        });
       }
       case 'code': {
         // What the snapshot did not take (credentials, secrets, big or data files), listed in the tooltip.
@@ -332,12 +371,12 @@ export class RunsTreeProvider extends Disposable implements vscode.TreeDataProvi
 
   private runItem(node: RunsNode & { type: 'run' }): vscode.TreeItem {
     const run = node.run;
-    const item = new vscode.TreeItem(run.name, vscode.TreeItemCollapsibleState.Collapsed);
+    const item = new vscode.TreeItem(runRowLabel(run.name, node.tags), vscode.TreeItemCollapsibleState.Collapsed);
     item.id = `run:${node.folderStore.folder.uri}#${run.id}`;
     const icon = statusIcon[run.status] ?? statusIcon.finished;
     item.iconPath = new vscode.ThemeIcon(icon.icon, icon.color ? new vscode.ThemeColor(icon.color) : undefined);
     const headline = headlineMetric(run.metrics);
-    item.description = [headline ? `${headline[0]} ${metricValue(headline[1].last)}` : '', relativeTime(run.startedAt)].filter(Boolean).join(' · ');
+    item.description = runRowDescription(headline ? [headline[0], metricValue(headline[1].last)] : undefined, run.startedAt, Date.now());
     item.contextValue = `run.${run.status}`;
     return item;
   }
@@ -360,8 +399,8 @@ export class RunsTreeProvider extends Disposable implements vscode.TreeDataProvi
       tip.appendMarkdown('\n\n| metric | last | min | max |\n|---|---|---|---|\n');
       for (const [k, m] of metrics) tip.appendMarkdown(`| ${escapeMd(k)} | ${metricValue(m.last)} | ${metricValue(m.min)} | ${metricValue(m.max)} |\n`);
     }
-    const tags = Object.entries(detail?.tags ?? {}).filter(([k]) => !k.startsWith('exptrack.'));
-    if (tags.length) tip.appendMarkdown(`\n\nTags: ${tags.map(([k, v]) => escapeMd(v ? `${k}=${v}` : k)).join(', ')}`);
+    const tags = visibleTags(detail?.tags);
+    if (tags.length) tip.appendMarkdown(`\n\nTags: ${tags.map(escapeMd).join(', ')}`);
     // The note is the user's own markdown; HTML stays off (isTrusted and supportHtml are not set).
     if (detail?.note) tip.appendMarkdown(`\n\n---\n\n${detail.note}`);
     tip.appendMarkdown(`\n\n\`${run.id}\``);
@@ -371,17 +410,6 @@ export class RunsTreeProvider extends Disposable implements vscode.TreeDataProvi
 
 function paramText(v: ParamValue): string {
   return v === null ? 'null' : String(v);
-}
-
-function flatten(obj: Readonly<Record<string, unknown>>, prefix = ''): [string, string][] {
-  const out: [string, string][] = [];
-  for (const [k, v] of Object.entries(obj)) {
-    const key = prefix ? `${prefix}.${k}` : k;
-    if (v && typeof v === 'object' && !Array.isArray(v)) out.push(...flatten(v as Record<string, unknown>, key));
-    else if (Array.isArray(v)) out.push([key, v.length > 5 ? `${v.length} items` : v.map(String).join(', ')]);
-    else out.push([key, String(v)]);
-  }
-  return out;
 }
 
 /** Markdown tooltips render run-provided strings: escape them so names can't inject links or HTML. */

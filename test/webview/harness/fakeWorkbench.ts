@@ -168,6 +168,10 @@ export class FakeWorkbench {
   readonly clipboard: string[] = [];
   readonly written: { path: string; text: string }[] = [];
   readonly warnings: string[] = [];
+  readonly errors: string[] = [];
+  /** The default path each save dialog offered; `saveTo` is what the user picks (else the default). */
+  readonly saveDialogs: string[] = [];
+  saveTo: string | undefined;
   readonly serializers = new Map<string, { deserializeWebviewPanel(panel: unknown, state: unknown): Promise<void> }>();
   readonly contentProviders = new Map<string, { provideTextDocumentContent(uri: unknown): Promise<string> | string }>();
   readonly log: string[] = [];
@@ -188,7 +192,11 @@ export class FakeWorkbench {
           self.serializers.set(viewType, s);
           return { dispose: () => self.serializers.delete(viewType) };
         },
-        async showSaveDialog(o: { defaultUri?: FakeUri }) { return o.defaultUri ?? new FakeUri('file', '/tmp/export.csv'); },
+        async showSaveDialog(o: { defaultUri?: FakeUri }) {
+          self.saveDialogs.push(o.defaultUri?.path ?? '');
+          return self.saveTo ? new FakeUri('file', self.saveTo) : o.defaultUri ?? new FakeUri('file', '/tmp/export.csv');
+        },
+        async showErrorMessage(m: string) { self.errors.push(m); return undefined; },
         async showWarningMessage(m: string) { self.warnings.push(m); return undefined; },
         setStatusBarMessage() { return { dispose() {} }; },
       },

@@ -77,7 +77,10 @@ export class FixtureDataSource implements PanelDataSource {
   }
 
   outputTail(runId: string): string | undefined {
-    return this.runs.has(runId) ? `epoch 1 loss=2.31\nepoch 2 loss=1.02\n<b>not bold</b> done for ${runId}` : undefined;
+    // As a terminal capture recorded it before OSC 633 was left out: a shell-integration mark, colours, a tqdm redraw.
+    return this.runs.has(runId)
+      ? `\x1b]633;C\x07epoch 1 loss=2.31\nepoch 2 \x1b[32mloss=1.02\x1b[0m\n 50%|#####     | 1/2\r100%|##########| 2/2\n<b>not bold</b> done for ${runId}`
+      : undefined;
   }
 }
 
