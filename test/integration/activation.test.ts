@@ -11,7 +11,8 @@ describe('activation', () => {
     assert.ok(ext, 'extension is installed');
     const api = await ext.activate();
     assert.ok(api, 'activate returned the API (activation did not fail)');
-    assert.ok(api.activationMs >= 0 && api.activationMs < 500, `activation took ${api.activationMs} ms`);
+    // The figure is printed, never asserted: timing belongs to `npm run bench`, not to a pass/fail test.
+    assert.ok(Number.isFinite(api.activationMs) && api.activationMs >= 0, `activation time ${api.activationMs}`);
     console.log(`    activation: ${api.activationMs.toFixed(1)} ms`);
   });
 

@@ -197,7 +197,8 @@ describe('MetricParser streaming', () => {
       const t0 = performance.now();
       parseAll(`${line}\n`);
       const ms = performance.now() - t0;
-      assert.ok(ms < 500, `${JSON.stringify(line.slice(0, 20))}... took ${ms.toFixed(0)} ms`);
+      // Catastrophic backtracking takes minutes: this bound only catches that, not a slow machine.
+      assert.ok(ms < 5000, `${JSON.stringify(line.slice(0, 20))}... took ${ms.toFixed(0)} ms`);
     }
   });
 
