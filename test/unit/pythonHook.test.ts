@@ -231,6 +231,10 @@ describe('python hook', function () {
     fs.mkdirSync(spool);
     write(dir, 'data/train.csv', 'a\n1\n');
     write(dir, 'train.py', 'import argparse\np = argparse.ArgumentParser(); p.add_argument("--lr", type=float, default=0.1); p.add_argument("--seed", default=1)\na = p.parse_args()\nopen("data/train.csv").read()\n');
+    // A dataset that was there well before the command: a file changed within the 2 s before a
+    // terminal command's start event counts as the run's own (its start is heard of late).
+    const before = new Date(Date.now() - 60_000);
+    fs.utimesSync(path.join(dir, 'data/train.csv'), before, before);
     const session = Number(spawnSync(python, ['-c', 'import os; print(os.getsid(0))'], { env: CLEAN_ENV }).stdout.toString().trim());
     // A process of the same session that ended before the run: not the run's.
     const stale = `${session}-${Date.now() - 60_000}-1.jsonl`;
