@@ -86,6 +86,25 @@ describe('MetricParser: never a wrong number', () => {
   });
 });
 
+describe('MetricParser: more shapes of real training logs', () => {
+  it('records no wall-clock duration, batch size or time per iteration', () => {
+    const fairseq = '2024-01-01 10:00:00 | INFO | train_inner | epoch 002:    300 / 900 loss=6.5, nll_loss=6.2, ppl=73.5, wps=18000.2, ups=4.4, bsz=96.5, num_updates=1200, lr=0.0003, gnorm=0.9, train_wall=22, wall=310\n';
+    assert.deepEqual(read(fairseq), ['loss=6.5@1200', 'nll_loss=6.2@1200', 'ppl=73.5@1200', 'wps=18000.2@1200', 'ups=4.4@1200', 'lr=0.0003@1200', 'gnorm=0.9@1200']);
+    const megatron = ' iteration      300/  100000 | consumed samples:        38400 | elapsed time per iteration (ms): 950.2 | learning rate: 2.000E-05 | global batch size:   128 | lm loss: 6.200E+00 | grad norm: 1.500 | number of skipped iterations:   0 |\n';
+    assert.deepEqual(read(megatron), ['learning_rate=0.00002@300', 'lm_loss=6.2@300', 'grad_norm=1.5@300']);
+  });
+
+  it('reads no setting from a dict of a trial\'s parameters in a sentence', () => {
+    const text = 'step 10: loss 0.5\n[I 2024-02-02 10:00:00,000] Trial 4 finished with value: 0.2 and parameters: {\'lr\': 0.002, \'n_units\': 64, \'dropout\': 0.2}. Best is trial 2 with value: 0.1.\n';
+    assert.deepEqual(read(text), ['loss=0.5@10']);
+  });
+
+  it('reads nothing from the W&B client\'s run summary (the last values again, at no step of theirs)', () => {
+    const text = 'step 90: loss 0.21\nwandb: Run summary:\nwandb:   epoch 3\nwandb:    loss 0.21\nwandb:     acc 0.93\nwandb: Run history:\nwandb:    loss █▅▃▁\n';
+    assert.deepEqual(read(text), ['loss=0.21@90']);
+  });
+});
+
 describe('MetricParser: a bar that names its epoch and count moves the step within the epoch', () => {
   const bar = (epoch: number, n: number, total: number | '?', post: string): string =>
     `Epoch ${epoch}: ${String(Math.floor(total === '?' ? 0 : (100 * n) / total)).padStart(3)}%|██▌       | ${n}/${total} [00:10<00:12, 45.2it/s, ${post}]`;

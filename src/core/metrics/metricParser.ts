@@ -530,6 +530,7 @@ export class MetricParser {
     let count = 0;
     const values = scan.values;
     let configEcho = false;
+    let structuredNever = false;
     let stepKey = false;
     for (let pi = 0; pi < scan.pairs.length; pi++) {
       const pair = scan.pairs[pi];
@@ -552,7 +553,10 @@ export class MetricParser {
         continue;
       }
       if (kind === KeyKind.Never || kind === KeyKind.Timer) {
-        if (!pair.bare && kind === KeyKind.Never) configEcho = true;
+        if (!pair.bare && kind === KeyKind.Never) {
+          configEcho = true;
+          if (pair.structured) structuredNever = true;
+        }
         dropped++;
         continue;
       }
@@ -586,8 +590,14 @@ export class MetricParser {
 
     let measured = false;
     let separated = 0;
+    // A dict of settings in a line (`parameters: {'lr': 0.00123, 'n_layers': 2, 'dropout': 0.31}`, a trial's
+    // hyperparameters): a never-a-metric name in it and no measured one. Its pairs are params.
+    let settingsDict = structuredNever && !stepKey;
     for (let ci = 0; ci < count; ci++) {
-      if (candKinds[ci] === KeyKind.Measured) measured = true;
+      if (candKinds[ci] === KeyKind.Measured) {
+        measured = true;
+        if (candPairs[ci].structured) settingsDict = false;
+      }
       if (!candPairs[ci].bare) separated++;
     }
     if (measured) this.started = true;
@@ -602,6 +612,7 @@ export class MetricParser {
       let ok: boolean;
       // `host:8080`, `module:train:42`: glued integers are locations, not values (dicts and JSON aside).
       if (pair.tight && pair.integral && !pair.structured) ok = false;
+      else if (settingsDict && pair.structured) ok = false;
       else {
         switch (kind) {
           case KeyKind.Measured:
