@@ -54,20 +54,31 @@ class Model(L.LightningModule):
 
 
 class Record(L.Callback):
-    """What the bar shows: the progress-bar metrics after every batch, as tqdm formats them."""
+    """
+    What the bar shows: the progress-bar metrics after every batch, as tqdm formats them, with the
+    bar's position as a step: epoch x batches per epoch + the batches it counts done.
+    """
 
-    def _bar(self, trainer):
+    def _bar(self, trainer, done):
+        # (During the sanity check the number of training batches is not known yet: inf.)
+        point = done if trainer.sanity_checking else trainer.current_epoch * trainer.num_training_batches + done
         for k, v in trainer.progress_bar_metrics.items():
-            truth.add(k, v, shown(v), step=trainer.current_epoch)
+            truth.add(k, v, shown(v), step=trainer.current_epoch, point=point)
 
-    def on_train_batch_end(self, trainer, *args):
-        self._bar(trainer)
+    def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx):
+        self._bar(trainer, batch_idx + 1)
 
     def on_validation_end(self, trainer, *args):
-        self._bar(trainer)
+        if trainer.state.fn == "fit":
+            # The sanity check runs before the first batch; validation at an epoch's end, after its last.
+            self._bar(trainer, 0 if trainer.sanity_checking else trainer.num_training_batches)
+
+    def on_train_epoch_start(self, trainer, *args):
+        # The new epoch's bar at 0 still shows the values of the one before.
+        self._bar(trainer, 0)
 
     def on_train_epoch_end(self, trainer, *args):
-        self._bar(trainer)
+        self._bar(trainer, trainer.num_training_batches)
 
 
 def data(n, seed):

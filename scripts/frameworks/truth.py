@@ -14,9 +14,11 @@ class Truth:
         self.framework = framework
         self.series = {}
 
-    def add(self, key, value, printed=None, step=None, metric=True):
+    def add(self, key, value, printed=None, step=None, metric=True, point=None):
         """
         One value of `key` as the console shows it (`printed`: the framework's own formatting).
+        `step`: the epoch it belongs to; `point`: the step at which the console shows it, when the
+        parser is to place it exactly there (a progress bar's epoch x total + count).
         metric=False: logged, but not a measure of the model (a duration, a throughput): the parser
         need not read it, and when it does, only with these values.
         """
@@ -29,6 +31,8 @@ class Truth:
             entry["values"].append(shown)
         if step is not None and step not in entry["steps"]:
             entry["steps"].append(step)
+        if point is not None and [point, shown] not in entry.setdefault("points", []):
+            entry["points"].append([point, shown])
 
     def save(self):
         path = os.environ.get("EXPTRACK_TRUTH")

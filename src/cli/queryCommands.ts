@@ -1,11 +1,12 @@
 // Handlers for the read side of the CLI: ls, show, compare, export, doctor. Each returns an exit code:
 // 0 success, 1 failure (no such run, unreadable store, doctor found problems), 2 usage error.
+import * as path from 'node:path';
 import { FilterError } from '../core/filter/filterParser';
 import type { MetricSummary, ParamValue, RunDetail, RunSummary } from '../core/model';
 import { CODE_LEFT_OUT_TAG, leftOutOf } from '../core/recorder/secretFiles';
 import type { Store } from '../core/store/store';
 import type { CliIo } from './cliIo';
-import { openReadStore } from './openReadStore';
+import { openReadStore, type ReadStoreNotes } from './openReadStore';
 import { doctorLines, formatBytes } from '../core/store/doctorText';
 import { csvCell } from '../core/csv';
 
@@ -44,14 +45,14 @@ export function parseArgs(argv: readonly string[], valued: readonly string[], bo
 export const one = (a: ParsedArgs, k: string): string | undefined => a.flags.get(k)?.at(-1);
 
 /** Opens the store read-only (it never writes while answering a query) and runs `f`. */
-async function withStore(io: CliIo, f: (store: Store) => number | Promise<number>, usage: string, argv: () => void): Promise<number> {
+async function withStore(io: CliIo, f: (store: Store) => number | Promise<number>, usage: string, argv: () => void, notes?: ReadStoreNotes): Promise<number> {
   try {
     argv();
   } catch (e) {
     if (e instanceof UsageError) { io.stderr(`exptrack: ${e.message}\nusage: ${usage}\n`); return 2; }
     throw e;
   }
-  const store = await openReadStore(io);
+  const store = await openReadStore(io, notes);
   if (!store) return 1;
   try {
     return await f(store);
@@ -68,6 +69,7 @@ async function withStore(io: CliIo, f: (store: Store) => number | Promise<number
 export async function ls(argv: string[], io: CliIo): Promise<number> {
   const usage = 'exptrack ls [--experiment E] [--filter Q] [--limit N] [--json]';
   let a!: ParsedArgs;
+  const notes: ReadStoreNotes = {};
   return withStore(io, (store) => {
     if (a.positional.length) throw new UsageError(`unexpected argument '${a.positional[0]}'`);
     const limitText = one(a, 'limit');
@@ -78,8 +80,11 @@ export async function ls(argv: string[], io: CliIo): Promise<number> {
       io.stdout(`${JSON.stringify(runs.map(summaryJson), null, 2)}\n`);
       return 0;
     }
+    if (notes.unreadableDatabase !== undefined) io.stderr(unreadableNote(notes.unreadableDatabase, store.listRuns().length));
     if (!runs.length) {
-      io.stdout(store.listRuns({ limit: 1 }).length ? 'no runs match\n' : `no runs recorded yet in ${store.dir}\n`);
+      if (store.listRuns({ limit: 1 }).length) io.stdout('no runs match\n');
+      else if (notes.unreadableDatabase !== undefined) io.stdout(`no runs readable in ${store.dir}\n`);
+      else io.stdout(`no runs recorded yet in ${store.dir}${movedAsideNote(store)}\n`);
       return 0;
     }
     const rows = runs.map((r) => [
@@ -88,7 +93,25 @@ export async function ls(argv: string[], io: CliIo): Promise<number> {
     ]);
     io.stdout(table(['ID', 'NAME', 'EXPERIMENT', 'STATUS', 'STARTED', 'DURATION', 'METRICS'], rows, [10, 30, 20, 11, 16, 9, 60]));
     return 0;
-  }, usage, () => { a = parseArgs(argv, ['experiment', 'filter', 'limit'], ['json']); });
+  }, usage, () => { a = parseArgs(argv, ['experiment', 'filter', 'limit'], ['json']); }, notes);
+}
+
+/**
+ * Why `ls` lists fewer runs than were recorded: the database could not be read. A reader leaves it
+ * in place; the next exptrack that records moves it aside (kept for inspection) and starts anew.
+ */
+function unreadableNote(dbFile: string, journalRuns: number): string {
+  const held = journalRuns === 0 ? 'no run' : journalRuns === 1 ? 'only 1 run' : `only ${journalRuns} runs`;
+  return `exptrack: the database ${dbFile} could not be read, so the runs recorded in it are not listed; the journals alone hold ${held}. `
+    + `The next exptrack that records (exptrack run, the editor) moves the file to ${path.basename(dbFile)}.corrupt-<time> beside it, kept for inspection, and starts a new database; see exptrack doctor.\n`;
+}
+
+/** After a corrupt database was moved aside, an empty store is not "nothing recorded": say where the earlier runs are. */
+function movedAsideNote(store: Store): string {
+  const aside = store.doctor().corruptFiles;
+  if (aside.length === 0) return '';
+  const files = aside.map((f) => path.join(store.dir, f)).join(', ');
+  return ` since a corrupt database was moved aside: the runs recorded before are in ${files} (kept for inspection; see exptrack doctor)`;
 }
 
 /** `exptrack show RUN [--json] [--series KEY]...` */

@@ -127,14 +127,19 @@ describe('MetricParser streaming', () => {
     assert.deepEqual(p.end(), [{ key: 'loss', value: 0.4, step: 1, line: 2, time: 5 }]);
   });
 
-  it('reads a \\r redraw as soon as the next redraw starts, before any newline', () => {
+  it('reads a \\r redraw once its bar moves on or its line ends, before any newline in between', () => {
     const p = new MetricParser();
+    // The redraw at 10/100 is whole, but the bar may still redraw that position (Lightning first redraws a
+    // new count with the values of the one before): it is read when the bar shows another position.
     const first = p.push('Epoch 0:  10%|█         | 10/100 [00:01<00:09, 9.9it/s, loss=0.9]\rEpoch 0:  20%|██        | 20/100 [00:02<00:08, 9.9it/s, loss=0.8]');
-    assert.deepEqual(first.map((m) => [m.key, m.value, m.step]), [['loss', 0.9, 0]]);
+    assert.deepEqual(first, []);
     const second = p.push('\r');
     assert.deepEqual(second, []); // a CR at a chunk's end may be half a CRLF: wait
-    const third = p.push('Epoch 0: 100%|██████████| 100/100 [00:10<00:00, 9.9it/s, loss=0.7]\n');
-    assert.deepEqual(third.map((m) => [m.key, m.value, m.line]), [['loss', 0.8, 1], ['loss', 0.7, 1]]);
+    const third = p.push('Epoch 0:  30%|███       | 30/100 [00:03<00:07, 9.9it/s, loss=0.7]');
+    // The bar names its epoch and count: the step is epoch × total + count.
+    assert.deepEqual(third.map((m) => [m.key, m.value, m.step, m.line]), [['loss', 0.9, 10, 1]]);
+    const fourth = p.push('\rEpoch 0: 100%|██████████| 100/100 [00:10<00:00, 9.9it/s, loss=0.6]\n');
+    assert.deepEqual(fourth.map((m) => [m.key, m.value, m.step, m.line]), [['loss', 0.8, 20, 1], ['loss', 0.7, 30, 1], ['loss', 0.6, 100, 1]]);
   });
 
   it('treats CRLF split across chunks as one line end', () => {

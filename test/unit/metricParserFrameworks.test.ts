@@ -18,6 +18,11 @@ interface Series {
    * optional. capture.py decides it from the bytes printed, not from the parser.
    */
   readonly shown?: boolean;
+  /**
+   * [step, value] as the console shows them, when the step is the bar's position (epoch x total +
+   * count): a point read with one of these values must be at a step where it was shown.
+   */
+  readonly points?: readonly (readonly [number, number])[];
 }
 interface Expectation {
   readonly framework: string;
@@ -55,11 +60,51 @@ export function problems(points: readonly ParsedMetric[], expect: Expectation): 
     }
     found.add(t.name);
     if (!t.values.some((v) => sameNumber(v, p.value))) out.push(`${p.key}=${p.value} (line ${p.line}): the script never logged this value`);
-    else if (t.steps.length > 0 && !t.steps.includes(p.step)) out.push(`${p.key}=${p.value} at step ${p.step} (line ${p.line}): logged at steps ${t.steps.join(',')}`);
+    else if (t.points !== undefined && t.points.some(([, v]) => sameNumber(v, p.value))) {
+      // A value the bar showed: read at a step where the bar showed it (a results table's value has no bar position).
+      if (!t.points.some(([step, v]) => step === p.step && sameNumber(v, p.value))) out.push(`${p.key}=${p.value} at step ${p.step} (line ${p.line}): shown at steps ${t.points.filter(([, v]) => sameNumber(v, p.value)).map(([step]) => step).join(',')}`);
+    } else if (t.points === undefined && t.steps.length > 0 && !t.steps.includes(p.step)) out.push(`${p.key}=${p.value} at step ${p.step} (line ${p.line}): logged at steps ${t.steps.join(',')}`);
   }
   for (const [name, s] of Object.entries(expect.series)) if (s.metric !== false && s.shown !== false && !found.has(name)) out.push(`${name}: logged and shown whole, not read`);
   return out;
 }
+
+describe('MetricParser on Lightning\'s progress bars (real captures)', () => {
+  const lightning = fs.existsSync(DIR) ? fs.readdirSync(DIR).filter((f) => /^lightning_.*\.log$/.test(f)).sort() : [];
+
+  for (const log of lightning) {
+    it(`${log}: one point per key and step, and no redraw repeats a value as a new point`, () => {
+      const bytes = fs.readFileSync(path.join(DIR, log));
+      const lines = bytes.toString('utf8').split('\n');
+      // Points from the bars' lines and the lines under them (the results tables printed after fit are another source).
+      const points = parse(bytes, 4093).filter((p) => !/[│┃]/.test(lines[p.line - 1]));
+      const seen = new Set<string>();
+      const last = new Map<string, number>();
+      for (const p of points) {
+        const at = `${p.key}@${p.step}`;
+        assert.ok(!seen.has(at), `${at} twice (line ${p.line})`);
+        seen.add(at);
+        assert.notEqual(last.get(p.key), p.value, `${p.key}=${p.value} again at step ${p.step} (line ${p.line})`);
+        last.set(p.key, p.value);
+      }
+    });
+  }
+
+  for (const [log, nextEpoch] of [['lightning_tqdm.200.log', 'Epoch 2:'], ['lightning_rich.200.log', 'Epoch 2/4']]) {
+    it(`${log}: the batches of an epoch are points at epoch × batches + batch while the epoch runs`, () => {
+      const bytes = fs.readFileSync(path.join(DIR, log));
+      // Everything up to the first redraw of epoch 2: epoch 1 (batches 9-16) has not been summed up yet.
+      const cut = bytes.indexOf(Buffer.from(nextEpoch));
+      assert.ok(cut > 0);
+      const p = new MetricParser({ now: () => 0 });
+      const live: ParsedMetric[] = [];
+      for (let i = 0; i < cut; i += 512) live.push(...p.push(bytes.subarray(i, Math.min(cut, i + 512))));
+      const steps = live.filter((m) => m.key === 'train_loss_step').map((m) => m.step);
+      assert.ok(steps.filter((s) => s > 8 && s < 16).length >= 5, `train_loss_step within epoch 1 at steps ${steps.join(',')}`);
+      assert.deepEqual(steps, [...steps].sort((a, b) => a - b), 'steps only go forward');
+    });
+  }
+});
 
 describe('MetricParser on real frameworks at two terminal widths', () => {
   const files = fs.existsSync(DIR) ? fs.readdirSync(DIR).filter((f) => f.endsWith('.expect.json')).sort() : [];

@@ -16,9 +16,10 @@ describe('MetricParser: never a wrong number', () => {
   it('drops the last pair of a tqdm postfix cut at the terminal width (no closing bracket)', () => {
     const cut = 'Epoch 1: 100%|██████████| 32/32 [00:00<00:00, 85.11it/s, v_num=0, val_loss=0.179, val_acc=0.942, train_loss_epoch=0';
     const whole = 'Epoch 2: 100%|██████████| 32/32 [00:00<00:00, 85.11it/s, v_num=0, val_loss=0.170, val_acc=0.951, train_loss_epoch=0.132]';
-    assert.deepEqual(read(`${cut}\r${whole}\n`), ['val_loss=0.179@1', 'val_acc=0.942@1', 'val_loss=0.17@2', 'val_acc=0.951@2', 'train_loss_epoch=0.132@2']);
+    // (Steps are the bars' positions: epoch × 32 + count.)
+    assert.deepEqual(read(`${cut}\r${whole}\n`), ['val_loss=0.179@64', 'val_acc=0.942@64', 'val_loss=0.17@96', 'val_acc=0.951@96', 'train_loss_epoch=0.132@96']);
     // Cut inside a name: the pairs before it are whole.
-    assert.deepEqual(read('Epoch 3: 50%|█████     | 16/32 [00:00<00:00, 85.11it/s, v_num=0, train_loss_step=0.25, val_lo\n'), ['train_loss_step=0.25@3']);
+    assert.deepEqual(read('Epoch 3: 50%|█████     | 16/32 [00:00<00:00, 85.11it/s, v_num=0, train_loss_step=0.25, val_lo\n'), ['train_loss_step=0.25@112']);
   });
 
   it('keeps a dict printed after a closed bar on the same line', () => {
@@ -85,6 +86,54 @@ describe('MetricParser: never a wrong number', () => {
   });
 });
 
+describe('MetricParser: more shapes of real training logs', () => {
+  it('records no wall-clock duration, batch size or time per iteration', () => {
+    const fairseq = '2024-01-01 10:00:00 | INFO | train_inner | epoch 002:    300 / 900 loss=6.5, nll_loss=6.2, ppl=73.5, wps=18000.2, ups=4.4, bsz=96.5, num_updates=1200, lr=0.0003, gnorm=0.9, train_wall=22, wall=310\n';
+    assert.deepEqual(read(fairseq), ['loss=6.5@1200', 'nll_loss=6.2@1200', 'ppl=73.5@1200', 'wps=18000.2@1200', 'ups=4.4@1200', 'lr=0.0003@1200', 'gnorm=0.9@1200']);
+    const megatron = ' iteration      300/  100000 | consumed samples:        38400 | elapsed time per iteration (ms): 950.2 | learning rate: 2.000E-05 | global batch size:   128 | lm loss: 6.200E+00 | grad norm: 1.500 | number of skipped iterations:   0 |\n';
+    assert.deepEqual(read(megatron), ['learning_rate=0.00002@300', 'lm_loss=6.2@300', 'grad_norm=1.5@300']);
+  });
+
+  it('reads no setting from a dict of a trial\'s parameters in a sentence', () => {
+    const text = 'step 10: loss 0.5\n[I 2024-02-02 10:00:00,000] Trial 4 finished with value: 0.2 and parameters: {\'lr\': 0.002, \'n_units\': 64, \'dropout\': 0.2}. Best is trial 2 with value: 0.1.\n';
+    assert.deepEqual(read(text), ['loss=0.5@10']);
+  });
+
+  it('reads nothing from the W&B client\'s run summary (the last values again, at no step of theirs)', () => {
+    const text = 'step 90: loss 0.21\nwandb: Run summary:\nwandb:   epoch 3\nwandb:    loss 0.21\nwandb:     acc 0.93\nwandb: Run history:\nwandb:    loss █▅▃▁\n';
+    assert.deepEqual(read(text), ['loss=0.21@90']);
+  });
+});
+
+describe('MetricParser: a bar that names its epoch and count moves the step within the epoch', () => {
+  const bar = (epoch: number, n: number, total: number | '?', post: string): string =>
+    `Epoch ${epoch}: ${String(Math.floor(total === '?' ? 0 : (100 * n) / total)).padStart(3)}%|██▌       | ${n}/${total} [00:10<00:12, 45.2it/s, ${post}]`;
+
+  it('places tqdm and Rich readings at epoch × total + count', () => {
+    assert.deepEqual(read(`${bar(3, 450, 1000, 'loss=0.43, v_num=0')}\r${bar(3, 451, 1000, 'loss=0.41, v_num=0')}\n`), ['loss=0.43@3450', 'loss=0.41@3451']);
+    const rich = (n: number, loss: string): string => `Epoch 3/9 ━━━━━━━━━━╸━━━━━━━━━ ${n}/1000 0:00:10 • 0:00:12 45.2it/s v_num: 0 train_loss_step: ${loss}`;
+    assert.deepEqual(read(`${rich(450, '0.43')}\r${rich(451, '0.42')}\n`), ['train_loss_step=0.43@3450', 'train_loss_step=0.42@3451']);
+  });
+
+  it('reads one point per bar position: the last redraw there, and only a changed value', () => {
+    // Lightning redraws a new count first with the values of the one before, then with its own.
+    const text = [bar(0, 1, 8, 'loss=0.7, lr=0.1'), bar(0, 2, 8, 'loss=0.7, lr=0.1'), bar(0, 2, 8, 'loss=0.6, lr=0.1'), bar(0, 3, 8, 'loss=0.6, lr=0.1'), bar(0, 3, 8, 'loss=0.5, lr=0.1')].join('\r');
+    assert.deepEqual(read(`${text}\n`), ['loss=0.7@1', 'lr=0.1@1', 'loss=0.6@2', 'loss=0.5@3']);
+  });
+
+  it('places what a bar reset for the next epoch still shows at the step reached, never earlier', () => {
+    const text = [bar(0, 8, 8, 'loss=0.5'), bar(0, 0, 8, 'loss=0.5, val_loss=0.62'), bar(1, 0, 8, 'loss=0.5, val_loss=0.62'), bar(1, 1, 8, 'loss=0.45, val_loss=0.62')].join('\r');
+    assert.deepEqual(read(`${text}\n`), ['loss=0.5@8', 'val_loss=0.62@8', 'loss=0.45@9']);
+  });
+
+  it('keeps the epoch as the step when the bar has no total, and places other lines of an epoch on the bars\' axis', () => {
+    assert.deepEqual(read(`${bar(3, 450, '?', 'loss=0.43')}\n`), ['loss=0.43@3']);
+    // A validation bar (another total) and an epoch summary line go to the step the epoch's bar reached.
+    const text = [`${bar(2, 10, 10, 'loss=0.4')}`, 'Epoch 2:  50%|█████     | 2/4 [00:01<00:01, 2.0it/s, val_loss=0.5]', 'Epoch 2: val_acc=0.81', 'Epoch 3/5'].join('\n');
+    assert.deepEqual(read(`${text}\n${bar(3, 1, 10, 'loss=0.39')}\n`), ['loss=0.4@30', 'val_loss=0.5@30', 'val_acc=0.81@30', 'loss=0.39@31']);
+  });
+});
+
 describe('MetricParser: settings are params, not metrics', () => {
   it('reads nothing from a YAML-like configuration dump, even under measured-sounding names', () => {
     const text = 'system:\n    seed: 3407\n    work_dir: ./out\ntrainer:\n    device: auto\n    learning_rate: 0.0005\n    betas: (0.9, 0.95)\n    grad_norm_clip: 1.0\n\niter 0: train loss 2.84515\n';
@@ -133,7 +182,8 @@ describe('MetricParser: settings are params, not metrics', () => {
   it('gives the same points whatever the chunking', () => {
     const text = 'trainer:\n    device: auto\n    grad_norm_clip: 1.0\nEpoch 1: 100%|█| 3/3 [00:00<00:00, v_num=0, loss=0.5, acc=0.\rEpoch 1: 100%|█| 3/3 [00:00<00:00, v_num=0, loss=0.4, acc=0.9]\n';
     const whole = read(text);
-    assert.deepEqual(whole, ['loss=0.5@1', 'loss=0.4@1', 'acc=0.9@1']);
+    // Two redraws of one bar position (3 of 3 in epoch 1, step 6): the last one is its reading.
+    assert.deepEqual(whole, ['loss=0.4@6', 'acc=0.9@6']);
     for (const size of [1, 2, 3, 7, 64]) assert.deepEqual(read(text, size), whole, `chunk size ${size}`);
   });
 });

@@ -129,6 +129,49 @@ describe('query commands', () => {
     assert.equal(JSON.parse(j.out()).healthy, true);
   });
 
+  it('ls on an unreadable database says so, and how many runs the journals alone hold', async () => {
+    const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'exptrack-query-corrupt-'));
+    const dir = path.join(ws, '.exptrack');
+    const start = (id: string): Parameters<Store['sink']['startRun']>[0] => ({ id, experiment: 'e', name: id, command: 'python t.py', cwd: ws, startedAt: Date.UTC(2026, 0, 1), source: 'cli' });
+    const first = await Store.open(dir, { logger: quiet });
+    first.sink.startRun(start('folded1'));
+    first.sink.startRun(start('folded2'));
+    await first.close();
+    // A second writer still recording: its run is in its journal only. Then the database file breaks.
+    const writer = await Store.open(dir, { logger: quiet });
+    writer.sink.startRun(start('journaled'));
+    writer.flushJournal();
+    const dbFile = path.join(dir, 'exptrack.db');
+    const garbage = Buffer.concat([Buffer.from('SQLite format 3\0'), Buffer.alloc(5000, 7)]);
+    fs.writeFileSync(dbFile, garbage);
+    try {
+      const t = io(ws);
+      assert.equal(await ls([], t), 0);
+      assert.match(t.out(), /journaled/);
+      assert.doesNotMatch(t.out(), /no runs recorded yet/);
+      assert.match(t.err(), /could not be read, so the runs recorded in it are not listed; the journals alone hold only 1 run/);
+      assert.match(t.err(), /moves the file to exptrack\.db\.corrupt-<time>/);
+      const none = io(ws);
+      assert.equal(await ls(['--experiment', 'other'], none), 0);
+      assert.equal(none.out(), 'no runs match\n');
+      assert.deepEqual(fs.readFileSync(dbFile), garbage, 'a reader leaves the file as it is');
+    } finally {
+      await writer.close();
+    }
+    // Journals folded, and no other run: nothing readable at all.
+    fs.writeFileSync(dbFile, garbage);
+    const empty = io(ws);
+    assert.equal(await ls([], empty), 0);
+    assert.equal(empty.out(), `no runs readable in ${dir}\n`);
+    assert.match(empty.err(), /the journals alone hold no run\./);
+    // Once a writer moved it aside, an empty store says where the earlier runs are.
+    await (await Store.open(dir, { logger: quiet })).close();
+    const moved = io(ws);
+    assert.equal(await ls([], moved), 0);
+    assert.match(moved.out(), /^no runs recorded yet in .* since a corrupt database was moved aside: the runs recorded before are in .*exptrack\.db\.corrupt-/);
+    fs.rmSync(ws, { recursive: true, force: true });
+  });
+
   it('works where nothing was recorded yet', async () => {
     const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'exptrack-query-empty-'));
     const t = io(empty);

@@ -52,7 +52,8 @@ const BAR_RE = /\d+(?:\.\d+)?%\|/;
 // tqdm without its bar glyphs (Colab, some terminals drop them): `100% 15/15 [00:12<00:00, 1.22it/s]`.
 const PLAIN_BAR_RE = /\d+(?:\.\d+)?% +\d+(?:\.\d+)?[kMGT]?\/\d+(?:\.\d+)?[kMGT]? +\[\d/;
 // Lines that are never metrics: tracebacks, pip, argparse echoes, warnings and errors.
-const NOISE_START_RE = /^\s*(?:File "|Traceback \(|Collecting |Downloading |Requirement already|Installing collected|Successfully (?:installed|built)|Using cached|Building wheel|Obtaining |Looking in |Namespace\(|Attempting uninstall|Uninstalling |Created wheel|Stored in directory|raise |assert )/;
+// `wandb: ` lines are the W&B client's own: its run summary repeats the last values at no step of theirs.
+const NOISE_START_RE = /^\s*(?:File "|Traceback \(|Collecting |Downloading |Requirement already|Installing collected|Successfully (?:installed|built)|Using cached|Building wheel|Obtaining |Looking in |Namespace\(|Attempting uninstall|Uninstalling |Created wheel|Stored in directory|raise |assert |wandb: )/;
 // `RuntimeError: ...` is noise; `Mean Squared Error: 0.12` is a value.
 const NOISE_RE = /(?:Warning|WARNING|Error|ERROR|Exception)(?::|\]| \|| -)(?!\s*[-+]?(?:\d|\.\d|nan|inf))|warnings\.warn|\[(?:Warning|Fatal|Error)\]|DeprecationWarning|Deprecated|deprecated/;
 const SOURCE_EXT_RE = /\.(?:py|pyx|pyc|cc|cpp|cxx|c|h|hpp|cu|cuh|js|mjs|ts|rs|go|java|rb|sh|ipynb|json|ya?ml|toml|txt|log|csv|pt|pth|ckpt|bin|safetensors|so|dll|h5|keras|onnx|pkl|npz|npy|tar|gz|zip|whl|html?|md)$/i;

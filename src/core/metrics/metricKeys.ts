@@ -31,7 +31,7 @@ const MEASURED_TOKENS = new Set([
   'binary', 'multi', 'logit', 'pearson', 'spearman', 'corr', 'aupr', 'prauc', 'ece', 'brier', 'gini', 'ndcg',
   'mean', 'std', 'fitness', 'jaccard', 'coverage',
   'deviance', 'nloglik', 'logprobs', 'advantage', 'clipfrac', 'fraction', 'grad',
-  'explained', 'variance', 'value', 'policy', 'fps', 'throughput', 'wall', 'objective', 'obj',
+  'explained', 'variance', 'value', 'policy', 'fps', 'throughput', 'objective', 'obj',
   'f1', 'f2', 'r2', 'l1', 'top1', 'top5', 'acc1', 'acc5', 'map50', 'ap50', 'ap75', 'rouge1', 'rouge2',
 ]);
 
@@ -72,11 +72,11 @@ const NEVER_TOKENS = new Set([
   'bits', 'bit', 'dtype', 'fp', 'bf', 'tf', 'jax', 'keras', 'numpy', 'transformers', 'accelerate', 'lightning',
   'temperature', 'dropout', 'warmup', 'eps', 'epsilon', 'beta', 'betas', 'scale', 'threshold', 'thresh', 'beams',
   'patience', 'interval', 'freq', 'frequency', 'every', 'top', 'k', 'alpha', 'lambda', 'gamma', 'tau',
-  'weight', 'weights', 'coef', 'ratio', 'factor', 'beam', 'syslen', 'reflen', 'oom',
+  'weight', 'weights', 'coef', 'ratio', 'factor', 'beam', 'syslen', 'reflen', 'oom', 'bsz',
 ]);
 // Durations and timers (`time`, `data_time`, `train_runtime`, `time/time_elapsed`, `iter_dt`) measure
 // the machine, not the model: a user pattern can still ask for them.
-const TIMER_TOKENS = new Set(['time', 'runtime', 'elapsed', 'duration', 'dt', 'data', 'timer', 'clock', 'wallclock']);
+const TIMER_TOKENS = new Set(['time', 'runtime', 'elapsed', 'duration', 'dt', 'data', 'timer', 'clock', 'wallclock', 'wall']);
 // Never words that also beat a measured word: `score threshold`, `loss_weight`, `top_p` are settings.
 const STRONG_NEVER_TOKENS = new Set(['threshold', 'thresh', 'weight', 'weights', 'coef', 'factor', 'temperature', 'patience', 'interval', 'every', 'freq', 'frequency']);
 // Tokens that turn a count into a rate (samples_per_second, tokens/s): rates logged by the trainer are metrics.
@@ -116,6 +116,9 @@ function classify(key: string): KeyKind {
   // `Train Epoch`, `val_step`: a split word before a step word is still the step.
   const rest = toks.filter((t) => !SPLIT_WORDS.has(t));
   if (rest.length > 0 && rest.length < toks.length && STEP_KEYS.has(rest.join('_'))) return KeyKind.Step;
+  // `time per iteration (ms)` is a duration per unit, not a rate: a timer word before `per`.
+  const per = toks.indexOf('per');
+  if (per > 0 && toks.slice(0, per).some((t) => TIMER_TOKENS.has(t))) return KeyKind.Timer;
   const isRate = toks.some((t) => RATE_TOKENS.has(t)) && toks.length > 1;
   let measured = false;
   let hyper = false;

@@ -7,6 +7,7 @@ import { KeyKind, keyHasSplit, keyKind, stepPriority } from './metricKeys';
 import type { LineScan, RawPair } from './lineScanner';
 import { ConfigDump, type Member, memberOf } from './configDump';
 import { LineShapeCache } from './lineShapeCache';
+import { barPosition, mayBeRichBar } from './progressBar';
 import { visibleText } from './terminalText';
 import { TableReader, type TableRows } from './tableReader';
 import { type CompiledPattern, compileIgnore, compilePatterns } from './userPatterns';
@@ -127,6 +128,23 @@ export class MetricParser {
   private inEpoch = false;
   private lastSplit: string | null = null;
   private epochBarTotal: number | undefined;
+  /**
+   * Progress bars that name their epoch and count (`Epoch 3: 45%|…| 450/1000`): the bars' total (0 before
+   * one), the step each epoch's bar reached, and for the segment being read: its step (undefined when
+   * it is no such bar) and whether its points are readings of a redrawn display (a bar, or the wrapped
+   * metrics line after one).
+   */
+  private barTotal = 0;
+  private barReached = 0;
+  private readonly barSteps = new Map<number, number>();
+  private barStep: number | undefined;
+  private liveDisplay = false;
+  private live = false;
+  /** Last value read per key from a redrawn display: a redraw repeating it is no new point. */
+  private readonly liveLast = new Map<string, number>();
+  /** What the redraws at the display's current position show, per key, until it moves on. */
+  private readonly pending = new Map<string, { held: boolean; value: number; step: number; time: number; line: number }>();
+  private pendingCount = 0;
   private out: ParsedMetric[] = [];
   /**
    * When the chunk being read arrived: every line it completes is stamped with it. Its lines did
@@ -218,6 +236,7 @@ export class MetricParser {
     } else if (this.partial.length > 0 || this.skipping || this.lineHasText) {
       this.endSegment(true);
     }
+    this.flushPending();
     this.emitTable(this.tables.flush());
     return this.out;
   }
@@ -305,9 +324,13 @@ export class MetricParser {
     if (plan.fast === 0) plan.fast = fastEligible(text.slice(from, to)) ? 1 : 2;
     if (plan.fast !== 1 || !shapes.readFastValues(plan, text, to)) return false;
     const values = shapes.fastValues;
+    this.live = false;
+    this.barStep = undefined;
     // From here on exactly replayDecision().
     const step = decidedStep(d, shapes.fastStep, values);
     if (step === null) return false;
+    // Under a bar's display, a line with no step of its own may be its wrapped metrics line: the general path decides.
+    if (this.liveDisplay && step === undefined && shapes.fastEpoch === undefined && d.epochIdx < 0) return false;
     this.dump.reset();
     plan.notHeader = true;
     shapes.fastTaken(plan, text, from, to);
@@ -339,6 +362,8 @@ export class MetricParser {
       this.readSegment(segment);
     }
     if (lineEnd) {
+      // A redrawn line ended by a newline is final (a closed tqdm bar, the last line of a display).
+      if (this.pendingCount > 0) this.flushPending();
       this.counts.lines++;
       this.lineNo++;
       this.lineHasText = false;
@@ -348,6 +373,8 @@ export class MetricParser {
   private readSegment(raw: string): void {
     // Binary output (random bytes, a file printed by mistake) is no log line: short keys in it would
     // read as metrics (`\x0bp=4\x04` -> p = 4).
+    this.live = false;
+    this.barStep = undefined;
     if (isBinary(raw)) return;
     const text = visibleText(raw);
     if (this.patterns.length > 0 && this.readUserPatterns(text)) return;
@@ -389,6 +416,7 @@ export class MetricParser {
       }
     }
     this.noteProgressTotal(text, scan);
+    this.noteBar(text, scan);
     this.carrySplit(text, scan);
     let member = plan?.member as Member | null | undefined;
     if (member === undefined) {
@@ -434,6 +462,52 @@ export class MetricParser {
     else if (total !== this.epochBarTotal && scan.split === null) scan.split = 'test';
   }
 
+  /**
+   * A bar naming its epoch and count (`Epoch 3:  45%|…| 450/1000 […, loss=0.43]`, Rich's `Epoch 3/9 ━━━ 450/1000 …`)
+   * places its values at step epoch × total + count, so a long epoch's chart moves while it runs. Its
+   * redraws, and the wrapped metrics line Rich prints under it, repeat values already read: only a
+   * value that changed is a new point (see emit()). A bar of another total (a validation loop) is placed
+   * by its epoch like any other line.
+   */
+  private noteBar(text: string, scan: LineScan): void {
+    const isBar = scan.barPos >= 0 || mayBeRichBar(text);
+    const pos = isBar ? barPosition(text, scan.barPos) : null;
+    if (pos === null || (this.barTotal !== 0 && pos.total !== this.barTotal)) {
+      // The wrapped metrics line under a bar belongs to its display; anything else ends it.
+      if (!isBar && this.liveDisplay && scan.pairs.length > 0) this.live = true;
+      else this.endDisplay();
+      return;
+    }
+    this.barTotal = pos.total;
+    let step = pos.epoch * pos.total + pos.count;
+    // A bar is reset for the next epoch before its description names it (`Epoch 0:   0%| 0/8 [… val_loss=0.621]`
+    // after `Epoch 0: 100%| 8/8`): at 0 it shows what the step already reached holds, never an earlier step.
+    if (pos.count === 0 && step < this.barReached) step = this.barReached;
+    if (step !== this.barReached) this.flushPending();
+    this.barReached = step;
+    this.barStep = step;
+    this.barSteps.set(pos.epoch, step);
+    this.live = true;
+    this.liveDisplay = true;
+  }
+
+  /** The bar's display ended: what it showed last is read. */
+  private endDisplay(): void {
+    this.live = false;
+    this.liveDisplay = false;
+    this.flushPending();
+  }
+
+  /**
+   * The step an epoch marker stands for: the epoch itself, or once bars have placed points at
+   * epoch × total + count, the step that epoch's bar reached (its start when none was seen), so that
+   * an epoch's summary line and its bar share one axis.
+   */
+  private epochStep(epoch: number): number {
+    if (this.barTotal === 0) return epoch;
+    return this.barSteps.get(epoch) ?? epoch * this.barTotal;
+  }
+
   private apply(scan: LineScan, plan: { memo: unknown } | null): void {
     // Once training has started, what happens to a line depends only on its shape: replay the
     // decision taken for the first line of this shape.
@@ -456,6 +530,7 @@ export class MetricParser {
     let count = 0;
     const values = scan.values;
     let configEcho = false;
+    let structuredNever = false;
     let stepKey = false;
     for (let pi = 0; pi < scan.pairs.length; pi++) {
       const pair = scan.pairs[pi];
@@ -478,7 +553,10 @@ export class MetricParser {
         continue;
       }
       if (kind === KeyKind.Never || kind === KeyKind.Timer) {
-        if (!pair.bare && kind === KeyKind.Never) configEcho = true;
+        if (!pair.bare && kind === KeyKind.Never) {
+          configEcho = true;
+          if (pair.structured) structuredNever = true;
+        }
         dropped++;
         continue;
       }
@@ -490,7 +568,10 @@ export class MetricParser {
     }
     const hasMarker = step !== undefined || epoch !== undefined;
     const startedBefore = this.started;
-    if (epoch !== undefined && Number.isFinite(epoch)) this.context = epoch;
+    // A line with a step of its own is no part of a bar's display.
+    if (hasMarker && this.barStep === undefined) this.endDisplay();
+    if (epoch !== undefined && Number.isFinite(epoch)) this.context = this.epochStep(epoch);
+    if (this.barStep !== undefined) this.context = this.barStep;
     if (step !== undefined && Number.isFinite(step)) this.context = step;
     if (hasMarker) this.started = true;
     if (count === 0) {
@@ -509,13 +590,19 @@ export class MetricParser {
 
     let measured = false;
     let separated = 0;
+    // A dict of settings in a line (`parameters: {'lr': 0.00123, 'n_layers': 2, 'dropout': 0.31}`, a trial's
+    // hyperparameters): a never-a-metric name in it and no measured one. Its pairs are params.
+    let settingsDict = structuredNever && !stepKey;
     for (let ci = 0; ci < count; ci++) {
-      if (candKinds[ci] === KeyKind.Measured) measured = true;
+      if (candKinds[ci] === KeyKind.Measured) {
+        measured = true;
+        if (candPairs[ci].structured) settingsDict = false;
+      }
       if (!candPairs[ci].bare) separated++;
     }
     if (measured) this.started = true;
     const started = this.started;
-    const lineStep = step ?? epoch;
+    const lineStep = step ?? this.barStep ?? (epoch === undefined ? undefined : this.epochStep(epoch));
     const time = this.time;
     let split = scan.split;
     let carried = false;
@@ -525,6 +612,7 @@ export class MetricParser {
       let ok: boolean;
       // `host:8080`, `module:train:42`: glued integers are locations, not values (dicts and JSON aside).
       if (pair.tight && pair.integral && !pair.structured) ok = false;
+      else if (settingsDict && pair.structured) ok = false;
       else {
         switch (kind) {
           case KeyKind.Measured:
@@ -584,13 +672,15 @@ export class MetricParser {
   private applyDecision(d: Decision, step: number | undefined, scannedEpoch: number | undefined, values: readonly number[], wholeLine = false): void {
     let epoch = scannedEpoch;
     if (d.epochIdx >= 0 && epoch === undefined) epoch = values[d.epochIdx];
-    if (epoch !== undefined && Number.isFinite(epoch)) this.context = epoch;
+    if ((step !== undefined || epoch !== undefined) && this.barStep === undefined) this.endDisplay();
+    if (epoch !== undefined && Number.isFinite(epoch)) this.context = this.epochStep(epoch);
+    if (this.barStep !== undefined) this.context = this.barStep;
     if (step !== undefined && Number.isFinite(step)) this.context = step;
     this.counts.droppedPairs += d.dropped;
     const n = d.emitIdx.length;
     if (n === 0) return;
     const time = this.time;
-    const lineStep = step ?? epoch;
+    const lineStep = step ?? this.barStep ?? (epoch === undefined ? undefined : this.epochStep(epoch));
     if (wholeLine && d.distinctKeys) {
       const at = lineStep ?? this.context;
       if (at !== undefined) {
@@ -634,9 +724,48 @@ export class MetricParser {
       step = this.counters.get(key) ?? 0;
       this.counters.set(key, step + 1);
     }
+    if (this.live) {
+      // A redrawn display: what its last redraw at this position shows is the reading (flushPending()).
+      let held = this.pending.get(key);
+      if (held === undefined) {
+        if (this.pending.size > 10000) this.pending.clear();
+        this.pending.set(key, (held = { held: false, value, step, time, line: this.lineNo }));
+      }
+      if (!held.held) this.pendingCount++;
+      held.held = true;
+      held.value = value;
+      held.step = step;
+      held.time = time;
+      held.line = this.lineNo;
+      return;
+    }
     const last = this.lineLast.get(key);
     if (last !== undefined && last.line === this.lineNo && last.step === step && Object.is(last.value, value)) return;
-    const point: ParsedMetric = { key, value, step, line: this.lineNo, time };
+    this.record(key, value, step, time, this.lineNo);
+  }
+
+  /**
+   * The readings of a redrawn display's position, once it has moved on (or the display ended): the
+   * last redraw at a position is its reading (Lightning redraws a new count first with the values of
+   * the one before), and a value equal to the key's previous reading is the same value still shown,
+   * not a new point.
+   */
+  private flushPending(): void {
+    if (this.pendingCount === 0) return;
+    this.pendingCount = 0;
+    for (const [key, p] of this.pending) {
+      if (!p.held) continue;
+      p.held = false;
+      const last = this.liveLast.get(key);
+      if (last !== undefined && Object.is(last, p.value)) continue;
+      if (this.liveLast.size > 10000) this.liveLast.clear();
+      this.liveLast.set(key, p.value);
+      this.record(key, p.value, p.step, p.time, p.line);
+    }
+  }
+
+  private record(key: string, value: number, step: number, time: number, line: number): void {
+    const point: ParsedMetric = { key, value, step, line, time };
     this.lineLast.set(key, point);
     this.counts.metrics++;
     if (this.batch !== null) this.batch.add(key, step, value, time);
@@ -645,6 +774,8 @@ export class MetricParser {
 
   private emitTable(rows: readonly TableRows[] | null): void {
     if (rows === null) return;
+    // A table is no bar's display.
+    this.endDisplay();
     for (const table of rows) {
       if (table.epoch !== undefined) this.context = table.epoch;
       if (table.step !== undefined) this.context = table.step;
