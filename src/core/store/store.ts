@@ -15,6 +15,7 @@ import { StoreJournals } from './storeJournals';
 import { lockPath, StoreLock } from './storeLock';
 import { consoleLogger, type StoreLogger } from './storeLogger';
 import { StoreQueries } from './storeQueries';
+import { isCorruptionError } from './storeSalvage';
 
 export interface StoreOptions {
   /** Unique per process instance; default host-pid-random. */
@@ -173,7 +174,8 @@ export class Store {
       // half-way through reading it: then the file changed meanwhile, and one more pass (reload,
       // fold what is left) shows the whole run instead of part of it until the next cycle.
       for (let pass = 0; pass < (locked ? 1 : 2) && (pass === 0 || image.fileChanged()); pass++) {
-        if (image.fileChanged()) {
+        // A damaged file this store could not move aside before is moved aside once it holds the lock.
+        if (image.fileChanged() || (locked && image.damagedInPlace)) {
           try {
             await image.load(locked);
           } catch (e) {
@@ -207,7 +209,15 @@ export class Store {
         this.scheduleSave(image.saveSpacingMs());
       }
     } catch (e) {
-      this.problem(`cycle:${(e as Error).message}`, `store update failed: ${(e as Error).message}`);
+      if (isCorruptionError(e) && !image.suspect) {
+        // The image read as damaged mid-way: reload the file (checked on load, moved aside and salvaged
+        // if it is the file) and fold again, never saving this image.
+        image.suspect = true;
+        this.problem('corrupt-statement', `${this.dbFile}: ${(e as Error).message}; reloading and checking it`);
+        this.scheduleFold();
+      } else {
+        this.problem(`cycle:${(e as Error).message}`, `store update failed: ${(e as Error).message}`);
+      }
     } finally {
       if (image.txnOpen) image.rollback();
       if (locked) this.lock!.release();

@@ -10,6 +10,7 @@ import type { KeyPoints } from './pointsFile';
 import { mergePoints, PointsStore } from './pointsStore';
 import { RecordApplier } from './recordApplier';
 import { migrate, NewerSchemaError, readUserVersion, schemaVersion } from './schema';
+import { checkImage, salvageRows, type SalvageResult } from './storeSalvage';
 import type { StoreLock } from './storeLock';
 import type { StoreLogger } from './storeLogger';
 
@@ -53,6 +54,16 @@ export class StoreImage {
   dirtySince = 0;
   /** Why nothing may be saved (a newer schema, a corrupt file that could not be moved aside). */
   blocked: string | undefined;
+  /**
+   * The file on disk failed its check and is still in place (this store could not move it aside:
+   * read-only, or without the lock): memory holds what was salvaged; never saved over the file, which
+   * is reloaded (and moved aside) once the lock is held.
+   */
+  damagedInPlace = false;
+  /** A statement failed as on a damaged image: nothing is saved until the file is reloaded (and checked). */
+  suspect = false;
+  /** How long the last check of a loaded file took (ms). */
+  lastCheckMs = 0;
   lastSave: { at: number; ms: number; bytes: number } | null = null;
   /** Saving has failed since `since` (retried every 5 s); null when the last save succeeded. */
   saveError: { since: number; message: string } | null = null;
@@ -89,8 +100,9 @@ export class StoreImage {
     }
   }
 
-  /** Whether the file on disk is not the one last loaded or saved. */
+  /** Whether the file on disk is not the one last loaded or saved (or memory must be reloaded from it). */
   fileChanged(): boolean {
+    if (this.suspect) return true;
     const now = this.statFile();
     const was = this.fileId;
     if (!now || !was) return !!now !== !!was;
@@ -130,6 +142,8 @@ export class StoreImage {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
     }
     let db: Database | undefined;
+    // Why the file failed its check: it is then salvaged row by row into a new database.
+    let damage: string | undefined;
     if (bytes && bytes.length > 0) {
       try {
         db = this.openImage(bytes, room);
@@ -137,8 +151,7 @@ export class StoreImage {
       } catch (e) {
         try { db?.close(); } catch { /* unusable anyway */ }
         db = undefined;
-        this.corrupt(id!, e as Error, mayMoveAside);
-        id = mayMoveAside ? undefined : id;
+        damage = (e as Error).message;
       }
     }
     if (db) {
@@ -147,8 +160,27 @@ export class StoreImage {
         db.close();
         throw new NewerSchemaError(found, this.dbFile);
       }
+      const t0 = performance.now();
+      const problems = checkImage(db);
+      this.lastCheckMs = performance.now() - t0;
+      if (problems.length) damage = problems.slice(0, 2).join('; ') + (problems.length > 2 ? `; ${problems.length - 2} more finding(s)` : '');
     }
-    const fresh = !db;
+    let fresh = !db;
+    if (damage !== undefined) {
+      const into = new this.SQL.Database();
+      migrate(into, this.dbFile);
+      let result: SalvageResult;
+      try {
+        result = db ? salvageRows(db, into, path.dirname(this.dbFile)) : { copied: {}, lost: ['the file is not readable as a database at all: nothing could be salvaged'], recreatedRuns: 0, relistedFiles: 0 };
+      } catch (e) {
+        result = { copied: {}, lost: [`salvage stopped: ${(e as Error).message}`], recreatedRuns: 0, relistedFiles: 0 };
+      }
+      try { db?.close(); } catch { /* unusable anyway */ }
+      db = into;
+      fresh = true;
+      const moved = this.damaged(id!, damage, result, mayMoveAside);
+      id = moved ? undefined : id;
+    }
     db ??= new this.SQL.Database();
     const migrated = migrate(db, this.dbFile);
     if (fresh) {
@@ -159,15 +191,26 @@ export class StoreImage {
     }
     this.replaceDb(db);
     this.fileId = id;
+    this.suspect = false;
     this.dirty = false;
     this.ownUnsaved = false;
-    if (migrated || !id) this.markDirty(true);
+    if (migrated || !id || damage !== undefined) this.markDirty(true);
   }
 
-  private corrupt(id: FileId, error: Error, mayMoveAside: boolean): void {
+  /**
+   * The file failed its check (or is no database at all) and `salvage` holds what could be read of it.
+   * A writer holding the lock moves the file aside (`exptrack.db.corrupt-<time>`, never deleted, with
+   * a `.salvage.txt` report beside it) and goes on from the salvaged rows; anyone else shows the
+   * salvaged rows and leaves the file for a writer that holds the lock. Returns whether it was moved.
+   */
+  private damaged(id: FileId, why: string, salvage: SalvageResult, mayMoveAside: boolean): boolean {
+    const rows = Object.values(salvage.copied).reduce((a, b) => a + b, 0);
+    const lost = salvage.lost.length ? `; not recovered: ${salvage.lost.join('; ')}` : '; every row was recovered';
+    const summary = `${rows} row(s) salvaged (${salvage.copied.runs ?? 0} run(s))${lost}`;
     if (!mayMoveAside) {
-      this.hooks.problem('corrupt-readonly', `${this.dbFile} is unreadable (${error.message}); showing only what the journals hold`);
-      return;
+      this.damagedInPlace = true;
+      this.hooks.problem('corrupt-readonly', `${this.dbFile} is damaged (${why}); showing the ${summary} and what the journals hold; ${this.readOnly ? 'the next writer' : 'this writer, once it holds the lock,'} moves it aside`);
+      return false;
     }
     const aside = `${this.dbFile}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
     const now = this.statFile();
@@ -175,10 +218,21 @@ export class StoreImage {
       try { fs.renameSync(this.dbFile, aside); } catch (e) {
         this.hooks.problem('corrupt-move', `${this.dbFile} is corrupt and could not be moved aside: ${(e as Error).message}`);
         this.blocked = 'corrupt database could not be moved aside';
-        return;
+        return false;
       }
     }
-    this.logger.error(`${path.basename(this.dbFile)} was corrupt (${error.message}); it was moved to ${path.basename(aside)} and recording goes on in a new database`);
+    this.damagedInPlace = false;
+    const report = [
+      `${path.basename(this.dbFile)} failed its check on ${new Date().toISOString()} (${why}) and was moved to ${path.basename(aside)}.`,
+      `Salvaged into the new ${path.basename(this.dbFile)}: ${rows} row(s): ${Object.entries(salvage.copied).map(([t, n]) => `${t} ${n}`).join(', ') || 'none'}.`,
+      ...(salvage.recreatedRuns ? [`${salvage.recreatedRuns} run(s) recreated as placeholders (experiment "salvaged", tag exptrack.salvaged).`] : []),
+      ...(salvage.relistedFiles ? [`${salvage.relistedFiles} points file(s) under runs/ listed again.`] : []),
+      ...(salvage.lost.length ? ['Not recovered:', ...salvage.lost.map((l) => `  ${l}`)] : ['Every row was recovered.']),
+      'Journals still on disk were folded on top. The damaged file is kept for inspection (sqlite3 .recover); delete it and this report when done.',
+    ];
+    try { fs.writeFileSync(`${aside}.salvage.txt`, `${report.join('\n')}\n`); } catch { /* the log line below says it all */ }
+    this.logger.error(`${path.basename(this.dbFile)} was corrupt (${why}); it was moved to ${path.basename(aside)}, ${summary}; recording goes on in the new database`);
+    return true;
   }
 
   /**
@@ -201,6 +255,17 @@ export class StoreImage {
     }
     const bytes = Buffer.from(image.buffer, image.byteOffset, image.length);
     const valid = image.length >= 100 && bytes.readUInt32BE(24) === bytes.readUInt32BE(92) && bytes.readUInt32BE(28) > 0;
+    if (valid && this.readOnly) {
+      // A file cut short of the size its header says (a truncated copy) reads as zeros past its end,
+      // as it does with a writer's headroom: the check then finds the missing pages, the rest is read.
+      const pageSize = bytes.readUInt16BE(16) === 1 ? 65536 : bytes.readUInt16BE(16);
+      const needed = bytes.readUInt32BE(28) * pageSize;
+      if (needed > image.length && needed <= image.length * 4 + (64 << 20)) {
+        const padded = new Uint8Array(needed);
+        padded.set(image);
+        image = padded;
+      }
+    }
     if (!valid || this.readOnly) {
       this.memFileSize = image.length;
       return new this.SQL.Database(image);
@@ -292,7 +357,7 @@ export class StoreImage {
 
   /** Exports and writes the file atomically; must hold the lock, never inside a transaction. */
   save(lock: StoreLock | undefined, tmpSuffix: string): boolean {
-    if (this.blocked) return false;
+    if (this.blocked || this.damagedInPlace || this.suspect) return false;
     if (lock && !lock.stillHeld()) { this.hooks.problem('lock-lost', 'the store lock was taken over; this save was skipped'); return false; }
     if (this.fileId && this.fileChanged()) return false; // someone else saved: the next cycle reloads and refolds
     this.commitFold(); // sql.js cannot export inside a transaction; points files are written outside one
