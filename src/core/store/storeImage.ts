@@ -6,6 +6,7 @@ import { regexpFunction } from '../filter/compileFilter';
 import type { MetricSummary } from '../model';
 import { writeFileAtomic } from './atomicWrite';
 import { OverviewCache } from './overviewCache';
+import { readRunPoints } from './journalReader';
 import type { KeyPoints } from './pointsFile';
 import { mergePoints, PointsStore } from './pointsStore';
 import { RecordApplier } from './recordApplier';
@@ -64,6 +65,11 @@ export class StoreImage {
   suspect = false;
   /** How long the last check of a loaded file took (ms). */
   lastCheckMs = 0;
+  /**
+   * The journal stretches folded into this image since it was loaded, by file: where the points of
+   * spilled runs (see PointsStore.spilled) are read again from.
+   */
+  readonly foldedRanges = new Map<string, { from: number; to: number }>();
   lastSave: { at: number; ms: number; bytes: number } | null = null;
   /** Saving has failed since `since` (retried every 5 s); null when the last save succeeded. */
   saveError: { since: number; message: string } | null = null;
@@ -87,8 +93,9 @@ export class StoreImage {
     private readonly logger: StoreLogger,
     private readonly hooks: ImageHooks,
     private readonly tmpSuffix: string,
+    maxFileRows?: number,
   ) {
-    this.points = new PointsStore(path.dirname(dbFile), hooks.problem, tmpSuffix);
+    this.points = new PointsStore(path.dirname(dbFile), hooks.problem, tmpSuffix, maxFileRows);
   }
 
   statFile(): FileId | undefined {
@@ -295,7 +302,7 @@ export class StoreImage {
 
   private replaceDb(db: Database, keepCaches = false): void {
     this.freeStatements();
-    if (!keepCaches) { this.summaryCache.clear(); this.overviews.clear(); this.points.clear(); }
+    if (!keepCaches) { this.summaryCache.clear(); this.overviews.clear(); this.points.clear(); this.foldedRanges.clear(); }
     try { this.db?.close(); } catch { /* already closed */ }
     this.db = db;
     this.configureDb();
@@ -335,7 +342,21 @@ export class StoreImage {
       s.reset();
     }
     const before = steps.length ? mergePoints(key, [{ key, steps: Float64Array.from(steps), values: Float64Array.from(values), times: Float64Array.from(times) }]) : undefined;
-    return this.points.read(this.db, rid, key, before);
+    const stored = this.points.read(this.db, rid, key, before);
+    if (!this.points.spilled.has(rid)) return stored;
+    // Folded but not kept in memory (a reader past its bound): read again from the journals.
+    const runId = this.rows('SELECT id FROM runs WHERE rid = ?', [rid])[0]?.[0];
+    if (runId === undefined) return stored;
+    const ranges = [...this.foldedRanges].map(([file, r]) => ({ file, from: r.from, to: r.to }));
+    return mergePoints(key, [stored, readRunPoints(ranges, String(runId), key)]);
+  }
+
+  /**
+   * Memory no longer matches what a save would need (a damaged file left in place, or points spilled
+   * from memory): reload and fold again once the lock is held, never save this image.
+   */
+  mustReloadToSave(): boolean {
+    return this.damagedInPlace || this.points.spilled.size > 0;
   }
 
   private freeStatements(): void {
@@ -357,7 +378,7 @@ export class StoreImage {
 
   /** Exports and writes the file atomically; must hold the lock, never inside a transaction. */
   save(lock: StoreLock | undefined, tmpSuffix: string): boolean {
-    if (this.blocked || this.damagedInPlace || this.suspect) return false;
+    if (this.blocked || this.suspect || this.mustReloadToSave()) return false;
     if (lock && !lock.stillHeld()) { this.hooks.problem('lock-lost', 'the store lock was taken over; this save was skipped'); return false; }
     if (this.fileId && this.fileChanged()) return false; // someone else saved: the next cycle reloads and refolds
     this.commitFold(); // sql.js cannot export inside a transaction; points files are written outside one
