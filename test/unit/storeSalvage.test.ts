@@ -147,6 +147,32 @@ describe('a damaged database is moved aside and salvaged (issue #19 item 4)', fu
     });
   }
 
+  it('not a database at all: the points files stay listed under placeholder runs, which a journal restores', async () => {
+    await recordStore(dir);
+    const file = path.join(dir, 'exptrack.db');
+    fs.writeFileSync(file, Buffer.concat([Buffer.from('SQLite format 3\0'), Buffer.alloc(fs.statSync(file).size, 7)]));
+    const errors: string[] = [];
+    const s = await Store.open(dir, { logger: { ...quiet, error: (m) => errors.push(m) } });
+    assert.equal(errors.length, 1);
+    assert.match(errors[0], /moved to exptrack\.db\.corrupt-/);
+    const runs = s.listRuns({ limit: 1000 });
+    assert.equal(runs.length, 150, 'a placeholder for every run with a points file');
+    const d = s.getRun(runId(7), { series: ['loss'] })!;
+    assert.equal(d.tags['exptrack.salvaged'] !== undefined, true);
+    assert.equal(d.experiment, 'salvaged');
+    assert.deepEqual(d.metrics.loss, { last: 7.19, min: 7, max: 7.19, count: 20, lastStep: 19 });
+    assert.deepEqual(d.series!.loss.map((p) => p[1]), Array.from({ length: 20 }, (_, k) => 7 + k / 100));
+    // A journal still holding the run's start record gives the placeholder its real fields back.
+    s.sink.startRun(start(7));
+    await s.flush();
+    const back = s.getRun(runId(7))!;
+    assert.equal(back.name, 'name-7');
+    assert.equal(back.experiment, 'exp1');
+    assert.equal(back.tags['exptrack.salvaged'], undefined);
+    assert.equal(back.metrics.loss.count, 20);
+    await s.close();
+  });
+
   it('reads past a damaged page: rows on either side of it are kept', async () => {
     const SQL = await loadSqlJs();
     const db = new SQL.Database();

@@ -11,7 +11,7 @@ import type { KeyPoints } from './pointsFile';
 import { mergePoints, PointsStore } from './pointsStore';
 import { RecordApplier } from './recordApplier';
 import { migrate, NewerSchemaError, readUserVersion, schemaVersion } from './schema';
-import { checkImage, salvageRows, type SalvageResult } from './storeSalvage';
+import { checkImage, relistFiles, salvageRows, type SalvageResult } from './storeSalvage';
 import type { StoreLock } from './storeLock';
 import type { StoreLogger } from './storeLogger';
 
@@ -178,7 +178,9 @@ export class StoreImage {
       migrate(into, this.dbFile);
       let result: SalvageResult;
       try {
-        result = db ? salvageRows(db, into, path.dirname(this.dbFile)) : { copied: {}, lost: ['the file is not readable as a database at all: nothing could be salvaged'], recreatedRuns: 0, relistedFiles: 0 };
+        // Not a database at all: nothing to read but the points files, which are kept listed.
+        result = db ? salvageRows(db, into, path.dirname(this.dbFile))
+          : { copied: {}, lost: ['the file is not readable as a database at all: no row could be salvaged'], recreatedRuns: 0, relistedFiles: relistFiles(into, path.dirname(this.dbFile)) };
       } catch (e) {
         result = { copied: {}, lost: [`salvage stopped: ${(e as Error).message}`], recreatedRuns: 0, relistedFiles: 0 };
       }

@@ -72,7 +72,7 @@ export function salvageRows(from: Database, to: Database, exptrackDir: string, n
     }
     const catalog = tables.some((t) => t.name === 'runs') && tables.some((t) => t.name === 'experiments');
     const recreatedRuns = catalog ? recreateRuns(from, to, now, lost) : 0;
-    const relistedFiles = catalog && tables.some((t) => t.name === 'point_files') && lostTables.has('point_files') || lostTables.has('runs') ? relistFiles(to, exptrackDir, now) : 0;
+    const relistedFiles = catalog && tables.some((t) => t.name === 'point_files') && (lostTables.has('point_files') || lostTables.has('runs')) ? relistFiles(to, exptrackDir, now) : 0;
     to.exec('COMMIT');
     return { copied, lost, recreatedRuns, relistedFiles };
   } catch (e) {
@@ -264,7 +264,7 @@ function placeholderRun(to: Database, id: string, now: number, rid?: number): nu
  * altogether gets a placeholder), with a summary for series the catalog lost, so that the sweep,
  * which deletes unlisted files, keeps them.
  */
-function relistFiles(to: Database, exptrackDir: string, now: number): number {
+export function relistFiles(to: Database, exptrackDir: string, now = Date.now()): number {
   const runsDir = path.join(exptrackDir, 'runs');
   let dirs: string[];
   try { dirs = fs.readdirSync(runsDir); } catch { return 0; }
