@@ -173,6 +173,31 @@ describe('a damaged database is moved aside and salvaged (issue #19 item 4)', fu
     await s.close();
   });
 
+  it('a statement failing as on a damaged image reloads the file, checked, and never saves that image', async () => {
+    const problems: string[] = [];
+    const s = await Store.open(dir, { logger: { ...quiet, warn: (m) => problems.push(m) } });
+    s.sink.startRun(start(1));
+    await s.flush();
+    const file = path.join(dir, 'exptrack.db');
+    const good = fs.readFileSync(file);
+    // Damage the image in memory only: the runs table now points past the end of the file.
+    const image = (s as unknown as { image: { db: { exec(sql: string): { values: unknown[][] }[] } } }).image;
+    const cookie = Number(image.db.exec('PRAGMA schema_version')[0].values[0][0]);
+    image.db.exec(`PRAGMA writable_schema = ON; UPDATE sqlite_master SET rootpage = 100000 WHERE name = 'runs'; PRAGMA schema_version = ${cookie + 1}; PRAGMA writable_schema = OFF`);
+    s.sink.startRun(start(2));
+    await s.flush();
+    assert.ok(problems.some((p) => /malformed.*reloading and checking it/.test(p)), problems.join('\n'));
+    assert.deepEqual(fs.readFileSync(file), good, 'the damaged image was not saved');
+    await s.flush();
+    assert.deepEqual(s.listRuns().map((r) => r.id).sort(), [runId(1), runId(2)]);
+    await s.close();
+    const SQL = await loadSqlJs();
+    const saved = new SQL.Database(fs.readFileSync(file));
+    assert.deepEqual(checkImage(saved), []);
+    saved.close();
+    assert.equal(fs.readdirSync(dir).filter((f) => f.startsWith('exptrack.db.corrupt-')).length, 0, 'the file itself was sound: nothing moved aside');
+  });
+
   it('reads past a damaged page: rows on either side of it are kept', async () => {
     const SQL = await loadSqlJs();
     const db = new SQL.Database();

@@ -214,10 +214,12 @@ export class Store {
         this.scheduleSave(image.saveSpacingMs());
       }
     } catch (e) {
-      if (isCorruptionError(e) && !image.suspect) {
-        // The image read as damaged mid-way: reload the file (checked on load, moved aside and salvaged
-        // if it is the file) and fold again, never saving this image.
+      if (isCorruptionError(e) && !image.suspect && !image.reloadedForCorruption) {
+        // The image read as damaged mid-way: reload the file (checked whole on load, moved aside and
+        // salvaged if it is the file) and fold again, never saving this image. Once until a good save:
+        // damage the check cannot see (an index that disagrees with its table) must not reload forever.
         image.suspect = true;
+        image.reloadedForCorruption = true;
         this.problem('corrupt-statement', `${this.dbFile}: ${(e as Error).message}; reloading and checking it`);
         this.scheduleFold();
       } else {

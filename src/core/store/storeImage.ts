@@ -24,6 +24,11 @@ export interface ImageHooks {
   retrySave(ms: number): void;
 }
 
+/** Files up to this size are checked whole on load (~1-7 ms/MB); bigger ones without {@link bulkTables}. */
+const fullCheckBytes = 64 << 20;
+/** Tables that hold the bulk of a v2 store (metric points), left out of the load check of a big file. */
+const bulkTables = ['metrics', 'metric_overviews'];
+
 /** Zeroed space kept after the database in memory, so it can grow without sql.js copying it. */
 function headroomFor(bytes: number): number {
   return Math.max(16 << 20, bytes >> 2);
@@ -65,6 +70,8 @@ export class StoreImage {
   suspect = false;
   /** How long the last check of a loaded file took (ms). */
   lastCheckMs = 0;
+  /** A statement failed as on a damaged image since the last good save, and the file was reloaded for it once. */
+  reloadedForCorruption = false;
   /**
    * The journal stretches folded into this image since it was loaded, by file: where the points of
    * spilled runs (see PointsStore.spilled) are read again from.
@@ -168,7 +175,11 @@ export class StoreImage {
         throw new NewerSchemaError(found, this.dbFile);
       }
       const t0 = performance.now();
-      const problems = checkImage(db);
+      // A big file (a v2 store whose points are still in the catalog) is checked without its bulk
+      // tables, so that a load does not stall the thread for seconds; a statement failing on them
+      // (see Store) reloads it with the whole check.
+      const whole = this.suspect || bytes!.length <= fullCheckBytes;
+      const problems = checkImage(db, whole ? [] : bulkTables);
       this.lastCheckMs = performance.now() - t0;
       if (problems.length) damage = problems.slice(0, 2).join('; ') + (problems.length > 2 ? `; ${problems.length - 2} more finding(s)` : '');
     }
@@ -410,6 +421,7 @@ export class StoreImage {
       return false;
     }
     this.points.saved();
+    this.reloadedForCorruption = false;
     if (this.saveFailing) this.logger.info(`${this.dbFile} saved again`);
     this.saveFailing = false;
     this.saveError = null;
