@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { KeyPoints } from './pointsFile';
 import { decodeFloats, floatsFromPlain } from './journalRecord';
+import type { KeyPoints } from './pointsFile';
 import { isProcessAlive } from './processInfo';
 
 /** What one read of a journal yields. */

@@ -5,15 +5,15 @@ import type { Database, SqlJsStatic, SqlValue, Statement } from 'sql.js';
 import { regexpFunction } from '../filter/compileFilter';
 import type { MetricSummary } from '../model';
 import { writeFileAtomic } from './atomicWrite';
-import { OverviewCache } from './overviewCache';
 import { readRunPoints } from './journalReader';
+import { OverviewCache } from './overviewCache';
 import type { KeyPoints } from './pointsFile';
 import { mergePoints, PointsStore } from './pointsStore';
 import { RecordApplier } from './recordApplier';
 import { migrate, NewerSchemaError, readUserVersion, schemaVersion } from './schema';
-import { checkImage, relistFiles, salvageRows, type SalvageResult } from './storeSalvage';
 import type { StoreLock } from './storeLock';
 import type { StoreLogger } from './storeLogger';
+import { checkImage, relistFiles, salvageRows, type SalvageResult } from './storeSalvage';
 
 export interface FileId { readonly ino: number; readonly size: number; readonly mtimeMs: number }
 
@@ -184,6 +184,7 @@ export class StoreImage {
       if (problems.length) damage = problems.slice(0, 2).join('; ') + (problems.length > 2 ? `; ${problems.length - 2} more finding(s)` : '');
     }
     let fresh = !db;
+    this.damagedInPlace = false;
     if (damage !== undefined) {
       const into = new this.SQL.Database();
       migrate(into, this.dbFile);
