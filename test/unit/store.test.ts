@@ -271,7 +271,8 @@ describe('Store', () => {
     const errors = lines.filter((l) => l.startsWith('error'));
     assert.equal(errors.length, 1);
     assert.match(errors[0], /corrupt.*moved to exptrack\.db\.corrupt-/);
-    assert.equal(fs.readdirSync(dir).filter((f) => f.startsWith('exptrack.db.corrupt-')).length, 1);
+    assert.equal(fs.readdirSync(dir).filter((f) => f.startsWith('exptrack.db.corrupt-')).length, 2, 'the file and its salvage report');
+    assert.equal(fs.readdirSync(dir).filter((f) => /^exptrack\.db\.corrupt-.*\.salvage\.txt$/.test(f)).length, 1);
     s.sink.startRun(runStart('after'));
     await s.close();
     const r = await Store.open(dir, { readOnly: true });

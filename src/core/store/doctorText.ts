@@ -13,6 +13,7 @@ export function doctorLines(d: DoctorReport, healthy: boolean): string[] {
     ...(d.skippedLongLines.lines ? [`long lines:  ${d.skippedLongLines.lines} console line(s) in ${d.skippedLongLines.runs} run(s) were too long to read for metrics (output.log keeps them)`] : []),
     `lock:        ${d.lock ? `held by pid ${d.lock.pid ?? '?'} on ${d.lock.host ?? '?'} for ${Math.round(d.lock.ageMs / 1000)} s${d.lock.stale ? ' (stale: the next writer will break it)' : ''}` : 'free'}`,
     ...(d.corruptFiles.length ? [`moved aside: ${d.corruptFiles.join(', ')} (corrupt databases kept for inspection)`] : []),
+    ...d.salvageReports.map((r) => `salvaged:    ${r.notRecovered ? `${r.notRecovered} thing(s) could not be recovered` : 'every row was recovered'}, see ${r.file}`),
     ...d.problems.map((p) => `problem:     ${p}`),
     healthy ? 'ok' : 'needs attention',
   ];

@@ -1,5 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { decodeFloats, floatsFromPlain } from './journalRecord';
+import type { KeyPoints } from './pointsFile';
 import { isProcessAlive } from './processInfo';
 
 /** What one read of a journal yields. */
@@ -48,6 +50,47 @@ export function readJournalChunk(file: string, offset: number, maxBytes = 1 << 2
   } finally {
     fs.closeSync(fd);
   }
+}
+
+/** A stretch of a journal already folded: `[from, to)`. */
+export interface JournalRange { readonly file: string; readonly from: number; readonly to: number }
+
+/**
+ * The points of one series of one run as these journal stretches hold them, in journal order, read
+ * chunk by chunk (`chunkBytes` at a time): what a reader that did not keep them in memory reads again.
+ * Points are taken as the fold takes them (a finite step; a time that is not finite counts as 0).
+ */
+export function readRunPoints(ranges: readonly JournalRange[], runId: string, key: string, chunkBytes = 1 << 20): KeyPoints {
+  const steps: number[] = [];
+  const values: number[] = [];
+  const times: number[] = [];
+  // Cheap tests before parsing a line (any key order: hand-written journals are read too).
+  const needle = /^[\x20-\x7e]*$/.test(runId) ? JSON.stringify(runId) : '';
+  for (const range of ranges) {
+    let offset = range.from;
+    while (offset < range.to) {
+      let chunk: JournalChunk;
+      try { chunk = readJournalChunk(range.file, offset, Math.min(chunkBytes, range.to - offset)); } catch { break; }
+      if (chunk.end === offset) break;
+      for (const line of chunk.lines) {
+        if (!line.includes('"m"') || !line.includes(needle)) continue;
+        let rec: { r?: unknown; k?: unknown; b?: unknown; p?: unknown };
+        try { rec = JSON.parse(line) as typeof rec; } catch { continue; }
+        if (rec.r !== runId || !Array.isArray(rec.k)) continue;
+        const ki = rec.k.indexOf(key);
+        if (ki < 0) continue;
+        let f: Float64Array;
+        try { f = typeof rec.b === 'string' ? decodeFloats(rec.b) : Array.isArray(rec.p) ? floatsFromPlain(rec.p) : new Float64Array(0); } catch { continue; }
+        for (let i = 0; i + 3 < f.length; i += 4) {
+          if (f[i] !== ki || !Number.isFinite(f[i + 1])) continue;
+          steps.push(f[i + 1]); values.push(f[i + 2]); times.push(Number.isFinite(f[i + 3]) ? f[i + 3] : 0);
+        }
+      }
+      offset = Math.min(chunk.end, range.to);
+      if (chunk.atEof) break;
+    }
+  }
+  return { key, steps: Float64Array.from(steps), values: Float64Array.from(values), times: Float64Array.from(times) };
 }
 
 /** The first line of a journal (its header), or undefined if it is not complete yet. */

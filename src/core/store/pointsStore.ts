@@ -34,6 +34,8 @@ export interface WrittenFiles { readonly files: { rid: number; runId: string; se
 
 /** A live run is compacted when it has this many files: its newest ones are merged into one. */
 const compactAtFiles = 16;
+/** Points a compaction merges into one file at most: ~100 MB of columns in memory while it does. */
+const defaultMaxFileRows = 4_000_000;
 /** Unlisted points files (crash leftovers, files replaced by a compaction) are deleted after this long. */
 const unlistedGraceMs = 60_000;
 /** Footers kept in memory (files never change once written). */
@@ -67,11 +69,20 @@ export class PointsStore {
     private readonly dir: string,
     private readonly problem: (kind: string, message: string) => void,
     private readonly tmpSuffix: string,
+    /** A compaction merges files only up to this many points together (bounded memory whatever a run's size). */
+    private readonly maxFileRows = defaultMaxFileRows,
   ) {}
 
   // ---------------------------------------------------------------- pending points (the fold)
 
+  /**
+   * Runs whose pending points a store that cannot save (a reader) stopped keeping in memory past its
+   * bound: their adds are ignored, and reads take those points from the journals again (storeFold.ts).
+   */
+  readonly spilled = new Set<number>();
+
   add(rid: number, runId: string, key: string, step: number, value: number, time: number): void {
+    if (this.spilled.size && this.spilled.has(rid)) return;
     let run = this.pending.get(rid);
     if (!run) { run = { runId, series: new Map() }; this.pending.set(rid, run); }
     let s = run.series.get(key);
@@ -108,9 +119,18 @@ export class PointsStore {
     this.toSweep.add(runId);
   }
 
+  /** Stops keeping every run's pending points in memory (see {@link spilled}); returns those runs. */
+  spill(): number[] {
+    const rids = [...this.pending.keys()];
+    for (const rid of rids) this.spilled.add(rid);
+    this.pending.clear();
+    return rids;
+  }
+
   /** Everything pending, after a reload: the new image's offsets say what to fold again. */
   clear(): void {
     this.pending.clear();
+    this.spilled.clear();
     this.marks = undefined;
     this.created = [];
   }
@@ -143,8 +163,15 @@ export class PointsStore {
       const pending = this.pending.get(rid)?.series ?? new Map<string, PendingSeries>();
       const listed = this.listed(db, rid);
       const seq = (listed.at(-1)?.seq ?? 0) + 1;
-      // An ended run ends as one file; a live one merges its newest files when it has many.
+      // An ended run ends as one file (or a few, past maxFileRows); a live one merges its newest files when it has many.
       let replaces = ended.has(rid) ? listed : listed.length + 1 >= compactAtFiles ? listed.slice(-(compactAtFiles - 1)) : [];
+      // A merge holds what it merges in memory: only the newest files that fit maxFileRows together.
+      let pendingRows = 0;
+      for (const ps of pending.values()) pendingRows += ps.length;
+      let fit = replaces.length;
+      for (let rows = pendingRows; fit > 0 && rows + replaces[fit - 1].rows <= this.maxFileRows; fit--) rows += replaces[fit - 1].rows;
+      replaces = replaces.slice(fit);
+      if (replaces.length <= 1 && !pendingRows) continue;
       let old: KeyPoints[] = [];
       try {
         old = replaces.flatMap((f) => this.readWhole(f.file));

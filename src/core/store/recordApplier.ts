@@ -5,6 +5,7 @@ import type { OverviewCache } from './overviewCache';
 import type { KeyPoints } from './pointsFile';
 import type { PointsStore } from './pointsStore';
 import type { SeriesOverview } from './seriesOverview';
+import { salvagedSource } from './storeSalvage';
 
 type StoredSummary = Pick<PendingSummary, 'last' | 'min' | 'max' | 'count' | 'lastStep' | 'lastTime'>;
 
@@ -177,9 +178,14 @@ export class RecordApplier {
     if (this.get1('SELECT 1 FROM deleted_runs WHERE id = ?', [run.id])) return;
     const experiment = this.experimentId(str(run.experiment) || 'default');
     this.run(`INSERT INTO runs (id, experiment_id, name, command, cwd, source, status, started_at, pid, host, writer)
-      VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+      VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET experiment_id = excluded.experiment_id,
+      name = excluded.name, command = excluded.command, cwd = excluded.cwd, source = excluded.source, status = excluded.status,
+      started_at = excluded.started_at, ended_at = NULL, pid = excluded.pid, host = excluded.host, writer = excluded.writer
+      WHERE runs.source = '${salvagedSource}'`,
     [run.id, experiment, str(run.name) ?? run.id, str(run.command) ?? '', str(run.cwd) ?? '', str(run.source) ?? 'unknown',
       num(run.startedAt) ?? Date.now(), num(run.pid), str(run.host), writer]);
+    // A placeholder the salvage of a damaged database made is now the real run again.
+    this.run("DELETE FROM tags WHERE key = 'exptrack.salvaged' AND run = (SELECT rid FROM runs WHERE id = ?)", [run.id]);
     this.rids.delete(run.id);
     this.changed.add(run.id);
   }

@@ -9,12 +9,13 @@ import { thisHost } from './processInfo';
 import { NewerSchemaError } from './schema';
 import { doctorReport, type DoctorReport } from './storeDoctor';
 import { StoreEdits } from './storeEdits';
-import { StoreFold } from './storeFold';
+import { type FoldLimits, StoreFold } from './storeFold';
 import { StoreImage } from './storeImage';
 import { StoreJournals } from './storeJournals';
 import { lockPath, StoreLock } from './storeLock';
 import { consoleLogger, type StoreLogger } from './storeLogger';
 import { StoreQueries } from './storeQueries';
+import { isCorruptionError } from './storeSalvage';
 
 export interface StoreOptions {
   /** Unique per process instance; default host-pid-random. */
@@ -33,6 +34,8 @@ export interface StoreOptions {
    * that appeared after its last cycle.
    */
   readonly longLived?: boolean;
+  /** Memory bounds of a fold (tests set small ones; see {@link FoldLimits}). */
+  readonly limits?: Partial<FoldLimits & { pointsFileRows: number }>;
 }
 
 export interface StoreChange {
@@ -89,10 +92,10 @@ export class Store {
     this.writerId = sanitize(options.writerId ?? `${thisHost}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
     this.lock = this.readOnly ? undefined : new StoreLock(lockPath(this.dir), this.writerId);
     const problem = (kind: string, message: string): void => this.problem(kind, message);
-    this.image = new StoreImage(this.dbFile, SQL, this.readOnly, this.logger, { problem, retrySave: (ms) => this.scheduleSave(ms) }, this.writerId);
+    this.image = new StoreImage(this.dbFile, SQL, this.readOnly, this.logger, { problem, retrySave: (ms) => this.scheduleSave(ms) }, this.writerId, options.limits?.pointsFileRows);
     this.journals = new StoreJournals(this.dir, this.journalDir, this.writerId, options.longLived ?? false,
       options.rotateJournalBytes ?? defaultRotateJournalBytes, this.logger);
-    this.folder = new StoreFold(this.image, this.journals, this.lock, this.logger, problem);
+    this.folder = new StoreFold(this.image, this.journals, this.lock, this.logger, problem, options.limits);
     this.queries = new StoreQueries(this.image);
     this.edits = new StoreEdits(this.image, this.journals, (id) => { this.emit({ runs: [id] }); this.scheduleFold(); });
     this.sink = createJournalSink(
@@ -173,7 +176,9 @@ export class Store {
       // half-way through reading it: then the file changed meanwhile, and one more pass (reload,
       // fold what is left) shows the whole run instead of part of it until the next cycle.
       for (let pass = 0; pass < (locked ? 1 : 2) && (pass === 0 || image.fileChanged()); pass++) {
-        if (image.fileChanged()) {
+        // A damaged file this store could not move aside before is moved aside once it holds the lock;
+        // points spilled from memory (folded without the lock) are folded again, and saved, with it.
+        if (image.fileChanged() || (locked && image.mustReloadToSave())) {
           try {
             await image.load(locked);
           } catch (e) {
@@ -184,7 +189,9 @@ export class Store {
           }
           reloaded = true;
         }
-        for (const id of await this.folder.foldAll()) changed.add(id);
+        // Holding the lock, a long fold saves on the way whenever its pending points reach the bound.
+        const saveMidway = locked && !this.readOnly ? (): boolean => image.save(this.lock, this.writerId) : undefined;
+        for (const id of await this.folder.foldAll(saveMidway)) changed.add(id);
       }
       if (locked) {
         if (image.dirty) {
@@ -207,7 +214,17 @@ export class Store {
         this.scheduleSave(image.saveSpacingMs());
       }
     } catch (e) {
-      this.problem(`cycle:${(e as Error).message}`, `store update failed: ${(e as Error).message}`);
+      if (isCorruptionError(e) && !image.suspect && !image.reloadedForCorruption) {
+        // The image read as damaged mid-way: reload the file (checked whole on load, moved aside and
+        // salvaged if it is the file) and fold again, never saving this image. Once until a good save:
+        // damage the check cannot see (an index that disagrees with its table) must not reload forever.
+        image.suspect = true;
+        image.reloadedForCorruption = true;
+        this.problem('corrupt-statement', `${this.dbFile}: ${(e as Error).message}; reloading and checking it`);
+        this.scheduleFold();
+      } else {
+        this.problem(`cycle:${(e as Error).message}`, `store update failed: ${(e as Error).message}`);
+      }
     } finally {
       if (image.txnOpen) image.rollback();
       if (locked) this.lock!.release();

@@ -29,6 +29,8 @@ export interface DoctorReport {
   }[];
   readonly lock: { readonly writer: string | null; readonly pid: number | null; readonly host: string | null; readonly ageMs: number; readonly stale: boolean } | null;
   readonly corruptFiles: readonly string[];
+  /** Reports of salvages (`<corrupt file>.salvage.txt`): what was recovered from a damaged database and what not. */
+  readonly salvageReports: readonly { readonly file: string; readonly notRecovered: number }[];
   readonly lastSave: { readonly at: number; readonly ms: number; readonly bytes: number } | null;
   readonly problems: readonly string[];
   /** Console lines too long for the metric parser (skipped, output.log keeps them), over all runs. */
@@ -69,6 +71,13 @@ export function doctorReport(s: DoctorSources): DoctorReport {
   const ls = s.lock ? lockState(s.lock.file) : lockState(lockPath(s.dir));
   let corruptFiles: string[] = [];
   try { corruptFiles = fs.readdirSync(s.dir).filter((f) => f.startsWith('exptrack.db.corrupt-')); } catch { /* no folder */ }
+  const salvageReports = corruptFiles.filter((f) => f.endsWith('.salvage.txt')).map((file) => {
+    let text = '';
+    try { text = fs.readFileSync(path.join(s.dir, file), 'utf8'); } catch { /* gone */ }
+    const from = text.indexOf('\nNot recovered:\n');
+    return { file, notRecovered: from < 0 ? 0 : text.slice(from).split('\n').filter((l) => l.startsWith('  ')).length };
+  });
+  corruptFiles = corruptFiles.filter((f) => !f.endsWith('.salvage.txt'));
   const walProblems: string[] = [];
   try {
     if (fs.statSync(`${image.dbFile}-wal`).size > 0) walProblems.push(`${image.dbFile}-wal exists: a sqlite3 tool wrote to the database in WAL mode; exptrack does not read that file (checkpoint it with sqlite3, then remove it)`);
@@ -82,7 +91,7 @@ export function doctorReport(s: DoctorSources): DoctorReport {
     pointFiles: { files: pf.files, bytes: pf.bytes, unreadable: pf.unreadable },
     journals,
     lock: ls ? { writer: ls.info?.writer ?? null, pid: ls.info?.pid ?? null, host: ls.info?.host ?? null, ageMs: ls.ageMs, stale: ls.stale } : null,
-    corruptFiles, lastSave: image.lastSave, problems: [...s.problems, ...pf.unreadable.filter((u) => !s.problems.some((p) => p.startsWith(u))), ...walProblems, ...(image.blocked ? [image.blocked] : []),
+    corruptFiles, salvageReports, lastSave: image.lastSave, problems: [...s.problems, ...pf.unreadable.filter((u) => !s.problems.some((p) => p.startsWith(u))), ...walProblems, ...(image.blocked ? [image.blocked] : []),
       ...(image.saveError ? [`saving has failed since ${new Date(image.saveError.since).toISOString()} (${image.saveError.message}); retried every 5 s, the last good file is kept and the journals hold everything until a save succeeds`] : [])],
     skippedLongLines: {
       runs: count("SELECT count(*) FROM tags WHERE key = 'exptrack.skippedLongLines'"),

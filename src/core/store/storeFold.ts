@@ -24,6 +24,21 @@ const txnBudgetMs = 10;
 const commitEveryPoints = 1000;
 const commitEveryMs = 100;
 
+/** How much of a journal a fold reads and holds at a time, and how many points it keeps unsaved. */
+export interface FoldLimits {
+  /** Bytes of journal read per chunk (a single longer line is read whole). */
+  readonly foldChunkBytes: number;
+  /**
+   * Pending metric points (folded, not yet in a points file) at which a fold holding the lock saves
+   * on the way: memory stays bounded (~24 bytes a point) whatever the backlog.
+   */
+  readonly foldPendingPoints: number;
+}
+
+const defaultLimits: FoldLimits = { foldChunkBytes: 1 << 20, foldPendingPoints: 4_000_000 };
+/** The image's headroom is sized for at most this much of a backlog up front (the rest as it grows). */
+const maxRoomUpFront = 256 << 20;
+
 const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /**
@@ -42,7 +57,12 @@ export class StoreFold {
     private readonly lock: StoreLock | undefined,
     private readonly logger: StoreLogger,
     private readonly problem: (kind: string, message: string) => void,
-  ) {}
+    limits: Partial<FoldLimits> = {},
+  ) {
+    this.limits = { ...defaultLimits, ...limits };
+  }
+
+  private readonly limits: FoldLimits;
 
   /** Offsets saved in the database, by journal id. */
   offsets(): JournalOffsets {
@@ -63,15 +83,20 @@ export class StoreFold {
     return total;
   }
 
-  /** Folds every journal from its offset; returns the ids of runs that changed. */
-  async foldAll(): Promise<Set<string>> {
+  /**
+   * Folds every journal from its offset, chunk by chunk; returns the ids of runs that changed.
+   * `saveMidway` (the lock is held): called between chunks whenever the pending points reach
+   * {@link FoldLimits.foldPendingPoints}, so a backlog of any size is folded in bounded memory.
+   */
+  async foldAll(saveMidway?: () => boolean): Promise<Set<string>> {
     const image = this.image;
     const offsets = this.offsets();
     const changed = new Set<string>();
+    let saveAt = this.limits.foldPendingPoints;
     // A small backlog fits the headroom kept anyway (keepHeadroom): only a big one is sized up front.
     // Metric points (most of a journal's bytes) go to points files, not into the image: a sixteenth of
     // the backlog is room enough for the rest (params, code snapshots, summaries).
-    const backlog = this.backlogBytes(offsets) >> 4;
+    const backlog = Math.min(maxRoomUpFront, this.backlogBytes(offsets) >> 4);
     if (backlog >= 4 << 20) image.makeRoom(backlog);
     for (const f of this.journals.files()) {
       const writer = f.slice(0, -'.jsonl'.length);
@@ -87,17 +112,32 @@ export class StoreFold {
       if (own && this.journals.isOwn(writer)) {
         for (const b of own.takeUnfolded(offset) ?? []) {
           await this.applyItems(b.items, writer, b.end);
+          this.folded(file, offset, b.end);
           offset = b.end;
         }
         size = Math.max(size, offset);
       }
       while (offset < size) {
         let chunk;
-        try { chunk = readJournalChunk(file, offset); } catch { break; }
+        try { chunk = readJournalChunk(file, offset, this.limits.foldChunkBytes); } catch { break; }
         tail = chunk.tail;
         if (chunk.end === offset) break;
         await this.applyItems(chunk.lines, writer, chunk.end);
+        this.folded(file, offset, chunk.end);
         offset = chunk.end;
+        if (image.points.pendingPoints() >= saveAt) {
+          if (saveMidway) {
+            // Whole chunks only: the offsets saved cover exactly the lines applied. A save that fails
+            // (disk full, lock lost) is tried again only once twice as much is pending.
+            image.commitFold();
+            saveAt = saveMidway() ? this.limits.foldPendingPoints : 2 * image.points.pendingPoints();
+          } else {
+            // Cannot save (a reader, or the lock is another's): stop keeping these runs' points in
+            // memory; a read of one of their series takes them from the journals again.
+            const rids = image.points.spill();
+            this.logger.info(`folding a large journal backlog without saving: the metric points of ${rids.length} run(s) are read from the journals when asked`);
+          }
+        }
         if (chunk.atEof) break;
       }
       for (const id of image.applier.takeChanged()) changed.add(id);
@@ -122,6 +162,14 @@ export class StoreFold {
     }
     image.commitFold();
     return changed;
+  }
+
+  /** Notes a stretch of `file` folded into the image (where spilled points are read again from). */
+  private folded(file: string, from: number, to: number): void {
+    const r = this.image.foldedRanges.get(file);
+    if (r && r.to === from) r.to = to;
+    else if (!r) this.image.foldedRanges.set(file, { from, to });
+    else { r.from = Math.min(r.from, from); r.to = Math.max(r.to, to); }
   }
 
   /**

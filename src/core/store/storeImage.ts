@@ -5,6 +5,7 @@ import type { Database, SqlJsStatic, SqlValue, Statement } from 'sql.js';
 import { regexpFunction } from '../filter/compileFilter';
 import type { MetricSummary } from '../model';
 import { writeFileAtomic } from './atomicWrite';
+import { readRunPoints } from './journalReader';
 import { OverviewCache } from './overviewCache';
 import type { KeyPoints } from './pointsFile';
 import { mergePoints, PointsStore } from './pointsStore';
@@ -12,6 +13,7 @@ import { RecordApplier } from './recordApplier';
 import { migrate, NewerSchemaError, readUserVersion, schemaVersion } from './schema';
 import type { StoreLock } from './storeLock';
 import type { StoreLogger } from './storeLogger';
+import { checkImage, relistFiles, salvageRows, type SalvageResult } from './storeSalvage';
 
 export interface FileId { readonly ino: number; readonly size: number; readonly mtimeMs: number }
 
@@ -21,6 +23,11 @@ export interface ImageHooks {
   /** A save failed (disk full...): try again in `ms`. */
   retrySave(ms: number): void;
 }
+
+/** Files up to this size are checked whole on load (~1-7 ms/MB); bigger ones without {@link bulkTables}. */
+const fullCheckBytes = 64 << 20;
+/** Tables that hold the bulk of a v2 store (metric points), left out of the load check of a big file. */
+const bulkTables = ['metrics', 'metric_overviews'];
 
 /** Zeroed space kept after the database in memory, so it can grow without sql.js copying it. */
 function headroomFor(bytes: number): number {
@@ -53,6 +60,23 @@ export class StoreImage {
   dirtySince = 0;
   /** Why nothing may be saved (a newer schema, a corrupt file that could not be moved aside). */
   blocked: string | undefined;
+  /**
+   * The file on disk failed its check and is still in place (this store could not move it aside:
+   * read-only, or without the lock): memory holds what was salvaged; never saved over the file, which
+   * is reloaded (and moved aside) once the lock is held.
+   */
+  damagedInPlace = false;
+  /** A statement failed as on a damaged image: nothing is saved until the file is reloaded (and checked). */
+  suspect = false;
+  /** How long the last check of a loaded file took (ms). */
+  lastCheckMs = 0;
+  /** A statement failed as on a damaged image since the last good save, and the file was reloaded for it once. */
+  reloadedForCorruption = false;
+  /**
+   * The journal stretches folded into this image since it was loaded, by file: where the points of
+   * spilled runs (see PointsStore.spilled) are read again from.
+   */
+  readonly foldedRanges = new Map<string, { from: number; to: number }>();
   lastSave: { at: number; ms: number; bytes: number } | null = null;
   /** Saving has failed since `since` (retried every 5 s); null when the last save succeeded. */
   saveError: { since: number; message: string } | null = null;
@@ -76,8 +100,9 @@ export class StoreImage {
     private readonly logger: StoreLogger,
     private readonly hooks: ImageHooks,
     private readonly tmpSuffix: string,
+    maxFileRows?: number,
   ) {
-    this.points = new PointsStore(path.dirname(dbFile), hooks.problem, tmpSuffix);
+    this.points = new PointsStore(path.dirname(dbFile), hooks.problem, tmpSuffix, maxFileRows);
   }
 
   statFile(): FileId | undefined {
@@ -89,8 +114,9 @@ export class StoreImage {
     }
   }
 
-  /** Whether the file on disk is not the one last loaded or saved. */
+  /** Whether the file on disk is not the one last loaded or saved (or memory must be reloaded from it). */
   fileChanged(): boolean {
+    if (this.suspect) return true;
     const now = this.statFile();
     const was = this.fileId;
     if (!now || !was) return !!now !== !!was;
@@ -130,6 +156,8 @@ export class StoreImage {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
     }
     let db: Database | undefined;
+    // Why the file failed its check: it is then salvaged row by row into a new database.
+    let damage: string | undefined;
     if (bytes && bytes.length > 0) {
       try {
         db = this.openImage(bytes, room);
@@ -137,8 +165,7 @@ export class StoreImage {
       } catch (e) {
         try { db?.close(); } catch { /* unusable anyway */ }
         db = undefined;
-        this.corrupt(id!, e as Error, mayMoveAside);
-        id = mayMoveAside ? undefined : id;
+        damage = (e as Error).message;
       }
     }
     if (db) {
@@ -147,8 +174,34 @@ export class StoreImage {
         db.close();
         throw new NewerSchemaError(found, this.dbFile);
       }
+      const t0 = performance.now();
+      // A big file (a v2 store whose points are still in the catalog) is checked without its bulk
+      // tables, so that a load does not stall the thread for seconds; a statement failing on them
+      // (see Store) reloads it with the whole check.
+      const whole = this.suspect || bytes!.length <= fullCheckBytes;
+      const problems = checkImage(db, whole ? [] : bulkTables);
+      this.lastCheckMs = performance.now() - t0;
+      if (problems.length) damage = problems.slice(0, 2).join('; ') + (problems.length > 2 ? `; ${problems.length - 2} more finding(s)` : '');
     }
-    const fresh = !db;
+    let fresh = !db;
+    this.damagedInPlace = false;
+    if (damage !== undefined) {
+      const into = new this.SQL.Database();
+      migrate(into, this.dbFile);
+      let result: SalvageResult;
+      try {
+        // Not a database at all: nothing to read but the points files, which are kept listed.
+        result = db ? salvageRows(db, into, path.dirname(this.dbFile))
+          : { copied: {}, lost: ['the file is not readable as a database at all: no row could be salvaged'], recreatedRuns: 0, relistedFiles: relistFiles(into, path.dirname(this.dbFile)) };
+      } catch (e) {
+        result = { copied: {}, lost: [`salvage stopped: ${(e as Error).message}`], recreatedRuns: 0, relistedFiles: 0 };
+      }
+      try { db?.close(); } catch { /* unusable anyway */ }
+      db = into;
+      fresh = true;
+      const moved = this.damaged(id!, damage, result, mayMoveAside);
+      id = moved ? undefined : id;
+    }
     db ??= new this.SQL.Database();
     const migrated = migrate(db, this.dbFile);
     if (fresh) {
@@ -159,15 +212,26 @@ export class StoreImage {
     }
     this.replaceDb(db);
     this.fileId = id;
+    this.suspect = false;
     this.dirty = false;
     this.ownUnsaved = false;
-    if (migrated || !id) this.markDirty(true);
+    if (migrated || !id || damage !== undefined) this.markDirty(true);
   }
 
-  private corrupt(id: FileId, error: Error, mayMoveAside: boolean): void {
+  /**
+   * The file failed its check (or is no database at all) and `salvage` holds what could be read of it.
+   * A writer holding the lock moves the file aside (`exptrack.db.corrupt-<time>`, never deleted, with
+   * a `.salvage.txt` report beside it) and goes on from the salvaged rows; anyone else shows the
+   * salvaged rows and leaves the file for a writer that holds the lock. Returns whether it was moved.
+   */
+  private damaged(id: FileId, why: string, salvage: SalvageResult, mayMoveAside: boolean): boolean {
+    const rows = Object.values(salvage.copied).reduce((a, b) => a + b, 0);
+    const lost = salvage.lost.length ? `; not recovered: ${salvage.lost.join('; ')}` : '; every row was recovered';
+    const summary = `${rows} row(s) salvaged (${salvage.copied.runs ?? 0} run(s))${lost}`;
     if (!mayMoveAside) {
-      this.hooks.problem('corrupt-readonly', `${this.dbFile} is unreadable (${error.message}); showing only what the journals hold`);
-      return;
+      this.damagedInPlace = true;
+      this.hooks.problem('corrupt-readonly', `${this.dbFile} is damaged (${why}); showing the ${summary} and what the journals hold; ${this.readOnly ? 'the next writer' : 'this writer, once it holds the lock,'} moves it aside`);
+      return false;
     }
     const aside = `${this.dbFile}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
     const now = this.statFile();
@@ -175,10 +239,21 @@ export class StoreImage {
       try { fs.renameSync(this.dbFile, aside); } catch (e) {
         this.hooks.problem('corrupt-move', `${this.dbFile} is corrupt and could not be moved aside: ${(e as Error).message}`);
         this.blocked = 'corrupt database could not be moved aside';
-        return;
+        return false;
       }
     }
-    this.logger.error(`${path.basename(this.dbFile)} was corrupt (${error.message}); it was moved to ${path.basename(aside)} and recording goes on in a new database`);
+    this.damagedInPlace = false;
+    const report = [
+      `${path.basename(this.dbFile)} failed its check on ${new Date().toISOString()} (${why}) and was moved to ${path.basename(aside)}.`,
+      `Salvaged into the new ${path.basename(this.dbFile)}: ${rows} row(s): ${Object.entries(salvage.copied).map(([t, n]) => `${t} ${n}`).join(', ') || 'none'}.`,
+      ...(salvage.recreatedRuns ? [`${salvage.recreatedRuns} run(s) recreated as placeholders (experiment "salvaged", tag exptrack.salvaged).`] : []),
+      ...(salvage.relistedFiles ? [`${salvage.relistedFiles} points file(s) under runs/ listed again.`] : []),
+      ...(salvage.lost.length ? ['Not recovered:', ...salvage.lost.map((l) => `  ${l}`)] : ['Every row was recovered.']),
+      'Journals still on disk were folded on top. The damaged file is kept for inspection (sqlite3 .recover); delete it and this report when done.',
+    ];
+    try { fs.writeFileSync(`${aside}.salvage.txt`, `${report.join('\n')}\n`); } catch { /* the log line below says it all */ }
+    this.logger.error(`${path.basename(this.dbFile)} was corrupt (${why}); it was moved to ${path.basename(aside)}, ${summary}; recording goes on in the new database`);
+    return true;
   }
 
   /**
@@ -201,6 +276,17 @@ export class StoreImage {
     }
     const bytes = Buffer.from(image.buffer, image.byteOffset, image.length);
     const valid = image.length >= 100 && bytes.readUInt32BE(24) === bytes.readUInt32BE(92) && bytes.readUInt32BE(28) > 0;
+    if (valid && this.readOnly) {
+      // A file cut short of the size its header says (a truncated copy) reads as zeros past its end,
+      // as it does with a writer's headroom: the check then finds the missing pages, the rest is read.
+      const pageSize = bytes.readUInt16BE(16) === 1 ? 65536 : bytes.readUInt16BE(16);
+      const needed = bytes.readUInt32BE(28) * pageSize;
+      if (needed > image.length && needed <= image.length * 4 + (64 << 20)) {
+        const padded = new Uint8Array(needed);
+        padded.set(image);
+        image = padded;
+      }
+    }
     if (!valid || this.readOnly) {
       this.memFileSize = image.length;
       return new this.SQL.Database(image);
@@ -230,7 +316,7 @@ export class StoreImage {
 
   private replaceDb(db: Database, keepCaches = false): void {
     this.freeStatements();
-    if (!keepCaches) { this.summaryCache.clear(); this.overviews.clear(); this.points.clear(); }
+    if (!keepCaches) { this.summaryCache.clear(); this.overviews.clear(); this.points.clear(); this.foldedRanges.clear(); }
     try { this.db?.close(); } catch { /* already closed */ }
     this.db = db;
     this.configureDb();
@@ -270,7 +356,21 @@ export class StoreImage {
       s.reset();
     }
     const before = steps.length ? mergePoints(key, [{ key, steps: Float64Array.from(steps), values: Float64Array.from(values), times: Float64Array.from(times) }]) : undefined;
-    return this.points.read(this.db, rid, key, before);
+    const stored = this.points.read(this.db, rid, key, before);
+    if (!this.points.spilled.has(rid)) return stored;
+    // Folded but not kept in memory (a reader past its bound): read again from the journals.
+    const runId = this.rows('SELECT id FROM runs WHERE rid = ?', [rid])[0]?.[0];
+    if (runId === undefined) return stored;
+    const ranges = [...this.foldedRanges].map(([file, r]) => ({ file, from: r.from, to: r.to }));
+    return mergePoints(key, [stored, readRunPoints(ranges, String(runId), key)]);
+  }
+
+  /**
+   * Memory no longer matches what a save would need (a damaged file left in place, or points spilled
+   * from memory): reload and fold again once the lock is held, never save this image.
+   */
+  mustReloadToSave(): boolean {
+    return this.damagedInPlace || this.points.spilled.size > 0;
   }
 
   private freeStatements(): void {
@@ -292,7 +392,7 @@ export class StoreImage {
 
   /** Exports and writes the file atomically; must hold the lock, never inside a transaction. */
   save(lock: StoreLock | undefined, tmpSuffix: string): boolean {
-    if (this.blocked) return false;
+    if (this.blocked || this.suspect || this.mustReloadToSave()) return false;
     if (lock && !lock.stillHeld()) { this.hooks.problem('lock-lost', 'the store lock was taken over; this save was skipped'); return false; }
     if (this.fileId && this.fileChanged()) return false; // someone else saved: the next cycle reloads and refolds
     this.commitFold(); // sql.js cannot export inside a transaction; points files are written outside one
@@ -322,6 +422,7 @@ export class StoreImage {
       return false;
     }
     this.points.saved();
+    this.reloadedForCorruption = false;
     if (this.saveFailing) this.logger.info(`${this.dbFile} saved again`);
     this.saveFailing = false;
     this.saveError = null;
