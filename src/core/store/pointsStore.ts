@@ -61,6 +61,8 @@ export class PointsStore {
   /** Files replaced by a compaction, hidden once the catalog that replaces them is saved. */
   private readonly toHide: string[] = [];
   private sweptAll = false;
+  /** Files listed in memory since the last save: each must still exist when the catalog is saved. */
+  private unsaved: string[] = [];
 
   constructor(
     /** The `.exptrack` folder; files are listed relative to it. */
@@ -111,6 +113,7 @@ export class PointsStore {
   /** Everything pending, after a reload: the new image's offsets say what to fold again. */
   clear(): void {
     this.pending.clear();
+    this.unsaved = [];
     this.marks = undefined;
     this.created = [];
   }
@@ -171,6 +174,21 @@ export class PointsStore {
     return { files: out };
   }
 
+  /**
+   * The migration (pointsMigration.ts): writes `series`, the points a schema-v2 store kept for this
+   * run in the catalog's `metrics` table, to a file ordered before every file the run already has
+   * (those hold newer points). Listed with {@link list} in the transaction that deletes the rows.
+   * The run's pending points stay pending.
+   */
+  writeMigrated(db: Database, rid: number, runId: string, series: readonly KeyPoints[]): WrittenFiles['files'][number] {
+    const first = this.listed(db, rid)[0]?.seq ?? 1;
+    const seq = Math.min(0, first - 1);
+    const file = path.posix.join('runs', safeDirName(runId), `p${String(Math.max(0, seq)).padStart(6, '0')}-${Math.random().toString(36).slice(2, 8)}.parquet`);
+    this.writeFile(file, encodePointsFile(runId, series));
+    this.toSweep.add(runId);
+    return { rid, runId, seq, file, rows: series.reduce((a, s) => a + s.steps.length, 0), replaces: [] };
+  }
+
   /** Every series of a listed file, in file order; throws when it cannot be read whole. */
   private readWhole(rel: string): KeyPoints[] {
     const ix = readIndex(path.join(this.dir, rel));
@@ -182,7 +200,17 @@ export class PointsStore {
     for (const w of written.files) {
       for (const f of w.replaces) db.run('DELETE FROM point_files WHERE run = ? AND seq = ?', [w.rid, f.seq]);
       db.run('INSERT OR REPLACE INTO point_files (run, seq, file, rows) VALUES (?, ?, ?, ?)', [w.rid, w.seq, w.file, w.rows]);
+      this.unsaved.push(w.file);
     }
+  }
+
+  /**
+   * A file listed in memory but not saved yet that is gone: another writer swept it as unlisted
+   * (this one lost the lock for a minute, or kept failing to save). Saving would list a missing
+   * file: the caller reloads instead, and the journals (or a v2 store's rows) still hold its points.
+   */
+  missingUnsaved(): string | undefined {
+    return this.unsaved.find((rel) => !fs.existsSync(path.join(this.dir, rel)));
   }
 
   /** After the save's transaction committed: the written points are no longer pending. */
@@ -200,6 +228,7 @@ export class PointsStore {
    * for readers holding the previous catalog, then the sweep deletes them.
    */
   saved(): void {
+    this.unsaved = [];
     const now = new Date();
     for (const rel of this.toHide.splice(0)) {
       const hidden = replacedName(path.join(this.dir, rel));

@@ -162,6 +162,9 @@ export class StoreFold {
           try {
             work += image.applier.apply(rec, writer);
           } catch (e) {
+            // Out of memory or a full in-memory file is not the record's fault: stop this fold (rolled
+            // back, the journal keeps the line) rather than skip the record and advance past it.
+            if (isResourceError(e)) throw e;
             this.problem(`apply:${(e as Error).message}`, `journal ${writer}: could not apply a ${String(rec.t)} record: ${(e as Error).message}`);
           }
         }
@@ -212,4 +215,10 @@ export class StoreFold {
     if (alive !== undefined) return !alive;
     try { return Date.now() - fs.statSync(file).mtimeMs > writerSilentMs; } catch { return true; }
   }
+}
+
+/** Errors of the machine, not of a record: wasm or V8 out of memory, SQLite out of memory or space. */
+export function isResourceError(e: unknown): boolean {
+  const m = e instanceof Error ? e.message : String(e);
+  return /out of memory|database or disk is full|cannot enlarge memory|allocation failed|\bOOM\b/i.test(m);
 }

@@ -309,6 +309,12 @@ export class StoreImage {
       this.overviews.saveAll(this.db);
     });
     this.points.written(written);
+    const missing = this.points.missingUnsaved();
+    if (missing) {
+      this.hooks.problem('swept', `points file ${missing} was removed by another writer before this one saved the catalog listing it; reloading (the journals still hold its points)`);
+      this.fileId = { ino: -1, size: -1, mtimeMs: -1 }; // the next cycle reloads and folds again
+      return false;
+    }
     const t0 = performance.now();
     const data = this.db.export();
     // export() invalidates prepared statements (and may reset pragmas) in sql.js: re-prepare lazily.
@@ -378,12 +384,30 @@ export class StoreImage {
    */
   makeRoom(incoming: number): void {
     if (this.readOnly || this.txnOpen) return;
-    const row = this.db.exec('PRAGMA page_count; PRAGMA page_size');
-    const bytes = Number(row[0]?.values[0]?.[0] ?? 0) * Number(row[1]?.values[0]?.[0] ?? 0);
+    const bytes = this.pageBytes();
     if (bytes + incoming <= this.memFileSize * 0.85) return;
     const data = this.db.export();
     this.freeStatements();
     this.regrow(data, incoming);
+  }
+
+  /** Bytes of the database's pages (what an export writes). */
+  pageBytes(): number {
+    const row = this.db.exec('PRAGMA page_count; PRAGMA page_size');
+    return Number(row[0]?.values[0]?.[0] ?? 0) * Number(row[1]?.values[0]?.[0] ?? 0);
+  }
+
+  /**
+   * Rebuilds the database without its free pages (after the migration moved the points out) with
+   * 16 KB pages, and continues from the small image: the next save writes only what is left.
+   */
+  vacuum(): void {
+    this.commitFold();
+    this.freeStatements();
+    this.db.exec('PRAGMA page_size = 16384');
+    this.db.exec('VACUUM');
+    this.replaceDb(this.openImage(this.db.export()), true);
+    this.markDirty(true);
   }
 
   // ---------------------------------------------------------------- transactions
