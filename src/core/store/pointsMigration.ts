@@ -147,7 +147,7 @@ export class PointsMigration {
     }
     series.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     // Written (and fsynced) before any catalog lists it; if anything below fails, it is unlisted and swept.
-    const written = image.points.writeMigrated(image.db, rid, runId, series);
+    const written = await image.points.writeMigrated(image.db, rid, runId, series);
     await this.turn();
     image.beginFold();
     try {

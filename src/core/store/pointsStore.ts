@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Database } from 'sql.js';
-import { fsyncDir } from './atomicWrite';
-import { encodePointsFile, type KeyPoints, PointsFileError, PointsFileIndex } from './pointsFile';
+import { writeFileAtomicAsync } from './atomicWrite';
+import { encodePointsFileParts, type KeyPoints, PointsFileError, PointsFileIndex } from './pointsFile';
 
 /** A growable column of doubles. */
 class Column {
@@ -38,6 +38,8 @@ const compactAtFiles = 16;
 const unlistedGraceMs = 60_000;
 /** Footers kept in memory (files never change once written). */
 const indexCacheSize = 512;
+
+const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /**
  * Where metric points live: per-run Parquet files under `.exptrack/runs/<id>/` (see pointsFile.ts),
@@ -130,8 +132,11 @@ export class PointsStore {
    * Writes every run's pending points to a new file (and compacts runs with many files, or ended
    * runs with more than one). Throws on a write failure (disk full...): files already written are
    * then unlisted, deleted later, and everything stays pending. No transaction may be open.
+   * Off the event loop where it costs: files are written and fsynced asynchronously, and the event
+   * loop gets a turn between series while a compaction reads and merges. Nothing may fold meanwhile
+   * (the store's cycles run one at a time): pending points are written from where they are.
    */
-  writeFiles(db: Database, endedRuns: (rids: number[]) => Set<number>): WrittenFiles {
+  async writeFiles(db: Database, endedRuns: (rids: number[]) => Set<number>): Promise<WrittenFiles> {
     const out: WrittenFiles['files'] = [];
     const rids = [...this.pending.keys()];
     const ended = rids.length ? endedRuns(rids) : new Set<number>();
@@ -147,10 +152,10 @@ export class PointsStore {
       const listed = this.listed(db, rid);
       const seq = (listed.at(-1)?.seq ?? 0) + 1;
       // An ended run ends as one file; a live one merges its newest files when it has many.
-      let replaces = ended.has(rid) ? listed : listed.length + 1 >= compactAtFiles ? listed.slice(-(compactAtFiles - 1)) : [];
+      let replaces = ended.has(rid) ? listed : liveCompaction(listed, [...pending.values()].reduce((a, p) => a + p.length, 0));
       let old: KeyPoints[] = [];
       try {
-        old = replaces.flatMap((f) => this.readWhole(f.file));
+        for (const f of replaces) old.push(...await this.readWhole(f.file));
       } catch {
         // A damaged file is never compacted away: it stays listed (doctor names it), the rest is written.
         replaces = [];
@@ -163,12 +168,14 @@ export class PointsStore {
         const parts = old.filter((p) => p.key === key);
         const s = pending.get(key);
         if (s && s.length) parts.push({ key, steps: s.steps.view(), values: s.values.view(), times: s.times.view() });
+        // A copy: the file is written asynchronously, from arrays nothing else touches.
         const merged = mergePoints(key, parts);
         if (merged.steps.length) series.push(merged);
+        if (replaces.length) await yieldToLoop();
       }
       if (!series.length) continue;
       const file = path.posix.join('runs', safeDirName(runId), `p${String(seq).padStart(6, '0')}-${Math.random().toString(36).slice(2, 8)}.parquet`);
-      this.writeFile(file, encodePointsFile(runId, series));
+      await this.writeFile(file, encodePointsFileParts(runId, series));
       out.push({ rid, runId, seq, file, rows: series.reduce((a, s) => a + s.steps.length, 0), replaces });
     }
     return { files: out };
@@ -180,24 +187,28 @@ export class PointsStore {
    * (those hold newer points). Listed with {@link list} in the transaction that deletes the rows.
    * The run's pending points stay pending.
    */
-  writeMigrated(db: Database, rid: number, runId: string, series: readonly KeyPoints[]): WrittenFiles['files'][number] {
+  async writeMigrated(db: Database, rid: number, runId: string, series: readonly KeyPoints[]): Promise<WrittenFiles['files'][number]> {
     const first = this.listed(db, rid)[0]?.seq ?? 1;
     const seq = Math.min(0, first - 1);
     const file = path.posix.join('runs', safeDirName(runId), `p${String(Math.max(0, seq)).padStart(6, '0')}-${Math.random().toString(36).slice(2, 8)}.parquet`);
-    this.writeFile(file, encodePointsFile(runId, series));
+    await this.writeFile(file, encodePointsFileParts(runId, series));
     this.toSweep.add(runId);
     return { rid, runId, seq, file, rows: series.reduce((a, s) => a + s.steps.length, 0), replaces: [] };
   }
 
-  /** Every series of a listed file, in file order; throws when it cannot be read whole. */
-  private readWhole(rel: string): KeyPoints[] {
+  /** Every series of a listed file, in file order, a turn of the event loop between series; throws when it cannot be read whole. */
+  private async readWhole(rel: string): Promise<KeyPoints[]> {
     const ix = readIndex(path.join(this.dir, rel));
-    return ix.keys().map((k) => ix.read(k));
+    const out: KeyPoints[] = [];
+    for (const k of ix.keys()) { out.push(ix.read(k)); await yieldToLoop(); }
+    return out;
   }
 
   /** Lists written files in the catalog; call inside the save's transaction. */
   list(db: Database, written: WrittenFiles): void {
     for (const w of written.files) {
+      // Deleted during the write (an edit between its awaits): its file stays unlisted and is swept.
+      if (!db.exec('SELECT 1 FROM runs WHERE rid = ?', [w.rid]).length) continue;
       for (const f of w.replaces) db.run('DELETE FROM point_files WHERE run = ? AND seq = ?', [w.rid, f.seq]);
       db.run('INSERT OR REPLACE INTO point_files (run, seq, file, rows) VALUES (?, ?, ?, ?)', [w.rid, w.seq, w.file, w.rows]);
       this.unsaved.push(w.file);
@@ -236,25 +247,12 @@ export class PointsStore {
     }
   }
 
-  private writeFile(rel: string, data: Uint8Array): void {
+  /** Temp name, fsync, rename, fsync the folder (a crash leaves a temp file, never a torn file), off the event loop. */
+  private async writeFile(rel: string, parts: readonly Uint8Array[]): Promise<void> {
     const file = path.join(this.dir, rel);
-    const tmp = path.join(path.dirname(file), `.${path.basename(file)}.tmp-${this.tmpSuffix}`);
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    let fd: number | undefined;
-    try {
-      fd = fs.openSync(tmp, 'w');
-      let off = 0;
-      while (off < data.length) off += fs.writeSync(fd, data, off, data.length - off);
-      fs.fsyncSync(fd);
-      fs.closeSync(fd);
-      fd = undefined;
-      fs.renameSync(tmp, file);
-    } catch (e) {
-      if (fd !== undefined) { try { fs.closeSync(fd); } catch { /* reported by the caller */ } }
-      try { fs.unlinkSync(tmp); } catch { /* never created */ }
-      throw e;
-    }
-    fsyncDir(path.dirname(file));
+    await fs.promises.mkdir(path.dirname(file), { recursive: true });
+    // The temp name `.<name>.tmp-<suffix>` is what the sweep knows as a crash leftover.
+    await writeFileAtomicAsync(file, parts, this.tmpSuffix);
   }
 
   /**
@@ -382,6 +380,20 @@ export class PointsStore {
     }
     return { files, bytes, rows, unreadable };
   }
+}
+
+/**
+ * The newest files of a live run to merge with its pending points once it has {@link compactAtFiles}:
+ * going back from the newest, a file joins while it holds no more rows than those already taken (size
+ * tiers, as in a log-structured merge): a long run keeps a few files of growing size and is not
+ * rewritten whole every few saves; each point is rewritten O(log n) times while the run records.
+ */
+export function liveCompaction(listed: readonly ListedFile[], pendingRows: number): ListedFile[] {
+  if (listed.length + 1 < compactAtFiles) return [];
+  let rows = pendingRows;
+  let i = listed.length;
+  while (i > 0 && (listed.length - i < 2 || listed[i - 1].rows <= rows)) { rows += listed[i - 1].rows; i--; }
+  return listed.slice(i);
 }
 
 /** Sources in order; within and across them a later point at the same step wins. Result in step order. */

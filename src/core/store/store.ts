@@ -147,7 +147,7 @@ export class Store {
     const locked = this.tryLock();
     try {
       await this.image.load(locked);
-      if (locked && (!this.image.fileId || this.image.dirty)) this.image.save(this.lock, this.writerId);
+      if (locked && (!this.image.fileId || this.image.dirty)) await this.image.save(this.lock, this.writerId);
     } finally {
       if (locked) this.lock!.release();
     }
@@ -235,7 +235,7 @@ export class Store {
           const foreignAt = image.ownUnsaved ? 0 : image.dirtySince + foreignSaveDelayMs;
           const at = Math.max(spacedAt, foreignAt);
           if (mode === 'now' || Date.now() >= at) {
-            if (image.save(this.lock, this.writerId)) this.afterSave();
+            if (await image.save(this.lock, this.writerId)) this.afterSave();
             else this.scheduleSave(1000);
           } else {
             this.scheduleSave(at - Date.now());
