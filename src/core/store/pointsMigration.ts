@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { overviewMinSavedPoints } from './overviewCache';
 import type { KeyPoints } from './pointsFile';
 import type { StoreImage } from './storeImage';
 import type { StoreLock } from './storeLock';
@@ -85,6 +86,8 @@ export class PointsMigration {
     }
     if (!this.nextRun(0) && this.wantsVacuum()) {
       const before = image.statFile()?.size ?? 0;
+      // Overviews of shorter series were saved by the v2 store; they are read whole from files now.
+      image.db.run('DELETE FROM metric_overviews WHERE count < ?', [overviewMinSavedPoints]);
       image.vacuum();
       changed = true;
       if (this.startedAt) this.logger.info(`moved the points of ${this.runsMoved} run(s) in ${((performance.now() - this.startedAt) / 1000).toFixed(1)} s; exptrack.db shrinks from ${(before / 2 ** 20).toFixed(1)} MB to ${(image.pageBytes() / 2 ** 20).toFixed(1)} MB`);

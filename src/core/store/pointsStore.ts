@@ -167,8 +167,8 @@ export class PointsStore {
       for (const key of [...keys].sort()) {
         const parts = old.filter((p) => p.key === key);
         const s = pending.get(key);
-        if (s && s.length) parts.push({ key, steps: s.steps.view(), values: s.values.view(), times: s.times.view() });
-        // A copy: the file is written asynchronously, from arrays nothing else touches.
+        // Copies: the file is written asynchronously, from arrays nothing else touches.
+        if (s && s.length) parts.push({ key, steps: s.steps.view().slice(), values: s.values.view().slice(), times: s.times.view().slice() });
         const merged = mergePoints(key, parts);
         if (merged.steps.length) series.push(merged);
         if (replaces.length) await yieldToLoop();
@@ -357,7 +357,8 @@ export class PointsStore {
       if (p && p.steps.length) parts.push(p);
     }
     const s = this.pending.get(rid)?.series.get(key);
-    if (s && s.length) parts.push({ key, steps: s.steps.view(), values: s.values.view(), times: s.times.view() });
+    // Pending columns change as the fold goes on: a caller gets its own copy of them.
+    if (s && s.length) parts.push({ key, steps: s.steps.view().slice(), values: s.values.view().slice(), times: s.times.view().slice() });
     return mergePoints(key, parts);
   }
 
@@ -396,8 +397,13 @@ export function liveCompaction(listed: readonly ListedFile[], pendingRows: numbe
   return listed.slice(i);
 }
 
-/** Sources in order; within and across them a later point at the same step wins. Result in step order. */
+/**
+ * Sources in order; within and across them a later point at the same step wins. Result in step order.
+ * One source already in order is returned as it is (no copy: a 1e6-point series read for a chart
+ * spent most of its time copying itself).
+ */
 export function mergePoints(key: string, parts: readonly KeyPoints[]): KeyPoints {
+  if (parts.length === 1 && inStepOrder(parts[0].steps)) return parts[0].key === key ? parts[0] : { ...parts[0], key };
   let n = 0;
   for (const p of parts) n += p.steps.length;
   const steps = new Float64Array(n);
@@ -422,6 +428,11 @@ export function mergePoints(key: string, parts: readonly KeyPoints[]): KeyPoints
     out.steps[m] = steps[i]; out.values[m] = values[i]; out.times[m] = times[i]; m++;
   }
   return { key, steps: out.steps.slice(0, m), values: out.values.slice(0, m), times: out.times.slice(0, m) };
+}
+
+function inStepOrder(steps: Float64Array): boolean {
+  for (let i = 1; i < steps.length; i++) if (!(steps[i] > steps[i - 1])) return false;
+  return true;
 }
 
 /** Where a file replaced by a compaction stays for a minute: hidden from `*.parquet` globs. */
