@@ -186,8 +186,14 @@ describe('Points files', function () {
     assert.ok(s.doctor().problems.some((p) => p.includes('saving has failed since')));
     const r = await Store.open(dir, { readOnly: true, logger: captureLogger().logger });
     assert.deepEqual([...r.series('r1', 'loss').steps], [1, 2], 'another process folds them from the journal');
+    // `exptrack doctor` in another process sees the writer's failure too (its failure note).
+    assert.ok(r.doctor().problems.some((p) => p.startsWith(`writer ${s.writerId}`) && p.includes('could not save')), r.doctor().problems.join('\n'));
     await r.close();
     fs.unlinkSync(path.join(dir, 'runs', 'r1'));
+    await s.flush();
+    const recovered = await Store.open(dir, { readOnly: true, logger: captureLogger().logger });
+    assert.deepEqual(recovered.doctor().problems, [], 'the note goes once a save succeeds');
+    await recovered.close();
     await s.close();
     const r2 = await Store.open(dir, { readOnly: true });
     assert.deepEqual([...r2.series('r1', 'loss').steps], [1, 2]);

@@ -5,6 +5,7 @@ import { loadSqlJs } from '../sqlite';
 import type { Series } from './downsample';
 import { ensureExptrackDir } from './exptrackDir';
 import { backgroundFolds, failedFoldMessage } from './backgroundFolds';
+import { readFailureNotes, writeFailureNote } from './failureNotes';
 import { createJournalSink } from './journalSink';
 import { thisHost } from './processInfo';
 import { PointsMigration } from './pointsMigration';
@@ -96,6 +97,8 @@ export class Store {
   private readonly problems: string[] = [];
   /** Failures that have not recovered yet, by kind (fold, migrate): in doctor() while they last. */
   private readonly failures = new Map<string, { since: number; message: string }>();
+  /** What this writer's failure note (failureNotes.ts) says now, to write it only when it changes. */
+  private noted = '';
   private readonly lock: StoreLock | undefined;
   private closing: Promise<void> | undefined;
   private readonly logger: StoreLogger;
@@ -255,6 +258,7 @@ export class Store {
       if (image.txnOpen) image.rollback();
       if (locked) this.lock!.release();
     }
+    this.noteFailures();
     if (migrating) this.scheduleMigration(migrateDelay);
     if (changed.size || reloaded) this.emit({ runs: [...changed], reloaded: reloaded || undefined });
     return changed.size > 0 || reloaded;
@@ -266,6 +270,8 @@ export class Store {
     if (this.image.dirty) return;
     this.image.points.sweep(this.image.db);
     if (this.reportsFailedFolds) this.reportFailedFolds();
+    // Notes of writers that are gone: what their journals held is folded and saved now.
+    for (const n of readFailureNotes(this.dir)) if (!n.alive) { try { fs.unlinkSync(n.file); } catch { /* another writer did */ } }
     // A forgotten offset is saved with the next real change, no save just for this.
     this.journals.retire(this.folder.offsets(), (writer) => this.image.db.run('DELETE FROM journal_offsets WHERE writer = ?', [writer]), () => this.scheduleFold());
   }
@@ -343,6 +349,17 @@ export class Store {
     this.logger.info(`${kind} works again (it had failed since ${new Date(was.since).toISOString()})`);
   }
 
+  /** Keeps this writer's failure note (for `exptrack doctor` in another process) in step with its failures. */
+  private noteFailures(): void {
+    if (this.readOnly) return;
+    const list = [...this.failures.values()].map((f) => ({ message: f.message, since: f.since }));
+    if (this.image.saveError) list.push({ message: this.image.saveError.message, since: this.image.saveError.since });
+    const key = JSON.stringify(list);
+    if (key === this.noted) return;
+    this.noted = key;
+    writeFailureNote(this.dir, this.writerId, list);
+  }
+
   /** A read-only store retries a failed fold on its own (a writer does through its save timer). */
   private scheduleRetry(): void {
     if (this.foldTimer || this.closing) return;
@@ -390,6 +407,7 @@ export class Store {
         await this.cycle('now');
       }
       await this.chain;
+      if (!this.readOnly) writeFailureNote(this.dir, this.writerId, []);
       this.journals.close();
       this.image.close();
       this.listeners.clear();
@@ -490,7 +508,7 @@ export class Store {
   /** Integrity, journal state, sizes and schema version. */
   doctor(): DoctorReport {
     this.assertOpen();
-    return doctorReport({ dir: this.dir, image: this.image, fold: this.folder, journals: this.journals, lock: this.lock, problems: [...this.problems, ...[...this.failures.values()].map((f) => `${f.message} (failing since ${new Date(f.since).toISOString()})`)], migration: this.migration });
+    return doctorReport({ dir: this.dir, image: this.image, fold: this.folder, journals: this.journals, lock: this.lock, problems: [...this.problems, ...[...this.failures.values()].map((f) => `${f.message} (failing since ${new Date(f.since).toISOString()})`)], migration: this.migration, writerId: this.readOnly ? undefined : this.writerId });
   }
 }
 

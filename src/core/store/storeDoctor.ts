@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { backgroundFolds, failedFoldMessage } from './backgroundFolds';
+import { readFailureNotes } from './failureNotes';
 import { readJournalHeader } from './journalReader';
 import { type MigrationProgress, pointsLeftInCatalog, type PointsMigration } from './pointsMigration';
 import { readUserVersion, schemaVersion } from './schema';
@@ -52,6 +53,8 @@ export interface DoctorSources {
   readonly journals: StoreJournals;
   readonly lock: StoreLock | undefined;
   readonly problems: readonly string[];
+  /** This store's own writer id (its failures are in `problems` already); absent for a read-only store. */
+  readonly writerId?: string;
   /** A writer's migration (absent for a read-only store: progress is then read from the catalog). */
   readonly migration?: PointsMigration;
 }
@@ -87,6 +90,9 @@ export function doctorReport(s: DoctorSources): DoctorReport {
   const st = image.statFile();
   const pf = image.points.check(image.db);
   const folds = backgroundFolds(s.dir);
+  // Failures of other writers (the editor's save failing while `exptrack doctor` runs, say).
+  const others = readFailureNotes(s.dir).filter((n) => n.writer !== s.writerId).flatMap((n) => n.failures.map((f) =>
+    `writer ${n.writer} (pid ${n.pid} on ${n.host}${n.alive ? '' : ', gone'}): ${f.message} (failing since ${new Date(f.since).toISOString()})`));
   return {
     dir: s.dir, dbFile: image.dbFile, dbBytes: st?.size ?? null, schemaVersion: readUserVersion(image.db), codeSchemaVersion: schemaVersion,
     integrity, experiments: count('SELECT count(*) FROM experiments'), runs: count('SELECT count(*) FROM runs'),
@@ -94,7 +100,7 @@ export function doctorReport(s: DoctorSources): DoctorReport {
     pointFiles: { files: pf.files, bytes: pf.bytes, unreadable: pf.unreadable },
     journals,
     lock: ls ? { writer: ls.info?.writer ?? null, pid: ls.info?.pid ?? null, host: ls.info?.host ?? null, ageMs: ls.ageMs, stale: ls.stale } : null,
-    corruptFiles, lastSave: image.lastSave, problems: [...s.problems, ...pf.unreadable.filter((u) => !s.problems.some((p) => p.startsWith(u))), ...walProblems, ...folds.filter((f) => !f.running).map(failedFoldMessage), ...(image.blocked ? [image.blocked] : []),
+    corruptFiles, lastSave: image.lastSave, problems: [...s.problems, ...pf.unreadable.filter((u) => !s.problems.some((p) => p.startsWith(u))), ...walProblems, ...others, ...folds.filter((f) => !f.running).map(failedFoldMessage), ...(image.blocked ? [image.blocked] : []),
       ...(image.saveError ? [`saving has failed since ${new Date(image.saveError.since).toISOString()} (${image.saveError.message}); retried every 5 s, the last good file is kept and the journals hold everything until a save succeeds`] : [])],
     migration: migrationProgress(image, s.migration),
     backgroundFolds: folds.filter((f) => f.running).map((f) => ({ pid: f.pid, startedAt: f.startedAt })),
