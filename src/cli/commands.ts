@@ -3,6 +3,7 @@
 // (main.ts) stays small so that `exptrack run` starts the command after compiling ~26 KB instead of
 // the whole CLI (~20 ms on a slow machine); it loads this file only for the other commands, and the
 // recording thread of `exptrack run` runs from it.
+import fs from 'node:fs';
 import path from 'node:path';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import type { CliIo } from './cliIo';
@@ -33,24 +34,44 @@ export async function parseCommand(argv: readonly string[], io: CliIo, stdin: No
 export async function foldCommand(argv: readonly string[]): Promise<number> {
   if (argv.length !== 1) return 2;
   const dir = path.resolve(argv[0]);
-  const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
-  // The editor has this store open: it folds the journal anyway, within a second, into the database
-  // it holds. Folding here would load and save the whole file (seconds for a big one) and make the
-  // editor load it all again.
-  const { liveFoldingWriter } = await import('../core/store/journalReader');
-  if (liveFoldingWriter(dir)) return 0;
-  const { lockPath, lockState } = await import('../core/store/storeLock');
-  // Another writer folding now (the previous run's fold in a sweep): opening the store meanwhile
-  // would load the whole database only to find the lock taken and leave this run's journal for
-  // later. Wait for that fold instead (a stale lock is broken by Store.open as always).
-  for (const until = Date.now() + FOLD_WAIT_MS; Date.now() < until;) {
-    const state = lockState(lockPath(dir));
-    if (!state || state.stale) break;
-    await new Promise((r) => setTimeout(r, 250));
+  // Started by `exptrack run`, stderr is a log (backgroundFolds.ts) deleted once this fold has saved:
+  // if this process dies (out of memory, killed), the log stays and says so.
+  const logFile = process.env.EXPTRACK_FOLD_LOG;
+  const { foldLogHeader } = await import('../core/store/backgroundFolds');
+  const say = (m: string): void => { try { process.stderr.write(`${new Date().toISOString()} ${m}\n`); } catch { /* no stderr */ } };
+  if (logFile) { try { process.stderr.write(foldLogHeader()); } catch { /* no stderr */ } }
+  let failed = false;
+  const logger = { info: () => undefined, warn: (m: string) => say(`warning: ${m}`), error: (m: string) => { failed = true; say(`error: ${m}`); } };
+  try {
+    // The editor has this store open: it folds the journal anyway, within a second, into the database
+    // it holds. Folding here would load and save the whole file (seconds for a big one) and make the
+    // editor load it all again.
+    const { liveFoldingWriter } = await import('../core/store/journalReader');
+    if (!liveFoldingWriter(dir)) {
+      const { lockPath, lockState } = await import('../core/store/storeLock');
+      // Another writer folding now (the previous run's fold in a sweep): opening the store meanwhile
+      // would load the whole database only to find the lock taken and leave this run's journal for
+      // later. Wait for that fold instead (a stale lock is broken by Store.open as always).
+      for (const until = Date.now() + FOLD_WAIT_MS; Date.now() < until;) {
+        const state = lockState(lockPath(dir));
+        if (!state || state.stale) break;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      const { Store } = await import('../core/store/store');
+      const store = await Store.open(dir, { logger, reportFailedFolds: false });
+      try {
+        // A schema-v2 store: this background process moves its points out of the catalog too.
+        await store.finishMigration();
+      } finally {
+        await store.close();
+      }
+    }
+  } catch (e) {
+    say(`error: ${(e as Error).stack ?? e}`);
+    return 1;
   }
-  const { Store } = await import('../core/store/store');
-  const store = await Store.open(dir, { logger: quiet });
-  await store.close();
+  if (failed) return 1;
+  if (logFile) { try { fs.unlinkSync(logFile); } catch { /* already gone */ } }
   return 0;
 }
 

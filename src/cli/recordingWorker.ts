@@ -17,6 +17,7 @@ import { Recorder } from '../core/recorder/recorder';
 import { readRecorderConfig } from '../core/recorder/recorderConfig';
 import type { PathState } from '../core/recorder/pathState';
 import type { RunExit } from '../core/recorder/recorderTypes';
+import { createFoldLog } from '../core/store/backgroundFolds';
 import { JournalAppender } from '../core/store/journalAppender';
 import { fileSize } from '../core/store/journalReader';
 import { Store } from '../core/store/store';
@@ -158,6 +159,8 @@ async function foldHere(exptrackDir: string, warn: (m: string) => void, hintFor:
   const store = await Store.open(exptrackDir, { logger: { info: () => undefined, warn, error: warn } });
   let repeats: string | undefined;
   try {
+    // A small store (this fold is for small ones) moves a schema-v2 store's points out of the catalog in a moment.
+    await store.finishMigration(30_000);
     if (hintFor) {
       try {
         await store.flush();
@@ -177,7 +180,17 @@ async function foldHere(exptrackDir: string, warn: (m: string) => void, hintFor:
  * to that one, as every writer does.
  */
 export function startBackgroundFold(cliPath: string, exptrackDir: string, env: NodeJS.ProcessEnv): void {
-  const child = spawn(process.execPath, [cliPath, '_fold', exptrackDir], { detached: true, stdio: 'ignore', env, windowsHide: true });
-  child.on('error', () => undefined);
-  child.unref();
+  // Its stderr goes to a log it deletes once it has saved: if it dies (out of memory, killed), the
+  // log stays and says so (doctor, the editor, the next exptrack run). See backgroundFolds.ts.
+  let log: { file: string; fd: number } | undefined;
+  try { log = createFoldLog(exptrackDir, `exptrack run (pid ${process.pid})`); } catch { /* no log (disk full): fold anyway */ }
+  try {
+    const child = spawn(process.execPath, [cliPath, '_fold', exptrackDir], {
+      detached: true, stdio: ['ignore', 'ignore', log ? log.fd : 'ignore'], env: log ? { ...env, EXPTRACK_FOLD_LOG: log.file } : env, windowsHide: true,
+    });
+    child.on('error', () => undefined);
+    child.unref();
+  } finally {
+    if (log) fs.closeSync(log.fd);
+  }
 }

@@ -90,7 +90,7 @@ describe('series overview (growing min/max buckets)', () => {
 
   it('saves overviews of long series with the file, charts a reopened store from them, and drops them when steps go back', async () => {
     const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'exptrack-ov-')), '.exptrack');
-    const n = 50_000;
+    const n = Math.ceil((overviewMinSavedPoints + 1) / 1000) * 1000;
     const pts = (from: number, count: number, key = 'loss') => Array.from({ length: count }, (_, j) => ({ key, step: from + j, value: Math.cos((from + j) / 97) + ((from + j) === 4321 ? 9 : 0), time: 1000 + from + j }));
     let store = await Store.open(dir, { logger: quiet });
     store.sink.startRun({ id: 'r', experiment: 'e', name: 'n', command: 'c', cwd: '/', startedAt: 1, source: 'test' });

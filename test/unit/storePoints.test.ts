@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { RunStart } from '../../src/core/model';
 import { encodePointsFile, PointsFileError, PointsFileIndex } from '../../src/core/store/pointsFile';
+import { liveCompaction } from '../../src/core/store/pointsStore';
 import { Store } from '../../src/core/store/store';
 
 const madeDirs: string[] = [];
@@ -185,8 +186,14 @@ describe('Points files', function () {
     assert.ok(s.doctor().problems.some((p) => p.includes('saving has failed since')));
     const r = await Store.open(dir, { readOnly: true, logger: captureLogger().logger });
     assert.deepEqual([...r.series('r1', 'loss').steps], [1, 2], 'another process folds them from the journal');
+    // `exptrack doctor` in another process sees the writer's failure too (its failure note).
+    assert.ok(r.doctor().problems.some((p) => p.startsWith(`writer ${s.writerId}`) && p.includes('could not save')), r.doctor().problems.join('\n'));
     await r.close();
     fs.unlinkSync(path.join(dir, 'runs', 'r1'));
+    await s.flush();
+    const recovered = await Store.open(dir, { readOnly: true, logger: captureLogger().logger });
+    assert.deepEqual(recovered.doctor().problems, [], 'the note goes once a save succeeds');
+    await recovered.close();
     await s.close();
     const r2 = await Store.open(dir, { readOnly: true });
     assert.deepEqual([...r2.series('r1', 'loss').steps], [1, 2]);
@@ -236,5 +243,26 @@ describe('Points files', function () {
       '202 [98.0, 0.5] 2');
     assert.equal(python(py!, "import duckdb; print(duckdb.sql(\"SELECT run, count(*), max(step) FROM '.exptrack/runs/*/*.parquet' WHERE key = 'acc' GROUP BY run ORDER BY run\").fetchall())", ws),
       "[('a', 50, 49.0), ('b', 50, 49.0)]");
+  });
+});
+
+describe('Live compaction', () => {
+  it('merges size tiers: a long live run keeps few files and each point is rewritten O(log n) times, not at every compaction', () => {
+    let files: { seq: number; file: string; rows: number }[] = [];
+    let rewritten = 0;
+    let maxFiles = 0;
+    const saves = 5000;
+    for (let seq = 1; seq <= saves; seq++) {
+      const replaces = liveCompaction(files, 1000);
+      const rows = replaces.reduce((a, f) => a + f.rows, 0) + 1000;
+      if (replaces.length) rewritten += rows;
+      files = [...files.filter((f) => !replaces.includes(f)), { seq, file: `p${seq}`, rows }];
+      maxFiles = Math.max(maxFiles, files.length);
+    }
+    const total = saves * 1000;
+    assert.equal(files.reduce((a, f) => a + f.rows, 0), total, 'no point lost or counted twice');
+    assert.ok(maxFiles <= 16, `${maxFiles} files at most`);
+    // Rewriting the newest 15 files whatever their size (what it did) rewrote the whole run every 16 saves: ~total * saves / 32.
+    assert.ok(rewritten <= total * Math.log2(saves), `${rewritten} rows rewritten for ${total} points`);
   });
 });

@@ -8,6 +8,8 @@ export function doctorLines(d: DoctorReport, healthy: boolean): string[] {
     `integrity:   ${d.integrity.join('; ')}`,
     `contents:    ${d.experiments} experiment(s), ${d.runs} run(s) (${d.runningRuns} running), ${d.metricPoints} metric point(s)`,
     `points:      ${d.pointFiles.files} file(s), ${formatBytes(d.pointFiles.bytes)} in runs/<id>/${d.pointFiles.unreadable.length ? `, ${d.pointFiles.unreadable.length} unreadable` : ''}`,
+    ...(d.migration ? [`migration:   ${d.migration.runsLeft} run(s) (~${d.migration.pointsLeft} points) still in exptrack.db from schema v2${d.migration.runsMoved ? `, ${d.migration.runsMoved} moved by this process` : ''}; a writer (the editor, exptrack run) moves them to points files in the background; meanwhile they read from both places`] : []),
+    ...d.backgroundFolds.map((f) => `background:  exptrack _fold${f.pid !== null ? ` (pid ${f.pid})` : ''} folding since ${new Date(f.startedAt).toISOString()}`),
     `journals:    ${d.journals.length === 0 ? 'none' : `${d.journals.length}, ${formatBytes(d.journals.reduce((s, j) => s + j.bytes, 0))}, ${formatBytes(d.journals.reduce((s, j) => s + j.pendingBytes, 0))} not yet in the database`}`,
     ...d.journals.map((j) => `  ${j.writer}: ${formatBytes(j.bytes)}, ${formatBytes(j.pendingBytes)} pending, ${j.closed ? 'closed' : j.alive ? 'writer alive' : 'writer gone'}${j.pid !== null ? ` (pid ${j.pid} on ${j.host})` : ''}`),
     ...(d.skippedLongLines.lines ? [`long lines:  ${d.skippedLongLines.lines} console line(s) in ${d.skippedLongLines.runs} run(s) were too long to read for metrics (output.log keeps them)`] : []),

@@ -3,8 +3,13 @@ import { SeriesOverview } from './seriesOverview';
 
 /** The overview budget kept live and saved: the panels' chart budget (smaller budgets derive from it). */
 export const overviewPoints = 2000;
-/** Shorter series are read whole in about a millisecond: their overviews are kept in memory, not saved. */
-export const overviewMinSavedPoints = 4096;
+/**
+ * Shorter series are read whole from their points file in a few milliseconds (3 MB at most): their
+ * overviews are kept in memory, not saved. Saved ones cost ~100 KB each in the catalog: from 4,096
+ * points on (what the v2 store, reading series from SQLite, needed) a 1e8-point workspace of 25k-step
+ * series had a 400 MB catalog; from 2^17 on, an overview is under 3% of its series' bytes.
+ */
+export const overviewMinSavedPoints = 1 << 17;
 
 interface Entry {
   readonly rid: number;

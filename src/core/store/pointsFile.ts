@@ -30,6 +30,15 @@ interface Chunk { meta: TypedField; offset: number }
 
 /** The bytes of a points file for `run` holding `series` (each in step order, as given). */
 export function encodePointsFile(run: string, series: readonly KeyPoints[]): Buffer {
+  const parts = encodePointsFileParts(run, series);
+  return Buffer.concat(parts, parts.reduce((a, b) => a + b.length, 0));
+}
+
+/**
+ * The same bytes as pieces (the point columns are views of the given arrays, not copies): written
+ * with one gathering write, a big file costs no extra copy of itself.
+ */
+export function encodePointsFileParts(run: string, series: readonly KeyPoints[]): Buffer[] {
   const parts: Buffer[] = [magic];
   let pos = magic.length;
   const push = (b: Uint8Array): void => { parts.push(Buffer.from(b.buffer, b.byteOffset, b.byteLength)); pos += b.byteLength; };
@@ -105,7 +114,7 @@ export function encodePointsFile(run: string, series: readonly KeyPoints[]): Buf
   tail.writeUInt32LE(footer.length, 0);
   magic.copy(tail, 4);
   push(tail);
-  return Buffer.concat(parts, pos);
+  return parts;
 }
 
 /** Thrown for a file that is not a complete points file (torn by a crash, truncated, edited). */

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Database } from 'sql.js';
-import { writeFileAtomic } from './atomicWrite';
-import { encodePointsFile, type KeyPoints, PointsFileError, PointsFileIndex } from './pointsFile';
+import { writeFileAtomicAsync } from './atomicWrite';
+import { encodePointsFileParts, type KeyPoints, PointsFileError, PointsFileIndex } from './pointsFile';
 
 /** A growable column of doubles. */
 class Column {
@@ -41,6 +41,8 @@ const unlistedGraceMs = 60_000;
 /** Footers kept in memory (files never change once written). */
 const indexCacheSize = 512;
 
+const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 /**
  * Where metric points live: per-run Parquet files under `.exptrack/runs/<id>/` (see pointsFile.ts),
  * listed in the catalog table `point_files`, plus the points folded into memory since the last save
@@ -63,6 +65,8 @@ export class PointsStore {
   /** Files replaced by a compaction, hidden once the catalog that replaces them is saved. */
   private readonly toHide: string[] = [];
   private sweptAll = false;
+  /** Files listed in memory since the last save: each must still exist when the catalog is saved. */
+  private unsaved: string[] = [];
 
   constructor(
     /** The `.exptrack` folder; files are listed relative to it. */
@@ -131,6 +135,7 @@ export class PointsStore {
   clear(): void {
     this.pending.clear();
     this.spilled.clear();
+    this.unsaved = [];
     this.marks = undefined;
     this.created = [];
   }
@@ -147,8 +152,11 @@ export class PointsStore {
    * Writes every run's pending points to a new file (and compacts runs with many files, or ended
    * runs with more than one). Throws on a write failure (disk full...): files already written are
    * then unlisted, deleted later, and everything stays pending. No transaction may be open.
+   * Off the event loop where it costs: files are written and fsynced asynchronously, and the event
+   * loop gets a turn between series while a compaction reads and merges. Nothing may fold meanwhile
+   * (the store's cycles run one at a time): pending points are written from where they are.
    */
-  writeFiles(db: Database, endedRuns: (rids: number[]) => Set<number>): WrittenFiles {
+  async writeFiles(db: Database, endedRuns: (rids: number[]) => Set<number>): Promise<WrittenFiles> {
     const out: WrittenFiles['files'] = [];
     const rids = [...this.pending.keys()];
     const ended = rids.length ? endedRuns(rids) : new Set<number>();
@@ -163,18 +171,18 @@ export class PointsStore {
       const pending = this.pending.get(rid)?.series ?? new Map<string, PendingSeries>();
       const listed = this.listed(db, rid);
       const seq = (listed.at(-1)?.seq ?? 0) + 1;
-      // An ended run ends as one file (or a few, past maxFileRows); a live one merges its newest files when it has many.
-      let replaces = ended.has(rid) ? listed : listed.length + 1 >= compactAtFiles ? listed.slice(-(compactAtFiles - 1)) : [];
-      // A merge holds what it merges in memory: only the newest files that fit maxFileRows together.
       let pendingRows = 0;
       for (const ps of pending.values()) pendingRows += ps.length;
+      // An ended run ends as one file (or a few, past maxFileRows); a live one merges its newest files when it has many.
+      let replaces = ended.has(rid) ? listed : liveCompaction(listed, pendingRows);
+      // A merge holds what it merges in memory: only the newest files that fit maxFileRows together.
       let fit = replaces.length;
       for (let rows = pendingRows; fit > 0 && rows + replaces[fit - 1].rows <= this.maxFileRows; fit--) rows += replaces[fit - 1].rows;
       replaces = replaces.slice(fit);
       if (replaces.length <= 1 && !pendingRows) continue;
       let old: KeyPoints[] = [];
       try {
-        old = replaces.flatMap((f) => this.readWhole(f.file));
+        for (const f of replaces) old.push(...await this.readWhole(f.file));
       } catch {
         // A damaged file is never compacted away: it stays listed (doctor names it), the rest is written.
         replaces = [];
@@ -186,30 +194,61 @@ export class PointsStore {
       for (const key of [...keys].sort()) {
         const parts = old.filter((p) => p.key === key);
         const s = pending.get(key);
-        if (s && s.length) parts.push({ key, steps: s.steps.view(), values: s.values.view(), times: s.times.view() });
+        // Copies: the file is written asynchronously, from arrays nothing else touches.
+        if (s && s.length) parts.push({ key, steps: s.steps.view().slice(), values: s.values.view().slice(), times: s.times.view().slice() });
         const merged = mergePoints(key, parts);
         if (merged.steps.length) series.push(merged);
+        if (replaces.length) await yieldToLoop();
       }
       if (!series.length) continue;
       const file = path.posix.join('runs', safeDirName(runId), `p${String(seq).padStart(6, '0')}-${Math.random().toString(36).slice(2, 8)}.parquet`);
-      this.writeFile(file, encodePointsFile(runId, series));
+      await this.writeFile(file, encodePointsFileParts(runId, series));
       out.push({ rid, runId, seq, file, rows: series.reduce((a, s) => a + s.steps.length, 0), replaces });
     }
     return { files: out };
   }
 
-  /** Every series of a listed file, in file order; throws when it cannot be read whole. */
-  private readWhole(rel: string): KeyPoints[] {
+  /**
+   * The migration (pointsMigration.ts): writes `series`, the points a schema-v2 store kept for this
+   * run in the catalog's `metrics` table, to a file ordered before every file the run already has
+   * (those hold newer points). Listed with {@link list} in the transaction that deletes the rows.
+   * The run's pending points stay pending.
+   */
+  async writeMigrated(db: Database, rid: number, runId: string, series: readonly KeyPoints[]): Promise<WrittenFiles['files'][number]> {
+    const first = this.listed(db, rid)[0]?.seq ?? 1;
+    const seq = Math.min(0, first - 1);
+    const file = path.posix.join('runs', safeDirName(runId), `p${String(Math.max(0, seq)).padStart(6, '0')}-${Math.random().toString(36).slice(2, 8)}.parquet`);
+    await this.writeFile(file, encodePointsFileParts(runId, series));
+    this.toSweep.add(runId);
+    return { rid, runId, seq, file, rows: series.reduce((a, s) => a + s.steps.length, 0), replaces: [] };
+  }
+
+  /** Every series of a listed file, in file order, a turn of the event loop between series; throws when it cannot be read whole. */
+  private async readWhole(rel: string): Promise<KeyPoints[]> {
     const ix = readIndex(path.join(this.dir, rel));
-    return ix.keys().map((k) => ix.read(k));
+    const out: KeyPoints[] = [];
+    for (const k of ix.keys()) { out.push(ix.read(k)); await yieldToLoop(); }
+    return out;
   }
 
   /** Lists written files in the catalog; call inside the save's transaction. */
   list(db: Database, written: WrittenFiles): void {
     for (const w of written.files) {
+      // Deleted during the write (an edit between its awaits): its file stays unlisted and is swept.
+      if (!db.exec('SELECT 1 FROM runs WHERE rid = ?', [w.rid]).length) continue;
       for (const f of w.replaces) db.run('DELETE FROM point_files WHERE run = ? AND seq = ?', [w.rid, f.seq]);
       db.run('INSERT OR REPLACE INTO point_files (run, seq, file, rows) VALUES (?, ?, ?, ?)', [w.rid, w.seq, w.file, w.rows]);
+      this.unsaved.push(w.file);
     }
+  }
+
+  /**
+   * A file listed in memory but not saved yet that is gone: another writer swept it as unlisted
+   * (this one lost the lock for a minute, or kept failing to save). Saving would list a missing
+   * file: the caller reloads instead, and the journals (or a v2 store's rows) still hold its points.
+   */
+  missingUnsaved(): string | undefined {
+    return this.unsaved.find((rel) => !fs.existsSync(path.join(this.dir, rel)));
   }
 
   /** After the save's transaction committed: the written points are no longer pending. */
@@ -227,6 +266,7 @@ export class PointsStore {
    * for readers holding the previous catalog, then the sweep deletes them.
    */
   saved(): void {
+    this.unsaved = [];
     const now = new Date();
     for (const rel of this.toHide.splice(0)) {
       const hidden = replacedName(path.join(this.dir, rel));
@@ -234,12 +274,13 @@ export class PointsStore {
     }
   }
 
-  private writeFile(rel: string, data: Uint8Array): void {
+  /** Temp name, fsync, rename, fsync the folder (a crash leaves a temp file, never a torn file), off the event loop. */
+  private async writeFile(rel: string, parts: readonly Uint8Array[]): Promise<void> {
     const file = path.join(this.dir, rel);
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    writeFileAtomic(file, data, this.tmpSuffix);
+    await fs.promises.mkdir(path.dirname(file), { recursive: true });
+    // The temp name `.<name>.tmp-<suffix>` is what the sweep knows as a crash leftover.
+    await writeFileAtomicAsync(file, parts, this.tmpSuffix);
   }
-
 
   /**
    * After a save (lock held): deletes files the saved catalog does not list, once they are older
@@ -343,7 +384,8 @@ export class PointsStore {
       if (p && p.steps.length) parts.push(p);
     }
     const s = this.pending.get(rid)?.series.get(key);
-    if (s && s.length) parts.push({ key, steps: s.steps.view(), values: s.values.view(), times: s.times.view() });
+    // Pending columns change as the fold goes on: a caller gets its own copy of them.
+    if (s && s.length) parts.push({ key, steps: s.steps.view().slice(), values: s.values.view().slice(), times: s.times.view().slice() });
     return mergePoints(key, parts);
   }
 
@@ -368,8 +410,27 @@ export class PointsStore {
   }
 }
 
-/** Sources in order; within and across them a later point at the same step wins. Result in step order. */
+/**
+ * The newest files of a live run to merge with its pending points once it has {@link compactAtFiles}:
+ * going back from the newest, a file joins while it holds no more rows than those already taken (size
+ * tiers, as in a log-structured merge): a long run keeps a few files of growing size and is not
+ * rewritten whole every few saves; each point is rewritten O(log n) times while the run records.
+ */
+export function liveCompaction(listed: readonly ListedFile[], pendingRows: number): ListedFile[] {
+  if (listed.length + 1 < compactAtFiles) return [];
+  let rows = pendingRows;
+  let i = listed.length;
+  while (i > 0 && (listed.length - i < 2 || listed[i - 1].rows <= rows)) { rows += listed[i - 1].rows; i--; }
+  return listed.slice(i);
+}
+
+/**
+ * Sources in order; within and across them a later point at the same step wins. Result in step order.
+ * One source already in order is returned as it is (no copy: a 1e6-point series read for a chart
+ * spent most of its time copying itself).
+ */
 export function mergePoints(key: string, parts: readonly KeyPoints[]): KeyPoints {
+  if (parts.length === 1 && inStepOrder(parts[0].steps)) return parts[0].key === key ? parts[0] : { ...parts[0], key };
   let n = 0;
   for (const p of parts) n += p.steps.length;
   const steps = new Float64Array(n);
@@ -394,6 +455,11 @@ export function mergePoints(key: string, parts: readonly KeyPoints[]): KeyPoints
     out.steps[m] = steps[i]; out.values[m] = values[i]; out.times[m] = times[i]; m++;
   }
   return { key, steps: out.steps.slice(0, m), values: out.values.slice(0, m), times: out.times.slice(0, m) };
+}
+
+function inStepOrder(steps: Float64Array): boolean {
+  for (let i = 1; i < steps.length; i++) if (!(steps[i] > steps[i - 1])) return false;
+  return true;
 }
 
 /** Where a file replaced by a compaction stays for a minute: hidden from `*.parquet` globs. */

@@ -4,8 +4,11 @@ import type { GitInfo, RecordSink, RunDetail, RunSummary } from '../model';
 import { loadSqlJs } from '../sqlite';
 import type { Series } from './downsample';
 import { ensureExptrackDir } from './exptrackDir';
+import { backgroundFolds, failedFoldMessage } from './backgroundFolds';
+import { readFailureNotes, writeFailureNote } from './failureNotes';
 import { createJournalSink } from './journalSink';
 import { thisHost } from './processInfo';
+import { PointsMigration } from './pointsMigration';
 import { NewerSchemaError } from './schema';
 import { doctorReport, type DoctorReport } from './storeDoctor';
 import { StoreEdits } from './storeEdits';
@@ -36,6 +39,16 @@ export interface StoreOptions {
   readonly longLived?: boolean;
   /** Memory bounds of a fold (tests set small ones; see {@link FoldLimits}). */
   readonly limits?: Partial<FoldLimits & { pointsFileRows: number }>;
+  /**
+   * Moves the points of a schema-v2 store out of the catalog in the background while open (default
+   * true for a writer). `exptrack run`'s own short fold says false: a detached `exptrack _fold` does it.
+   */
+  readonly migrate?: boolean;
+  /**
+   * Says once (logger.error) that a detached `exptrack _fold` ended without finishing, after a save
+   * that folded what it left, and deletes its log (default true). A `_fold` itself says false.
+   */
+  readonly reportFailedFolds?: boolean;
 }
 
 export interface StoreChange {
@@ -51,6 +64,10 @@ const defaultRotateJournalBytes = 256 * 1024 * 1024;
 const foreignSaveDelayMs = 10_000;
 /** Fold own appends into memory this soon after they are written. */
 const foldDelayMs = 100;
+/** A migration step works at least this long between two saves (which export the whole old catalog). */
+const migrateStepMs = 1000;
+/** Retry a migration step this soon when another writer holds the lock. */
+const migrateRetryMs = 1000;
 
 /**
  * The workspace store: `.exptrack/exptrack.db` (SQLite through sql.js) fed from per-writer journals.
@@ -76,8 +93,15 @@ export class Store {
   private foldTimer: NodeJS.Timeout | undefined;
   private saveTimer: NodeJS.Timeout | undefined;
   private watchTimer: NodeJS.Timeout | undefined;
+  private migrateTimer: NodeJS.Timeout | undefined;
+  private readonly migration: PointsMigration | undefined;
+  private readonly reportsFailedFolds: boolean;
   private readonly listeners = new Set<(e: StoreChange) => void>();
   private readonly problems: string[] = [];
+  /** Failures that have not recovered yet, by kind (fold, migrate): in doctor() while they last. */
+  private readonly failures = new Map<string, { since: number; message: string }>();
+  /** What this writer's failure note (failureNotes.ts) says now, to write it only when it changes. */
+  private noted = '';
   private readonly lock: StoreLock | undefined;
   private closing: Promise<void> | undefined;
   private readonly logger: StoreLogger;
@@ -97,6 +121,8 @@ export class Store {
       options.rotateJournalBytes ?? defaultRotateJournalBytes, this.logger);
     this.folder = new StoreFold(this.image, this.journals, this.lock, this.logger, problem, options.limits);
     this.queries = new StoreQueries(this.image);
+    this.reportsFailedFolds = options.reportFailedFolds ?? true;
+    this.migration = this.readOnly || options.migrate === false ? undefined : new PointsMigration(this.image, this.lock, this.logger);
     this.edits = new StoreEdits(this.image, this.journals, (id) => { this.emit({ runs: [id] }); this.scheduleFold(); });
     this.sink = createJournalSink(
       (line, inMemory) => {
@@ -127,7 +153,7 @@ export class Store {
     const locked = this.tryLock();
     try {
       await this.image.load(locked);
-      if (locked && (!this.image.fileId || this.image.dirty)) this.image.save(this.lock, this.writerId);
+      if (locked && (!this.image.fileId || this.image.dirty)) await this.image.save(this.lock, this.writerId);
     } finally {
       if (locked) this.lock!.release();
     }
@@ -140,6 +166,7 @@ export class Store {
       }
     }
     await this.cycle('auto');
+    this.scheduleMigration(0);
     if (watchMs > 0) {
       this.watchTimer = setInterval(() => { void this.refresh(); }, watchMs);
       this.watchTimer.unref();
@@ -158,19 +185,24 @@ export class Store {
     }
   }
 
-  /** Runs one cycle at a time: flush own journal, take the lock if free, reload if changed, fold, save. */
-  private cycle(mode: 'auto' | 'now'): Promise<boolean> {
+  /**
+   * Runs one cycle at a time: flush own journal, take the lock if free, reload if changed, fold,
+   * (mode `migrate`) move some of a schema-v2 store's points to files, save.
+   */
+  private cycle(mode: 'auto' | 'now' | 'migrate'): Promise<boolean> {
     const next = this.chain.then(() => this.runCycle(mode));
     this.chain = next.catch(() => undefined);
     return next;
   }
 
-  private async runCycle(mode: 'auto' | 'now'): Promise<boolean> {
+  private async runCycle(mode: 'auto' | 'now' | 'migrate'): Promise<boolean> {
     const image = this.image;
     this.journals.own?.flushSync();
     const locked = this.tryLock();
     const changed = new Set<string>();
     let reloaded = false;
+    const migrating = mode === 'migrate';
+    let migrateDelay = locked ? 0 : migrateRetryMs;
     try {
       // Without the lock, another process may fold, save and delete a journal while this one is
       // half-way through reading it: then the file changed meanwhile, and one more pass (reload,
@@ -190,8 +222,19 @@ export class Store {
           reloaded = true;
         }
         // Holding the lock, a long fold saves on the way whenever its pending points reach the bound.
-        const saveMidway = locked && !this.readOnly ? (): boolean => image.save(this.lock, this.writerId) : undefined;
+        const saveMidway = locked && !this.readOnly ? (): Promise<boolean> => image.save(this.lock, this.writerId) : undefined;
         for (const id of await this.folder.foldAll(saveMidway)) changed.add(id);
+      }
+      // The files a step writes are listed only by the catalog it saves: saved now, under this lock.
+      if (migrating && locked && this.migration && !image.blocked) {
+        try {
+          if (await this.migration.step(Math.max(migrateStepMs, 25 * (image.lastSave?.ms ?? 0)))) mode = 'now';
+          this.recovered('migrate');
+        } catch (e) {
+          // Nothing is lost: the run's rows stay where they were until a step succeeds.
+          migrateDelay = 5000;
+          this.failure('migrate', `moving points out of exptrack.db failed: ${(e as Error).message}; they stay where they are and it is retried`);
+        }
       }
       if (locked) {
         if (image.dirty) {
@@ -202,7 +245,7 @@ export class Store {
           const foreignAt = image.ownUnsaved ? 0 : image.dirtySince + foreignSaveDelayMs;
           const at = Math.max(spacedAt, foreignAt);
           if (mode === 'now' || Date.now() >= at) {
-            if (image.save(this.lock, this.writerId)) this.afterSave();
+            if (await image.save(this.lock, this.writerId)) this.afterSave();
             else this.scheduleSave(1000);
           } else {
             this.scheduleSave(at - Date.now());
@@ -213,6 +256,7 @@ export class Store {
       } else if (image.dirty && !this.readOnly) {
         this.scheduleSave(image.saveSpacingMs());
       }
+      this.recovered('fold');
     } catch (e) {
       if (isCorruptionError(e) && !image.suspect && !image.reloadedForCorruption) {
         // The image read as damaged mid-way: reload the file (checked whole on load, moved aside and
@@ -223,12 +267,16 @@ export class Store {
         this.problem('corrupt-statement', `${this.dbFile}: ${(e as Error).message}; reloading and checking it`);
         this.scheduleFold();
       } else {
-        this.problem(`cycle:${(e as Error).message}`, `store update failed: ${(e as Error).message}`);
+        // Offsets advance only with the data they cover: what could not be folded stays in the journals.
+        this.failure('fold', `could not fold the journals into ${this.dbFile}: ${(e as Error).message}; the journals keep everything, retried every 5 s`);
+        if (this.readOnly) this.scheduleRetry(); else this.scheduleSave(5000);
       }
     } finally {
       if (image.txnOpen) image.rollback();
       if (locked) this.lock!.release();
     }
+    this.noteFailures();
+    if (migrating) this.scheduleMigration(migrateDelay);
     if (changed.size || reloaded) this.emit({ runs: [...changed], reloaded: reloaded || undefined });
     return changed.size > 0 || reloaded;
   }
@@ -238,14 +286,55 @@ export class Store {
     this.journals.removeLeftoverTempFiles();
     if (this.image.dirty) return;
     this.image.points.sweep(this.image.db);
+    if (this.reportsFailedFolds) this.reportFailedFolds();
+    // Notes of writers that are gone: what their journals held is folded and saved now.
+    for (const n of readFailureNotes(this.dir)) if (!n.alive) { try { fs.unlinkSync(n.file); } catch { /* another writer did */ } }
     // A forgotten offset is saved with the next real change, no save just for this.
     this.journals.retire(this.folder.offsets(), (writer) => this.image.db.run('DELETE FROM journal_offsets WHERE writer = ?', [writer]), () => this.scheduleFold());
+  }
+
+  /**
+   * A detached `exptrack _fold` that ended without finishing left its log: said once here (an error:
+   * the editor's Output channel and a notification, `exptrack run`'s stderr) now that this save folded
+   * the journals it left, then the log goes. See backgroundFolds.ts.
+   */
+  private reportFailedFolds(): void {
+    for (const f of backgroundFolds(this.dir)) {
+      if (f.running) continue;
+      this.logger.error(`${failedFoldMessage(f)}. They are folded and saved now.`);
+      try { fs.unlinkSync(f.file); } catch { /* another writer did */ }
+    }
   }
 
   private scheduleFold(): void {
     if (this.foldTimer || this.closing) return;
     this.foldTimer = setTimeout(() => { this.foldTimer = undefined; void this.cycle('auto'); }, foldDelayMs);
     this.foldTimer.unref();
+  }
+
+  /** The next migration step, while a schema-v2 store's points are not all moved. */
+  private scheduleMigration(delayMs: number): void {
+    if (!this.migration || this.migrateTimer || this.closing || this.image.blocked || !this.migration.pending()) return;
+    this.migrateTimer = setTimeout(() => { this.migrateTimer = undefined; void this.cycle('migrate'); }, delayMs);
+    this.migrateTimer.unref();
+  }
+
+  /**
+   * Moves every point of a schema-v2 store out of the catalog now (steps as in the background, one
+   * save each); waits for the lock while another writer holds it, up to `timeoutMs`. True when done.
+   */
+  async finishMigration(timeoutMs = 10 * 60_000): Promise<boolean> {
+    const until = Date.now() + timeoutMs;
+    while (this.migration?.pending() && !this.closing && !this.image.blocked) {
+      if (Date.now() > until) return false;
+      if (this.migrateTimer) { clearTimeout(this.migrateTimer); this.migrateTimer = undefined; }
+      const before = this.migration.moved;
+      await this.cycle('migrate');
+      if (this.migrateTimer) { clearTimeout(this.migrateTimer); this.migrateTimer = undefined; }
+      // Another writer holds the lock (or a step failed): wait a little rather than spin.
+      if (this.migration.moved === before && this.migration.pending()) await new Promise((r) => setTimeout(r, 250));
+    }
+    return !this.migration?.pending();
   }
 
   private scheduleSave(delayMs: number): void {
@@ -258,6 +347,41 @@ export class Store {
     for (const l of [...this.listeners]) {
       try { l(e); } catch (err) { this.logger.error(`store change listener failed: ${(err as Error).message}`); }
     }
+  }
+
+  /**
+   * A fold, save or migration that cannot finish: one error line (the editor's Output channel and one
+   * notification) per failing streak, and in doctor() until it works again (see {@link recovered}).
+   */
+  private failure(kind: string, message: string): void {
+    const was = this.failures.get(kind);
+    if (!was) this.logger.error(message);
+    this.failures.set(kind, { since: was?.since ?? Date.now(), message });
+  }
+
+  private recovered(kind: string): void {
+    const was = this.failures.get(kind);
+    if (!was) return;
+    this.failures.delete(kind);
+    this.logger.info(`${kind} works again (it had failed since ${new Date(was.since).toISOString()})`);
+  }
+
+  /** Keeps this writer's failure note (for `exptrack doctor` in another process) in step with its failures. */
+  private noteFailures(): void {
+    if (this.readOnly) return;
+    const list = [...this.failures.values()].map((f) => ({ message: f.message, since: f.since }));
+    if (this.image.saveError) list.push({ message: this.image.saveError.message, since: this.image.saveError.since });
+    const key = JSON.stringify(list);
+    if (key === this.noted) return;
+    this.noted = key;
+    writeFailureNote(this.dir, this.writerId, list);
+  }
+
+  /** A read-only store retries a failed fold on its own (a writer does through its save timer). */
+  private scheduleRetry(): void {
+    if (this.foldTimer || this.closing) return;
+    this.foldTimer = setTimeout(() => { this.foldTimer = undefined; void this.cycle('auto'); }, 5000);
+    this.foldTimer.unref();
   }
 
   private problem(kind: string, message: string): void {
@@ -289,7 +413,7 @@ export class Store {
   /** Flushes, folds, saves and releases everything; idempotent. */
   close(): Promise<void> {
     this.closing ??= (async () => {
-      for (const t of [this.foldTimer, this.saveTimer]) if (t) clearTimeout(t);
+      for (const t of [this.foldTimer, this.saveTimer, this.migrateTimer]) if (t) clearTimeout(t);
       if (this.watchTimer) clearInterval(this.watchTimer);
       this.journals.appendClose();
       await this.cycle('now');
@@ -300,6 +424,7 @@ export class Store {
         await this.cycle('now');
       }
       await this.chain;
+      if (!this.readOnly) writeFailureNote(this.dir, this.writerId, []);
       this.journals.close();
       this.image.close();
       this.listeners.clear();
@@ -400,7 +525,7 @@ export class Store {
   /** Integrity, journal state, sizes and schema version. */
   doctor(): DoctorReport {
     this.assertOpen();
-    return doctorReport({ dir: this.dir, image: this.image, fold: this.folder, journals: this.journals, lock: this.lock, problems: this.problems });
+    return doctorReport({ dir: this.dir, image: this.image, fold: this.folder, journals: this.journals, lock: this.lock, problems: [...this.problems, ...[...this.failures.values()].map((f) => `${f.message} (failing since ${new Date(f.since).toISOString()})`)], migration: this.migration, writerId: this.readOnly ? undefined : this.writerId });
   }
 }
 

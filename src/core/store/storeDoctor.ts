@@ -1,6 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { backgroundFolds, failedFoldMessage } from './backgroundFolds';
+import { readFailureNotes } from './failureNotes';
 import { readJournalHeader } from './journalReader';
+import { type MigrationProgress, pointsLeftInCatalog, type PointsMigration } from './pointsMigration';
 import { readUserVersion, schemaVersion } from './schema';
 import type { StoreFold } from './storeFold';
 import type { StoreImage } from './storeImage';
@@ -33,6 +36,13 @@ export interface DoctorReport {
   readonly salvageReports: readonly { readonly file: string; readonly notRecovered: number }[];
   readonly lastSave: { readonly at: number; readonly ms: number; readonly bytes: number } | null;
   readonly problems: readonly string[];
+  /**
+   * A schema-v2 store whose points are not all moved to points files yet: how many runs and points
+   * are left in the catalog (null when none). Moved in the background by the next writer.
+   */
+  readonly migration: MigrationProgress | null;
+  /** Detached `exptrack _fold` processes running now (a failed one is a problem). */
+  readonly backgroundFolds: readonly { readonly pid: number | null; readonly startedAt: number }[];
   /** Console lines too long for the metric parser (skipped, output.log keeps them), over all runs. */
   readonly skippedLongLines: { readonly runs: number; readonly lines: number };
 }
@@ -45,6 +55,10 @@ export interface DoctorSources {
   readonly journals: StoreJournals;
   readonly lock: StoreLock | undefined;
   readonly problems: readonly string[];
+  /** This store's own writer id (its failures are in `problems` already); absent for a read-only store. */
+  readonly writerId?: string;
+  /** A writer's migration (absent for a read-only store: progress is then read from the catalog). */
+  readonly migration?: PointsMigration;
 }
 
 /** Integrity, journal state, sizes and schema version. */
@@ -84,6 +98,10 @@ export function doctorReport(s: DoctorSources): DoctorReport {
   } catch { /* none: the normal case */ }
   const st = image.statFile();
   const pf = image.points.check(image.db);
+  const folds = backgroundFolds(s.dir);
+  // Failures of other writers (the editor's save failing while `exptrack doctor` runs, say).
+  const others = readFailureNotes(s.dir).filter((n) => n.writer !== s.writerId).flatMap((n) => n.failures.map((f) =>
+    `writer ${n.writer} (pid ${n.pid} on ${n.host}${n.alive ? '' : ', gone'}): ${f.message} (failing since ${new Date(f.since).toISOString()})`));
   return {
     dir: s.dir, dbFile: image.dbFile, dbBytes: st?.size ?? null, schemaVersion: readUserVersion(image.db), codeSchemaVersion: schemaVersion,
     integrity, experiments: count('SELECT count(*) FROM experiments'), runs: count('SELECT count(*) FROM runs'),
@@ -91,11 +109,19 @@ export function doctorReport(s: DoctorSources): DoctorReport {
     pointFiles: { files: pf.files, bytes: pf.bytes, unreadable: pf.unreadable },
     journals,
     lock: ls ? { writer: ls.info?.writer ?? null, pid: ls.info?.pid ?? null, host: ls.info?.host ?? null, ageMs: ls.ageMs, stale: ls.stale } : null,
-    corruptFiles, salvageReports, lastSave: image.lastSave, problems: [...s.problems, ...pf.unreadable.filter((u) => !s.problems.some((p) => p.startsWith(u))), ...walProblems, ...(image.blocked ? [image.blocked] : []),
+    corruptFiles, salvageReports, lastSave: image.lastSave, problems: [...s.problems, ...pf.unreadable.filter((u) => !s.problems.some((p) => p.startsWith(u))), ...walProblems, ...others, ...folds.filter((f) => !f.running).map(failedFoldMessage), ...(image.blocked ? [image.blocked] : []),
       ...(image.saveError ? [`saving has failed since ${new Date(image.saveError.since).toISOString()} (${image.saveError.message}); retried every 5 s, the last good file is kept and the journals hold everything until a save succeeds`] : [])],
+    migration: migrationProgress(image, s.migration),
+    backgroundFolds: folds.filter((f) => f.running).map((f) => ({ pid: f.pid, startedAt: f.startedAt })),
     skippedLongLines: {
       runs: count("SELECT count(*) FROM tags WHERE key = 'exptrack.skippedLongLines'"),
       lines: count("SELECT coalesce(sum(CAST(value AS INTEGER)), 0) FROM tags WHERE key = 'exptrack.skippedLongLines'"),
     },
   };
+}
+
+
+function migrationProgress(image: StoreImage, migration: PointsMigration | undefined): MigrationProgress | null {
+  const left = pointsLeftInCatalog(image);
+  return left && { ...left, runsMoved: migration?.moved ?? 0 };
 }

@@ -88,7 +88,7 @@ export class StoreFold {
    * `saveMidway` (the lock is held): called between chunks whenever the pending points reach
    * {@link FoldLimits.foldPendingPoints}, so a backlog of any size is folded in bounded memory.
    */
-  async foldAll(saveMidway?: () => boolean): Promise<Set<string>> {
+  async foldAll(saveMidway?: () => Promise<boolean>): Promise<Set<string>> {
     const image = this.image;
     const offsets = this.offsets();
     const changed = new Set<string>();
@@ -130,7 +130,7 @@ export class StoreFold {
             // Whole chunks only: the offsets saved cover exactly the lines applied. A save that fails
             // (disk full, lock lost) is tried again only once twice as much is pending.
             image.commitFold();
-            saveAt = saveMidway() ? this.limits.foldPendingPoints : 2 * image.points.pendingPoints();
+            saveAt = (await saveMidway()) ? this.limits.foldPendingPoints : 2 * image.points.pendingPoints();
           } else {
             // Cannot save (a reader, or the lock is another's): stop keeping these runs' points in
             // memory; a read of one of their series takes them from the journals again.
@@ -210,6 +210,9 @@ export class StoreFold {
           try {
             work += image.applier.apply(rec, writer);
           } catch (e) {
+            // Out of memory or a full in-memory file is not the record's fault: stop this fold (rolled
+            // back, the journal keeps the line) rather than skip the record and advance past it.
+            if (isResourceError(e)) throw e;
             this.problem(`apply:${(e as Error).message}`, `journal ${writer}: could not apply a ${String(rec.t)} record: ${(e as Error).message}`);
           }
         }
@@ -260,4 +263,10 @@ export class StoreFold {
     if (alive !== undefined) return !alive;
     try { return Date.now() - fs.statSync(file).mtimeMs > writerSilentMs; } catch { return true; }
   }
+}
+
+/** Errors of the machine, not of a record: wasm or V8 out of memory, SQLite out of memory or space. */
+export function isResourceError(e: unknown): boolean {
+  const m = e instanceof Error ? e.message : String(e);
+  return /out of memory|database or disk is full|cannot enlarge memory|allocation failed|\bOOM\b/i.test(m);
 }

@@ -4,7 +4,7 @@ import { performance } from 'node:perf_hooks';
 import type { Database, SqlJsStatic, SqlValue, Statement } from 'sql.js';
 import { regexpFunction } from '../filter/compileFilter';
 import type { MetricSummary } from '../model';
-import { writeFileAtomic } from './atomicWrite';
+import { writeFileAtomicAsync } from './atomicWrite';
 import { readRunPoints } from './journalReader';
 import { OverviewCache } from './overviewCache';
 import type { KeyPoints } from './pointsFile';
@@ -390,15 +390,19 @@ export class StoreImage {
     return Math.max(200, 25 * (this.lastSave?.ms ?? 0));
   }
 
-  /** Exports and writes the file atomically; must hold the lock, never inside a transaction. */
-  save(lock: StoreLock | undefined, tmpSuffix: string): boolean {
+  /**
+   * Exports and writes the file atomically; must hold the lock, never inside a transaction, one save
+   * at a time (the store's cycle). The writes and fsyncs run off the event loop; what changes in
+   * memory meanwhile (an edit) is marked unsaved again for the next save.
+   */
+  async save(lock: StoreLock | undefined, tmpSuffix: string): Promise<boolean> {
     if (this.blocked || this.suspect || this.mustReloadToSave()) return false;
     if (lock && !lock.stillHeld()) { this.hooks.problem('lock-lost', 'the store lock was taken over; this save was skipped'); return false; }
     if (this.fileId && this.fileChanged()) return false; // someone else saved: the next cycle reloads and refolds
     this.commitFold(); // sql.js cannot export inside a transaction; points files are written outside one
     let written;
     try {
-      written = this.points.writeFiles(this.db, (rids) => this.endedRuns(rids));
+      written = await this.points.writeFiles(this.db, (rids) => this.endedRuns(rids));
     } catch (e) {
       this.saveFailed(e as Error, true);
       return false;
@@ -409,15 +413,26 @@ export class StoreImage {
       this.overviews.saveAll(this.db);
     });
     this.points.written(written);
+    const missing = this.points.missingUnsaved();
+    if (missing) {
+      this.hooks.problem('swept', `points file ${missing} was removed by another writer before this one saved the catalog listing it; reloading (the journals still hold its points)`);
+      this.fileId = { ino: -1, size: -1, mtimeMs: -1 }; // the next cycle reloads and folds again
+      return false;
+    }
     const t0 = performance.now();
     const data = this.db.export();
     // export() invalidates prepared statements (and may reset pragmas) in sql.js: re-prepare lazily.
     this.freeStatements();
     this.configureDb();
+    const exportMs = performance.now() - t0;
+    // What the export holds is saved once the write succeeds; anything after it is unsaved again.
+    this.dirty = false;
+    this.ownUnsaved = false;
     try {
-      const s = writeFileAtomic(this.dbFile, data, tmpSuffix);
+      const s = await writeFileAtomicAsync(this.dbFile, data, tmpSuffix);
       this.fileId = { ino: s.ino, size: s.size, mtimeMs: s.mtimeMs };
     } catch (e) {
+      this.markDirty(true);
       this.saveFailed(e as Error, false);
       return false;
     }
@@ -426,9 +441,8 @@ export class StoreImage {
     if (this.saveFailing) this.logger.info(`${this.dbFile} saved again`);
     this.saveFailing = false;
     this.saveError = null;
-    this.dirty = false;
-    this.ownUnsaved = false;
-    this.lastSave = { at: Date.now(), ms: performance.now() - t0, bytes: data.length };
+    // `ms` is the time the thread was blocked (the export): what save spacing keeps small.
+    this.lastSave = { at: Date.now(), ms: exportMs, bytes: data.length };
     if (data.length > this.memFileSize * 0.85) {
       // Close to outgrowing its headroom: continue from the image just saved, with new headroom.
       this.regrow(data);
@@ -479,12 +493,30 @@ export class StoreImage {
    */
   makeRoom(incoming: number): void {
     if (this.readOnly || this.txnOpen) return;
-    const row = this.db.exec('PRAGMA page_count; PRAGMA page_size');
-    const bytes = Number(row[0]?.values[0]?.[0] ?? 0) * Number(row[1]?.values[0]?.[0] ?? 0);
+    const bytes = this.pageBytes();
     if (bytes + incoming <= this.memFileSize * 0.85) return;
     const data = this.db.export();
     this.freeStatements();
     this.regrow(data, incoming);
+  }
+
+  /** Bytes of the database's pages (what an export writes). */
+  pageBytes(): number {
+    const row = this.db.exec('PRAGMA page_count; PRAGMA page_size');
+    return Number(row[0]?.values[0]?.[0] ?? 0) * Number(row[1]?.values[0]?.[0] ?? 0);
+  }
+
+  /**
+   * Rebuilds the database without its free pages (after the migration moved the points out) with
+   * 16 KB pages, and continues from the small image: the next save writes only what is left.
+   */
+  vacuum(): void {
+    this.commitFold();
+    this.freeStatements();
+    this.db.exec('PRAGMA page_size = 16384');
+    this.db.exec('VACUUM');
+    this.replaceDb(this.openImage(this.db.export()), true);
+    this.markDirty(true);
   }
 
   // ---------------------------------------------------------------- transactions
