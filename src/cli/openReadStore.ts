@@ -17,9 +17,9 @@ export async function openReadStore(io: CliIo, notes?: ReadStoreNotes): Promise<
   const { dir } = findStoreDir(io.cwd, io.env);
   const dbFile = path.join(path.resolve(dir), 'exptrack.db');
   const warn = (m: string): void => {
-    // A reader leaves a database it cannot read where it is (only a writer moves it aside) and sees
-    // only what the journals hold: a command listing runs says so instead of "no runs".
-    if (notes !== undefined && m.startsWith(`${dbFile} is unreadable`)) notes.unreadableDatabase = dbFile;
+    // A reader leaves a damaged database where it is (only a writer moves it aside) and sees what
+    // could be salvaged from it plus the journals: a command listing runs says so instead of "no runs".
+    if (notes !== undefined && m.startsWith(`${dbFile} is damaged`)) notes.unreadableDatabase = dbFile;
     io.stderr(`exptrack: ${m}\n`);
   };
   try {

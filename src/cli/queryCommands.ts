@@ -80,7 +80,6 @@ export async function ls(argv: string[], io: CliIo): Promise<number> {
       io.stdout(`${JSON.stringify(runs.map(summaryJson), null, 2)}\n`);
       return 0;
     }
-    if (notes.unreadableDatabase !== undefined) io.stderr(unreadableNote(notes.unreadableDatabase, store.listRuns().length));
     if (!runs.length) {
       if (store.listRuns({ limit: 1 }).length) io.stdout('no runs match\n');
       else if (notes.unreadableDatabase !== undefined) io.stdout(`no runs readable in ${store.dir}\n`);
@@ -94,16 +93,6 @@ export async function ls(argv: string[], io: CliIo): Promise<number> {
     io.stdout(table(['ID', 'NAME', 'EXPERIMENT', 'STATUS', 'STARTED', 'DURATION', 'METRICS'], rows, [10, 30, 20, 11, 16, 9, 60]));
     return 0;
   }, usage, () => { a = parseArgs(argv, ['experiment', 'filter', 'limit'], ['json']); }, notes);
-}
-
-/**
- * Why `ls` lists fewer runs than were recorded: the database could not be read. A reader leaves it
- * in place; the next exptrack that records moves it aside (kept for inspection) and starts anew.
- */
-function unreadableNote(dbFile: string, journalRuns: number): string {
-  const held = journalRuns === 0 ? 'no run' : journalRuns === 1 ? 'only 1 run' : `only ${journalRuns} runs`;
-  return `exptrack: the database ${dbFile} could not be read, so the runs recorded in it are not listed; the journals alone hold ${held}. `
-    + `The next exptrack that records (exptrack run, the editor) moves the file to ${path.basename(dbFile)}.corrupt-<time> beside it, kept for inspection, and starts a new database; see exptrack doctor.\n`;
 }
 
 /** After a corrupt database was moved aside, an empty store is not "nothing recorded": say where the earlier runs are. */

@@ -129,7 +129,7 @@ describe('query commands', () => {
     assert.equal(JSON.parse(j.out()).healthy, true);
   });
 
-  it('ls on an unreadable database says so, and how many runs the journals alone hold', async () => {
+  it('ls on a damaged database says so, shows what could be salvaged and what the journals hold', async () => {
     const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'exptrack-query-corrupt-'));
     const dir = path.join(ws, '.exptrack');
     const start = (id: string): Parameters<Store['sink']['startRun']>[0] => ({ id, experiment: 'e', name: id, command: 'python t.py', cwd: ws, startedAt: Date.UTC(2026, 0, 1), source: 'cli' });
@@ -149,8 +149,8 @@ describe('query commands', () => {
       assert.equal(await ls([], t), 0);
       assert.match(t.out(), /journaled/);
       assert.doesNotMatch(t.out(), /no runs recorded yet/);
-      assert.match(t.err(), /could not be read, so the runs recorded in it are not listed; the journals alone hold only 1 run/);
-      assert.match(t.err(), /moves the file to exptrack\.db\.corrupt-<time>/);
+      assert.match(t.err(), /is damaged \(.*\); showing the 0 row\(s\) salvaged from it \(0 run\(s\)\) and what the journals hold/);
+      assert.match(t.err(), /moves it aside to exptrack\.db\.corrupt-<time>/);
       const none = io(ws);
       assert.equal(await ls(['--experiment', 'other'], none), 0);
       assert.equal(none.out(), 'no runs match\n');
@@ -163,7 +163,7 @@ describe('query commands', () => {
     const empty = io(ws);
     assert.equal(await ls([], empty), 0);
     assert.equal(empty.out(), `no runs readable in ${dir}\n`);
-    assert.match(empty.err(), /the journals alone hold no run\./);
+    assert.match(empty.err(), /is damaged/);
     // Once a writer moved it aside, an empty store says where the earlier runs are.
     await (await Store.open(dir, { logger: quiet })).close();
     const moved = io(ws);

@@ -230,7 +230,7 @@ export class StoreImage {
     const summary = `${rows} row(s) salvaged (${salvage.copied.runs ?? 0} run(s))${lost}`;
     if (!mayMoveAside) {
       this.damagedInPlace = true;
-      this.hooks.problem('corrupt-readonly', `${this.dbFile} is damaged (${why}); showing the ${summary} and what the journals hold; ${this.readOnly ? 'the next writer' : 'this writer, once it holds the lock,'} moves it aside`);
+      this.hooks.problem('corrupt-readonly', `${this.dbFile} is damaged (${why}); showing the ${rows} row(s) salvaged from it (${salvage.copied.runs ?? 0} run(s)) and what the journals hold${lost}; ${this.readOnly ? 'the next writer' : 'this writer, once it holds the lock,'} moves it aside to ${path.basename(this.dbFile)}.corrupt-<time> (kept for inspection; see exptrack doctor)`);
       return false;
     }
     const aside = `${this.dbFile}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
