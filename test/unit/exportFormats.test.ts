@@ -151,6 +151,22 @@ print(json.dumps({'types': {f.name: str(f.type) for f in t.schema}, 'rows': [{k:
     assert.equal(exptrack(['export', '--format', 'parquet', all], source).code, 0);
     const s = await open(source);
     try {
+      // Every run's row (37, nulls scattered over them: params a run lacks), as pyarrow reads it.
+      const rows = JSON.parse(python(py!, `
+import json, pyarrow.parquet as pq
+print(json.dumps([{k: (v.timestamp() * 1000 if hasattr(v, 'timestamp') else v) for k, v in r.items()} for r in pq.read_table('runs.parquet').to_pylist()]))`, all)
+        .replace(/\bNaN\b/g, 'null').replace(/-?Infinity\b/g, 'null')) as Record<string, unknown>[];
+      const stored = s.listRuns({ limit: 1000 });
+      assert.equal(rows.length, stored.length);
+      for (const r of stored) {
+        const d = s.getRun(r.id)!;
+        const row = rows.find((x) => x.id === d.id)!;
+        assert.deepEqual([row.name, row.experiment, row.startedAt, row.endedAt, row.gitCommit], [d.name, d.experiment, d.startedAt, d.endedAt, d.git?.commit ?? null], d.name);
+        for (const [k, v] of Object.entries(row)) {
+          if (k.startsWith('params.')) assert.equal(v === null ? undefined : String(v), k.slice(7) in d.params && d.params[k.slice(7)] !== null ? String(d.params[k.slice(7)]) : undefined, `${d.name}: ${k}`);
+          if (k.startsWith('tags.')) assert.equal(v ?? undefined, d.tags[k.slice(5)], `${d.name}: ${k}`);
+        }
+      }
       const expected: Record<string, number[]> = {};
       let total = 0;
       for (const r of s.listRuns({ limit: 1000 })) {

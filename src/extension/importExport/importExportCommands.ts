@@ -208,8 +208,9 @@ function exportOptions(arg: unknown): ExportRunsOptions | undefined {
   return o && typeof o === 'object' && typeof o.folder === 'string' && typeof o.format === 'string' && isFolderExportFormat(o.format) ? o as ExportRunsOptions : undefined;
 }
 
+/** The kinds of reasons things were skipped, in short (ids, names and counts left out: the log has them). */
 function whySkipped(r: ImportJobResult): string {
-  const reasons = [...new Set(r.skipped.map((s) => s.reason.replace(/^run \S+ /, 'a run ').replace(/^\d+ value\(s\) of the "[^"]*" plugin/, 'values that are not scalars')))];
+  const reasons = [...new Set(r.skipped.map((s) => s.reason.replace(/"[^"]*"/g, '"…"').replace(/\b(?=\w*\d)\w{6,}\b/g, '…').replace(/^\d+ /, '')))];
   return reasons.length > 2 ? `${reasons.slice(0, 2).join('; ')}; …` : reasons.join('; ');
 }
 
