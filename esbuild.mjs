@@ -78,6 +78,8 @@ function productTargets() {
     { ...nodeCommon, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'], plugins: [copyPlugin],
       // Activation time is reported from the first line of the bundle, so loading it counts too.
       banner: { js: 'globalThis.__exptrackLoadStart = performance.now();' } },
+    // Imports and exports of the editor run in this worker thread, off the extension host's event loop.
+    { ...nodeCommon, entryPoints: ['src/extension/importExport/importExportWorker.ts'], outfile: 'dist/importExportWorker.js' },
     ...cliTargets('dist'),
     ...(webviews.length ? [{ ...common, platform: 'browser', format: 'iife', entryPoints: webviews, outdir: 'dist/webview', loader: { '.css': 'css' } }] : []),
   ].filter((t) => t.entryPoints.every((e) => fs.existsSync(path.join(root, typeof e === 'string' ? e : e.in))));

@@ -16,7 +16,7 @@ commands:
   compare RUN RUN... [--json]
                       runs side by side
   export [--format csv|json] [--experiment E] [--filter Q]
-                      every run to stdout; --format mlflow DIR: as an MLflow folder store
+                      every run to stdout; --format mlflow|dvclive|parquet DIR: into a folder
   import PATH [--experiment E] [--dry-run] [--json]
                       bring in runs of MLflow, TensorBoard, W&B, DVCLive or a CSV file
   lineage RUN|PATH[@SHA] [--up|--down] [--hops N] [--json]
@@ -60,8 +60,10 @@ with their source in the run's source and import.* tags. Importing again adds on
 
   --experiment E       put every run in experiment E (default: the source's experiment or folder name)
   --dry-run            print what would be imported (runs, points, what is skipped and why); write nothing
-  --json               print the result as JSON`,
-  export: 'usage: exptrack export [--format csv|json] [--experiment E] [--filter Q]\n       exptrack export --format mlflow DIR [--experiment E] [--filter Q]\n\nEvery run (or the filtered ones) with params and metric summaries, to stdout; or, with --format mlflow,\nevery point of them as an MLflow folder store in DIR (new or empty), which `exptrack import DIR` and\n`mlflow ui --backend-store-uri DIR` read.',
+  --json               print the result as JSON
+
+Ctrl-C stops between two runs: the runs already imported are whole and stay; import again for the rest.`,
+  export: 'usage: exptrack export [--format csv|json] [--experiment E] [--filter Q]\n       exptrack export --format mlflow|dvclive|parquet DIR [--experiment E] [--filter Q]\n\nEvery run (or the filtered ones) with params and metric summaries, to stdout; or every point of them into\nDIR (new or empty): mlflow, an MLflow folder store (`mlflow ui --backend-store-uri DIR`); dvclive, a DVCLive\nfolder per run, DIR/<experiment>/<run>/; parquet, runs.parquet and points.parquet (pandas, polars, DuckDB).\n`exptrack import DIR` reads the first two back.',
   lineage: 'usage: exptrack lineage RUN|PATH[@SHA] [--up|--down] [--hops N] [--json]\n\nThe lineage graph around a run, an artifact path (all its versions) or one version (PATH@SHA): the data and models a run used and produced, the runs that made and used them. --up or --down for one direction; --hops limits the distance. --json prints {"nodes": [...], "edges": [{"from", "to", "type"}]}.',
   parse: `usage: exptrack parse [FILE|-]
 

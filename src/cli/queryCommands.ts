@@ -9,6 +9,8 @@ import type { CliIo } from './cliIo';
 import { openReadStore, type ReadStoreNotes } from './openReadStore';
 import { doctorLines, formatBytes } from '../core/store/doctorText';
 import { csvCell } from '../core/csv';
+import { runsTable, type RunsTableColumn } from '../core/export/runsTable';
+import { FOLDER_EXPORT_FORMATS, isFolderExportFormat } from '../core/export/folderExport';
 
 export class UsageError extends Error {}
 
@@ -197,37 +199,27 @@ export async function compare(argv: string[], io: CliIo): Promise<number> {
   }, usage, () => { a = parseArgs(argv, [], ['json']); });
 }
 
-/** `exptrack export [--format csv|json] [--experiment E] [--filter Q]`: every run, to stdout. */
+/** `exptrack export [--format csv|json] [--experiment E] [--filter Q]`: every run, to stdout; or a folder layout into DIR. */
 export async function exportRuns(argv: string[], io: CliIo): Promise<number> {
-  const usage = 'exptrack export [--format csv|json] [--experiment E] [--filter Q]\n       exptrack export --format mlflow DIR [--experiment E] [--filter Q]';
+  const usage = 'exptrack export [--format csv|json] [--experiment E] [--filter Q]\n       exptrack export --format mlflow|dvclive|parquet DIR [--experiment E] [--filter Q]';
   let a!: ParsedArgs;
   return withStore(io, async (store) => {
     const format = one(a, 'format') ?? 'csv';
-    if (format === 'mlflow') {
-      if (a.positional.length !== 1) throw new UsageError('--format mlflow needs the folder to write: exptrack export --format mlflow DIR');
+    const folder = isFolderExportFormat(format);
+    if (folder) {
+      if (a.positional.length !== 1) throw new UsageError(`--format ${format} needs the folder to write: exptrack export --format ${format} DIR`);
     } else if (a.positional.length) throw new UsageError(`unexpected argument '${a.positional[0]}'`);
-    if (format !== 'csv' && format !== 'json' && format !== 'mlflow') throw new UsageError(`unknown format '${format}' (csv, json or mlflow)`);
+    if (format !== 'csv' && format !== 'json' && !folder) throw new UsageError(`unknown format '${format}' (csv, json, ${FOLDER_EXPORT_FORMATS.join(', ')})`);
     const runs = store.listRuns({ experiment: one(a, 'experiment'), filter: one(a, 'filter') }).reverse().map((r) => store.getRun(r.id)!);
-    if (format === 'mlflow') return (await import('./exportMlflowCommand')).exportMlflow(store, runs, a.positional[0], io);
+    if (folder) return (await import('./exportFolderCommand')).exportFolder(format, store, runs, a.positional[0], io);
     if (format === 'json') {
       io.stdout(`${JSON.stringify(runs.map((d) => detailJson(d, false)), null, 2)}\n`);
       return 0;
     }
-    const paramKeys = [...new Set(runs.flatMap((r) => Object.keys(r.params)))].sort();
-    const metricKeys = [...new Set(runs.flatMap((r) => Object.keys(r.metrics)))].sort();
-    const tagKeys = [...new Set(runs.flatMap((r) => Object.keys(r.tags)))].sort();
-    const header = ['id', 'name', 'experiment', 'status', 'exitCode', 'command', 'cwd', 'startedAt', 'endedAt', 'durationMs', 'gitCommit',
-      ...paramKeys.map((k) => `params.${k}`), ...metricKeys.map((k) => `metrics.${k}`), ...tagKeys.map((k) => `tags.${k}`)];
-    const lines = [header.map(csvCell).join(',')];
-    for (const r of runs) {
-      lines.push([
-        r.id, r.name, r.experiment, r.status, r.exitCode, r.command, r.cwd, new Date(r.startedAt).toISOString(),
-        r.endedAt === null ? null : new Date(r.endedAt).toISOString(), r.durationMs, r.git?.commit ?? null,
-        ...paramKeys.map((k) => (k in r.params ? r.params[k] : null)),
-        ...metricKeys.map((k) => r.metrics[k]?.last ?? null),
-        ...tagKeys.map((k) => r.tags[k] ?? null),
-      ].map(csvCell).join(','));
-    }
+    const table = runsTable(runs);
+    const cell = (c: RunsTableColumn, i: number): unknown => (c.kind === 'time' && c.values[i] !== null ? new Date(c.values[i] as number).toISOString() : c.values[i]);
+    const lines = [table.map((c) => csvCell(c.name)).join(',')];
+    for (let i = 0; i < runs.length; i++) lines.push(table.map((c) => csvCell(cell(c, i))).join(','));
     io.stdout(`${lines.join('\r\n')}\r\n`);
     return 0;
   }, usage, () => { a = parseArgs(argv, ['format', 'experiment', 'filter'], []); });

@@ -17,6 +17,7 @@ import { INTERPRETER_SOURCE_LABELS, substituteInterpreter, type InterpreterChoic
 import { shellQuote } from '../core/recorder/shellWords';
 import { LineageQueries } from '../core/lineage/lineageQueries';
 import { storeSqlReader } from '../core/lineage/storeSqlReader';
+import { ImportExportCommands } from './importExport/importExportCommands';
 import { LineagePanel, type LineagePanelContext } from './lineage/lineagePanel';
 import { runsFromArgs, trackRunSelection } from './runPicker';
 import { PanelManager } from './panels/panelManager';
@@ -112,6 +113,7 @@ export class ExptrackExtension extends Disposable {
       rerun: async (run) => this.rerun(run),
     }, this.logger.scoped('runs')));
     actions.registerCommands(commands);
+    new ImportExportCommands(this.stores, this.logger.scoped('import')).registerCommands(commands);
     commands.register('exptrack.showLog', () => this.logger.show());
     commands.register('exptrack.toggleCapture', () => this.capture.toggle());
     commands.register('exptrack.openDoctor', () => doctor.open());

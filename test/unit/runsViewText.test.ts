@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { environmentRows, formatGiB } from '../../src/core/display/environmentRows';
-import { ageRefreshDelayMs, runRowDescription, runRowLabel, shortAge, visibleTags } from '../../src/core/display/runRow';
+import { ageRefreshDelayMs, importedFrom, runRowDescription, runRowLabel, shortAge, visibleTags } from '../../src/core/display/runRow';
 
 const NOW = Date.UTC(2026, 11, 2, 18, 0, 0);
 const MIN = 60_000;
@@ -13,6 +13,19 @@ describe('Runs view row text', () => {
     assert.equal(runRowDescription(undefined, NOW, NOW), 'just now');
     assert.deepEqual(visibleTags({ 'exptrack.x': '1' }), []);
     assert.deepEqual(visibleTags({ best: 'true', data: 'v2' }), ['best', 'data=v2'], "the CLI's bare --tag best");
+  });
+
+  it('marks an imported run with its source and keeps the trackers\' bookkeeping tags off the row', () => {
+    const tags = {
+      'import.source': 'mlflow', 'import.id': '05e1247c', 'import.location': '/data/mlflow.db', 'mlflow.runName': 'spiffy-donkey-347',
+      'mlflow.log-model.history': '[{"run_id": "05e1247c"}]', 'wandb.host': 'gpu-1', best: '',
+    };
+    assert.equal(runRowLabel('spiffy-donkey-347', tags), 'spiffy-donkey-347 #best');
+    assert.equal(importedFrom(tags), 'from MLflow');
+    assert.equal(importedFrom({ 'import.source': 'wandb' }), 'from W&B');
+    assert.equal(importedFrom({ best: '' }), undefined);
+    assert.equal(runRowDescription(['accuracy', '0.96'], NOW - 3 * MIN, NOW, importedFrom(tags)), '0.96 accuracy · from MLflow · 3m ago');
+    assert.equal(runRowDescription(undefined, NOW, NOW, 'from CSV'), 'from CSV · just now');
   });
 
   it('ages: just now, minutes, hours, yesterday, days, then the date', () => {

@@ -7,6 +7,7 @@ import type { RunStart } from '../../src/core/model';
 import { encodePointsFile, PointsFileError, PointsFileIndex } from '../../src/core/store/pointsFile';
 import { liveCompaction } from '../../src/core/store/pointsStore';
 import { Store } from '../../src/core/store/store';
+import { python, testPython } from './helpers/testPython';
 
 const madeDirs: string[] = [];
 function tempDir(): string {
@@ -26,24 +27,6 @@ function runStart(id: string): RunStart {
 }
 
 const root = path.resolve(__dirname, '..', '..', '..');
-
-/**
- * A Python with pyarrow, polars and duckdb: EXPTRACK_TEST_PYTHON, else the repository's .venv-test
- * (`.ci/run` creates it). Without one the interop tests fail in CI and are skipped elsewhere, saying so.
- */
-function testPython(): string | undefined {
-  const candidates = [process.env.EXPTRACK_TEST_PYTHON, path.join(root, '.venv-test', 'bin', 'python')].filter((p): p is string => !!p);
-  for (const p of candidates) {
-    if (spawnSync(p, ['-c', 'import pyarrow, polars, duckdb'], { encoding: 'utf8' }).status === 0) return p;
-  }
-  return undefined;
-}
-
-function python(py: string, code: string, cwd: string): string {
-  const r = spawnSync(py, ['-c', code], { cwd, encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-  return r.stdout.trim();
-}
 
 /** Points files of a run: the listed ones (`*.parquet`, not hidden). */
 function pointsFiles(dir: string, run: string): string[] {

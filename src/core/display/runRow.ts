@@ -23,10 +23,24 @@ export function shortAge(ms: number, now: number): string {
 
 /**
  * A tag as a row shows it: `best`, `data=v2`; a bare tag is stored as '' (the editor) or 'true' (the
- * CLI's `--tag best`). exptrack's own tags (`exptrack.*`) are bookkeeping, not shown.
+ * CLI's `--tag best`). Bookkeeping is not shown: exptrack's own tags (`exptrack.*`), an imported run's
+ * origin (`import.*`: the row says where it came from instead) and the system tags of the trackers it
+ * came from (`mlflow.*`, which MLflow reserves for them; `wandb.*`, written from W&B's run fields). They
+ * stay tags: filters and `exptrack show` see them.
  */
 export function visibleTags(tags: Readonly<Record<string, string>> | undefined): string[] {
-  return Object.entries(tags ?? {}).filter(([k]) => !k.startsWith('exptrack.')).map(([k, v]) => (v && v !== 'true' ? `${k}=${v}` : k));
+  return Object.entries(tags ?? {}).filter(([k]) => !BOOKKEEPING_TAG.test(k)).map(([k, v]) => (v && v !== 'true' ? `${k}=${v}` : k));
+}
+
+const BOOKKEEPING_TAG = /^(exptrack|import|mlflow|wandb)\./;
+
+/** The trackers runs are imported from, as their makers write them. */
+const SOURCE_NAMES: Readonly<Record<string, string>> = { mlflow: 'MLflow', tensorboard: 'TensorBoard', wandb: 'W&B', dvclive: 'DVCLive', csv: 'CSV' };
+
+/** `from MLflow` for a run imported from another tracker (its `import.source` tag), else undefined. */
+export function importedFrom(tags: Readonly<Record<string, string>> | undefined): string | undefined {
+  const source = tags?.['import.source'];
+  return source ? `from ${SOURCE_NAMES[source] ?? source}` : undefined;
 }
 
 /** `swift-otter-417 #best #data=v2`: the run's name and its tags. */
@@ -34,9 +48,9 @@ export function runRowLabel(name: string, tags: Readonly<Record<string, string>>
   return [name, ...visibleTags(tags).map((t) => `#${t}`)].join(' ');
 }
 
-/** `0.9123 val_acc · 3m ago`; `headline` is the metric's key and its formatted value. */
-export function runRowDescription(headline: readonly [string, string] | undefined, startedAt: number, now: number): string {
-  return [headline ? `${headline[1]} ${headline[0]}` : '', shortAge(startedAt, now)].filter(Boolean).join(' · ');
+/** `0.9123 val_acc · 3m ago`; `headline` is the metric's key and its formatted value; `origin` (`from MLflow`) before the age. */
+export function runRowDescription(headline: readonly [string, string] | undefined, startedAt: number, now: number, origin?: string): string {
+  return [headline ? `${headline[1]} ${headline[0]}` : '', origin ?? '', shortAge(startedAt, now)].filter(Boolean).join(' · ');
 }
 
 /** Redraws for ages come no closer together than this, however many young rows there are. */

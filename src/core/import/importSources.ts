@@ -105,10 +105,14 @@ async function* readSourceRuns(root: string, location: SourceLocation, opts: Rea
       yield readWandbRun(location.path, opts);
       return;
     case 'dvclive': {
-      // The project holding dvclive/ names the run and the experiment.
+      // The folder holding the DVCLive folder names the experiment. A DVCLive folder with a name of
+      // its own (`Live(dir="runs/lr-0.1")`, or `exptrack export --format dvclive`) names the run; the
+      // default `dvclive/` says nothing, so its path under PATH does (or the project's name).
       const project = path.dirname(path.resolve(location.path));
       const rel = path.relative(rootDir, location.path);
-      yield readDvcLiveRun(location.path, { experiment: opts.experiment ?? folderName(project), name: rel && rel !== 'dvclive' ? rel : folderName(project), skip: opts.skip });
+      const own = folderName(location.path);
+      const name = own !== 'dvclive' ? own : rel && rel !== 'dvclive' ? rel : folderName(project);
+      yield readDvcLiveRun(location.path, { experiment: opts.experiment ?? folderName(project), name, skip: opts.skip });
       return;
     }
     case 'csv':

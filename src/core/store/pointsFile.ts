@@ -1,5 +1,6 @@
 import fs from 'node:fs';
-import { bin, encodeStruct, i32, i64, list, struct, TReader, type TStruct, type TypedField } from './thriftCompact';
+import { ParquetWriter, type ParquetColumn } from './parquetWriter';
+import { TReader, type TStruct } from './thriftCompact';
 
 /** One metric series' points, in the order they are to be stored. */
 export interface KeyPoints {
@@ -22,98 +23,46 @@ const magic = Buffer.from('PAR1');
 export const maxGroupRows = 1 << 20;
 const formatTag = 'exptrack.points';
 
-const PT = { DOUBLE: 5, BYTE_ARRAY: 6 } as const;
-const ENC = { PLAIN: 0, RLE: 3, RLE_DICTIONARY: 8 } as const;
-const PAGE = { DATA: 0, DICTIONARY: 2 } as const;
+const ENC = { PLAIN: 0 } as const;
+const PAGE = { DATA: 0 } as const;
 
-interface Chunk { meta: TypedField; offset: number }
+/** The columns of a points file (and of `exptrack export --format parquet`'s points.parquet). */
+export const POINTS_COLUMNS: readonly ParquetColumn[] = [
+  { name: 'run', type: 'string' }, { name: 'key', type: 'string' },
+  { name: 'step', type: 'double' }, { name: 'value', type: 'double' }, { name: 'time', type: 'double' },
+];
+
+/** Row groups of one run's series into `writer` (columns {@link POINTS_COLUMNS}); the key of each group, in order. */
+export function writePointsGroups(writer: ParquetWriter, run: string, series: readonly KeyPoints[]): string[] {
+  const keys: string[] = [];
+  for (const s of series) {
+    for (let from = 0; from < s.steps.length; from += maxGroupRows) {
+      const to = Math.min(s.steps.length, from + maxGroupRows);
+      writer.rowGroup(to - from, [
+        { constant: run }, { constant: s.key },
+        { doubles: s.steps.subarray(from, to) }, { doubles: s.values.subarray(from, to) }, { doubles: s.times.subarray(from, to) },
+      ]);
+      keys.push(s.key);
+    }
+  }
+  return keys;
+}
 
 /** The bytes of a points file for `run` holding `series` (each in step order, as given). */
 export function encodePointsFile(run: string, series: readonly KeyPoints[]): Buffer {
   const parts = encodePointsFileParts(run, series);
-  return Buffer.concat(parts, parts.reduce((a, b) => a + b.length, 0));
+  return Buffer.concat(parts);
 }
 
 /**
  * The same bytes as pieces (the point columns are views of the given arrays, not copies): written
  * with one gathering write, a big file costs no extra copy of itself.
  */
-export function encodePointsFileParts(run: string, series: readonly KeyPoints[]): Buffer[] {
-  const parts: Buffer[] = [magic];
-  let pos = magic.length;
-  const push = (b: Uint8Array): void => { parts.push(Buffer.from(b.buffer, b.byteOffset, b.byteLength)); pos += b.byteLength; };
-  const groups: TypedField[] = [];
-  const groupKeys: string[] = [];
-  let totalRows = 0;
-
-  const stringChunk = (name: string, value: string, rows: number): Chunk => {
-    const start = pos;
-    const text = Buffer.from(value, 'utf8');
-    const dict = Buffer.alloc(4 + text.length);
-    dict.writeUInt32LE(text.length, 0);
-    text.copy(dict, 4);
-    const dictHeader = encodeStruct({ 1: i32(PAGE.DICTIONARY), 2: i32(dict.length), 3: i32(dict.length), 7: struct({ 1: i32(1), 2: i32(ENC.PLAIN) }) });
-    push(dictHeader); push(dict);
-    const dataStart = pos;
-    // Indices into the one-entry dictionary: bit width 1, one RLE run of `rows` zeros.
-    const body: number[] = [1];
-    for (let n = rows * 2; ; n = Math.floor(n / 128)) { if (n < 128) { body.push(n); break; } body.push((n % 128) | 0x80); }
-    body.push(0);
-    const dataHeader = encodeStruct({ 1: i32(PAGE.DATA), 2: i32(body.length), 3: i32(body.length), 5: struct({ 1: i32(rows), 2: i32(ENC.RLE_DICTIONARY), 3: i32(ENC.RLE), 4: i32(ENC.RLE) }) });
-    push(dataHeader); push(Uint8Array.from(body));
-    const size = pos - start;
-    return {
-      offset: start,
-      meta: struct({ 1: i32(PT.BYTE_ARRAY), 2: list('i32', [i32(ENC.PLAIN), i32(ENC.RLE), i32(ENC.RLE_DICTIONARY)]), 3: list('binary', [bin(name)]), 4: i32(0),
-        5: i64(rows), 6: i64(size), 7: i64(size), 9: i64(dataStart), 11: i64(start) }),
-    };
-  };
-
-  const doubleChunk = (name: string, values: Float64Array): Chunk => {
-    const start = pos;
-    const bytes = values.byteLength;
-    push(encodeStruct({ 1: i32(PAGE.DATA), 2: i32(bytes), 3: i32(bytes), 5: struct({ 1: i32(values.length), 2: i32(ENC.PLAIN), 3: i32(ENC.RLE), 4: i32(ENC.RLE) }) }));
-    push(new Uint8Array(values.buffer, values.byteOffset, bytes));
-    const size = pos - start;
-    return {
-      offset: start,
-      meta: struct({ 1: i32(PT.DOUBLE), 2: list('i32', [i32(ENC.PLAIN), i32(ENC.RLE)]), 3: list('binary', [bin(name)]), 4: i32(0),
-        5: i64(values.length), 6: i64(size), 7: i64(size), 9: i64(start) }),
-    };
-  };
-
-  for (const s of series) {
-    for (let from = 0; from < s.steps.length; from += maxGroupRows) {
-      const to = Math.min(s.steps.length, from + maxGroupRows);
-      const rows = to - from;
-      const start = pos;
-      const chunks = [
-        stringChunk('run', run, rows), stringChunk('key', s.key, rows),
-        doubleChunk('step', s.steps.subarray(from, to)), doubleChunk('value', s.values.subarray(from, to)), doubleChunk('time', s.times.subarray(from, to)),
-      ];
-      const size = pos - start;
-      groups.push(struct({ 1: list('struct', chunks.map((c) => struct({ 2: i64(c.offset), 3: c.meta }))), 2: i64(size), 3: i64(rows), 5: i64(start), 6: i64(size) }));
-      groupKeys.push(s.key);
-      totalRows += rows;
-    }
-  }
-  const leaf = (name: string, type: number, text: boolean): TypedField => struct(text
-    ? { 1: i32(type), 3: i32(0), 4: bin(name), 6: i32(0), 10: struct({ 1: struct({}) }) }
-    : { 1: i32(type), 3: i32(0), 4: bin(name) });
-  const footer = encodeStruct({
-    1: i32(1),
-    2: list('struct', [struct({ 4: bin('schema'), 5: i32(5) }), leaf('run', PT.BYTE_ARRAY, true), leaf('key', PT.BYTE_ARRAY, true),
-      leaf('step', PT.DOUBLE, false), leaf('value', PT.DOUBLE, false), leaf('time', PT.DOUBLE, false)]),
-    3: i64(totalRows),
-    4: list('struct', groups),
-    5: list('struct', [struct({ 1: bin(formatTag), 2: bin(JSON.stringify({ v: 1, run, groups: groupKeys })) })]),
-    6: bin('exptrack'),
-  });
-  push(footer);
-  const tail = Buffer.alloc(8);
-  tail.writeUInt32LE(footer.length, 0);
-  magic.copy(tail, 4);
-  push(tail);
+export function encodePointsFileParts(run: string, series: readonly KeyPoints[]): Uint8Array[] {
+  const parts: Uint8Array[] = [];
+  const writer = new ParquetWriter((b) => parts.push(b), POINTS_COLUMNS);
+  const groups = writePointsGroups(writer, run, series);
+  writer.finish({ [formatTag]: JSON.stringify({ v: 1, run, groups }) });
   return parts;
 }
 

@@ -4,7 +4,7 @@ import type { GitInfo, ParamValue, RunDetail, RunSummary } from '../../core/mode
 import { leftOutOf } from '../../core/recorder/secretFiles';
 import type { Store } from '../../core/store/store';
 import { environmentRows } from '../../core/display/environmentRows';
-import { ageRefreshDelayMs, runRowDescription, runRowLabel, visibleTags } from '../../core/display/runRow';
+import { ageRefreshDelayMs, importedFrom, runRowDescription, runRowLabel, visibleTags } from '../../core/display/runRow';
 import { byteSize as bytes, duration, headlineMetric, metricValue, statusIcon } from '../format';
 import { Disposable } from '../lifecycle';
 import type { Logger } from '../logger';
@@ -376,7 +376,7 @@ export class RunsTreeProvider extends Disposable implements vscode.TreeDataProvi
     const icon = statusIcon[run.status] ?? statusIcon.finished;
     item.iconPath = new vscode.ThemeIcon(icon.icon, icon.color ? new vscode.ThemeColor(icon.color) : undefined);
     const headline = headlineMetric(run.metrics);
-    item.description = runRowDescription(headline ? [headline[0], metricValue(headline[1].last)] : undefined, run.startedAt, Date.now());
+    item.description = runRowDescription(headline ? [headline[0], metricValue(headline[1].last)] : undefined, run.startedAt, Date.now(), importedFrom(node.tags));
     item.contextValue = `run.${run.status}`;
     return item;
   }
@@ -401,6 +401,8 @@ export class RunsTreeProvider extends Disposable implements vscode.TreeDataProvi
     }
     const tags = visibleTags(detail?.tags);
     if (tags.length) tip.appendMarkdown(`\n\nTags: ${tags.map(escapeMd).join(', ')}`);
+    const origin = importedFrom(detail?.tags);
+    if (origin) tip.appendMarkdown(`\n\nImported ${escapeMd(origin)}: ${escapeMd(detail?.tags['import.location'] ?? '')}`);
     // The note is the user's own markdown; HTML stays off (isTrusted and supportHtml are not set).
     if (detail?.note) tip.appendMarkdown(`\n\n---\n\n${detail.note}`);
     tip.appendMarkdown(`\n\n\`${run.id}\``);
