@@ -126,6 +126,10 @@ export class ExptrackExtension extends Disposable {
       const [first] = live.runs;
       if (first) this.panels.showRun(first.run.id);
     });
+
+    // The one place the stores are opened (WorkspaceStores opens them again on folder changes): not
+    // awaited, so activation returns before sql.js loads; the views read what is open.
+    void this.stores.openExisting();
   }
 
   /** Shows a run in the Runs tree (clearing a filter that hides it) and selects it. */
