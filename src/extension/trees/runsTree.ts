@@ -340,8 +340,8 @@ export class RunsTreeProvider extends Disposable implements vscode.TreeDataProvi
               tooltip: `${a.role} ${a.kind}: ${a.path}\nsha256 ${a.sha256 ?? 'unknown'}`,
               resourceUri: vscode.Uri.file(abs),
               contextValue: 'artifact',
-              // One path can be both read and written by a run: the role keeps the ids apart.
-              id: `${parentId}/${a.role}/${a.path}`,
+              // A run can read and write one path, or write two versions of it: role and hash keep the ids apart.
+              id: `${parentId}/${a.role}/${a.sha256 ?? ''}/${a.path}`,
               command: { command: 'vscode.open', title: 'Open', arguments: [vscode.Uri.file(abs)] },
             });
         });
