@@ -177,7 +177,9 @@ async function foldHere(exptrackDir: string, warn: (m: string) => void, hintFor:
  * to that one, as every writer does.
  */
 export function startBackgroundFold(cliPath: string, exptrackDir: string, env: NodeJS.ProcessEnv): void {
-  const child = spawn(process.execPath, [cliPath, '_fold', exptrackDir], { detached: true, stdio: 'ignore', env, windowsHide: true });
+  // Under the editor's Electron (exptrack in VS Code's terminals) the fold needs it to run as Node too.
+  const foldEnv = process.versions.electron ? { ...env, ELECTRON_RUN_AS_NODE: '1' } : env;
+  const child = spawn(process.execPath, [cliPath, '_fold', exptrackDir], { detached: true, stdio: 'ignore', env: foldEnv, windowsHide: true });
   child.on('error', () => undefined);
   child.unref();
 }
