@@ -66,6 +66,31 @@ describe('Runs view rows', function () {
     await store.flush();
   });
 
+  it('reads the open stores only: getChildren opens none', async () => {
+    const api = (await vscode.extensions.getExtension<ExptrackApi>('exptrack.exptrack')!.activate())!;
+    const { stores, runsTree: tree } = api.extension;
+    const opened: string[] = [];
+    const { openExisting, get } = stores;
+    stores.openExisting = () => { opened.push('openExisting'); return openExisting.call(stores); };
+    stores.get = (folder) => { opened.push(`get ${folder.name}`); return get.call(stores, folder); };
+    try {
+      tree.refresh();
+      let rows = 0;
+      const walk = async (nodes: RunsNode[]): Promise<void> => {
+        for (const n of nodes) {
+          rows++;
+          if (n.type === 'folder' || n.type === 'group') await walk(await tree.getChildren(n));
+        }
+      };
+      await walk(await tree.getChildren());
+      assert.ok(rows > 0, 'the tree has rows');
+    } finally {
+      stores.openExisting = openExisting;
+      stores.get = get;
+    }
+    assert.deepEqual(opened, []);
+  });
+
   // The view asking for its rows (it just became visible) while reveal() asks for them too: with an
   // async getChildren both fetches ran at once and VS Code registered the same group twice
   // ("Element with id group:... is already registered", seen in CI from the panels tests).

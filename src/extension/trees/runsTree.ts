@@ -122,12 +122,16 @@ export class RunsTreeProvider extends Disposable implements vscode.TreeDataProvi
     try {
       if (!node) return [...this.current().roots];
       switch (node.type) {
-        case 'folder':
+        case 'folder': {
+          // A folder node of an earlier snapshot (VS Code expanding it before it refreshed) is the same folder.
+          const { roots, children } = this.current();
+          const same = roots.find((r) => r.type === 'folder' && r.folderStore.folder.uri.toString() === node.folderStore.folder.uri.toString());
+          return [...(children.get(node) ?? (same && children.get(same)) ?? [])];
+        }
         case 'group': {
           const known = this.current().children.get(node);
-          if (known) return [...known];
-          // A node of an earlier snapshot (VS Code expanding it before it refreshed): its own data.
-          return node.type === 'group' ? node.runs.map((run) => ({ type: 'run', folderStore: node.folderStore, run, tags: node.tags.get(run.id) })) : [];
+          // A group of an earlier snapshot: its own runs, as VS Code shows it until it refreshes.
+          return known ? [...known] : node.runs.map((run) => ({ type: 'run', folderStore: node.folderStore, run, tags: node.tags.get(run.id) }));
         }
         case 'run': return [...this.sections(node)];
         case 'section': return this.sectionChildren(node);
