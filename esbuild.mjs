@@ -48,9 +48,21 @@ function copyPythonHook(dir) {
   for (const f of fs.readdirSync(from)) if (f.endsWith('.py')) fs.copyFileSync(path.join(from, f), path.join(to, f));
 }
 
+/** The `exptrack` launchers (src/cli/bin: a sh script and a .cmd) into dist/bin, which the extension puts on its terminals' PATH. */
+function copyCliLaunchers(dist) {
+  const from = path.join(root, 'src', 'cli', 'bin');
+  const to = path.join(dist, 'bin');
+  fs.mkdirSync(to, { recursive: true });
+  for (const f of fs.readdirSync(from)) {
+    fs.copyFileSync(path.join(from, f), path.join(to, f));
+    fs.chmodSync(path.join(to, f), 0o755);
+  }
+}
+
 function copyAssets() {
   const dist = path.join(root, 'dist');
   copyPythonHook(dist);
+  copyCliLaunchers(dist);
   fs.mkdirSync(path.join(dist, 'codicons'), { recursive: true });
   fs.copyFileSync(require.resolve('sql.js/dist/sql-wasm.wasm'), path.join(dist, 'sql-wasm.wasm'));
   const codicons = path.dirname(require.resolve('@vscode/codicons/dist/codicon.css'));

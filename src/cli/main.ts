@@ -100,6 +100,9 @@ function writer(stream: NodeJS.WriteStream): (chunk: Buffer) => boolean {
 }
 
 if (require.main === module) {
+  // Run by the editor's own Electron as Node (dist/bin/exptrack in VS Code's terminals): the variable
+  // that makes it Node must not reach what exptrack starts (an Electron app would start as Node).
+  if (process.versions.electron) delete process.env.ELECTRON_RUN_AS_NODE;
   main(process.argv.slice(2)).then((code) => {
     // Let stdout drain (a pipe), then leave even if a helper (pip freeze, git) is still running.
     process.exitCode = code;

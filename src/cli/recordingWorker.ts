@@ -184,9 +184,11 @@ export function startBackgroundFold(cliPath: string, exptrackDir: string, env: N
   // log stays and says so (doctor, the editor, the next exptrack run). See backgroundFolds.ts.
   let log: { file: string; fd: number } | undefined;
   try { log = createFoldLog(exptrackDir, `exptrack run (pid ${process.pid})`); } catch { /* no log (disk full): fold anyway */ }
+  // Under the editor's Electron (exptrack in VS Code's terminals) the fold needs it to run as Node too.
+  const base = process.versions.electron ? { ...env, ELECTRON_RUN_AS_NODE: '1' } : env;
   try {
     const child = spawn(process.execPath, [cliPath, '_fold', exptrackDir], {
-      detached: true, stdio: ['ignore', 'ignore', log ? log.fd : 'ignore'], env: log ? { ...env, EXPTRACK_FOLD_LOG: log.file } : env, windowsHide: true,
+      detached: true, stdio: ['ignore', 'ignore', log ? log.fd : 'ignore'], env: log ? { ...base, EXPTRACK_FOLD_LOG: log.file } : base, windowsHide: true,
     });
     child.on('error', () => undefined);
     child.unref();

@@ -6,6 +6,7 @@ import { TaskCapture } from './capture/taskCapture';
 import { TerminalCapture } from './capture/terminalCapture';
 import { TrackedTaskProvider } from './capture/trackedTaskProvider';
 import type { RunEndHook } from './capture/trackedPty';
+import { CliOnPath } from './cliOnPath';
 import { CommandRegistry } from './commandRegistry';
 import { DoctorDocuments } from './doctorDocuments';
 import { Disposable, DisposableStore } from './lifecycle';
@@ -105,7 +106,8 @@ export class ExptrackExtension extends Disposable {
       (folder) => this.stores.exptrackDirOf(folder), notExperiments));
     this.register(new TaskCapture(this.recorders, this.capture, this.terminals, this.logger.scoped('tasks'), notExperiments));
     const live = this.register(new LiveRunsStatus(this.stores));
-    const doctor = this.register(new DoctorDocuments(this.stores));
+    const cli = this.register(new CliOnPath(context.environmentVariableCollection, this.logger.scoped('cli')));
+    const doctor = this.register(new DoctorDocuments(this.stores, () => cli.state));
 
     const actions = this.register(new RunActions(this.stores, this.runsTree, this.runsView, {
       compare: async (runs) => this.panels.showCompare(runs.map((r) => r.run.id)),
@@ -128,6 +130,10 @@ export class ExptrackExtension extends Disposable {
       const [first] = live.runs;
       if (first) this.panels.showRun(first.run.id);
     });
+
+    // The one place the stores are opened (WorkspaceStores opens them again on folder changes): not
+    // awaited, so activation returns before sql.js loads; the views read what is open.
+    void this.stores.openExisting();
   }
 
   /** Shows a run in the Runs tree (clearing a filter that hides it) and selects it. */

@@ -4,19 +4,15 @@ import * as vscode from 'vscode';
 import type { RunDetail } from '../core/model';
 import type { PanelDataSource, SeriesColumns } from './panels/panelContext';
 import { Disposable } from './lifecycle';
-import type { FolderStore, WorkspaceStores } from './workspaceStores';
+import type { FolderStore, StoresChange, WorkspaceStores } from './workspaceStores';
 
 const EMPTY: SeriesColumns = { steps: new Float64Array(0), values: new Float64Array(0), times: new Float64Array(0) };
 const TAIL_BYTES = 64 * 1024;
 
 /** The panels' view of every open store: a run id is looked up in whichever folder holds it. */
 export class StoresDataSource extends Disposable implements PanelDataSource {
-  private readonly emitter = this.register(new vscode.EventEmitter<{ runs: string[] }>());
-
   constructor(private readonly stores: WorkspaceStores) {
     super();
-    // The stores' own events carry which runs changed; the panels filter on them.
-    this.register(stores.onDidChange(() => this.emitter.fire({ runs: [] })));
   }
 
   /** Which folder's store holds a run: panels ask per series, so the answer is remembered. */
@@ -41,10 +37,12 @@ export class StoresDataSource extends Disposable implements PanelDataSource {
     return this.storeOf(runId)?.store.series(runId, key, options) ?? EMPTY;
   }
 
-  onDidChange(listener: (e: { runs: string[] }) => void): vscode.Disposable {
-    const subs = this.stores.ready.map((s) => s.store.onDidChange(listener));
-    const all = this.emitter.event(listener);
-    return { dispose: () => { all.dispose(); for (const s of subs) s.dispose(); } };
+  /**
+   * The stores' changes as they say them (which runs changed, or `reloaded`), once each: a panel
+   * re-reads only when its own runs changed. Stores opened after a panel subscribed are included.
+   */
+  onDidChange(listener: (e: StoresChange) => void): vscode.Disposable {
+    return this.stores.onDidChange(listener);
   }
 
   /** The code snapshot kept outside git (path -> content): the Compare panel diffs it. */

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { Store } from '../core/store/store';
-import { Disposable } from './lifecycle';
+import { Disposable, DisposableStore } from './lifecycle';
 import type { Logger } from './logger';
 
 const journalPollMs = 500;
@@ -23,29 +23,74 @@ export interface FolderStore {
 }
 
 /**
- * One store per workspace folder (multi-root), opened lazily so activation never loads sql.js.
+ * What changed in the stores, as the stores say it: the runs that changed (ids are unique across
+ * folders), or `reloaded` when anything may have (a store was opened, closed or read again from disk,
+ * a folder came or went).
+ */
+export interface StoresChange {
+  readonly runs: string[];
+  readonly reloaded?: boolean;
+}
+
+const everything: StoresChange = { runs: [], reloaded: true };
+
+/**
+ * One store per workspace folder (multi-root). The stores of folders that have one are opened in one
+ * place, {@link openExisting}: at activation (after it returns, so activation never loads sql.js), when
+ * folders or `exptrack.storePath` change, and when another process (the CLI) creates a folder's store.
  * Watches the journals and the database file so runs recorded by another process (the CLI, a second
- * window) appear live, and re-emits every store's change as one debounced event for the views.
+ * window) appear live, and forwards every store's change, merged over a short debounce, for the views
+ * and panels.
  */
 export class WorkspaceStores extends Disposable {
   private readonly opened = new Map<string, Promise<FolderStore>>();
   private readonly readyStores: FolderStore[] = [];
-  private readonly changeEmitter = this.register(new vscode.EventEmitter<void>());
-  /** Fired (debounced) after any store changed: the trees refresh from this. */
+  /** What each open folder's store registered (watchers, the journal poll), disposed when it closes. */
+  private readonly folderDisposables = new Map<string, DisposableStore>();
+  /** Watchers for a store appearing in a folder that has none yet (`exptrack run` in a new folder). */
+  private readonly creationWatchers = new Map<string, vscode.Disposable>();
+  private readonly changeEmitter = this.register(new vscode.EventEmitter<StoresChange>());
+  /** Fired (debounced) after any store changed, with the runs that changed: views and panels refresh from this. */
   readonly onDidChange = this.changeEmitter.event;
+  private readonly openingEmitter = this.register(new vscode.EventEmitter<Promise<unknown>>());
+  /** Fired when a store starts opening (a big one takes seconds): the Runs view says it is reading. */
+  readonly onDidStartOpening = this.openingEmitter.event;
   private changeTimer: NodeJS.Timeout | undefined;
+  private pendingChange: { runs: Set<string>; reloaded: boolean } | undefined;
   private refreshTimers = new Map<string, NodeJS.Timeout>();
+  private scanned = false;
+  private opening = 0;
 
   constructor(private readonly logger: Logger, private readonly writerLabel: string) {
     super();
     this.register(vscode.workspace.onDidChangeWorkspaceFolders((e) => {
       for (const f of e.removed) void this.closeFolder(f);
-      this.fireChanged();
+      this.fireChanged(everything);
+      void this.openExisting();
     }));
     this.register(vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration('exptrack.storePath')) this.fireChanged();
+      if (!e.affectsConfiguration('exptrack.storePath')) return;
+      // A store opened at the old path is closed; the one at the new path (if any) is opened.
+      for (const f of this.folders()) {
+        const open = this.readyStores.find((s) => s.folder.uri.toString() === f.uri.toString());
+        if (open && open.exptrackDir !== this.exptrackDirOf(f)) void this.closeFolder(f);
+      }
+      this.fireChanged(everything);
+      void this.openExisting();
     }));
-    this.register({ dispose: () => { clearTimeout(this.changeTimer); for (const t of this.refreshTimers.values()) clearTimeout(t); } });
+    this.register({ dispose: () => {
+      clearTimeout(this.changeTimer);
+      for (const t of this.refreshTimers.values()) clearTimeout(t);
+      for (const d of [...this.folderDisposables.values(), ...this.creationWatchers.values()]) d.dispose();
+    } });
+  }
+
+  /**
+   * Whether the stores were looked for once and none is still opening: only then does "no runs"
+   * mean there are none.
+   */
+  get settled(): boolean {
+    return this.scanned && this.opening === 0;
   }
 
   /** Folders that can hold a store (only `file:` folders: sql.js writes through Node's fs). */
@@ -74,36 +119,65 @@ export class WorkspaceStores extends Disposable {
     if (!pending) {
       pending = this.open(folder);
       this.opened.set(key, pending);
-      pending.catch(() => this.opened.delete(key)); // allow a retry after an error was shown
+      this.opening++;
+      pending.then(() => undefined, () => { if (this.opened.get(key) === pending) this.opened.delete(key); }) // allow a retry after an error was shown
+        .finally(() => { this.opening--; this.fireChanged(everything); });
+      this.openingEmitter.fire(pending);
     }
     return pending;
   }
 
-  /** Stores already opened (no side effects: the trees call this). */
+  /** Stores already opened or opening, once they are open (no side effects). */
   async openStores(): Promise<FolderStore[]> {
     const all = await Promise.allSettled([...this.opened.values()]);
     return all.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
   }
 
-  /** Stores already open, synchronously (for the panels' data source). */
+  /** Stores already open, synchronously, in the order of the workspace folders (views and panels read these). */
   get ready(): readonly FolderStore[] { return this.readyStores; }
 
-  /** Opens the stores of every folder that already has an .exptrack folder. */
+  /**
+   * Opens the stores of every folder that already has one (the store folder exists) and watches the
+   * others for one to appear. Idempotent: commands call it to wait for the stores before reading.
+   */
   async openExisting(): Promise<FolderStore[]> {
     const results: FolderStore[] = [];
-    for (const folder of this.folders()) {
-      try {
-        await vscode.workspace.fs.stat(vscode.Uri.file(this.exptrackDirOf(folder)));
-      } catch {
-        continue; // no store in this folder yet
+    try {
+      for (const folder of this.folders()) {
+        try {
+          await vscode.workspace.fs.stat(vscode.Uri.file(this.exptrackDirOf(folder)));
+        } catch {
+          this.watchForStore(folder);
+          continue; // no store in this folder yet
+        }
+        try {
+          results.push(await this.get(folder));
+        } catch (e) {
+          this.logger.error(`cannot open the store of ${folder.name}: ${e instanceof Error ? e.message : e}`);
+        }
       }
-      try {
-        results.push(await this.get(folder));
-      } catch (e) {
-        this.logger.error(`cannot open the store of ${folder.name}: ${e instanceof Error ? e.message : e}`);
+    } finally {
+      if (!this.scanned) {
+        this.scanned = true;
+        this.fireChanged(everything);
       }
     }
     return results;
+  }
+
+  /** `exptrack run` in a folder without a store creates one: open it then, so its runs show live. */
+  private watchForStore(folder: vscode.WorkspaceFolder): void {
+    const key = folder.uri.toString();
+    if (this.creationWatchers.has(key) || this.opened.has(key)) return;
+    const dir = this.exptrackDirOf(folder);
+    const watcher = vscode.workspace.createFileSystemWatcher(
+      new vscode.RelativePattern(vscode.Uri.file(path.dirname(dir)), `${path.basename(dir)}/{exptrack.db,journal/*.jsonl}`), false, true, true);
+    watcher.onDidCreate(() => {
+      this.creationWatchers.get(key)?.dispose();
+      this.creationWatchers.delete(key);
+      void this.openExisting();
+    });
+    this.creationWatchers.set(key, watcher);
   }
 
   private async open(folder: vscode.WorkspaceFolder): Promise<FolderStore> {
@@ -122,14 +196,20 @@ export class WorkspaceStores extends Disposable {
       },
     });
     log.info(`opened ${exptrackDir} in ${(performance.now() - t0).toFixed(0)} ms`);
-    this.register(store.onDidChange(() => this.fireChanged()));
+    const key = folder.uri.toString();
+    this.creationWatchers.get(key)?.dispose();
+    this.creationWatchers.delete(key);
+    const disposables = new DisposableStore();
+    this.folderDisposables.get(key)?.dispose();
+    this.folderDisposables.set(key, disposables);
+    disposables.add(store.onDidChange((e) => this.fireChanged(e)));
     // Another process (the CLI, a second window) writes journals and saves the file: fold/reload then.
-    const watcher = this.register(vscode.workspace.createFileSystemWatcher(
+    const watcher = disposables.add(vscode.workspace.createFileSystemWatcher(
       new vscode.RelativePattern(vscode.Uri.file(exptrackDir), '{exptrack.db,journal/*.jsonl}')));
     const schedule = () => this.scheduleRefresh(exptrackDir, store);
-    this.register(watcher.onDidChange(schedule));
-    this.register(watcher.onDidCreate(schedule));
-    this.register(watcher.onDidDelete(schedule));
+    disposables.add(watcher.onDidChange(schedule));
+    disposables.add(watcher.onDidCreate(schedule));
+    disposables.add(watcher.onDidDelete(schedule));
     // File events for lines appended to another process's journal are not reliable everywhere
     // (observed in code-server: a CLI run's new metric seen only with its next write, seconds later;
     // network and WSL folders are worse). A poll of the journals' sizes catches them within ~0.5 s;
@@ -143,10 +223,10 @@ export class WorkspaceStores extends Disposable {
         if (sig !== journals) { journals = sig; schedule(); }
       }).finally(() => { polling = false; });
     }, journalPollMs);
-    this.register({ dispose: () => clearInterval(poll) });
+    disposables.add({ dispose: () => clearInterval(poll) });
     const folderStore = { folder, exptrackDir, store };
     this.readyStores.push(folderStore);
-    this.fireChanged();
+    this.readyStores.sort((a, b) => a.folder.index - b.folder.index);
     return folderStore;
   }
 
@@ -159,14 +239,25 @@ export class WorkspaceStores extends Disposable {
     }, 250));
   }
 
-  private fireChanged(): void {
+  /** Merges changes for 100 ms (a live run changes several times a second) and forwards them. */
+  private fireChanged(change: { readonly runs: readonly string[]; readonly reloaded?: boolean }): void {
+    const pending = this.pendingChange ??= { runs: new Set(), reloaded: false };
+    for (const id of change.runs) pending.runs.add(id);
+    if (change.reloaded) pending.reloaded = true;
     if (this.changeTimer) return;
-    this.changeTimer = setTimeout(() => { this.changeTimer = undefined; this.changeEmitter.fire(); }, 100);
+    this.changeTimer = setTimeout(() => {
+      this.changeTimer = undefined;
+      const merged = this.pendingChange;
+      this.pendingChange = undefined;
+      if (merged) this.changeEmitter.fire(merged.reloaded ? { runs: [...merged.runs], reloaded: true } : { runs: [...merged.runs] });
+    }, 100);
   }
 
   private async closeFolder(folder: vscode.WorkspaceFolder): Promise<void> {
-    const pending = this.opened.get(folder.uri.toString());
-    this.opened.delete(folder.uri.toString());
+    const key = folder.uri.toString();
+    const pending = this.opened.get(key);
+    this.opened.delete(key);
+    for (const m of [this.folderDisposables, this.creationWatchers]) { m.get(key)?.dispose(); m.delete(key); }
     const i = this.readyStores.findIndex((s) => s.folder.uri.toString() === folder.uri.toString());
     if (i >= 0) this.readyStores.splice(i, 1);
     try { await (await pending)?.store.close(); } catch { /* already reported when opened */ }

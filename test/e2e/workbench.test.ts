@@ -74,6 +74,14 @@ describe('workbench (packaged VSIX in a real VS Code)', function () {
     const allowed = /^(dist\/|media\/|package\.json$|readme\.md$|license(\.txt)?$|changelog\.md$)/i;
     assert.deepEqual(files.filter((f) => !allowed.test(f)), []);
     assert.ok(files.includes('dist/extension.js') && files.includes('dist/sql-wasm.wasm'));
+    // The `exptrack` launchers the extension puts on its terminals' PATH, executable once installed.
+    assert.ok(files.includes('dist/bin/exptrack') && files.includes('dist/bin/exptrack.cmd') && files.includes('dist/cli.js'));
+    const installed = fs.readdirSync(path.join(runDir, 'extensions')).find((d) => d.startsWith('exptrack.exptrack-'));
+    assert.ok(installed, 'the VSIX is installed');
+    const launcher = path.join(runDir, 'extensions', installed, 'dist', 'bin', 'exptrack');
+    assert.ok(fs.statSync(launcher).mode & 0o100, `${launcher} is executable`);
+    assert.equal(execFileSync(launcher, ['--version'], { encoding: 'utf8', env: { ...process.env, EXPTRACK_NODE: process.execPath } }).trim(),
+      JSON.parse(fs.readFileSync(path.join(harness.ROOT, 'package.json'), 'utf8')).version);
   });
 
   it('opens the Experiments container with the Runs and Artifacts views', async () => {

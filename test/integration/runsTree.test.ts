@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { ExptrackApi } from '../../src/extension/extension';
+import type { RunsNode } from '../../src/extension/trees/runsTree';
 import { waitFor } from './waitFor';
 
 const label = (item: vscode.TreeItem) => (typeof item.label === 'string' ? item.label : item.label?.label ?? '');
@@ -63,6 +64,84 @@ describe('Runs view rows', function () {
     assert.equal(ids.size, 40);
     store.deleteRun(id);
     await store.flush();
+  });
+
+  it('reads the open stores only: getChildren opens none', async () => {
+    const api = (await vscode.extensions.getExtension<ExptrackApi>('exptrack.exptrack')!.activate())!;
+    const { stores, runsTree: tree } = api.extension;
+    const opened: string[] = [];
+    const { openExisting, get } = stores;
+    stores.openExisting = () => { opened.push('openExisting'); return openExisting.call(stores); };
+    stores.get = (folder) => { opened.push(`get ${folder.name}`); return get.call(stores, folder); };
+    try {
+      tree.refresh();
+      let rows = 0;
+      const walk = async (nodes: RunsNode[]): Promise<void> => {
+        for (const n of nodes) {
+          rows++;
+          if (n.type === 'folder' || n.type === 'group') await walk(await tree.getChildren(n));
+        }
+      };
+      await walk(await tree.getChildren());
+      assert.ok(rows > 0, 'the tree has rows');
+    } finally {
+      stores.openExisting = openExisting;
+      stores.get = get;
+    }
+    assert.deepEqual(opened, []);
+  });
+
+  // The view asking for its rows (it just became visible) while reveal() asks for them too: with an
+  // async getChildren both fetches ran at once and VS Code registered the same group twice
+  // ("Element with id group:... is already registered", seen in CI from the panels tests).
+  it('reveals a run as the view opens without registering a row twice', async () => {
+    const api = (await vscode.extensions.getExtension<ExptrackApi>('exptrack.exptrack')!.activate())!;
+    const ext = api.extension;
+    const folder = vscode.workspace.workspaceFolders![0];
+    const { store } = await ext.stores.get(folder);
+    const ids = [0, 1, 2].map((i) => `reveal-race-${i}`);
+    for (const [i, id] of ids.entries()) {
+      store.sink.startRun({ id, experiment: 'reveal-race', name: `race-${i}`, command: 'python3 train.py', cwd: folder.uri.fsPath, startedAt: Date.now() + i, source: 'cli' });
+      store.sink.endRun(id, { endedAt: Date.now() + 10, exitCode: 0, signal: null, status: 'finished' });
+    }
+    await store.flush();
+    await waitFor('the runs in the tree', async () => ids.every((id) => ext.runsTree.findRun(id)) || undefined);
+    const errors: string[] = [];
+    // VS Code's fetch of a row's children clears what it registered under it, asks the provider, then
+    // registers the answer: two fetches of the same rows that overlap register them twice. Count
+    // fetches of the top rows still answering when the next one starts.
+    const tree = ext.runsTree;
+    const getChildren = tree.getChildren.bind(tree);
+    let answering = 0;
+    let overlaps = 0;
+    tree.getChildren = ((node?: RunsNode) => {
+      const answer: unknown = getChildren(node);
+      if (!node && answer instanceof Promise) {
+        if (answering) overlaps++;
+        answering++;
+        void answer.finally(() => { answering--; });
+      }
+      return answer;
+    }) as typeof tree.getChildren;
+    try {
+      for (let i = 0; i < 12; i++) {
+        const node = await ext.runsTree.findRun(ids[i % ids.length]);
+        await vscode.commands.executeCommand('workbench.view.explorer');
+        ext.runsTree.refresh();
+        await new Promise((r) => setTimeout(r, 300)); // VS Code takes the refresh (debounced 200 ms) while the view is hidden
+        const opening = vscode.commands.executeCommand('workbench.view.extension.exptrack');
+        // Half the time the view's own fetch starts first, half the time reveal's.
+        if (i % 2) await new Promise((r) => setTimeout(r, 5 * (i % 4)));
+        await ext.runsView.reveal(node!, { select: true, focus: false }).then(undefined, (e: unknown) => { errors.push(String(e)); });
+        await opening;
+      }
+    } finally {
+      tree.getChildren = getChildren;
+      for (const id of ids) store.deleteRun(id);
+      await store.flush();
+    }
+    assert.deepEqual(errors, []);
+    assert.equal(overlaps, 0, 'the view\'s fetches of its top rows overlapped');
   });
 
   it('reuses one terminal for tracked tasks run one after another', async () => {

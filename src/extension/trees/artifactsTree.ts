@@ -35,11 +35,11 @@ export class ArtifactsTreeProvider extends Disposable implements vscode.TreeData
 
   refresh(): void { this.changeEmitter.fire(undefined); }
 
-  async getChildren(node?: ArtifactsNode): Promise<ArtifactsNode[]> {
+  getChildren(node?: ArtifactsNode): ArtifactsNode[] {
     try {
       if (!node) {
         const out: ArtifactsNode[] = [];
-        for (const folderStore of await this.stores.openExisting()) {
+        for (const folderStore of this.stores.ready) {
           const listing = new LineageQueries(storeSqlReader(folderStore.store)).listArtifacts();
           for (const l of listing) if (l.paths.length) out.push({ type: 'kind', folderStore, kind: l.kind, paths: l.paths });
         }

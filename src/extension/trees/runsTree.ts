@@ -52,20 +52,43 @@ export function scriptOf(command: string): string {
 }
 
 /**
+ * What the view shows, read from the open stores in one go after a change: the same node objects for
+ * every call until the next change, so VS Code never gets an id twice, and getChildren answers at
+ * once (an async getChildren let VS Code's own fetch for a reveal overlap the view's, which then
+ * registered the same group twice: "Element with id group:... is already registered").
+ */
+interface Snapshot {
+  readonly roots: readonly RunsNode[];
+  /** Folder -> its groups (or runs); group -> its runs. */
+  readonly children: ReadonlyMap<RunsNode, readonly RunsNode[]>;
+  /** Parents by the child's row id: reveal() may hold a node of an earlier snapshot. */
+  readonly parents: ReadonlyMap<string, RunsNode>;
+  /** Run nodes by run id (the first folder holding it). */
+  readonly runs: ReadonlyMap<string, RunsNode & { type: 'run' }>;
+}
+
+/**
  * Runs view: experiment -> runs (newest first) -> Params, Metrics, Artifacts, Environment, Code, Output.
- * It reads the stores and refreshes from their (debounced) change event; getChildren has no side
- * effects beyond reading.
+ * It reads the stores {@link WorkspaceStores} opened (it opens none) into a snapshot, made again after
+ * each (debounced) change; getChildren only reads.
  */
 export class RunsTreeProvider extends Disposable implements vscode.TreeDataProvider<RunsNode> {
   private readonly changeEmitter = this.register(new vscode.EventEmitter<RunsNode | undefined>());
   readonly onDidChangeTreeData = this.changeEmitter.event;
   private filterText = '';
   private groupBy: GroupBy = 'experiment';
-  private readonly runNodes = new Map<string, RunsNode & { type: 'run' }>();
+  /** Undefined after a change: made again when the view next asks (a hidden view costs nothing). */
+  private snapshot: Snapshot | undefined;
+  /** Sections per run node, so that asking twice gives the same nodes. */
+  private sectionNodes = new WeakMap<RunsNode, readonly RunsNode[]>();
 
   constructor(private readonly stores: WorkspaceStores, private readonly logger: Logger) {
     super();
-    this.register(stores.onDidChange(() => this.changeEmitter.fire(undefined)));
+    this.register(stores.onDidChange(() => {
+      this.updateNoRuns();
+      this.invalidate();
+    }));
+    this.register(stores.onDidStartOpening((opening) => { void this.saySlowRead(opening); }));
     this.register({ dispose: () => clearTimeout(this.ageTimer?.handle) });
   }
 
@@ -75,38 +98,42 @@ export class RunsTreeProvider extends Disposable implements vscode.TreeDataProvi
   setFilter(filter: string): void {
     this.filterText = filter.trim();
     void vscode.commands.executeCommand('setContext', 'exptrack.filtered', this.filterText !== '');
-    this.changeEmitter.fire(undefined);
+    this.invalidate();
   }
 
   setGroupBy(groupBy: GroupBy): void {
     this.groupBy = groupBy;
+    this.invalidate();
+  }
+
+  refresh(): void { this.invalidate(); }
+
+  private invalidate(): void {
+    this.snapshot = undefined;
     this.changeEmitter.fire(undefined);
   }
 
-  refresh(): void { this.changeEmitter.fire(undefined); }
-
-  /** The tree node of a run, walking the tree's data (not the UI) so it can be revealed. */
-  async findRun(runId: string): Promise<RunsNode | undefined> {
-    const walk = async (nodes: RunsNode[]): Promise<RunsNode | undefined> => {
-      for (const n of nodes) {
-        if (n.type === 'run' && n.run.id === runId) return n;
-        if (n.type === 'folder' || n.type === 'group') {
-          const found = await walk(await this.getChildren(n));
-          if (found) return found;
-        }
-      }
-      return undefined;
-    };
-    return walk(await this.getChildren());
+  /** The tree node of a run, from the tree's data (not the UI) so it can be revealed. */
+  findRun(runId: string): RunsNode | undefined {
+    return this.current().runs.get(runId);
   }
 
-  async getChildren(node?: RunsNode): Promise<RunsNode[]> {
+  getChildren(node?: RunsNode): RunsNode[] {
     try {
-      if (!node) return await this.roots();
+      if (!node) return [...this.current().roots];
       switch (node.type) {
-        case 'folder': return this.groups(node.folderStore);
-        case 'group': return node.runs.map((run) => this.runNode(node.folderStore, run, node.tags));
-        case 'run': return this.sections(node);
+        case 'folder': {
+          // A folder node of an earlier snapshot (VS Code expanding it before it refreshed) is the same folder.
+          const { roots, children } = this.current();
+          const same = roots.find((r) => r.type === 'folder' && r.folderStore.folder.uri.toString() === node.folderStore.folder.uri.toString());
+          return [...(children.get(node) ?? (same && children.get(same)) ?? [])];
+        }
+        case 'group': {
+          const known = this.current().children.get(node);
+          // A group of an earlier snapshot: its own runs, as VS Code shows it until it refreshes.
+          return known ? [...known] : node.runs.map((run) => ({ type: 'run', folderStore: node.folderStore, run, tags: node.tags.get(run.id) }));
+        }
+        case 'run': return [...this.sections(node)];
         case 'section': return this.sectionChildren(node);
         case 'leaf': return [...(node.children ?? [])];
         default: return [];
@@ -114,33 +141,68 @@ export class RunsTreeProvider extends Disposable implements vscode.TreeDataProvi
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
       this.logger.error(`Runs view: ${message}`);
-      return [{ type: 'leaf', parentId: 'error', item: Object.assign(new vscode.TreeItem(message), { iconPath: new vscode.ThemeIcon('error') }) }];
+      return [{ type: 'leaf', parentId: `error:${node ? this.getTreeItem(node).id : ''}`, item: Object.assign(new vscode.TreeItem(message), { iconPath: new vscode.ThemeIcon('error') }) }];
     }
   }
 
   getParent(node: RunsNode): RunsNode | undefined {
-    if (node.type === 'run') {
-      const group = this.groupKey(node.run, node.folderStore.store);
-      if (this.groupBy === 'none') return this.stores.folders().length > 1 ? { type: 'folder', folderStore: node.folderStore } : undefined;
-      return this.lastGroups.get(`${node.folderStore.folder.uri}#${group}`);
-    }
-    if (node.type === 'section') return this.runNodes.get(node.run.id);
-    return undefined;
+    if (node.type === 'section') return this.current().runs.get(node.run.id);
+    const id = node.type === 'run' || node.type === 'group' ? this.rowId(node) : undefined;
+    return id === undefined ? undefined : this.current().parents.get(id);
   }
 
-  private readonly lastGroups = new Map<string, RunsNode & { type: 'group' }>();
+  /** The snapshot, read from the open stores if a change made it stale. */
+  private current(): Snapshot {
+    this.snapshot ??= this.read();
+    return this.snapshot;
+  }
 
-  private async roots(): Promise<RunsNode[]> {
-    const stores = await this.saySlowRead(this.stores.openExisting());
-    // The "No runs recorded yet" welcome is shown only once the stores were read and hold none:
-    // not before the extension has read them, nor when a filter hides every run.
-    this.setNoRuns(!stores.some((s) => s.store.listExperiments().some((e) => e.runs > 0)));
-    if (stores.length > 1) return stores.map((folderStore) => ({ type: 'folder', folderStore }));
-    return stores.length === 1 ? this.groups(stores[0]) : [];
+  private read(): Snapshot {
+    const children = new Map<RunsNode, readonly RunsNode[]>();
+    const parents = new Map<string, RunsNode>();
+    const runs = new Map<string, RunsNode & { type: 'run' }>();
+    const stores = this.stores.ready;
+    const add = (parent: RunsNode | undefined, nodes: readonly RunsNode[]): readonly RunsNode[] => {
+      if (parent) children.set(parent, nodes);
+      for (const n of nodes) {
+        if (parent && (n.type === 'run' || n.type === 'group')) parents.set(this.rowId(n), parent);
+        if (n.type === 'run' && !runs.has(n.run.id)) runs.set(n.run.id, n);
+        if (n.type === 'group') add(n, n.runs.map((run) => ({ type: 'run' as const, folderStore: n.folderStore, run, tags: n.tags.get(run.id) })));
+      }
+      return nodes;
+    };
+    let roots: readonly RunsNode[];
+    if (stores.length > 1) {
+      roots = stores.map((folderStore): RunsNode => ({ type: 'folder', folderStore }));
+      for (const root of roots) add(root, this.groups((root as RunsNode & { type: 'folder' }).folderStore));
+    } else {
+      roots = stores.length === 1 ? add(undefined, this.groups(stores[0])) : [];
+    }
+    this.sectionNodes = new WeakMap();
+    this.scheduleAgeRefresh([...runs.values()].map((n) => n.run.startedAt));
+    return { roots, children, parents, runs };
   }
 
   private noRuns: boolean | undefined;
   private view: { readonly view: vscode.TreeView<RunsNode>; readonly id: string } | undefined;
+
+  /**
+   * The "No runs recorded yet" welcome (context key `exptrack.noRuns`) shows only once the stores
+   * were looked for and hold no run: not before the extension has read them, nor when a filter
+   * hides every run.
+   */
+  private updateNoRuns(): void {
+    if (!this.stores.settled) return;
+    let none = true;
+    for (const { store } of this.stores.ready) {
+      try {
+        if (store.listRuns({ limit: 1 }).length) { none = false; break; }
+      } catch { none = false; /* the view shows the store's error */ }
+    }
+    if (this.noRuns === none) return;
+    this.noRuns = none;
+    void vscode.commands.executeCommand('setContext', 'exptrack.noRuns', none);
+  }
 
   /** The view this provider fills (`id` as in package.json): it says there when a store takes long to read. */
   attachView(view: vscode.TreeView<RunsNode>, id: string): void {
@@ -167,27 +229,20 @@ export class RunsTreeProvider extends Disposable implements vscode.TreeDataProvi
     }
   }
 
-  private setNoRuns(none: boolean): void {
-    if (this.noRuns === none) return;
-    this.noRuns = none;
-    void vscode.commands.executeCommand('setContext', 'exptrack.noRuns', none);
-  }
-
   private groups(folderStore: FolderStore): RunsNode[] {
+    const filterLeaf = (text: string, icon: string, tooltip: string): RunsNode =>
+      ({ type: 'leaf', parentId: `filter:${folderStore.folder.uri}`, item: Object.assign(new vscode.TreeItem(text), { iconPath: new vscode.ThemeIcon(icon), tooltip }) });
     let runs: RunSummary[];
     try {
       runs = folderStore.store.listRuns(this.filterText ? { filter: this.filterText } : undefined);
     } catch (e) {
       // A bad filter says where the problem is; show it in place of the runs.
       const message = e instanceof Error ? e.message : String(e);
-      return [{ type: 'leaf', parentId: 'filter', item: Object.assign(new vscode.TreeItem(message), { iconPath: new vscode.ThemeIcon('warning'), tooltip: message }) }];
+      return [filterLeaf(message, 'warning', message)];
     }
-    if (!runs.length && this.filterText) {
-      const text = `No run matches "${this.filterText}"`;
-      return [{ type: 'leaf', parentId: 'filter', item: Object.assign(new vscode.TreeItem(text), { iconPath: new vscode.ThemeIcon('filter'), tooltip: 'Clear the filter from the view title bar' }) }];
-    }
+    if (!runs.length && this.filterText) return [filterLeaf(`No run matches "${this.filterText}"`, 'filter', 'Clear the filter from the view title bar')];
     const tags: TagsByRun = folderStore.store.tagsByRun();
-    if (this.groupBy === 'none') return runs.map((run) => this.runNode(folderStore, run, tags));
+    if (this.groupBy === 'none') return runs.map((run) => ({ type: 'run', folderStore, run, tags: tags.get(run.id) }));
     // Git info for every run in one query when grouping by commit (getRun per run is slow at 10k).
     const git = this.groupBy === 'commit' ? folderStore.store.gitByRun() : undefined;
     const groups = new Map<string, RunSummary[]>();
@@ -198,11 +253,7 @@ export class RunsTreeProvider extends Disposable implements vscode.TreeDataProvi
       list.push(run);
     }
     const icon = this.groupBy === 'commit' ? 'git-commit' : this.groupBy === 'script' ? 'file-code' : 'beaker';
-    return [...groups].map(([label, list]) => {
-      const group = { type: 'group' as const, folderStore, label, runs: list, icon, tags };
-      this.lastGroups.set(`${folderStore.folder.uri}#${label}`, group);
-      return group;
-    });
+    return [...groups].map(([label, list]) => ({ type: 'group' as const, folderStore, label, runs: list, icon, tags }));
   }
 
   private groupKey(run: RunSummary, store: Store, gitByRun?: Map<string, GitInfo>): string {
@@ -216,42 +267,41 @@ export class RunsTreeProvider extends Disposable implements vscode.TreeDataProvi
     }
   }
 
-  private runNode(folderStore: FolderStore, run: RunSummary, tags: TagsByRun): RunsNode & { type: 'run' } {
-    const node = { type: 'run' as const, folderStore, run, tags: tags.get(run.id) };
-    this.runNodes.set(run.id, node);
-    this.scheduleAgeRefresh(run.startedAt);
-    return node;
-  }
-
   private ageTimer: { handle: ReturnType<typeof setTimeout>; due: number } | undefined;
 
   /**
    * "just now" must become "1m ago" without a store change: one timer, due when the age label of some
-   * row handed out (a row on screen) next changes, at least 10 s after the last redraw; rows older than
-   * a day set none. It redraws the whole view, as a store change does, not the young rows: VS Code
-   * knows rows by object identity and reveal() makes node objects of its own, so a row refresh could
-   * miss the row on screen.
+   * run in the view next changes, at least 10 s after the last redraw; runs older than a day set none.
+   * It redraws the whole view (the descriptions are made with the time of drawing), as a store change
+   * does; the snapshot stays.
    */
-  private scheduleAgeRefresh(startedAt: number): void {
+  private scheduleAgeRefresh(startedAts: readonly number[]): void {
     const now = Date.now();
-    const delay = ageRefreshDelayMs(startedAt, now);
+    let delay: number | undefined;
+    for (const startedAt of startedAts) {
+      const d = ageRefreshDelayMs(startedAt, now);
+      if (d !== undefined && (delay === undefined || d < delay)) delay = d;
+    }
     if (delay === undefined || (this.ageTimer && this.ageTimer.due <= now + delay)) return;
     if (this.ageTimer) clearTimeout(this.ageTimer.handle);
     this.ageTimer = {
       due: now + delay,
       handle: setTimeout(() => {
         this.ageTimer = undefined;
-        // The redraw hands the rows out again (runNode), which sets the next timer.
         this.changeEmitter.fire(undefined);
+        if (this.snapshot) this.scheduleAgeRefresh([...this.snapshot.runs.values()].map((n) => n.run.startedAt));
       }, delay),
     };
   }
 
-  private sections(node: RunsNode & { type: 'run' }): RunsNode[] {
-    return [
-      ...SECTIONS.map(({ section }) => ({ type: 'section' as const, section, folderStore: node.folderStore, run: node.run })),
-      { type: 'section', section: 'output', folderStore: node.folderStore, run: node.run },
-    ];
+  private sections(node: RunsNode & { type: 'run' }): readonly RunsNode[] {
+    let sections = this.sectionNodes.get(node);
+    if (!sections) {
+      sections = [...SECTIONS.map(({ section }) => section), 'output' as const]
+        .map((section) => ({ type: 'section' as const, section, folderStore: node.folderStore, run: node.run }));
+      this.sectionNodes.set(node, sections);
+    }
+    return sections;
   }
 
   private detail(node: RunRef): RunDetail {
@@ -261,7 +311,7 @@ export class RunsTreeProvider extends Disposable implements vscode.TreeDataProvi
   }
 
   private sectionChildren(node: RunsNode & { type: 'section' }): RunsNode[] {
-    const parentId = `${node.run.id}/${node.section}`;
+    const parentId = `${runItemId(node)}/${node.section}`;
     const leaf = (label: string, description?: string, icon?: string, extra: Partial<vscode.TreeItem> = {}): RunsNode => {
       const item = new vscode.TreeItem(label);
       item.description = description;
@@ -294,6 +344,8 @@ export class RunsTreeProvider extends Disposable implements vscode.TreeDataProvi
               tooltip: `${a.role} ${a.kind}: ${a.path}\nsha256 ${a.sha256 ?? 'unknown'}`,
               resourceUri: vscode.Uri.file(abs),
               contextValue: 'artifact',
+              // A run can read and write one path, or write two versions of it: role and hash keep the ids apart.
+              id: `${parentId}/${a.role}/${a.sha256 ?? ''}/${a.path}`,
               command: { command: 'vscode.open', title: 'Open', arguments: [vscode.Uri.file(abs)] },
             });
         });
@@ -340,7 +392,7 @@ export class RunsTreeProvider extends Disposable implements vscode.TreeDataProvi
         const item = new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.Expanded);
         item.iconPath = new vscode.ThemeIcon(node.icon);
         item.description = `${node.runs.length} run${node.runs.length === 1 ? '' : 's'}`;
-        item.id = `group:${node.folderStore.folder.uri}#${this.groupBy}:${node.label}`;
+        item.id = this.rowId(node);
         item.contextValue = 'group';
         return item;
       }
@@ -349,7 +401,7 @@ export class RunsTreeProvider extends Disposable implements vscode.TreeDataProvi
         if (node.section === 'output') {
           const item = new vscode.TreeItem('Output', vscode.TreeItemCollapsibleState.None);
           item.iconPath = new vscode.ThemeIcon('output');
-          item.id = `${node.run.id}/output`;
+          item.id = `${runItemId(node)}/output`;
           item.command = { command: 'exptrack.openOutput', title: 'Open Output', arguments: [node] };
           item.contextValue = 'output';
           return item;
@@ -357,7 +409,7 @@ export class RunsTreeProvider extends Disposable implements vscode.TreeDataProvi
         const s = SECTIONS.find((x) => x.section === node.section)!;
         const item = new vscode.TreeItem(s.label, vscode.TreeItemCollapsibleState.Collapsed);
         item.iconPath = new vscode.ThemeIcon(s.icon);
-        item.id = `${node.run.id}/${node.section}`;
+        item.id = `${runItemId(node)}/${node.section}`;
         if (node.section === 'metrics') item.description = String(Object.keys(node.run.metrics).length);
         return item;
       }
@@ -369,10 +421,14 @@ export class RunsTreeProvider extends Disposable implements vscode.TreeDataProvi
     }
   }
 
+  private rowId(node: RunsNode & { type: 'run' | 'group' }): string {
+    return node.type === 'run' ? runItemId(node) : `group:${node.folderStore.folder.uri}#${this.groupBy}:${node.label}`;
+  }
+
   private runItem(node: RunsNode & { type: 'run' }): vscode.TreeItem {
     const run = node.run;
     const item = new vscode.TreeItem(runRowLabel(run.name, node.tags), vscode.TreeItemCollapsibleState.Collapsed);
-    item.id = `run:${node.folderStore.folder.uri}#${run.id}`;
+    item.id = runItemId(node);
     const icon = statusIcon[run.status] ?? statusIcon.finished;
     item.iconPath = new vscode.ThemeIcon(icon.icon, icon.color ? new vscode.ThemeColor(icon.color) : undefined);
     const headline = headlineMetric(run.metrics);
@@ -408,6 +464,11 @@ export class RunsTreeProvider extends Disposable implements vscode.TreeDataProvi
     tip.appendMarkdown(`\n\n\`${run.id}\``);
     return tip;
   }
+}
+
+/** A run's row id: the folder is part of it (a store copied into another folder holds the same run ids). */
+function runItemId(ref: RunRef): string {
+  return `run:${ref.folderStore.folder.uri}#${ref.run.id}`;
 }
 
 function paramText(v: ParamValue): string {
