@@ -10,14 +10,10 @@ import { CommandRegistry } from './commandRegistry';
 import { DoctorDocuments } from './doctorDocuments';
 import { Disposable, DisposableStore } from './lifecycle';
 import { Logger } from './logger';
-import { gitTreeCodeIdentity } from '../core/lineage/gitTreeCodeIdentity';
 import { analyzeCommand } from '../core/recorder/commandAnalysis';
 import { missingScript, whyNeverStarted } from '../core/recorder/experimentFilter';
 import { INTERPRETER_SOURCE_LABELS, substituteInterpreter, type InterpreterChoice } from '../core/recorder/interpreterChoice';
 import { shellQuote } from '../core/recorder/shellWords';
-import { LineageQueries } from '../core/lineage/lineageQueries';
-import { storeSqlReader } from '../core/lineage/storeSqlReader';
-import { LineagePanel, type LineagePanelContext } from './lineage/lineagePanel';
 import { runsFromArgs, trackRunSelection } from './runPicker';
 import { PanelManager } from './panels/panelManager';
 import { PythonInterpreters } from './pythonInterpreters';
@@ -42,7 +38,6 @@ export class ExptrackExtension extends Disposable {
   readonly artifactsTree: ArtifactsTreeProvider;
   readonly panels: PanelManager;
   readonly capture: CaptureToggle;
-  readonly lineage: LineagePanelContext;
   readonly recorders: FolderRecorders;
   readonly tasks: TrackedTaskProvider;
   readonly terminals: TerminalCapture;
@@ -70,29 +65,9 @@ export class ExptrackExtension extends Disposable {
       vscode, extensionUri: context.extensionUri, data,
       log: (m) => this.logger.scoped('panels').info(m),
       metricDirections: () => vscode.workspace.getConfiguration('exptrack').get('metrics.directions') ?? {},
+      revealRun: (runId) => this.revealRun(runId),
     });
     this.register(this.panels);
-
-    // Lineage: one code-identity object for the window (it caches git ls-tree results).
-    const codeIdentity = gitTreeCodeIdentity();
-    this.lineage = {
-      vscode, extensionUri: context.extensionUri,
-      log: (m) => this.logger.scoped('lineage').info(m),
-      data: {
-        sources: () => this.stores.ready.map((s) => ({
-          workspaceRoot: s.folder.uri.fsPath,
-          queries: () => new LineageQueries(storeSqlReader(s.store), codeIdentity),
-          getRun: (id: string) => s.store.getRun(id),
-          getCodeFiles: (id: string) => s.store.getCodeFiles(id),
-        })),
-        onDidChange: (listener) => this.stores.onDidChange(listener),
-      },
-      actions: {
-        revealRun: (runId) => this.revealRun(runId),
-        compareRuns: (runIds) => this.panels.showCompare([...runIds]),
-      },
-    };
-    this.register(LineagePanel.registerSerializer(this.lineage));
 
     this.capture = this.register(new CaptureToggle(context.workspaceState));
     const hashing = this.register(new HashProgressStatus());
@@ -143,10 +118,10 @@ export class ExptrackExtension extends Disposable {
   /** Lineage around an artifact (Artifacts tree) or a run (Runs tree, palette). */
   private async showLineage(args: unknown[]): Promise<void> {
     const node = args[0] as ArtifactsNode | undefined;
-    if (node && node.type === 'path') { LineagePanel.show(this.lineage, { type: 'path', path: node.entry.path }); return; }
-    if (node && node.type === 'version') { LineagePanel.show(this.lineage, { type: 'version', path: node.path, sha256: node.version.sha256 }); return; }
+    if (node && node.type === 'path') { this.panels.showLineage({ type: 'path', path: node.entry.path }); return; }
+    if (node && node.type === 'version') { this.panels.showLineage({ type: 'version', path: node.path, sha256: node.version.sha256 }); return; }
     const [ref] = (await runsFromArgs(this.stores, args, { many: false, title: 'Show Lineage' })) ?? [];
-    if (ref) LineagePanel.show(this.lineage, { type: 'run', runId: ref.run.id });
+    if (ref) this.panels.showLineage({ type: 'run', runId: ref.run.id });
   }
 
   private async openArtifact(node: ArtifactsNode | undefined, reveal: boolean): Promise<void> {

@@ -1,8 +1,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { gitTreeCodeIdentity } from '../core/lineage/gitTreeCodeIdentity';
+import { LineageQueries } from '../core/lineage/lineageQueries';
+import { storeSqlReader } from '../core/lineage/storeSqlReader';
 import type { RunDetail } from '../core/model';
-import type { PanelDataSource, SeriesColumns } from './panels/panelContext';
+import type { LineageSource, PanelDataSource, SeriesColumns } from './panels/panelContext';
 import { Disposable } from './lifecycle';
 import type { FolderStore, WorkspaceStores } from './workspaceStores';
 
@@ -50,6 +53,18 @@ export class StoresDataSource extends Disposable implements PanelDataSource {
   /** The code snapshot kept outside git (path -> content): the Compare panel diffs it. */
   getCodeFiles(runId: string): Readonly<Record<string, string>> | undefined {
     return this.storeOf(runId)?.store.getCodeFiles(runId);
+  }
+
+  /** One code-identity object for the window: it caches git ls-tree results across lineage queries. */
+  private readonly codeIdentity = gitTreeCodeIdentity();
+
+  lineageSources(): readonly LineageSource[] {
+    return this.stores.ready.map((s) => ({
+      workspaceRoot: s.folder.uri.fsPath,
+      queries: () => new LineageQueries(storeSqlReader(s.store), this.codeIdentity),
+      getRun: (id: string) => s.store.getRun(id),
+      getCodeFiles: (id: string) => s.store.getCodeFiles(id),
+    }));
   }
 
   /** The last lines of a run's console output (bounded read: logs can be large). */

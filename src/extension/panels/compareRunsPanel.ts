@@ -126,7 +126,7 @@ export class CompareRunsPanel {
     try {
       message = await pending;
     } catch (e) {
-      this.ctx.log(`[panels] compare: cannot read the runs: ${e instanceof Error ? e.message : e}`);
+      this.ctx.log(`compare: cannot read the runs: ${e instanceof Error ? e.message : e}`);
       return;
     }
     if (this.disposed || generation !== this.initGeneration) return; // superseded by a newer selection
@@ -211,7 +211,7 @@ export class CompareRunsPanel {
           await v.workspace.fs.writeFile(target, new TextEncoder().encode(m.csv));
         } catch (e) {
           const message = `cannot write ${target.fsPath}: ${e instanceof Error ? e.message : e}`;
-          this.ctx.log(`[panels] export: ${message}`);
+          this.ctx.log(`compare: export: ${message}`);
           void v.window.showErrorMessage(`Experiments: ${message}`);
           return;
         }

@@ -1,17 +1,21 @@
 import type * as vscode from 'vscode';
+import { readLineageViewState, type LineageQueryData, type LineageTarget } from '../../protocol/lineageMessages';
 import { readCompareViewState, readRunViewState } from '../../protocol/viewState';
 import type { PanelContext } from './panelContext';
 import { CompareRunsPanel } from './compareRunsPanel';
+import { LineagePanel } from './lineagePanel';
 import { RunPanel } from './runPanel';
 import { panelWebviewOptions } from './panelWebview';
 import { SnapshotContentProvider, snapshotScheme } from './snapshotContentProvider';
 
 /**
- * Owns the Compare panel (one, reused) and the Run panels (one per run), restores them after a reload
- * and serves `exptrack-snapshot:` documents for the code diff. Build one in the composition root.
+ * Owns the Compare panel (one, reused), the Run panels (one per run) and the Lineage panel (one,
+ * retargeted), restores them after a reload and serves `exptrack-snapshot:` documents for the code
+ * diff. Build one in the composition root.
  */
 export class PanelManager {
   private compare: CompareRunsPanel | undefined;
+  private lineage: LineagePanel | undefined;
   private readonly runs = new Map<string, RunPanel>();
   private readonly registrations: vscode.Disposable[] = [];
   /** Remembered for the window's session, across Compare panels. */
@@ -35,6 +39,17 @@ export class PanelManager {
             return;
           }
           this.runs.set(runId, this.createRun(panel, runId));
+        },
+      }),
+      window.registerWebviewPanelSerializer(LineagePanel.viewType, {
+        deserializeWebviewPanel: async (panel, state) => {
+          const s = readLineageViewState(state);
+          if (!s.target) {
+            panel.dispose();
+            return;
+          }
+          this.lineage?.dispose();
+          this.lineage = this.createLineage(panel, s.target, s.query);
         },
       }),
     );
@@ -66,6 +81,22 @@ export class PanelManager {
     this.runs.set(runId, this.createRun(panel, runId));
   }
 
+  /**
+   * Shows lineage around `target` (a run, a path with all its versions, or one version) beside the
+   * active editor, retargeting the open Lineage panel.
+   */
+  showLineage(target: LineageTarget): void {
+    if (this.lineage) {
+      this.lineage.retarget(target);
+      this.lineage.panel.reveal(undefined, false);
+      return;
+    }
+    const { window, ViewColumn } = this.ctx.vscode;
+    const panel = window.createWebviewPanel(LineagePanel.viewType, 'Lineage',
+      { viewColumn: ViewColumn.Beside, preserveFocus: false }, panelWebviewOptions(this.ctx));
+    this.lineage = this.createLineage(panel, target);
+  }
+
   /** The runs the Compare panel shows now (empty when closed). */
   get comparedRunIds(): readonly string[] {
     return this.compare?.currentRunIds ?? [];
@@ -74,7 +105,14 @@ export class PanelManager {
   private createCompare(panel: vscode.WebviewPanel, runIds: readonly string[]): CompareRunsPanel {
     const created: CompareRunsPanel = new CompareRunsPanel(this.ctx, panel, runIds, () => {
       if (this.compare === created) this.compare = undefined;
-    }, (runId) => (this.ctx.openRun ?? ((id: string) => this.showRun(id)))(runId), this.exports);
+    }, (runId) => this.showRun(runId), this.exports);
+    return created;
+  }
+
+  private createLineage(panel: vscode.WebviewPanel, target: LineageTarget, query?: LineageQueryData): LineagePanel {
+    const created: LineagePanel = new LineagePanel(this.ctx, panel, target, query, () => {
+      if (this.lineage === created) this.lineage = undefined;
+    }, (runIds) => this.showCompare(runIds));
     return created;
   }
 
@@ -84,6 +122,7 @@ export class PanelManager {
 
   dispose(): void {
     this.compare?.dispose();
+    this.lineage?.dispose();
     for (const p of [...this.runs.values()]) p.dispose();
     for (const r of this.registrations.splice(0)) r.dispose();
   }
