@@ -98,6 +98,11 @@ describe('panel logic (Node)', () => {
     assert.match(lines[1], /^run-0,a\|b <img>,[^,]+,finished,2026-\d\d-\d\dT[\d:.]+Z,[\d.]+,0\.0003,"x,y",0\.3003\d*,[\d.]+,[\d.]+,3$/);
     assert.match(lines[2], /^run-1,"'=HYPERLINK\(""x""\)",[^,]+,finished,[^,]+,[^,]*,0\.001,'-cmd,/);
     assert.equal(lines[3], '');
+    // A leading tab or carriage return is a formula too (the CLI's quoter, now the panel's as well).
+    const [, tab] = compareCsv([{ ...runs[0], name: '\t=1+2' }], [], []).split('\r\n');
+    assert.match(tab, /^run-0,'\t=1\+2,/);
+    const [, cr] = compareCsv([{ ...runs[0], name: '\r=1+2' }], [], []).split('\r\n');
+    assert.match(cr, /^run-0,"'\r=1\+2",/);
     const md = compareMarkdown(runs, runs[0], ['lr'], ['loss'], { loss: 'lower' });
     assert.match(md, /\| a\\\|b &lt;img&gt; \(baseline\) \|/);
     assert.match(md, /\| loss ↓ \| 0\.3004 \| 0\.2227 \(-0\.07771\) \|/);
