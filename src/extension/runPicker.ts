@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import type { RunSummary } from '../core/model';
 import { shortAge } from '../core/display/runRow';
 import { formatValue } from '../protocol/format';
-import { headlineMetric } from './format';
+import { headlineMetric } from '../core/display/headlineMetric';
 import type { RunRef, RunsNode } from './trees/runsTree';
 import type { WorkspaceStores } from './workspaceStores';
 

@@ -5,11 +5,12 @@ import { gitTreeCodeIdentity } from '../core/lineage/gitTreeCodeIdentity';
 import { LineageQueries } from '../core/lineage/lineageQueries';
 import { storeSqlReader } from '../core/lineage/storeSqlReader';
 import type { RunDetail } from '../core/model';
-import type { LineageSource, PanelDataSource, SeriesColumns } from './panels/panelContext';
+import type { Series } from '../core/store/downsample';
+import type { LineageSource, PanelDataSource } from './panels/panelContext';
 import { Disposable } from './lifecycle';
 import type { FolderStore, WorkspaceStores } from './workspaceStores';
 
-const EMPTY: SeriesColumns = { steps: new Float64Array(0), values: new Float64Array(0), times: new Float64Array(0) };
+const EMPTY: Series = { steps: new Float64Array(0), values: new Float64Array(0), times: new Float64Array(0) };
 const TAIL_BYTES = 64 * 1024;
 
 /** The panels' view of every open store: a run id is looked up in whichever folder holds it. */
@@ -40,7 +41,7 @@ export class StoresDataSource extends Disposable implements PanelDataSource {
     return this.storeOf(id)?.store.getRun(id, options);
   }
 
-  series(runId: string, key: string, options?: { maxPoints?: number; fromStep?: number; toStep?: number }): SeriesColumns {
+  series(runId: string, key: string, options?: { maxPoints?: number; fromStep?: number; toStep?: number }): Series {
     return this.storeOf(runId)?.store.series(runId, key, options) ?? EMPTY;
   }
 

@@ -13,7 +13,7 @@ import { repositoryRoot } from './gitSnapshots';
 import { initPanelWebview } from './panelWebview';
 import { snapshotUri } from './snapshotContentProvider';
 import { WebviewConnection } from './webviewConnection';
-import { entryScript, lineageGraphMessage, queryLineage } from '../lineage/lineagePayload';
+import { entryScript, lineageGraphMessage, queryLineage } from '../../core/display/lineagePayload';
 
 /** Store changes are coalesced: a run recording artifacts should not redraw the graph per event. */
 const refreshDelayMs = 400;

@@ -1,14 +1,9 @@
 import type * as vscode from 'vscode';
 import type { LineageQueries } from '../../core/lineage/lineageQueries';
+import { PanelPayloads, type PayloadSource } from '../../core/display/panelPayloads';
 import type { RunDetail } from '../../core/model';
 import type { MetricDirection } from '../../protocol/panelData';
-
-/** Columns of one downsampled series, as the store's `series()` returns them. */
-export interface SeriesColumns {
-  readonly steps: Float64Array;
-  readonly values: Float64Array;
-  readonly times: Float64Array;
-}
+import { inferMetricDirection } from './metricDirection';
 
 /** One store as the Lineage panel reads it (one per workspace folder). */
 export interface LineageSource {
@@ -24,18 +19,11 @@ export interface LineageSource {
 /** A listener registration as returned by an event: a Disposable or an unsubscribe function. */
 export type Subscription = { dispose(): void } | (() => void);
 
-/**
- * The part of the store the panels read. `Store` satisfies it; tests and the benchmark pass their own.
- * `series` must downsample to at most `maxPoints` with min/max buckets that keep extremes and the last
- * point exactly.
- */
-export interface PanelDataSource {
+/** The part of the store the panels read. `Store` satisfies it; tests and the benchmark pass their own. */
+export interface PanelDataSource extends PayloadSource {
   getRun(id: string, options?: { series?: string[] }): RunDetail | undefined;
-  series(runId: string, key: string, options?: { maxPoints?: number; fromStep?: number; toStep?: number }): SeriesColumns;
   /** `runs` names the changed runs; empty (or `reloaded`) means anything may have changed. */
   onDidChange(listener: (e: { runs: string[]; reloaded?: boolean }) => void): Subscription | void;
-  /** Last lines of a run's console output, when the store keeps it. */
-  outputTail?(runId: string, maxLines: number): string | undefined;
   /** Code kept for a run outside git (entry script and the files it names): path -> content. */
   getCodeFiles?(runId: string): Readonly<Record<string, string>> | undefined;
   /** Every open store, for the Lineage panel (a lineage crosses runs, so it is read per store). */
@@ -56,6 +44,11 @@ export interface PanelContext {
   readonly metricDirections?: () => Readonly<Record<string, MetricDirection>>;
   /** Reveals and selects a run in the Runs view (the Lineage panel's click on a run). */
   readonly revealRun?: (runId: string) => void | PromiseLike<void>;
+}
+
+/** A panel's payload builder: the store, the key-word direction rule and the user's overrides. */
+export function panelPayloads(ctx: PanelContext): PanelPayloads {
+  return new PanelPayloads(ctx.data, inferMetricDirection, ctx.metricDirections);
 }
 
 export function unsubscribe(s: Subscription | void): void {

@@ -1,4 +1,4 @@
-import type { MetricSummary, RunStatus } from '../core/model';
+import type { MetricSummary } from '../model';
 
 /** The metric a run is summarised by: validation accuracy/loss first, then any accuracy, loss, first key. */
 export function headlineMetric(metrics: Readonly<Record<string, MetricSummary>>): [string, MetricSummary] | undefined {
@@ -10,14 +10,11 @@ export function headlineMetric(metrics: Readonly<Record<string, MetricSummary>>)
     const k = keys.find((key) => re.test(key));
     if (k) return [k, metrics[k]];
   }
-  const k = keys.sort()[0];
+  const k = [...keys].sort()[0];
   return [k, metrics[k]];
 }
 
-export const statusIcon: Record<RunStatus, { icon: string; color?: string }> = {
-  running: { icon: 'loading~spin' },
-  finished: { icon: 'pass', color: 'testing.iconPassed' },
-  failed: { icon: 'error', color: 'testing.iconFailed' },
-  killed: { icon: 'circle-slash', color: 'problemsWarningIcon.foreground' },
-  interrupted: { icon: 'debug-disconnect', color: 'problemsWarningIcon.foreground' },
-};
+/** The metric several runs are summarised by (the Compare panel's scatter), over the keys any of them has. */
+export function headlineKeyOf(runs: readonly { readonly metrics: Readonly<Record<string, MetricSummary>> }[]): string | null {
+  return headlineMetric(Object.assign({}, ...runs.map((r) => r.metrics)))?.[0] ?? null;
+}

@@ -1,6 +1,7 @@
-import { analyzeCommand } from '../../core/recorder/commandAnalysis';
-import type { LineageGraph } from '../../core/lineage/lineageGraph';
-import type { LineageQueries } from '../../core/lineage/lineageQueries';
+// The Lineage panel's `graph` message from a walk of the lineage queries.
+import { analyzeCommand } from '../recorder/commandAnalysis';
+import type { LineageGraph } from '../lineage/lineageGraph';
+import type { LineageQueries } from '../lineage/lineageQueries';
 import type {
   LineageGraphMessage, LineageNodeData, LineageQueryData, LineageTarget,
 } from '../../protocol/lineageMessages';

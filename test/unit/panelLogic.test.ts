@@ -6,10 +6,10 @@ import { isToRunWebviewMessage } from '../../src/protocol/runMessages';
 import { readCompareViewState } from '../../src/protocol/viewState';
 import { LiveThrottle } from '../../src/extension/panels/liveThrottle';
 import { inferMetricDirection } from '../../src/extension/panels/metricDirection';
-import { fitSeries, pointBudget } from '../../src/extension/panels/panelPayloads';
+import { fitSeries, pointBudget } from '../../src/core/display/panelPayloads';
 import { renderWebviewHtml } from '../../src/extension/panels/webviewHtml';
 import { compareCsv, compareMarkdown } from '../../webview-ui/compare/tableExport';
-import { loadSnapshot } from './harness/fixtureDataSource';
+import { loadSnapshot } from '../webview/harness/fixtureDataSource';
 import type { RunData } from '../../src/protocol/panelData';
 
 const f64 = (...v: number[]) => Float64Array.from(v);
