@@ -62,10 +62,7 @@ export class PanelManager {
       this.compare.panel.reveal(undefined, false);
       return;
     }
-    const { window, ViewColumn } = this.ctx.vscode;
-    const panel = window.createWebviewPanel(CompareRunsPanel.viewType, 'Compare Runs',
-      { viewColumn: ViewColumn.Beside, preserveFocus: false }, panelWebviewOptions(this.ctx));
-    this.compare = this.createCompare(panel, runIds);
+    this.compare = this.createCompare(this.newPanel(CompareRunsPanel.viewType, 'Compare Runs'), runIds);
   }
 
   /** Opens (or reveals) the Run panel of one run beside the active editor. */
@@ -75,10 +72,7 @@ export class PanelManager {
       existing.panel.reveal(undefined, false);
       return;
     }
-    const { window, ViewColumn } = this.ctx.vscode;
-    const panel = window.createWebviewPanel(RunPanel.viewType, 'Run',
-      { viewColumn: ViewColumn.Beside, preserveFocus: false }, panelWebviewOptions(this.ctx));
-    this.runs.set(runId, this.createRun(panel, runId));
+    this.runs.set(runId, this.createRun(this.newPanel(RunPanel.viewType, 'Run'), runId));
   }
 
   /**
@@ -91,15 +85,18 @@ export class PanelManager {
       this.lineage.panel.reveal(undefined, false);
       return;
     }
-    const { window, ViewColumn } = this.ctx.vscode;
-    const panel = window.createWebviewPanel(LineagePanel.viewType, 'Lineage',
-      { viewColumn: ViewColumn.Beside, preserveFocus: false }, panelWebviewOptions(this.ctx));
-    this.lineage = this.createLineage(panel, target);
+    this.lineage = this.createLineage(this.newPanel(LineagePanel.viewType, 'Lineage'), target);
   }
 
   /** The runs the Compare panel shows now (empty when closed). */
   get comparedRunIds(): readonly string[] {
     return this.compare?.currentRunIds ?? [];
+  }
+
+  /** Every panel opens beside the active editor and takes focus. */
+  private newPanel(viewType: string, title: string): vscode.WebviewPanel {
+    const { window, ViewColumn } = this.ctx.vscode;
+    return window.createWebviewPanel(viewType, title, { viewColumn: ViewColumn.Beside, preserveFocus: false }, panelWebviewOptions(this.ctx));
   }
 
   private createCompare(panel: vscode.WebviewPanel, runIds: readonly string[]): CompareRunsPanel {
