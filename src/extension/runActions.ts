@@ -185,7 +185,7 @@ export class RunActions extends Disposable {
 }
 
 /** "best, dataset=v2, -old" -> {best: '', dataset: 'v2', old: null}; undefined when malformed. */
-export function parseTags(text: string): Record<string, string | null> | undefined {
+function parseTags(text: string): Record<string, string | null> | undefined {
   const out: Record<string, string | null> = {};
   const parts = text.split(',').map((p) => p.trim()).filter(Boolean);
   if (!parts.length) return undefined;

@@ -36,7 +36,7 @@ function runRefs(nodes: readonly (RunsNode | undefined)[]): RunRef[] {
     .map((n) => ({ folderStore: n.folderStore, run: n.run }));
 }
 
-export async function pickRuns(
+async function pickRuns(
   stores: WorkspaceStores, options: { many: boolean; title: string; min?: number }, preselected: string[] = [],
 ): Promise<RunRef[] | undefined> {
   const all: RunRef[] = [];

@@ -30,7 +30,7 @@ export function queryLineage(q: LineageQueries, target: LineageTarget, query: Li
 }
 
 /** A short name for the toolbar and the tab. */
-export function targetTitle(g: LineageGraph, target: LineageTarget): string {
+function targetTitle(g: LineageGraph, target: LineageTarget): string {
   if (target.type === 'run') {
     const run = g.nodes.find((n) => n.type === 'run' && n.id === target.runId);
     return `Run ${run && run.type === 'run' ? run.name : target.runId}`;

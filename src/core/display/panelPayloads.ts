@@ -22,7 +22,7 @@ export interface PayloadSource {
 export type DirectionRule = (key: string, overrides: Readonly<Record<string, MetricDirection>>) => MetricDirection | undefined;
 
 /** Most points per series ever sent to a chart (the cap). */
-export const maxChartPoints = 2000;
+const maxChartPoints = 2000;
 
 /** The webview's own estimate (two per device pixel of a chart), kept within [200, 2000]. */
 export function pointBudget(requested: number | undefined): number {
