@@ -1,10 +1,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type * as vscode from 'vscode';
+import { entryScript, lineageGraphMessage, queryLineage } from '../../core/display/lineagePayload';
 import type { LineageQueries } from '../../core/lineage/lineageQueries';
 import { FileHasher } from '../../core/recorder/fileHasher';
 import {
-  defaultLineageQuery, isFromLineageWebviewMessage, type FromLineageWebviewMessage,
+  isFromLineageWebviewMessage, type FromLineageWebviewMessage,
   type LineageQueryData, type LineageTarget, type ToLineageWebviewMessage,
 } from '../../protocol/lineageMessages';
 import type { LineageSource, PanelContext } from './panelContext';
@@ -13,7 +14,6 @@ import { repositoryRoot } from './gitSnapshots';
 import { initPanelWebview } from './panelWebview';
 import { snapshotUri } from './snapshotContentProvider';
 import { WebviewConnection } from './webviewConnection';
-import { entryScript, lineageGraphMessage, queryLineage } from '../../core/display/lineagePayload';
 
 /** Store changes are coalesced: a run recording artifacts should not redraw the graph per event. */
 const refreshDelayMs = 400;
@@ -36,7 +36,7 @@ export class LineagePanel {
     private readonly ctx: PanelContext,
     readonly panel: vscode.WebviewPanel,
     private target: LineageTarget,
-    private query: LineageQueryData = defaultLineageQuery,
+    private query: LineageQueryData,
     private readonly onDispose: () => void,
     private readonly compareRuns: (runIds: readonly string[]) => void,
   ) {

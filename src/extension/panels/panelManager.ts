@@ -1,5 +1,5 @@
 import type * as vscode from 'vscode';
-import { readLineageViewState, type LineageQueryData, type LineageTarget } from '../../protocol/lineageMessages';
+import { defaultLineageQuery, readLineageViewState, type LineageQueryData, type LineageTarget } from '../../protocol/lineageMessages';
 import { readCompareViewState, readRunViewState } from '../../protocol/viewState';
 import type { PanelContext } from './panelContext';
 import { CompareRunsPanel } from './compareRunsPanel';
@@ -106,7 +106,7 @@ export class PanelManager {
     return created;
   }
 
-  private createLineage(panel: vscode.WebviewPanel, target: LineageTarget, query?: LineageQueryData): LineagePanel {
+  private createLineage(panel: vscode.WebviewPanel, target: LineageTarget, query: LineageQueryData = defaultLineageQuery): LineagePanel {
     const created: LineagePanel = new LineagePanel(this.ctx, panel, target, query, () => {
       if (this.lineage === created) this.lineage = undefined;
     }, (runIds) => this.showCompare(runIds));
