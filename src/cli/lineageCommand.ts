@@ -6,6 +6,7 @@ import { gitTreeCodeIdentity } from '../core/lineage/gitTreeCodeIdentity';
 import { lineageJson, type LineageDirection, type LineageEdge, type LineageGraph, type LineageNode } from '../core/lineage/lineageGraph';
 import { LineageQueries } from '../core/lineage/lineageQueries';
 import { storeSqlReader } from '../core/lineage/storeSqlReader';
+import { formatBytes } from '../protocol/format';
 import type { CliIo } from './cliIo';
 import { openReadStore } from './openReadStore';
 
@@ -118,14 +119,6 @@ function label(n: LineageNode): string {
   if (n.type === 'run') return `run ${n.id.slice(0, 10)}  ${clean(n.name)}  [${n.status}]`;
   const hash = n.sha256 ? n.sha256.slice(0, 12) : 'unhashed';
   return `${clean(n.path)}  v${n.version}/${n.versions} ${hash}  (${n.kind}${n.size !== null ? `, ${formatBytes(n.size)}` : ''})`;
-}
-
-function formatBytes(n: number): string {
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let v = n;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) { v /= 1024; i++; }
-  return `${i ? v.toFixed(1) : v} ${units[i]}`;
 }
 
 /** Upstream then downstream from each root, as indented trees; a node met twice is printed once. */

@@ -5,9 +5,6 @@ import { readParserConfig } from '../core/metrics/parserConfig';
 import { findStoreDir } from '../core/store/findStoreDir';
 import type { CliIo } from './cliIo';
 
-/** Where `exptrack parse` reads from: a file path, or standard input. */
-export type ParseInput = { readonly file: string } | { readonly stream: NodeJS.ReadableStream };
-
 const USAGE = 'usage: exptrack parse [FILE|-]';
 
 /** One metric as `exptrack parse` prints it: NaN as null, ±Infinity as the strings "Infinity"/"-Infinity". */

@@ -7,8 +7,9 @@ import { CODE_LEFT_OUT_TAG, leftOutOf } from '../core/recorder/secretFiles';
 import type { Store } from '../core/store/store';
 import type { CliIo } from './cliIo';
 import { openReadStore, type ReadStoreNotes } from './openReadStore';
-import { doctorLines, formatBytes } from '../core/store/doctorText';
-import { csvCell } from '../core/csv';
+import { doctorLines } from '../core/store/doctorText';
+import { formatBytes, formatDateTime, formatDuration, formatParam, formatValue } from '../protocol/format';
+import { csvCell } from '../protocol/csv';
 import { runsTable, type RunsTableColumn } from '../core/export/runsTable';
 import { FOLDER_EXPORT_FORMATS, isFolderExportFormat } from '../core/export/folderExport';
 
@@ -89,8 +90,8 @@ export async function ls(argv: string[], io: CliIo): Promise<number> {
       return 0;
     }
     const rows = runs.map((r) => [
-      r.id.slice(0, 10), r.name, r.experiment, r.status, formatTime(r.startedAt), formatDuration(r.durationMs),
-      Object.entries(r.metrics).slice(0, 3).map(([k, m]) => `${k}=${formatNumber(m.last)}`).join(' '),
+      r.id.slice(0, 10), r.name, r.experiment, r.status, formatDateTime(r.startedAt), formatDuration(r.durationMs),
+      Object.entries(r.metrics).slice(0, 3).map(([k, m]) => `${k}=${formatValue(m.last)}`).join(' '),
     ]);
     io.stdout(table(['ID', 'NAME', 'EXPERIMENT', 'STATUS', 'STARTED', 'DURATION', 'METRICS'], rows, [10, 30, 20, 11, 16, 9, 60]));
     return 0;
@@ -126,7 +127,7 @@ export async function show(argv: string[], io: CliIo): Promise<number> {
     line('status', `${d.status}${d.exitCode !== null ? ` (exit ${d.exitCode})` : ''}`);
     line('command', d.command);
     line('cwd', d.cwd);
-    line('started', formatTime(d.startedAt));
+    line('started', formatDateTime(d.startedAt));
     line('duration', formatDuration(d.durationMs));
     if (d.git) line('git', `${d.git.commit?.slice(0, 10) ?? '?'}${d.git.branch ? ` on ${d.git.branch}` : ''}${d.git.dirty ? ' (dirty)' : ''}${d.git.snapshot ? `, snapshot ${d.git.snapshot.slice(0, 10)}` : ''}`);
     const section = (title: string, entries: [string, string][]): void => {
@@ -136,7 +137,7 @@ export async function show(argv: string[], io: CliIo): Promise<number> {
       for (const [k, v] of entries) out.push(`  ${clean(k).padEnd(w)}  ${clean(v)}`);
     };
     section('params', Object.entries(d.params).map(([k, v]) => [k, formatParam(v)]));
-    section('metrics', Object.entries(d.metrics).map(([k, m]) => [k, `${formatNumber(m.last)}  (min ${formatNumber(m.min)}, max ${formatNumber(m.max)}, ${m.count} points, last step ${m.lastStep})`]));
+    section('metrics', Object.entries(d.metrics).map(([k, m]) => [k, `${formatValue(m.last)}  (min ${formatValue(m.min)}, max ${formatValue(m.max)}, ${m.count} points, last step ${m.lastStep})`]));
     section('tags', Object.entries(d.tags).filter(([k]) => k !== CODE_LEFT_OUT_TAG).map(([k, v]) => [k, v]));
     const leftOut = leftOutOf(d.tags);
     if (leftOut) {
@@ -147,7 +148,7 @@ export async function show(argv: string[], io: CliIo): Promise<number> {
     if (d.note) out.push('', 'note:', ...d.note.split('\n').map((l) => `  ${clean(l)}`));
     for (const [k, pts] of Object.entries(d.series ?? {})) {
       out.push('', `series ${clean(k)} (step, value, time):`);
-      for (const [step, value, time] of pts) out.push(`  ${step}\t${formatNumber(value)}\t${new Date(time).toISOString()}`);
+      for (const [step, value, time] of pts) out.push(`  ${step}\t${formatValue(value)}\t${new Date(time).toISOString()}`);
     }
     io.stdout(`${out.join('\n')}\n`);
     return 0;
@@ -188,9 +189,9 @@ export async function compare(argv: string[], io: CliIo): Promise<number> {
       rows.push([`  metrics.${k}`, ...runs.map((r, i) => {
         const m = r.metrics[k];
         if (!m) return '—';
-        if (i === 0 || base === undefined || !Number.isFinite(base) || !Number.isFinite(m.last)) return formatNumber(m.last);
+        if (i === 0 || base === undefined || !Number.isFinite(base) || !Number.isFinite(m.last)) return formatValue(m.last);
         const delta = m.last - base;
-        return `${formatNumber(m.last)} (${delta >= 0 ? '+' : ''}${formatNumber(delta)})`;
+        return `${formatValue(m.last)} (${delta >= 0 ? '+' : ''}${formatValue(delta)})`;
       })]);
     }
     io.stdout(table(header, rows, [40, ...runs.map(() => 32)]));
@@ -276,28 +277,4 @@ function table(header: string[], rows: string[][], widths: number[]): string {
   const cells = [header, ...rows].map((r) => r.map((c, i) => cut(c, widths[i] ?? 40)));
   const w = header.map((_, i) => Math.max(...cells.map((r) => r[i]?.length ?? 0)));
   return cells.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(w[i]))).join('  ').trimEnd()).join('\n') + '\n';
-}
-
-function formatNumber(v: number): string {
-  if (!Number.isFinite(v)) return String(v);
-  if (v !== 0 && (Math.abs(v) < 1e-4 || Math.abs(v) >= 1e7)) return v.toExponential(4).replace(/\.?0+e/, 'e');
-  return String(Number(v.toPrecision(6)));
-}
-
-function formatParam(v: ParamValue): string {
-  return v === null ? 'null' : typeof v === 'string' ? v : String(v);
-}
-
-function formatTime(ms: number): string {
-  const d = new Date(ms);
-  const p = (n: number): string => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
-}
-
-function formatDuration(ms: number | null): string {
-  if (ms === null) return '—';
-  const s = Math.round(ms / 1000);
-  if (s < 60) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
-  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
 }

@@ -9,6 +9,7 @@ import { pythonHookDirBeside, pythonHookEnv } from '../core/recorder/pythonHook'
 import { newRunId } from '../core/recorder/runId';
 import { SpawnedRun, type ProcessExit } from '../core/recorder/spawnedRun';
 import { findStoreDir } from '../core/store/findStoreDir';
+import { formatDuration } from '../protocol/format';
 import type { CliIo } from './cliIo';
 import { DEFAULT_INLINE_FOLD_BYTES, WorkerRunFeed } from './workerRunFeed';
 
@@ -217,8 +218,7 @@ export async function runCommand(argv: readonly string[], proc: RunProcess): Pro
   for (const u of unsubscribe) u();
   const result = feed.result;
   if (!args.quiet && proc.interactive && !exit.error) {
-    const secs = ((end.endedAt - started) / 1000).toFixed(1);
-    io.stderr(`exptrack: ${end.status} ${result?.name ?? ''} (${id}) in ${secs}s, ${result?.metricCount ?? 0} metric points; exptrack show @last\n`);
+    io.stderr(`exptrack: ${end.status} ${result?.name ?? ''} (${id}) in ${formatDuration(end.endedAt - started)}, ${result?.metricCount ?? 0} metric points; exptrack show @last\n`);
     if (result?.repeats) io.stderr(result.repeats);
   }
   if (stoppedBy && !exit.signal && exit.exitCode === 0) return 128 + (os.constants.signals[stoppedBy] ?? 0);

@@ -1,35 +1,26 @@
 import * as vscode from 'vscode';
-import * as path from 'node:path';
 import { FolderRecorders } from './capture/folderRecorders';
 import { NotExperiments } from './capture/notExperiments';
 import { TaskCapture } from './capture/taskCapture';
 import { TerminalCapture } from './capture/terminalCapture';
+import { TrackedLaunches } from './capture/trackedLaunches';
 import { TrackedTaskProvider } from './capture/trackedTaskProvider';
-import type { RunEndHook } from './capture/trackedPty';
 import { CliOnPath } from './cliOnPath';
 import { CommandRegistry } from './commandRegistry';
 import { DoctorDocuments } from './doctorDocuments';
 import { Disposable, DisposableStore } from './lifecycle';
 import { Logger } from './logger';
-import { gitTreeCodeIdentity } from '../core/lineage/gitTreeCodeIdentity';
-import { analyzeCommand } from '../core/recorder/commandAnalysis';
-import { missingScript, whyNeverStarted } from '../core/recorder/experimentFilter';
-import { INTERPRETER_SOURCE_LABELS, substituteInterpreter, type InterpreterChoice } from '../core/recorder/interpreterChoice';
-import { shellQuote } from '../core/recorder/shellWords';
-import { LineageQueries } from '../core/lineage/lineageQueries';
-import { storeSqlReader } from '../core/lineage/storeSqlReader';
 import { ImportExportCommands } from './importExport/importExportCommands';
-import { LineagePanel, type LineagePanelContext } from './lineage/lineagePanel';
-import { runsFromArgs, trackRunSelection } from './runPicker';
+import { trackRunSelection } from './runPicker';
 import { PanelManager } from './panels/panelManager';
 import { PythonInterpreters } from './pythonInterpreters';
-import { removeRun } from './removeRun';
 import { StoresDataSource } from './storesDataSource';
 import { RunActions } from './runActions';
 import { CaptureToggle, HashProgressStatus, LiveRunsStatus } from './statusBar';
-import type { RunRef, RunsNode } from './trees/runsTree';
+import type { RunsNode } from './trees/runsTree';
 import { RunsTreeProvider } from './trees/runsTree';
-import { ArtifactsTreeProvider, type ArtifactsNode } from './trees/artifactsTree';
+import { ArtifactActions } from './trees/artifactActions';
+import { ArtifactsTreeProvider } from './trees/artifactsTree';
 import { WorkspaceStores } from './workspaceStores';
 
 /**
@@ -44,7 +35,8 @@ export class ExptrackExtension extends Disposable {
   readonly artifactsTree: ArtifactsTreeProvider;
   readonly panels: PanelManager;
   readonly capture: CaptureToggle;
-  readonly lineage: LineagePanelContext;
+  readonly runActions: RunActions;
+  readonly launches: TrackedLaunches;
   readonly recorders: FolderRecorders;
   readonly tasks: TrackedTaskProvider;
   readonly terminals: TerminalCapture;
@@ -72,29 +64,9 @@ export class ExptrackExtension extends Disposable {
       vscode, extensionUri: context.extensionUri, data,
       log: (m) => this.logger.scoped('panels').info(m),
       metricDirections: () => vscode.workspace.getConfiguration('exptrack').get('metrics.directions') ?? {},
+      revealRun: (runId) => this.runActions.revealRun(runId),
     });
     this.register(this.panels);
-
-    // Lineage: one code-identity object for the window (it caches git ls-tree results).
-    const codeIdentity = gitTreeCodeIdentity();
-    this.lineage = {
-      vscode, extensionUri: context.extensionUri,
-      log: (m) => this.logger.scoped('lineage').info(m),
-      data: {
-        sources: () => this.stores.ready.map((s) => ({
-          workspaceRoot: s.folder.uri.fsPath,
-          queries: () => new LineageQueries(storeSqlReader(s.store), codeIdentity),
-          getRun: (id: string) => s.store.getRun(id),
-          getCodeFiles: (id: string) => s.store.getCodeFiles(id),
-        })),
-        onDidChange: (listener) => this.stores.onDidChange(listener),
-      },
-      actions: {
-        revealRun: (runId) => this.revealRun(runId),
-        compareRuns: (runIds) => this.panels.showCompare([...runIds]),
-      },
-    };
-    this.register(LineagePanel.registerSerializer(this.lineage));
 
     this.capture = this.register(new CaptureToggle(context.workspaceState));
     const hashing = this.register(new HashProgressStatus());
@@ -109,23 +81,19 @@ export class ExptrackExtension extends Disposable {
     const cli = this.register(new CliOnPath(context.environmentVariableCollection, this.logger.scoped('cli')));
     const doctor = this.register(new DoctorDocuments(this.stores, () => cli.state));
 
-    const actions = this.register(new RunActions(this.stores, this.runsTree, this.runsView, {
+    this.launches = new TrackedLaunches(this.stores, this.tasks, this.interpreters, context.workspaceState, this.logger);
+    this.launches.registerCommands(commands);
+    this.runActions = this.register(new RunActions(this.stores, this.runsTree, this.runsView, {
       compare: async (runs) => this.panels.showCompare(runs.map((r) => r.run.id)),
       show: async (run) => this.panels.showRun(run.run.id),
-      rerun: async (run) => this.rerun(run),
+      rerun: (run) => this.launches.rerun(run),
     }, this.logger.scoped('runs')));
-    actions.registerCommands(commands);
+    this.runActions.registerCommands(commands);
     new ImportExportCommands(this.stores, this.logger.scoped('import')).registerCommands(commands);
+    new ArtifactActions(this.stores, this.artifactsTree, (target) => this.panels.showLineage(target)).registerCommands(commands);
     commands.register('exptrack.showLog', () => this.logger.show());
     commands.register('exptrack.toggleCapture', () => this.capture.toggle());
     commands.register('exptrack.openDoctor', () => doctor.open());
-    commands.register('exptrack.runCurrentFile', (uri?: vscode.Uri) => this.runCurrentFile(uri));
-    commands.register('exptrack.runCommand', () => this.runCommand());
-    commands.register('exptrack.showLineage', (...args: unknown[]) => this.showLineage(args));
-    commands.register('exptrack.revealRun', (runId: string) => this.revealRun(runId));
-    commands.register('exptrack.refreshArtifacts', () => this.artifactsTree.refresh());
-    commands.register('exptrack.openArtifact', (node?: ArtifactsNode) => this.openArtifact(node, false));
-    commands.register('exptrack.revealArtifact', (node?: ArtifactsNode) => this.openArtifact(node, true));
     commands.register('exptrack.showLiveRun', async () => {
       const [first] = live.runs;
       if (first) this.panels.showRun(first.run.id);
@@ -134,128 +102,6 @@ export class ExptrackExtension extends Disposable {
     // The one place the stores are opened (WorkspaceStores opens them again on folder changes): not
     // awaited, so activation returns before sql.js loads; the views read what is open.
     void this.stores.openExisting();
-  }
-
-  /** Shows a run in the Runs tree (clearing a filter that hides it) and selects it. */
-  async revealRun(runId: string): Promise<void> {
-    let node = await this.runsTree.findRun(runId);
-    if (!node && this.runsTree.filter) {
-      this.runsTree.setFilter('');
-      this.runsView.description = undefined;
-      node = await this.runsTree.findRun(runId);
-    }
-    if (!node) throw new Error(`run ${runId} is not in any open store`);
-    await this.runsView.reveal(node, { select: true, focus: true, expand: false });
-  }
-
-  /** Lineage around an artifact (Artifacts tree) or a run (Runs tree, palette). */
-  private async showLineage(args: unknown[]): Promise<void> {
-    const node = args[0] as ArtifactsNode | undefined;
-    if (node && node.type === 'path') { LineagePanel.show(this.lineage, { type: 'path', path: node.entry.path }); return; }
-    if (node && node.type === 'version') { LineagePanel.show(this.lineage, { type: 'version', path: node.path, sha256: node.version.sha256 }); return; }
-    const [ref] = (await runsFromArgs(this.stores, args, { many: false, title: 'Show Lineage' })) ?? [];
-    if (ref) LineagePanel.show(this.lineage, { type: 'run', runId: ref.run.id });
-  }
-
-  private async openArtifact(node: ArtifactsNode | undefined, reveal: boolean): Promise<void> {
-    if (!node || (node.type !== 'path' && node.type !== 'version')) return;
-    const rel = node.type === 'path' ? node.entry.path : node.path;
-    const uri = vscode.Uri.file(path.isAbsolute(rel) ? rel : path.join(node.folderStore.folder.uri.fsPath, rel));
-    try {
-      await vscode.workspace.fs.stat(uri);
-    } catch {
-      throw new Error(`${rel} no longer exists on disk (the recorded versions stay in the database).`);
-    }
-    if (reveal) await vscode.commands.executeCommand('revealInExplorer', uri);
-    else await vscode.commands.executeCommand('vscode.open', uri);
-  }
-
-  private requireTrust(what: string): void {
-    if (!vscode.workspace.isTrusted) throw new Error(`${what} is disabled in Restricted Mode: trust the workspace to run commands.`);
-  }
-
-  private async rerun(ref: RunRef): Promise<void> {
-    this.requireTrust('Re-run');
-    const run = ref.folderStore.store.getRun(ref.run.id);
-    const tags = Object.fromEntries(Object.entries(run?.tags ?? {}).filter(([k]) => !k.startsWith('exptrack.')));
-    // A bare `python` in the recorded command is whatever the recording shell had first on its PATH:
-    // the user's interpreter now is the better guess (the run's own is one of the candidates).
-    const recorded = (run?.environment.python as { executable?: unknown } | undefined)?.executable;
-    const choice = await this.interpreters.choose({ resource: vscode.Uri.file(ref.run.cwd), recordedRun: typeof recorded === 'string' ? recorded : null });
-    const command = substituteInterpreter(ref.run.command, choice.executable) ?? ref.run.command;
-    await vscode.tasks.executeTask(this.tasks.commandTask(command, ref.run.cwd, {
-      experiment: ref.run.experiment, tags: { ...tags, 'exptrack.rerunOf': ref.run.id },
-    }, this.whenLaunchEnds(command, ref.run.cwd, command === ref.run.command ? undefined : choice)));
-  }
-
-  private async runCurrentFile(uri?: vscode.Uri): Promise<void> {
-    this.requireTrust('Run with Tracking');
-    const target = uri instanceof vscode.Uri ? uri : vscode.window.activeTextEditor?.document.uri;
-    if (!target || target.scheme !== 'file') throw new Error('Open a Python file to run it with tracking.');
-    const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === target.toString());
-    if (doc?.isDirty) await doc.save(); // the run must use what the user sees
-    const choice = await this.interpreters.choose({ resource: target });
-    const onEnded = this.whenLaunchEnds([choice.executable, target.fsPath], path.dirname(target.fsPath), choice);
-    await vscode.tasks.executeTask(this.tasks.fileTask(target, choice.executable, onEnded));
-  }
-
-  private async runCommand(): Promise<void> {
-    this.requireTrust('Run with Tracking');
-    const folder = this.stores.folderFor(vscode.window.activeTextEditor?.document.uri.fsPath);
-    if (!folder) throw new Error('Open a folder first: runs are recorded into the workspace folder.');
-    const last = this.context.workspaceState.get<string>('exptrack.lastCommand');
-    const active = vscode.window.activeTextEditor?.document;
-    const choice = await this.interpreters.choose({ resource: active?.languageId === 'python' ? active.uri : folder.uri });
-    const python = shellQuote(choice.executable);
-    const suggestion = (last && substituteInterpreter(last, choice.executable)) ?? last ??
-      (active?.languageId === 'python' ? `${python} ${shellQuote(path.relative(folder.uri.fsPath, active.uri.fsPath))}` : `${python} train.py`);
-    const command = await vscode.window.showInputBox({ title: 'Run Command with Tracking', value: suggestion,
-      prompt: `Runs in ${folder.name} and records params, metrics, output, code and artifacts. Python: ${choice.executable} (${INTERPRETER_SOURCE_LABELS[choice.source]}).`,
-      validateInput: (v) => (v.trim() ? undefined : 'Enter a command') });
-    if (!command?.trim()) return;
-    await this.context.workspaceState.update('exptrack.lastCommand', command.trim());
-    await vscode.tasks.executeTask(this.tasks.commandTask(command.trim(), folder.uri.fsPath, {}, this.whenLaunchEnds(command.trim(), folder.uri.fsPath, choice)));
-  }
-
-  /**
-   * The end of a launcher's run: one that never started (its interpreter or script not found, within
-   * the first second) is removed, and the user told what was tried and where to change it.
-   */
-  private whenLaunchEnds(command: string | readonly string[], cwd: string, choice: InterpreterChoice | undefined): RunEndHook {
-    const scriptMissingAtStart = missingScript(analyzeCommand(command), cwd) !== null;
-    return async ({ run, end, folder }) => {
-      const active = run.run;
-      const why = whyNeverStarted({ analysis: active.analysis, cwd: active.cwd, startedAt: active.startedAt, endedAt: end.endedAt, exitCode: end.exitCode,
-        scriptMissingAtStart });
-      if (!why) return undefined;
-      await folder.folderStore.store.flush(); // the run must be in the store before it can be deleted
-      removeRun(folder.folderStore, active.id, this.logger.scoped('runs'));
-      // Our interpreter when it is what could not start; otherwise the command is the user's to fix.
-      const ours = choice && active.analysis.argv[0] === choice.executable && (end.exitCode === 126 || end.exitCode === 127) ? choice : undefined;
-      void this.explainNeverStarted(why, active.command, ours);
-      return `exptrack: ${why}; nothing ran and no run was recorded.`;
-    };
-  }
-
-  private async explainNeverStarted(why: string, command: string, choice: InterpreterChoice | undefined): Promise<void> {
-    if (!choice) {
-      this.logger.warn(`"${command}" did not start: ${why}`);
-      void vscode.window.showErrorMessage(`Experiments: "${command}" did not start: ${why}. No run was recorded.`);
-      return;
-    }
-    const withExtension = this.interpreters.hasPythonExtension;
-    const text = `Experiments: ${why}, so nothing ran and no run was recorded. The interpreter came from ` +
-      `${INTERPRETER_SOURCE_LABELS[choice.source]}; looked at: ${choice.tried.join('; ')}. ` +
-      `Set "python.defaultInterpreterPath" to the python your code runs with${withExtension ? ', or select an interpreter in the Python extension' : ''}.`;
-    this.logger.warn(text);
-    const pick = await vscode.window.showErrorMessage(text, 'Open Settings', ...(withExtension ? ['Select Interpreter'] : []));
-    // Without the Python extension the setting is not registered, so the Settings editor cannot show it: the workspace's settings file can.
-    if (pick === 'Open Settings') {
-      await vscode.commands.executeCommand(withExtension ? 'workbench.action.openSettings' : 'workbench.action.openWorkspaceSettingsFile',
-        ...(withExtension ? ['python.defaultInterpreterPath'] : []));
-    } else if (pick === 'Select Interpreter') {
-      await vscode.commands.executeCommand('python.setInterpreter');
-    }
   }
 
   async shutdown(): Promise<void> {

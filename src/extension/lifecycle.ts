@@ -45,26 +45,3 @@ export abstract class Disposable implements IDisposable {
     this.store.dispose();
   }
 }
-
-/** Holds at most one disposable; setting a new value disposes the old one. */
-export class MutableDisposable<T extends IDisposable> implements IDisposable {
-  private current: T | undefined;
-  private disposed = false;
-
-  get value(): T | undefined { return this.current; }
-
-  set value(next: T | undefined) {
-    if (this.disposed) { next?.dispose(); return; }
-    if (next === this.current) return;
-    const old = this.current;
-    this.current = next;
-    old?.dispose();
-  }
-
-  dispose(): void {
-    this.disposed = true;
-    const old = this.current;
-    this.current = undefined;
-    old?.dispose();
-  }
-}

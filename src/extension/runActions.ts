@@ -5,7 +5,7 @@ import type { CommandRegistry } from './commandRegistry';
 import { Disposable } from './lifecycle';
 import type { Logger } from './logger';
 import { removeRun } from './removeRun';
-import { pickRuns, runsFromArgs } from './runPicker';
+import { runsFromArgs } from './runPicker';
 import type { GroupBy, RunRef, RunsNode, RunsTreeProvider } from './trees/runsTree';
 import type { WorkspaceStores } from './workspaceStores';
 
@@ -36,7 +36,7 @@ export class RunActions extends Disposable {
   registerCommands(commands: CommandRegistry): void {
     commands.register('exptrack.refresh', () => this.refresh());
     commands.register('exptrack.filterRuns', () => this.filter());
-    commands.register('exptrack.clearFilter', () => { this.tree.setFilter(''); this.view.description = undefined; });
+    commands.register('exptrack.clearFilter', () => this.clearFilter());
     commands.register('exptrack.groupBy', () => this.groupBy());
     commands.register('exptrack.compareRuns', async (...args: unknown[]) => {
       const runs = await runsFromArgs(this.stores, args, { many: true, min: 2, title: 'Compare Runs' });
@@ -60,6 +60,23 @@ export class RunActions extends Disposable {
       if (runs?.[0]) await this.host.rerun(runs[0]);
     });
     commands.register('exptrack.openOutput', (...args: unknown[]) => this.openOutput(args));
+    commands.register('exptrack.revealRun', (runId: string) => this.revealRun(runId));
+  }
+
+  /** Shows a run in the Runs tree (clearing a filter that hides it) and selects it. */
+  async revealRun(runId: string): Promise<void> {
+    let node = await this.tree.findRun(runId);
+    if (!node && this.tree.filter) {
+      this.clearFilter();
+      node = await this.tree.findRun(runId);
+    }
+    if (!node) throw new Error(`run ${runId} is not in any open store`);
+    await this.view.reveal(node, { select: true, focus: true, expand: false });
+  }
+
+  private clearFilter(): void {
+    this.tree.setFilter('');
+    this.view.description = undefined;
   }
 
   private async refresh(): Promise<void> {
@@ -165,16 +182,10 @@ export class RunActions extends Disposable {
     }
     await vscode.window.showTextDocument(vscode.Uri.file(log), { preview: true, viewColumn: vscode.ViewColumn.Active });
   }
-
-  /** Palette "Show Run…" with no tree: pick then show. */
-  async pickAndShow(): Promise<void> {
-    const [ref] = (await pickRuns(this.stores, { many: false, title: 'Show Run' })) ?? [];
-    if (ref) await this.host.show(ref);
-  }
 }
 
 /** "best, dataset=v2, -old" -> {best: '', dataset: 'v2', old: null}; undefined when malformed. */
-export function parseTags(text: string): Record<string, string | null> | undefined {
+function parseTags(text: string): Record<string, string | null> | undefined {
   const out: Record<string, string | null> = {};
   const parts = text.split(',').map((p) => p.trim()).filter(Boolean);
   if (!parts.length) return undefined;

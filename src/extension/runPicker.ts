@@ -1,7 +1,8 @@
 import * as vscode from 'vscode';
 import type { RunSummary } from '../core/model';
 import { shortAge } from '../core/display/runRow';
-import { headlineMetric, metricValue } from './format';
+import { formatValue } from '../protocol/format';
+import { headlineMetric } from '../core/display/headlineMetric';
 import type { RunRef, RunsNode } from './trees/runsTree';
 import type { WorkspaceStores } from './workspaceStores';
 
@@ -35,7 +36,7 @@ function runRefs(nodes: readonly (RunsNode | undefined)[]): RunRef[] {
     .map((n) => ({ folderStore: n.folderStore, run: n.run }));
 }
 
-export async function pickRuns(
+async function pickRuns(
   stores: WorkspaceStores, options: { many: boolean; title: string; min?: number }, preselected: string[] = [],
 ): Promise<RunRef[] | undefined> {
   const all: RunRef[] = [];
@@ -68,7 +69,7 @@ function runPickItem(run: RunSummary, folder?: string): vscode.QuickPickItem {
   const headline = headlineMetric(run.metrics);
   return {
     label: `$(${run.status === 'running' ? 'loading~spin' : run.status === 'finished' ? 'pass' : run.status === 'failed' ? 'error' : 'circle-slash'}) ${run.name}`,
-    description: [run.experiment, headline ? `${headline[0]} ${metricValue(headline[1].last)}` : '', shortAge(run.startedAt, Date.now()), folder].filter(Boolean).join(' · '),
+    description: [run.experiment, headline ? `${headline[0]} ${formatValue(headline[1].last)}` : '', shortAge(run.startedAt, Date.now()), folder].filter(Boolean).join(' · '),
     detail: run.command,
   };
 }

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
-import { headlineMetric, metricValue } from './format';
+import { formatValue } from '../protocol/format';
+import { headlineMetric } from '../core/display/headlineMetric';
 import { Disposable } from './lifecycle';
 import type { RunRef } from './trees/runsTree';
 import type { WorkspaceStores } from './workspaceStores';
@@ -42,12 +43,12 @@ export class LiveRunsStatus extends Disposable {
     const first = live[0].run;
     const headline = headlineMetric(first.metrics);
     const step = Math.max(-1, ...Object.values(first.metrics).map((m) => m.lastStep));
-    const parts = [first.name, step >= 0 ? `step ${step}` : '', headline ? `${headline[0]} ${metricValue(headline[1].last)}` : ''].filter(Boolean);
+    const parts = [first.name, step >= 0 ? `step ${step}` : '', headline ? `${headline[0]} ${formatValue(headline[1].last)}` : ''].filter(Boolean);
     this.item.text = `$(loading~spin) ${parts.join(' · ')}${live.length > 1 ? ` (+${live.length - 1})` : ''}`;
     const tip = new vscode.MarkdownString();
     for (const { run } of live) {
       const h = headlineMetric(run.metrics);
-      tip.appendText(`${run.name} — ${run.command}${h ? `\n${h[0]} = ${metricValue(h[1].last)}` : ''}\n\n`);
+      tip.appendText(`${run.name} — ${run.command}${h ? `\n${h[0]} = ${formatValue(h[1].last)}` : ''}\n\n`);
     }
     this.item.tooltip = tip;
     this.item.command = { command: 'exptrack.showLiveRun', title: 'Show Live Run' };

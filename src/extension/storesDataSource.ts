@@ -1,12 +1,16 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { gitTreeCodeIdentity } from '../core/lineage/gitTreeCodeIdentity';
+import { LineageQueries } from '../core/lineage/lineageQueries';
+import { storeSqlReader } from '../core/lineage/storeSqlReader';
 import type { RunDetail } from '../core/model';
-import type { PanelDataSource, SeriesColumns } from './panels/panelContext';
+import type { Series } from '../core/store/downsample';
+import type { LineageSource, PanelDataSource } from './panels/panelContext';
 import { Disposable } from './lifecycle';
 import type { FolderStore, StoresChange, WorkspaceStores } from './workspaceStores';
 
-const EMPTY: SeriesColumns = { steps: new Float64Array(0), values: new Float64Array(0), times: new Float64Array(0) };
+const EMPTY: Series = { steps: new Float64Array(0), values: new Float64Array(0), times: new Float64Array(0) };
 const TAIL_BYTES = 64 * 1024;
 
 /** The panels' view of every open store: a run id is looked up in whichever folder holds it. */
@@ -33,7 +37,7 @@ export class StoresDataSource extends Disposable implements PanelDataSource {
     return this.storeOf(id)?.store.getRun(id, options);
   }
 
-  series(runId: string, key: string, options?: { maxPoints?: number; fromStep?: number; toStep?: number }): SeriesColumns {
+  series(runId: string, key: string, options?: { maxPoints?: number; fromStep?: number; toStep?: number }): Series {
     return this.storeOf(runId)?.store.series(runId, key, options) ?? EMPTY;
   }
 
@@ -48,6 +52,18 @@ export class StoresDataSource extends Disposable implements PanelDataSource {
   /** The code snapshot kept outside git (path -> content): the Compare panel diffs it. */
   getCodeFiles(runId: string): Readonly<Record<string, string>> | undefined {
     return this.storeOf(runId)?.store.getCodeFiles(runId);
+  }
+
+  /** One code-identity object for the window: it caches git ls-tree results across lineage queries. */
+  private readonly codeIdentity = gitTreeCodeIdentity();
+
+  lineageSources(): readonly LineageSource[] {
+    return this.stores.ready.map((s) => ({
+      workspaceRoot: s.folder.uri.fsPath,
+      queries: () => new LineageQueries(storeSqlReader(s.store), this.codeIdentity),
+      getRun: (id: string) => s.store.getRun(id),
+      getCodeFiles: (id: string) => s.store.getCodeFiles(id),
+    }));
   }
 
   /** The last lines of a run's console output (bounded read: logs can be large). */

@@ -37,10 +37,6 @@ export interface RunViewState extends ChartViewState {
   readonly runId: string;
 }
 
-export const defaultChartViewState: ChartViewState = {
-  xAxis: 'step', smoothing: 0, logScale: false, keyFilter: '', zoom: {},
-};
-
 function asRecord(v: unknown): Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v) ? v as Record<string, unknown> : {};
 }

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance as nodePerformance } from 'node:perf_hooks';
-import { lineageGraphMessage } from '../../src/extension/lineage/lineagePayload';
+import { lineageGraphMessage } from '../../src/core/display/lineagePayload';
 import { renderWebviewHtml } from '../../src/extension/panels/webviewHtml';
 import { LineageQueries } from '../../src/core/lineage/lineageQueries';
 import { storeSqlReader } from '../../src/core/lineage/storeSqlReader';

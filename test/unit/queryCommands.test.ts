@@ -43,7 +43,7 @@ describe('query commands', () => {
     assert.match(lines[0], /^ID\s+NAME\s+EXPERIMENT\s+STATUS\s+STARTED\s+DURATION\s+METRICS$/);
     assert.match(lines[1], /^bbbb2222\s+wide, "quoted"\?\[31m\s+mnist\s+failed/);
     assert.ok(!t.out().includes('\u001b'), 'no escape sequences reach the terminal');
-    assert.match(lines[2], /aaaa1111\s+baseline\s+mnist\s+finished .* 1m05s\s+acc=0\.9 bad=NaN$/);
+    assert.match(lines[2], /aaaa1111\s+baseline\s+mnist\s+finished .* 1m 5s\s+acc=0\.9 bad=NaN$/);
   });
 
   it('ls --json and --filter, with a pointed filter error', async () => {

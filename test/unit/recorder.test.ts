@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { ArtifactRecord, GitInfo, MetricPoint, ParamValue, RecordSink, RunEnd, RunStart } from '../../src/core/model';
 import { Recorder } from '../../src/core/recorder/recorder';
 import type { RecorderOptions } from '../../src/core/recorder/recorderTypes';
-import { newRunId, runIdTime } from '../../src/core/recorder/runId';
+import { newRunId } from '../../src/core/recorder/runId';
 
 /** A real RecordSink that keeps every call in memory, per run. */
 class MemorySink implements RecordSink {
@@ -287,8 +287,6 @@ describe('recorder', function () {
     assert.equal(new Set(ids).size, ids.length);
     assert.deepEqual([...ids].sort(), ids);
     assert.match(ids[0], /^[0-9a-hjkmnp-tv-z]{16}$/);
-    assert.equal(runIdTime(ids[0]), 4_102_444_800_000);
-    assert.equal(runIdTime(ids[1]), 4_102_444_800_001, 'never the same millisecond twice in a process');
-    assert.notEqual(ids[0].slice(0, 10), ids[1].slice(0, 10), 'the first 10 characters tell them apart');
+    assert.ok(ids[0].slice(0, 10) < ids[1].slice(0, 10), 'never the same millisecond twice in a process: the time part tells them apart');
   });
 });

@@ -3,13 +3,14 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type * as vscode from 'vscode';
 import { LineageQueries } from '../../src/core/lineage/lineageQueries';
 import { storeSqlReader } from '../../src/core/lineage/storeSqlReader';
 import type { ArtifactKind, ArtifactRole } from '../../src/core/model';
 import { Store } from '../../src/core/store/store';
-import type { LineageActions, LineageDataSource } from '../../src/extension/lineage/lineageDataSource';
-import { LineagePanel, type LineagePanelContext } from '../../src/extension/lineage/lineagePanel';
+import type { LineageTarget } from '../../src/protocol/lineageMessages';
+import { LineagePanel } from '../../src/extension/panels/lineagePanel';
+import type { PanelContext, PanelDataSource, PanelVscode } from '../../src/extension/panels/panelContext';
+import { PanelManager } from '../../src/extension/panels/panelManager';
 import { FakeWorkbench, type FakeWebviewPanel } from './harness/fakeWorkbench';
 import { PanelBrowser, repoRoot, type PageWithLog } from './harness/panelBrowser';
 import type { ThemeKind } from './harness/themes';
@@ -55,12 +56,21 @@ interface Opened {
   wb: FakeWorkbench;
   panel: FakeWebviewPanel;
   page: PageWithLog;
-  ctx: LineagePanelContext;
+  manager: PanelManager;
   revealed: string[];
-  compared: (readonly string[])[];
   info: string[];
   documents: { content: string }[];
-  lineage: LineagePanel;
+}
+
+/** The panels' data source over one real store, as StoresDataSource gives it for one folder. */
+function storeData(s: Store, workspaceRoot: string): PanelDataSource {
+  return {
+    getRun: (id) => s.getRun(id),
+    series: (id, key, o) => s.series(id, key, o),
+    onDidChange: (l) => s.onDidChange(l),
+    getCodeFiles: (id) => s.getCodeFiles(id),
+    lineageSources: () => [{ workspaceRoot, queries: () => new LineageQueries(storeSqlReader(s)), getRun: (id) => s.getRun(id), getCodeFiles: (id) => s.getCodeFiles(id) }],
+  };
 }
 
 describe('Lineage panel (Chromium)', function () {
@@ -81,14 +91,13 @@ describe('Lineage panel (Chromium)', function () {
     await browser?.close();
   });
   afterEach(() => {
-    open?.lineage.dispose();
+    open?.manager.dispose();
     open = undefined;
   });
 
-  async function show(target: Parameters<typeof LineagePanel.show>[1], theme: ThemeKind = 'dark'): Promise<Opened> {
+  async function show(target: LineageTarget, theme: ThemeKind = 'dark'): Promise<Opened> {
     const wb = new FakeWorkbench(browser, theme);
     const revealed: string[] = [];
-    const compared: (readonly string[])[] = [];
     const info: string[] = [];
     const documents: { content: string }[] = [];
     const base = wb.vscode as unknown as Record<string, Record<string, unknown>>;
@@ -104,26 +113,15 @@ describe('Lineage panel (Chromium)', function () {
       },
       workspace: { ...base.workspace, async openTextDocument(o: { content: string }) { return o; } },
     };
-    const data: LineageDataSource = {
-      sources: () => [{
-        workspaceRoot: root,
-        queries: () => new LineageQueries(storeSqlReader(store)),
-        getRun: (id) => store.getRun(id),
-        getCodeFiles: (id) => store.getCodeFiles(id),
-      }],
-      onDidChange: (l) => store.onDidChange(() => l()),
+    const ctx: PanelContext = {
+      ...wb.context(storeData(store, root)), vscode: api as unknown as PanelVscode, revealRun: (id) => { revealed.push(id); },
     };
-    const actions: LineageActions = { revealRun: (id) => { revealed.push(id); }, compareRuns: (ids) => { compared.push(ids); } };
-    const ctx: LineagePanelContext = {
-      vscode: api as unknown as LineagePanelContext['vscode'], extensionUri: { scheme: 'file', path: repoRoot, fsPath: repoRoot } as unknown as vscode.Uri,
-      data, actions, log: (m) => wb.log.push(m),
-    };
-    (ctx.extensionUri as unknown as { toString(): string }).toString = () => `file://${repoRoot}`;
-    const lineage = LineagePanel.show(ctx, target);
+    const manager = new PanelManager(ctx);
+    manager.showLineage(target);
     const panel = wb.lastPanel;
     const page = (await panel.webview.loaded!) as PageWithLog;
     await waitForGraph(page);
-    return { wb, panel, page, ctx, revealed, compared, info, documents, lineage };
+    return { wb, panel, page, manager, revealed, info, documents };
   }
 
   async function waitForGraph(page: PageWithLog, nodes?: number): Promise<void> {
@@ -160,17 +158,18 @@ describe('Lineage panel (Chromium)', function () {
     open = await show({ type: 'run', runId: 'train2' });
     const { page } = open;
     await page.click('g.node[data-id="eval2"] rect.node-box');
-    await waitUntil(() => open!.compared.length === 1);
+    // The offered comparison opens the Compare panel beside it, through the same PanelManager.
+    await waitUntil(() => open!.manager.comparedRunIds.length > 0);
     assert.deepEqual(open.revealed, ['eval2']);
-    assert.deepEqual(open.compared, [['train2', 'eval2']]);
+    assert.deepEqual(open.manager.comparedRunIds, ['train2', 'eval2']);
     await page.click('g.node[data-id="train2"] .script-link');
     await waitUntil(() => open!.documents.length === 1);
     assert.match(open.documents[0].content, /^# train\.py, kept when python train\.py --lr 0\.1 ran/);
     assert.equal(await page.getAttribute('g.node[data-id="train2"]', 'class').then((c) => c!.includes('selected')), true);
     // The toolbar compares every run in the graph, oldest first.
     await page.click('[title="Compare the runs in this graph"]');
-    await waitUntil(() => open!.compared.length === 2);
-    assert.deepEqual(open.compared[1], ['prep2', 'train2', 'eval2']);
+    await waitUntil(() => open!.manager.comparedRunIds.length === 3);
+    assert.deepEqual(open.manager.comparedRunIds, ['prep2', 'train2', 'eval2']);
   });
 
   it('click an artifact: opened when unchanged, a warning when it changed or vanished', async () => {
@@ -259,8 +258,8 @@ describe('Lineage panel (Chromium)', function () {
     assert.equal(transform, `translate(${state.viewport.x.toFixed(2)},${state.viewport.y.toFixed(2)}) scale(${state.viewport.k.toFixed(4)})`);
     assert.ok((await page.getAttribute('g.node[data-id="train1"]', 'class'))!.includes('selected'));
     // After a window reload VS Code hands the serializer a new panel and the saved state.
-    open.lineage.dispose();
-    const serializer = wb.serializers.get(LineagePanel.viewType) ?? (LineagePanel.registerSerializer(open.ctx), wb.serializers.get(LineagePanel.viewType)!);
+    panel.dispose();
+    const serializer = wb.serializers.get(LineagePanel.viewType)!;
     const restored = wb.restoredPanel(LineagePanel.viewType);
     await serializer.deserializeWebviewPanel(restored, state);
     const page2 = (await restored.webview.loaded!) as PageWithLog;
@@ -305,17 +304,8 @@ describe('Lineage panel (Chromium)', function () {
     try {
       for (const theme of ['dark', 'light'] as const) {
         const wb = new FakeWorkbench(browser, theme);
-        const ctx: LineagePanelContext = {
-          vscode: { ...(wb.vscode as object), ProgressLocation: { Window: 10 } } as unknown as LineagePanelContext['vscode'],
-          extensionUri: { scheme: 'file', path: repoRoot, fsPath: repoRoot, toString: () => `file://${repoRoot}` } as unknown as vscode.Uri,
-          data: {
-            sources: () => [{ workspaceRoot: sweepRoot, queries: () => new LineageQueries(storeSqlReader(sweep)), getRun: (id) => sweep.getRun(id), getCodeFiles: () => ({}) }],
-            onDidChange: () => undefined,
-          },
-          actions: { revealRun: () => undefined, compareRuns: () => undefined },
-          log: () => undefined,
-        };
-        const lineage = LineagePanel.show(ctx, { type: 'path', path: 'data/raw' });
+        const manager = new PanelManager(wb.context(storeData(sweep, sweepRoot)));
+        manager.showLineage({ type: 'path', path: 'data/raw' });
         const page = (await wb.lastPanel.webview.loaded!) as PageWithLog;
         await waitForGraph(page);
         await page.click(`g.node[data-id="checkpoints/model.safetensors@${sha('model13e-4').slice(0, 12)}"] rect.node-box`);
@@ -323,7 +313,7 @@ describe('Lineage panel (Chromium)', function () {
         await page.screenshot({ path: path.join(screenshots, `lineage-sweep-${theme}.png`) });
         assert.deepEqual(page.__errors, []);
         assert.equal(await page.locator('g.node').count(), 24);
-        lineage.dispose();
+        manager.dispose();
       }
     } finally {
       await sweep.close();

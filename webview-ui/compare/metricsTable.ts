@@ -1,6 +1,6 @@
 import type { MetricDirection } from '../../src/protocol/panelData';
 import { h } from '../shared/dom';
-import { formatDelta, formatValue } from '../shared/format';
+import { formatDelta, formatValue } from '../../src/protocol/format';
 import { type ColoredRun, runHeaderCell } from './runHeader';
 import { allMetricKeys } from './runOrder';
 

@@ -1,5 +1,5 @@
 import { h } from '../shared/dom';
-import { formatValue } from '../shared/format';
+import { formatValue } from '../../src/protocol/format';
 import type { ThemeColors } from '../shared/themeColors';
 import type { ColoredRun } from './runHeader';
 import { paramAxis } from './scatterView';

@@ -1,5 +1,5 @@
 import { h } from '../shared/dom';
-import { formatParam } from '../shared/format';
+import { formatParam } from '../../src/protocol/format';
 import { type ColoredRun, runHeaderCell } from './runHeader';
 import { allParamKeys, changedParamKeys, paramKey } from './runOrder';
 

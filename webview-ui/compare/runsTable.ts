@@ -1,5 +1,5 @@
 import { h, iconButton } from '../shared/dom';
-import { formatDateTime, formatDuration } from '../shared/format';
+import { formatDateTime, formatDuration } from '../../src/protocol/format';
 import type { ColoredRun } from './runHeader';
 
 export interface RunsTableActions {

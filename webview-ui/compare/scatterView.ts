@@ -1,7 +1,7 @@
 import type { ParamValueData } from '../../src/protocol/panelData';
 import { Chart } from '../shared/chartSetup';
 import { h } from '../shared/dom';
-import { formatParam, formatValue } from '../shared/format';
+import { formatParam, formatValue } from '../../src/protocol/format';
 import type { ThemeColors } from '../shared/themeColors';
 import type { ColoredRun } from './runHeader';
 

@@ -1,11 +1,6 @@
+import { csvCell } from '../../src/protocol/csv';
 import type { MetricDirection, RunData } from '../../src/protocol/panelData';
-import { formatParam, formatValue } from '../shared/format';
-
-function csvField(v: string): string {
-  // A leading = + @ (or - not starting a number) makes spreadsheets evaluate the cell as a formula.
-  const safe = /^[=+@]|^-(?![\d.])/.test(v) ? `'${v}` : v;
-  return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-}
+import { formatParam, formatValue } from '../../src/protocol/format';
 
 const raw = (v: number | null | undefined) => (v === null || v === undefined ? '' : String(v));
 
@@ -30,7 +25,7 @@ export function compareCsv(runs: readonly RunData[], paramKeys: readonly string[
       return [raw(m?.last), ...stats.map(([, field]) => raw(m?.[field]))];
     }),
   ]);
-  return [header, ...rows].map((r) => r.map(csvField).join(',')).join('\r\n') + '\r\n';
+  return [header, ...rows].map((r) => r.map(csvCell).join(',')).join('\r\n') + '\r\n';
 }
 
 function mdCell(v: string): string {

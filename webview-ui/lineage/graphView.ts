@@ -1,3 +1,4 @@
+import { formatBytes } from '../../src/protocol/format';
 import type { LineageNodeData, LineageViewport } from '../../src/protocol/lineageMessages';
 import type { GraphLayout, PlacedNode } from './graphLayout';
 
@@ -27,15 +28,6 @@ export function fitPath(p: string, max: number): string {
     if (tail.length <= max) return tail;
   }
   return fit(parts[parts.length - 1], max);
-}
-
-function formatBytes(n: number | null): string {
-  if (n === null) return '';
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let v = n;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) { v /= 1024; i++; }
-  return `${i ? v.toFixed(1) : v} ${units[i]}`;
 }
 
 /** Below this zoom a big graph is drawn as an overview of plain shapes. */

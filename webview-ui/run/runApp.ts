@@ -5,7 +5,7 @@ import {
 import { type RunViewState, readRunViewState } from '../../src/protocol/viewState';
 import { ChartPanel, chartPanelHost } from '../shared/chartPanel';
 import { h, icon, iconButton, panelSection, slot } from '../shared/dom';
-import { formatBytes, formatDateTime, formatDuration, formatParam, formatValue } from '../shared/format';
+import { formatBytes, formatDateTime, formatDuration, formatParam, formatValue } from '../../src/protocol/format';
 import type { ChartRun } from '../shared/metricChart';
 import { onThemeChange, readThemeColors, runColor, type ThemeColors } from '../shared/themeColors';
 import { HostConnection } from '../shared/vscodeApi';

@@ -4,7 +4,7 @@ import type { XAxisMode, ZoomWindow } from '../../src/protocol/viewState';
 import { Chart } from './chartSetup';
 import { h, icon, iconButton } from './dom';
 import { ema } from './ema';
-import { formatClock, formatElapsed, formatValue } from './format';
+import { formatClock, formatElapsed, formatValue } from '../../src/protocol/format';
 import { type ThemeColors, withAlpha } from './themeColors';
 
 export interface ChartRun {

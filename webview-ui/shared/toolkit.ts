@@ -14,7 +14,3 @@ export function registerToolkit(): void {
     vsCodeButton(), vsCodeCheckbox(), vsCodeDropdown(), vsCodeOption(), vsCodeTextField(),
   );
 }
-
-/** The toolkit's elements as the app code sees them: plain elements with a value or checked state. */
-export interface ValueElement extends HTMLElement { value: string }
-export interface CheckedElement extends HTMLElement { checked: boolean }

@@ -120,8 +120,3 @@ async function* readSourceRuns(root: string, location: SourceLocation, opts: Rea
       return;
   }
 }
-
-/** Every run in `root` from every source found there, with what was skipped. */
-export async function* readAllSources(root: string, opts: ReadOptions): AsyncGenerator<ImportedRun> {
-  for (const location of findSources(root)) yield* readSource(root, location, opts);
-}

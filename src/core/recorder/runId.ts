@@ -23,11 +23,3 @@ export function newRunId(now: number = Date.now()): string {
   for (const b of crypto.randomBytes(6)) rand += ALPHABET[b & 31];
   return time + rand;
 }
-
-/** The start time (ms since the epoch) encoded in a run id made by {@link newRunId}, or null. */
-export function runIdTime(id: string): number | null {
-  if (!/^[0-9a-hjkmnp-tv-z]{16}$/.test(id)) return null;
-  let t = 0;
-  for (const c of id.slice(0, 10)) t = t * 32 + ALPHABET.indexOf(c);
-  return t;
-}

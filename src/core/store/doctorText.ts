@@ -1,3 +1,4 @@
+import { formatBytes } from '../../protocol/format';
 import type { DoctorReport } from './storeDoctor';
 
 /** `exptrack doctor` and the editor's doctor document: the report as readable lines. */
@@ -19,12 +20,4 @@ export function doctorLines(d: DoctorReport, healthy: boolean): string[] {
     ...d.problems.map((p) => `problem:     ${p}`),
     healthy ? 'ok' : 'needs attention',
   ];
-}
-
-/** 1536 -> "1.5 KB". */
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
-  if (n < 1024 ** 3) return `${(n / 1024 / 1024).toFixed(1)} MB`;
-  return `${(n / 1024 ** 3).toFixed(2)} GB`;
 }

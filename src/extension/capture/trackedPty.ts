@@ -5,7 +5,7 @@ import type { SpawnedRun } from '../../core/recorder/spawnedRun';
 import { gitTreeCodeIdentity } from '../../core/lineage/gitTreeCodeIdentity';
 import { LineageQueries } from '../../core/lineage/lineageQueries';
 import { storeSqlReader } from '../../core/lineage/storeSqlReader';
-import { duration } from '../format';
+import { formatDuration } from '../../protocol/format';
 import type { FolderRecorder } from './folderRecorders';
 import type { TrackedTaskDefinition } from './trackedTaskDefinition';
 
@@ -103,7 +103,7 @@ export class TrackedPty implements vscode.Pseudoterminal {
     const how = end.status === 'finished' ? 'finished' : end.status === 'killed' ? `was stopped${end.signal ? ` (${end.signal})` : ''}`
       : `failed${end.exitCode !== null ? ` with exit code ${end.exitCode}` : ''}`;
     const colour = end.status === 'finished' ? DIM : RED;
-    this.writeEmitter.fire(`\r\n${colour}exptrack: run ${run.run.name} ${how} after ${duration(end.endedAt - run.run.startedAt)}; ` +
+    this.writeEmitter.fire(`\r\n${colour}exptrack: run ${run.run.name} ${how} after ${formatDuration(end.endedAt - run.run.startedAt)}; ` +
       `${run.run.metricCount} metric points recorded.${RESET}\r\n`);
     if (hint) this.writeEmitter.fire(`${DIM}${hint}${RESET}\r\n`);
     this.closeEmitter.fire(end.exitCode ?? (end.status === 'finished' ? 0 : 1));

@@ -1,14 +1,14 @@
 import * as path from 'node:path';
 import type * as vscode from 'vscode';
 import type { RunDetail } from '../../core/model';
-import { headlineMetric } from '../format';
+import { headlineKeyOf } from '../../core/display/headlineMetric';
 import type { RunData } from '../../protocol/panelData';
 import {
   isFromCompareWebviewMessage, type CompareInitMessage, type FromCompareWebviewMessage, type ToCompareWebviewMessage,
 } from '../../protocol/compareMessages';
 import type { PanelContext } from './panelContext';
-import { touchesRuns, unsubscribe } from './panelContext';
-import { fitSeries, PanelPayloads, pointBudget, runSignature } from './panelPayloads';
+import { panelPayloads, touchesRuns, unsubscribe } from './panelContext';
+import { fitSeries, type PanelPayloads, pointBudget, runSignature } from '../../core/display/panelPayloads';
 import { initPanelWebview } from './panelWebview';
 import { WebviewConnection } from './webviewConnection';
 import { LiveThrottle } from './liveThrottle';
@@ -43,7 +43,7 @@ export class CompareRunsPanel {
     /** Shared by the Compare panels of a window: the folder the last CSV export went to. */
     private readonly exports: { folder?: vscode.Uri } = {},
   ) {
-    this.payloads = new PanelPayloads(ctx.data, ctx.metricDirections);
+    this.payloads = panelPayloads(ctx);
     initPanelWebview(ctx, panel.webview, 'compare', 'Compare Runs');
     this.updateTitle();
     this.connection = new WebviewConnection(panel, isFromCompareWebviewMessage, {
@@ -112,7 +112,7 @@ export class CompareRunsPanel {
     this.sentRuns.clear();
     for (const d of details) this.signatures.set(d.id, runSignature(d));
     for (const r of runs) this.sentRuns.set(r.id, r);
-    return { type: 'init', runs, directions, headlineMetric: headlineOf(details), series };
+    return { type: 'init', runs, directions, headlineMetric: headlineKeyOf(details), series };
   }
 
   private async sendInit(): Promise<void> {
@@ -126,7 +126,7 @@ export class CompareRunsPanel {
     try {
       message = await pending;
     } catch (e) {
-      this.ctx.log(`[panels] compare: cannot read the runs: ${e instanceof Error ? e.message : e}`);
+      this.ctx.log(`compare: cannot read the runs: ${e instanceof Error ? e.message : e}`);
       return;
     }
     if (this.disposed || generation !== this.initGeneration) return; // superseded by a newer selection
@@ -146,7 +146,7 @@ export class CompareRunsPanel {
     // bestStep needs each run's overview; runs not resent keep what they had.
     const runs = details.map((d) => (moved.includes(d) ? undefined : this.sentRuns.get(d.id)) ?? this.payloads.runData(d, series, directions));
     for (const r of runs) this.sentRuns.set(r.id, r);
-    this.connection.post({ type: 'runsUpdated', runs, directions, headlineMetric: headlineOf(details), series });
+    this.connection.post({ type: 'runsUpdated', runs, directions, headlineMetric: headlineKeyOf(details), series });
   }
 
   private async onMessage(m: FromCompareWebviewMessage): Promise<void> {
@@ -211,7 +211,7 @@ export class CompareRunsPanel {
           await v.workspace.fs.writeFile(target, new TextEncoder().encode(m.csv));
         } catch (e) {
           const message = `cannot write ${target.fsPath}: ${e instanceof Error ? e.message : e}`;
-          this.ctx.log(`[panels] export: ${message}`);
+          this.ctx.log(`compare: export: ${message}`);
           void v.window.showErrorMessage(`Experiments: ${message}`);
           return;
         }
@@ -260,11 +260,6 @@ export class CompareRunsPanel {
     this.panel.dispose();
     this.onDispose();
   }
-}
-
-/** The metric the Runs view would summarise these runs by, over the keys any of them has. */
-function headlineOf(runs: readonly RunDetail[]): string | null {
-  return headlineMetric(Object.assign({}, ...runs.map((r) => r.metrics)))?.[0] ?? null;
 }
 
 /** A run's name as one path segment of a snapshot URI (shown in the diff editor's tab). */

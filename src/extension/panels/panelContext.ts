@@ -1,47 +1,54 @@
 import type * as vscode from 'vscode';
+import type { LineageQueries } from '../../core/lineage/lineageQueries';
+import { PanelPayloads, type PayloadSource } from '../../core/display/panelPayloads';
 import type { RunDetail } from '../../core/model';
 import type { MetricDirection } from '../../protocol/panelData';
+import { inferMetricDirection } from './metricDirection';
 
-/** Columns of one downsampled series, as the store's `series()` returns them. */
-export interface SeriesColumns {
-  readonly steps: Float64Array;
-  readonly values: Float64Array;
-  readonly times: Float64Array;
+/** One store as the Lineage panel reads it (one per workspace folder). */
+export interface LineageSource {
+  /** The folder artifact paths are relative to (the store's workspace folder). */
+  readonly workspaceRoot: string;
+  /** Lineage queries over the store as it is now (a new object per call is fine: they only cache rows). */
+  queries(): LineageQueries;
+  getRun(id: string): RunDetail | undefined;
+  /** The code snapshot outside git: path -> content. */
+  getCodeFiles(id: string): Readonly<Record<string, string>>;
 }
 
 /** A listener registration as returned by an event: a Disposable or an unsubscribe function. */
 export type Subscription = { dispose(): void } | (() => void);
 
-/**
- * The part of the store the panels read. `Store` satisfies it; tests and the benchmark pass their own.
- * `series` must downsample to at most `maxPoints` with min/max buckets that keep extremes and the last
- * point exactly.
- */
-export interface PanelDataSource {
+/** The part of the store the panels read. `Store` satisfies it; tests and the benchmark pass their own. */
+export interface PanelDataSource extends PayloadSource {
   getRun(id: string, options?: { series?: string[] }): RunDetail | undefined;
-  series(runId: string, key: string, options?: { maxPoints?: number; fromStep?: number; toStep?: number }): SeriesColumns;
   /** `runs` names the changed runs; empty (or `reloaded`) means anything may have changed. */
   onDidChange(listener: (e: { runs: string[]; reloaded?: boolean }) => void): Subscription | void;
-  /** Last lines of a run's console output, when the store keeps it. */
-  outputTail?(runId: string, maxLines: number): string | undefined;
   /** Code kept for a run outside git (entry script and the files it names): path -> content. */
   getCodeFiles?(runId: string): Readonly<Record<string, string>> | undefined;
+  /** Every open store, for the Lineage panel (a lineage crosses runs, so it is read per store). */
+  lineageSources?(): readonly LineageSource[];
 }
 
 /** The slice of the `vscode` module the panels use, so they can be built against a stand-in. */
-export type PanelVscode = Pick<typeof vscode, 'window' | 'commands' | 'env' | 'workspace' | 'Uri' | 'ViewColumn'>;
+export type PanelVscode = Pick<typeof vscode, 'window' | 'commands' | 'env' | 'workspace' | 'Uri' | 'ViewColumn' | 'ProgressLocation'>;
 
 /** Everything a panel is constructed with; built once in the composition root. */
 export interface PanelContext {
   readonly vscode: PanelVscode;
   readonly extensionUri: vscode.Uri;
   readonly data: PanelDataSource;
-  /** One line to the extension's log channel; the panel adds its `[panels]` tag. */
+  /** One line to the extension's log channel (the composition root's logger adds the `[panels]` tag). */
   readonly log: (message: string) => void;
   /** Per-key direction overrides (e.g. from a setting); read each time a panel sends data. */
   readonly metricDirections?: () => Readonly<Record<string, MetricDirection>>;
-  /** How "open run" from the Compare panel shows a run; defaults to the Run panel. */
-  readonly openRun?: (runId: string) => void;
+  /** Reveals and selects a run in the Runs view (the Lineage panel's click on a run). */
+  readonly revealRun?: (runId: string) => void | PromiseLike<void>;
+}
+
+/** A panel's payload builder: the store, the key-word direction rule and the user's overrides. */
+export function panelPayloads(ctx: PanelContext): PanelPayloads {
+  return new PanelPayloads(ctx.data, inferMetricDirection, ctx.metricDirections);
 }
 
 export function unsubscribe(s: Subscription | void): void {

@@ -1,17 +1,21 @@
 import type * as vscode from 'vscode';
+import { defaultLineageQuery, readLineageViewState, type LineageQueryData, type LineageTarget } from '../../protocol/lineageMessages';
 import { readCompareViewState, readRunViewState } from '../../protocol/viewState';
 import type { PanelContext } from './panelContext';
 import { CompareRunsPanel } from './compareRunsPanel';
+import { LineagePanel } from './lineagePanel';
 import { RunPanel } from './runPanel';
 import { panelWebviewOptions } from './panelWebview';
 import { SnapshotContentProvider, snapshotScheme } from './snapshotContentProvider';
 
 /**
- * Owns the Compare panel (one, reused) and the Run panels (one per run), restores them after a reload
- * and serves `exptrack-snapshot:` documents for the code diff. Build one in the composition root.
+ * Owns the Compare panel (one, reused), the Run panels (one per run) and the Lineage panel (one,
+ * retargeted), restores them after a reload and serves `exptrack-snapshot:` documents for the code
+ * diff. Build one in the composition root.
  */
 export class PanelManager {
   private compare: CompareRunsPanel | undefined;
+  private lineage: LineagePanel | undefined;
   private readonly runs = new Map<string, RunPanel>();
   private readonly registrations: vscode.Disposable[] = [];
   /** Remembered for the window's session, across Compare panels. */
@@ -37,6 +41,17 @@ export class PanelManager {
           this.runs.set(runId, this.createRun(panel, runId));
         },
       }),
+      window.registerWebviewPanelSerializer(LineagePanel.viewType, {
+        deserializeWebviewPanel: async (panel, state) => {
+          const s = readLineageViewState(state);
+          if (!s.target) {
+            panel.dispose();
+            return;
+          }
+          this.lineage?.dispose();
+          this.lineage = this.createLineage(panel, s.target, s.query);
+        },
+      }),
     );
   }
 
@@ -47,10 +62,7 @@ export class PanelManager {
       this.compare.panel.reveal(undefined, false);
       return;
     }
-    const { window, ViewColumn } = this.ctx.vscode;
-    const panel = window.createWebviewPanel(CompareRunsPanel.viewType, 'Compare Runs',
-      { viewColumn: ViewColumn.Beside, preserveFocus: false }, panelWebviewOptions(this.ctx));
-    this.compare = this.createCompare(panel, runIds);
+    this.compare = this.createCompare(this.newPanel(CompareRunsPanel.viewType, 'Compare Runs'), runIds);
   }
 
   /** Opens (or reveals) the Run panel of one run beside the active editor. */
@@ -60,10 +72,20 @@ export class PanelManager {
       existing.panel.reveal(undefined, false);
       return;
     }
-    const { window, ViewColumn } = this.ctx.vscode;
-    const panel = window.createWebviewPanel(RunPanel.viewType, 'Run',
-      { viewColumn: ViewColumn.Beside, preserveFocus: false }, panelWebviewOptions(this.ctx));
-    this.runs.set(runId, this.createRun(panel, runId));
+    this.runs.set(runId, this.createRun(this.newPanel(RunPanel.viewType, 'Run'), runId));
+  }
+
+  /**
+   * Shows lineage around `target` (a run, a path with all its versions, or one version) beside the
+   * active editor, retargeting the open Lineage panel.
+   */
+  showLineage(target: LineageTarget): void {
+    if (this.lineage) {
+      this.lineage.retarget(target);
+      this.lineage.panel.reveal(undefined, false);
+      return;
+    }
+    this.lineage = this.createLineage(this.newPanel(LineagePanel.viewType, 'Lineage'), target);
   }
 
   /** The runs the Compare panel shows now (empty when closed). */
@@ -71,10 +93,23 @@ export class PanelManager {
     return this.compare?.currentRunIds ?? [];
   }
 
+  /** Every panel opens beside the active editor and takes focus. */
+  private newPanel(viewType: string, title: string): vscode.WebviewPanel {
+    const { window, ViewColumn } = this.ctx.vscode;
+    return window.createWebviewPanel(viewType, title, { viewColumn: ViewColumn.Beside, preserveFocus: false }, panelWebviewOptions(this.ctx));
+  }
+
   private createCompare(panel: vscode.WebviewPanel, runIds: readonly string[]): CompareRunsPanel {
     const created: CompareRunsPanel = new CompareRunsPanel(this.ctx, panel, runIds, () => {
       if (this.compare === created) this.compare = undefined;
-    }, (runId) => (this.ctx.openRun ?? ((id: string) => this.showRun(id)))(runId), this.exports);
+    }, (runId) => this.showRun(runId), this.exports);
+    return created;
+  }
+
+  private createLineage(panel: vscode.WebviewPanel, target: LineageTarget, query: LineageQueryData = defaultLineageQuery): LineagePanel {
+    const created: LineagePanel = new LineagePanel(this.ctx, panel, target, query, () => {
+      if (this.lineage === created) this.lineage = undefined;
+    }, (runIds) => this.showCompare(runIds));
     return created;
   }
 
@@ -84,6 +119,7 @@ export class PanelManager {
 
   dispose(): void {
     this.compare?.dispose();
+    this.lineage?.dispose();
     for (const p of [...this.runs.values()]) p.dispose();
     for (const r of this.registrations.splice(0)) r.dispose();
   }

@@ -4,8 +4,8 @@ import {
   isFromRunWebviewMessage, type FromRunWebviewMessage, type ToRunWebviewMessage,
 } from '../../protocol/runMessages';
 import type { PanelContext } from './panelContext';
-import { touchesRuns, unsubscribe } from './panelContext';
-import { PanelPayloads, pointBudget } from './panelPayloads';
+import { panelPayloads, touchesRuns, unsubscribe } from './panelContext';
+import { type PanelPayloads, pointBudget } from '../../core/display/panelPayloads';
 import { initPanelWebview } from './panelWebview';
 import { WebviewConnection } from './webviewConnection';
 import { LiveThrottle } from './liveThrottle';
@@ -30,7 +30,7 @@ export class RunPanel {
     readonly runId: string,
     private readonly onDispose: () => void,
   ) {
-    this.payloads = new PanelPayloads(ctx.data, ctx.metricDirections);
+    this.payloads = panelPayloads(ctx);
     const run = ctx.data.getRun(runId);
     panel.title = `Run: ${run?.name ?? runId}`;
     initPanelWebview(ctx, panel.webview, 'run', 'Run');

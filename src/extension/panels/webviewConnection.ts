@@ -18,7 +18,7 @@ export class WebviewConnection<TOut, TIn extends { type: string }> {
     this.subscriptions.push(panel.webview.onDidReceiveMessage((raw: unknown) => {
       if (!isInbound(raw)) {
         const type = typeof raw === 'object' && raw !== null ? String((raw as { type?: unknown }).type) : typeof raw;
-        this.log(`[panels] ignored an invalid message from the webview (type ${type.slice(0, 40)})`);
+        this.log(`ignored an invalid message from the ${panel.viewType} webview (type ${type.slice(0, 40)})`);
         return;
       }
       if (raw.type === 'ready') {
@@ -27,7 +27,7 @@ export class WebviewConnection<TOut, TIn extends { type: string }> {
         return;
       }
       Promise.resolve(this.handlers.onMessage(raw)).catch((e: unknown) => {
-        this.log(`[panels] ${raw.type} failed: ${e instanceof Error ? e.message : String(e)}`);
+        this.log(`${panel.viewType}: ${raw.type} failed: ${e instanceof Error ? e.message : String(e)}`);
       });
     }));
     this.subscriptions.push(panel.onDidChangeViewState(() => {

@@ -4,7 +4,7 @@ import type { ArtifactKind } from '../../core/model';
 import { LineageQueries, type ArtifactPathEntry, type ArtifactVersionEntry, type RunRef } from '../../core/lineage/lineageQueries';
 import { storeSqlReader } from '../../core/lineage/storeSqlReader';
 import { shortAge } from '../../core/display/runRow';
-import { byteSize as bytes } from '../format';
+import { formatBytes } from '../../protocol/format';
 import { Disposable } from '../lifecycle';
 import type { Logger } from '../logger';
 import type { FolderStore, WorkspaceStores } from '../workspaceStores';
@@ -87,7 +87,7 @@ export class ArtifactsTreeProvider extends Disposable implements vscode.TreeData
         const item = new vscode.TreeItem(`v${v.version} · ${v.sha256 ? v.sha256.slice(0, 10) : 'unhashed'}`,
           v.producedBy.length || v.usedBy.length ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
         item.iconPath = new vscode.ThemeIcon('versions');
-        item.description = [v.size !== null ? bytes(v.size) : '', shortAge(v.mtime ?? v.createdAt, Date.now())].filter(Boolean).join(' · ');
+        item.description = [v.size !== null ? formatBytes(v.size) : '', shortAge(v.mtime ?? v.createdAt, Date.now())].filter(Boolean).join(' · ');
         item.tooltip = `${node.path}\nsha256 ${v.sha256 || 'unknown'}\n${v.producedBy.length} producing run(s), ${v.usedBy.length} consuming run(s)`;
         item.id = `version:${node.folderStore.folder.uri}:${v.nodeId}`;
         item.contextValue = 'artifactVersion';

@@ -1,11 +1,13 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { GitInfo, ParamValue, RunDetail, RunSummary } from '../../core/model';
+import type { GitInfo, RunDetail, RunSummary } from '../../core/model';
 import { leftOutOf } from '../../core/recorder/secretFiles';
 import type { Store } from '../../core/store/store';
 import { environmentRows } from '../../core/display/environmentRows';
 import { ageRefreshDelayMs, importedFrom, runRowDescription, runRowLabel, visibleTags } from '../../core/display/runRow';
-import { byteSize as bytes, duration, headlineMetric, metricValue, statusIcon } from '../format';
+import { formatBytes, formatDuration, formatParam, formatValue } from '../../protocol/format';
+import { headlineMetric } from '../../core/display/headlineMetric';
+import { statusIcon } from './statusIcon';
 import { Disposable } from '../lifecycle';
 import type { Logger } from '../logger';
 import type { FolderStore, WorkspaceStores } from '../workspaceStores';
@@ -323,7 +325,7 @@ export class RunsTreeProvider extends Disposable implements vscode.TreeDataProvi
     switch (node.section) {
       case 'params': {
         const entries = Object.entries(d.params).sort(([a], [b]) => a.localeCompare(b));
-        return entries.length ? entries.map(([k, v]) => leaf(k, paramText(v), undefined, { tooltip: `${k} = ${paramText(v)}`, contextValue: 'param' }))
+        return entries.length ? entries.map(([k, v]) => leaf(k, formatParam(v), undefined, { tooltip: `${k} = ${v}`, contextValue: 'param' }))
           : [leaf('No params recorded', undefined, 'info')];
       }
       case 'metrics': {
@@ -331,15 +333,15 @@ export class RunsTreeProvider extends Disposable implements vscode.TreeDataProvi
         return entries.length ? entries.map(([k, m]) => {
           const tip = new vscode.MarkdownString();
           tip.appendMarkdown(`**${escapeMd(k)}**\n\n| last | min | max | points | last step |\n|---|---|---|---|---|\n`);
-          tip.appendMarkdown(`| ${metricValue(m.last)} | ${metricValue(m.min)} | ${metricValue(m.max)} | ${m.count} | ${m.lastStep} |`);
-          return leaf(k, metricValue(m.last), undefined, { tooltip: tip, contextValue: 'metric' });
+          tip.appendMarkdown(`| ${formatValue(m.last)} | ${formatValue(m.min)} | ${formatValue(m.max)} | ${m.count} | ${m.lastStep} |`);
+          return leaf(k, formatValue(m.last), undefined, { tooltip: tip, contextValue: 'metric' });
         }) : [leaf('No metrics recorded', undefined, 'info')];
       }
       case 'artifacts': {
         if (!d.artifacts.length) return [leaf('No artifacts recorded', undefined, 'info')];
         return d.artifacts.map((a) => {
           const abs = path.isAbsolute(a.path) ? a.path : path.join(node.folderStore.folder.uri.fsPath, a.path);
-          return leaf(a.path, `${a.role}${a.sha256 ? ` · ${a.sha256.slice(0, 8)}` : ''}${a.size !== null ? ` · ${bytes(a.size)}` : ''}`,
+          return leaf(a.path, `${a.role}${a.sha256 ? ` · ${a.sha256.slice(0, 8)}` : ''}${a.size !== null ? ` · ${formatBytes(a.size)}` : ''}`,
             a.role === 'input' ? 'arrow-down' : 'arrow-up', {
               tooltip: `${a.role} ${a.kind}: ${a.path}\nsha256 ${a.sha256 ?? 'unknown'}`,
               resourceUri: vscode.Uri.file(abs),
@@ -432,7 +434,7 @@ export class RunsTreeProvider extends Disposable implements vscode.TreeDataProvi
     const icon = statusIcon[run.status] ?? statusIcon.finished;
     item.iconPath = new vscode.ThemeIcon(icon.icon, icon.color ? new vscode.ThemeColor(icon.color) : undefined);
     const headline = headlineMetric(run.metrics);
-    item.description = runRowDescription(headline ? [headline[0], metricValue(headline[1].last)] : undefined, run.startedAt, Date.now(), importedFrom(node.tags));
+    item.description = runRowDescription(headline ? [headline[0], formatValue(headline[1].last)] : undefined, run.startedAt, Date.now(), importedFrom(node.tags));
     item.contextValue = `run.${run.status}`;
     return item;
   }
@@ -449,11 +451,11 @@ export class RunsTreeProvider extends Disposable implements vscode.TreeDataProvi
     tip.appendMarkdown(`$(${icon.icon.replace('~spin', '')}) **${escapeMd(run.name)}** — ${run.status}${run.exitCode !== null ? ` (exit ${run.exitCode})` : ''}\n\n`);
     tip.appendMarkdown(`\`${escapeCode(run.command)}\`\n\n`);
     tip.appendMarkdown(`Experiment: ${escapeMd(run.experiment)}  \nStarted: ${new Date(run.startedAt).toLocaleString()}`);
-    if (run.durationMs !== null) tip.appendMarkdown(`  \nDuration: ${duration(run.durationMs)}`);
+    if (run.durationMs !== null) tip.appendMarkdown(`  \nDuration: ${formatDuration(run.durationMs)}`);
     const metrics = Object.entries(run.metrics).slice(0, 8);
     if (metrics.length) {
       tip.appendMarkdown('\n\n| metric | last | min | max |\n|---|---|---|---|\n');
-      for (const [k, m] of metrics) tip.appendMarkdown(`| ${escapeMd(k)} | ${metricValue(m.last)} | ${metricValue(m.min)} | ${metricValue(m.max)} |\n`);
+      for (const [k, m] of metrics) tip.appendMarkdown(`| ${escapeMd(k)} | ${formatValue(m.last)} | ${formatValue(m.min)} | ${formatValue(m.max)} |\n`);
     }
     const tags = visibleTags(detail?.tags);
     if (tags.length) tip.appendMarkdown(`\n\nTags: ${tags.map(escapeMd).join(', ')}`);
@@ -469,10 +471,6 @@ export class RunsTreeProvider extends Disposable implements vscode.TreeDataProvi
 /** A run's row id: the folder is part of it (a store copied into another folder holds the same run ids). */
 function runItemId(ref: RunRef): string {
   return `run:${ref.folderStore.folder.uri}#${ref.run.id}`;
-}
-
-function paramText(v: ParamValue): string {
-  return v === null ? 'null' : String(v);
 }
 
 /** Markdown tooltips render run-provided strings: escape them so names can't inject links or HTML. */

@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { RunDetail } from '../../../src/core/model';
-import { downsampleMinMax } from '../../../src/core/store/downsample';
-import type { PanelDataSource, SeriesColumns } from '../../../src/extension/panels/panelContext';
+import { downsampleMinMax, type Series } from '../../../src/core/store/downsample';
+import type { PanelDataSource } from '../../../src/extension/panels/panelContext';
 
 type Listener = (e: { runs: string[] }) => void;
 
@@ -18,7 +18,7 @@ export function loadSnapshot(name: string): RunDetail[] {
  */
 export class FixtureDataSource implements PanelDataSource {
   private readonly runs = new Map<string, RunDetail>();
-  private readonly columns = new Map<string, SeriesColumns>();
+  private readonly columns = new Map<string, Series>();
   private readonly listeners = new Set<Listener>();
   readonly seriesCalls: { runId: string; key: string; fromStep?: number; toStep?: number }[] = [];
   /** Code kept outside git, per run (path -> content). */
@@ -40,7 +40,7 @@ export class FixtureDataSource implements PanelDataSource {
   }
 
   /** Sets columns directly (the benchmark's 100k-point series). */
-  putColumns(runId: string, key: string, c: SeriesColumns): void {
+  putColumns(runId: string, key: string, c: Series): void {
     this.columns.set(`${runId}\0${key}`, c);
   }
 
@@ -48,7 +48,7 @@ export class FixtureDataSource implements PanelDataSource {
     return this.runs.get(id);
   }
 
-  series(runId: string, key: string, o: { maxPoints?: number; fromStep?: number; toStep?: number } = {}): SeriesColumns {
+  series(runId: string, key: string, o: { maxPoints?: number; fromStep?: number; toStep?: number } = {}): Series {
     this.seriesCalls.push({ runId, key, fromStep: o.fromStep, toStep: o.toStep });
     const c = this.columns.get(`${runId}\0${key}`);
     if (!c) return { steps: new Float64Array(0), values: new Float64Array(0), times: new Float64Array(0) };

@@ -1,15 +1,28 @@
-import type { RunDetail } from '../../core/model';
+// What the Compare and Run panels are sent: runs as plain data, series downsampled to what a chart can
+// show, best steps. Pure over a small port, so it is tested in plain Node against fixtures.
+import type { RunDetail } from '../model';
 import type {
   GitData, MetricDirection, MetricSummaryData, RunData, RunDetailData, SeriesData, StepRange,
 } from '../../protocol/panelData';
-import type { PanelDataSource } from './panelContext';
-import { inferMetricDirection } from './metricDirection';
-import { downsampleMinMax } from '../../core/store/downsample';
-import { terminalScreen } from '../../core/metrics/terminalScreen';
-import { environmentRows } from '../../core/display/environmentRows';
+import { downsampleMinMax, type Series } from '../store/downsample';
+import { terminalScreen } from '../metrics/terminalScreen';
+import { environmentRows } from './environmentRows';
+
+/**
+ * The part of the store payloads read. `series` must downsample to at most `maxPoints` with min/max
+ * buckets that keep extremes and the last point exactly.
+ */
+export interface PayloadSource {
+  series(runId: string, key: string, options?: { maxPoints?: number; fromStep?: number; toStep?: number }): Series;
+  /** Last lines of a run's console output, when the store keeps it. */
+  outputTail?(runId: string, maxLines: number): string | undefined;
+}
+
+/** Which way a metric improves given the user's per-key overrides; undefined when unknown. */
+export type DirectionRule = (key: string, overrides: Readonly<Record<string, MetricDirection>>) => MetricDirection | undefined;
 
 /** Most points per series ever sent to a chart (the issue's cap). */
-export const maxChartPoints = 2000;
+const maxChartPoints = 2000;
 
 /** The webview's own estimate (two per device pixel of a chart), kept within [200, 2000]. */
 export function pointBudget(requested: number | undefined): number {
@@ -44,7 +57,9 @@ export function runSignature(run: RunDetail): string {
 
 export class PanelPayloads {
   constructor(
-    private readonly data: PanelDataSource,
+    private readonly data: PayloadSource,
+    /** The metric-direction rule; the caller owns it and the user's overrides it reads. */
+    private readonly directionOf: DirectionRule,
     private readonly overrides: () => Readonly<Record<string, MetricDirection>> = () => ({}),
   ) {}
 
@@ -53,7 +68,7 @@ export class PanelPayloads {
     const out: Record<string, MetricDirection> = {};
     for (const run of runs) {
       for (const key of Object.keys(run.metrics)) {
-        const d = inferMetricDirection(key, overrides);
+        const d = this.directionOf(key, overrides);
         if (d) out[key] = d;
       }
     }

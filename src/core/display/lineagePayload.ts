@@ -1,6 +1,7 @@
-import { analyzeCommand } from '../../core/recorder/commandAnalysis';
-import type { LineageGraph } from '../../core/lineage/lineageGraph';
-import type { LineageQueries } from '../../core/lineage/lineageQueries';
+// The Lineage panel's `graph` message from a walk of the lineage queries.
+import { analyzeCommand } from '../recorder/commandAnalysis';
+import type { LineageGraph } from '../lineage/lineageGraph';
+import type { LineageQueries } from '../lineage/lineageQueries';
 import type {
   LineageGraphMessage, LineageNodeData, LineageQueryData, LineageTarget,
 } from '../../protocol/lineageMessages';
@@ -29,7 +30,7 @@ export function queryLineage(q: LineageQueries, target: LineageTarget, query: Li
 }
 
 /** A short name for the toolbar and the tab. */
-export function targetTitle(g: LineageGraph, target: LineageTarget): string {
+function targetTitle(g: LineageGraph, target: LineageTarget): string {
   if (target.type === 'run') {
     const run = g.nodes.find((n) => n.type === 'run' && n.id === target.runId);
     return `Run ${run && run.type === 'run' ? run.name : target.runId}`;

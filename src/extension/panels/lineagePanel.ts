@@ -1,123 +1,58 @@
-import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type * as vscode from 'vscode';
+import { entryScript, lineageGraphMessage, queryLineage } from '../../core/display/lineagePayload';
 import type { LineageQueries } from '../../core/lineage/lineageQueries';
 import { FileHasher } from '../../core/recorder/fileHasher';
 import {
-  defaultLineageQuery, isFromLineageWebviewMessage, readLineageViewState, type FromLineageWebviewMessage,
+  isFromLineageWebviewMessage, type FromLineageWebviewMessage,
   type LineageQueryData, type LineageTarget, type ToLineageWebviewMessage,
 } from '../../protocol/lineageMessages';
-import type { PanelVscode } from '../panels/panelContext';
-import { repositoryRoot } from '../panels/gitSnapshots';
-import { panelWebviewOptions } from '../panels/panelWebview';
-import { snapshotUri } from '../panels/snapshotContentProvider';
-import { WebviewConnection } from '../panels/webviewConnection';
-import { renderWebviewHtml } from '../panels/webviewHtml';
-import type { LineageActions, LineageDataSource, LineageSource } from './lineageDataSource';
-import { entryScript, lineageGraphMessage, queryLineage } from './lineagePayload';
-
-/** Everything the Lineage panel is built with; made once in the composition root. */
-export interface LineagePanelContext {
-  readonly vscode: PanelVscode & Pick<typeof vscode, 'ProgressLocation'>;
-  readonly extensionUri: vscode.Uri;
-  readonly data: LineageDataSource;
-  readonly actions: LineageActions;
-  /** One line to the extension's log; the panel adds its `[lineage]` tag. */
-  readonly log: (message: string) => void;
-}
+import type { LineageSource, PanelContext } from './panelContext';
+import { unsubscribe } from './panelContext';
+import { repositoryRoot } from './gitSnapshots';
+import { initPanelWebview } from './panelWebview';
+import { snapshotUri } from './snapshotContentProvider';
+import { WebviewConnection } from './webviewConnection';
 
 /** Store changes are coalesced: a run recording artifacts should not redraw the graph per event. */
 const refreshDelayMs = 400;
 
-function unsubscribe(s: { dispose(): void } | (() => void) | void): void {
-  if (typeof s === 'function') s();
-  else s?.dispose();
-}
-
 /**
- * Host side of the Lineage panel: one panel, retargeted when shown again. Sends one `graph` snapshot
- * per `ready` and after store changes; answers clicks by revealing runs, opening artifacts (saying
- * when the file changed or vanished since that version) and opening a run's script as it was.
+ * Host side of the Lineage panel: one panel (PanelManager retargets it when shown again). Sends one
+ * `graph` snapshot per `ready` and after store changes; answers clicks by revealing runs, opening
+ * artifacts (saying when the file changed or vanished since that version) and opening a run's script
+ * as it was.
  */
 export class LineagePanel {
   static readonly viewType = 'exptrack.lineage';
-  private static current: LineagePanel | undefined;
 
   private readonly connection: WebviewConnection<ToLineageWebviewMessage, FromLineageWebviewMessage>;
   private readonly subscriptions: { dispose(): void }[] = [];
   private refreshTimer: ReturnType<typeof setTimeout> | undefined;
   private disposed = false;
 
-  private constructor(
-    private readonly ctx: LineagePanelContext,
+  constructor(
+    private readonly ctx: PanelContext,
     readonly panel: vscode.WebviewPanel,
     private target: LineageTarget,
     private query: LineageQueryData,
+    private readonly onDispose: () => void,
+    private readonly compareRuns: (runIds: readonly string[]) => void,
   ) {
-    LineagePanel.initWebview(ctx, panel.webview);
+    initPanelWebview(ctx, panel.webview, 'lineage', 'Lineage');
     this.connection = new WebviewConnection(panel, isFromLineageWebviewMessage, {
       onReady: () => this.send(),
       onMessage: (m) => this.onMessage(m),
-    }, (m) => ctx.log(m.replace('[panels]', '[lineage]')));
+    }, ctx.log);
     const sub = ctx.data.onDidChange(() => this.scheduleRefresh());
     this.subscriptions.push({ dispose: () => unsubscribe(sub) }, this.connection);
     this.subscriptions.push(panel.onDidDispose(() => this.dispose()));
     this.updateTitle();
   }
 
-  /**
-   * Shows lineage around `target` beside the active editor, reusing the open panel. `target` is a run
-   * (`{type: 'run', runId}`), a path with all its versions, or one version.
-   */
-  static show(ctx: LineagePanelContext, target: LineageTarget, query: LineageQueryData = defaultLineageQuery): LineagePanel {
-    const open = LineagePanel.current;
-    if (open && !open.disposed) {
-      open.retarget(target);
-      open.panel.reveal(undefined, false);
-      return open;
-    }
-    const { window, ViewColumn } = ctx.vscode;
-    const panel = window.createWebviewPanel(LineagePanel.viewType, 'Lineage', { viewColumn: ViewColumn.Beside, preserveFocus: false }, LineagePanel.webviewOptions(ctx));
-    LineagePanel.current = new LineagePanel(ctx, panel, target, query);
-    return LineagePanel.current;
-  }
-
-  /** Restores the panel after a reload from the webview's saved state. Register once. */
-  static registerSerializer(ctx: LineagePanelContext): vscode.Disposable {
-    return ctx.vscode.window.registerWebviewPanelSerializer(LineagePanel.viewType, {
-      deserializeWebviewPanel: async (panel, state) => {
-        const s = readLineageViewState(state);
-        if (!s.target) {
-          panel.dispose();
-          return;
-        }
-        LineagePanel.current?.dispose();
-        LineagePanel.current = new LineagePanel(ctx, panel, s.target, s.query);
-      },
-    });
-  }
-
-  private static webviewOptions(ctx: LineagePanelContext): vscode.WebviewPanelOptions & vscode.WebviewOptions {
-    return panelWebviewOptions(ctx);
-  }
-
-  /** Options and HTML are set again on restore: the old extension folder may be gone after an update. */
-  private static initWebview(ctx: LineagePanelContext, webview: vscode.Webview): void {
-    const { Uri } = ctx.vscode;
-    webview.options = LineagePanel.webviewOptions(ctx);
-    const asUri = (...p: string[]) => webview.asWebviewUri(Uri.joinPath(ctx.extensionUri, 'dist', ...p)).toString();
-    webview.html = renderWebviewHtml({
-      title: 'Lineage',
-      cspSource: webview.cspSource,
-      nonce: randomBytes(16).toString('base64'),
-      scriptUris: [asUri('webview', 'lineage.js')],
-      styleUris: [asUri('codicons', 'codicon.css'), asUri('webview', 'lineage.css')],
-    });
-  }
-
-  get currentTarget(): LineageTarget {
-    return this.target;
+  private sources(): readonly LineageSource[] {
+    return this.ctx.data.lineageSources?.() ?? [];
   }
 
   retarget(target: LineageTarget): void {
@@ -129,7 +64,7 @@ export class LineagePanel {
   /** The store holding the target (multi-root: whichever folder recorded it), with its queries. */
   private locate(): { source: LineageSource; q: LineageQueries } | undefined {
     const t = this.target;
-    for (const source of this.ctx.data.sources()) {
+    for (const source of this.sources()) {
       if (t.type === 'run' && source.getRun(t.runId) === undefined) continue;
       // One query object per look-up: it loads the graph once and answers everything after.
       const q = source.queries();
@@ -140,7 +75,7 @@ export class LineagePanel {
 
   private updateTitle(): void {
     const t = this.target;
-    const name = t.type === 'run' ? (this.ctx.data.sources().map((s) => s.getRun(t.runId)).find((r) => r)?.name ?? t.runId) : path.posix.basename(t.path);
+    const name = t.type === 'run' ? (this.sources().map((s) => s.getRun(t.runId)).find((r) => r)?.name ?? t.runId) : path.posix.basename(t.path);
     this.panel.title = `Lineage: ${name}`;
   }
 
@@ -177,7 +112,7 @@ export class LineagePanel {
       case 'openRun':
         return this.openRun(m.runId);
       case 'compareRuns':
-        await this.ctx.actions.compareRuns(m.runIds);
+        this.compareRuns(m.runIds);
         return;
       case 'openArtifact':
         return this.openArtifact(m.path, m.sha256);
@@ -189,13 +124,13 @@ export class LineagePanel {
   }
 
   private async openRun(runId: string): Promise<void> {
-    const source = this.ctx.data.sources().find((s) => s.getRun(runId) !== undefined);
+    const source = this.sources().find((s) => s.getRun(runId) !== undefined);
     const run = source?.getRun(runId);
     if (!source || !run) {
       void this.ctx.vscode.window.showWarningMessage('That run is no longer recorded.');
       return;
     }
-    await this.ctx.actions.revealRun(runId);
+    await this.ctx.revealRun?.(runId);
     // Offer the comparison that makes sense from here: against the run the panel is about, or
     // against the earlier run this one repeats.
     const t = this.target;
@@ -206,14 +141,14 @@ export class LineagePanel {
     const label = `Compare with ${with_.name}`;
     const pick = await this.ctx.vscode.window.showInformationMessage(
       dup ? `Run ${run.name} repeats run ${dup.run.name}: ${dup.reason}.` : `Run ${run.name}`, label);
-    if (pick === label) await this.ctx.actions.compareRuns([with_.id, runId]);
+    if (pick === label) this.compareRuns([with_.id, runId]);
   }
 
   private async openArtifact(relPath: string, sha256: string): Promise<void> {
     const { window, commands, Uri } = this.ctx.vscode;
     let source: LineageSource | undefined;
     let q: LineageQueries | undefined;
-    for (const s of this.ctx.data.sources()) {
+    for (const s of this.sources()) {
       q = s.queries();
       if (q.versionId(relPath, sha256) !== undefined) { source = s; break; }
     }
@@ -255,7 +190,7 @@ export class LineagePanel {
 
   private async openScript(runId: string): Promise<void> {
     const { window, workspace, Uri } = this.ctx.vscode;
-    const source = this.ctx.data.sources().find((s) => s.getRun(runId) !== undefined);
+    const source = this.sources().find((s) => s.getRun(runId) !== undefined);
     const run = source?.getRun(runId);
     const script = run && entryScript(run.command);
     if (!source || !run || !script) {
@@ -273,7 +208,7 @@ export class LineagePanel {
           await window.showTextDocument(uri, { preview: true });
           return;
         } catch (e) {
-          this.ctx.log(`[lineage] could not open ${rel} at ${rev}: ${(e as Error).message}`);
+          this.ctx.log(`lineage: could not open ${rel} at ${rev}: ${(e as Error).message}`);
         }
       }
     }
@@ -298,6 +233,6 @@ export class LineagePanel {
     if (this.refreshTimer) clearTimeout(this.refreshTimer);
     for (const s of this.subscriptions.splice(0)) s.dispose();
     this.panel.dispose();
-    if (LineagePanel.current === this) LineagePanel.current = undefined;
+    this.onDispose();
   }
 }

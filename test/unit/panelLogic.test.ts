@@ -6,10 +6,10 @@ import { isToRunWebviewMessage } from '../../src/protocol/runMessages';
 import { readCompareViewState } from '../../src/protocol/viewState';
 import { LiveThrottle } from '../../src/extension/panels/liveThrottle';
 import { inferMetricDirection } from '../../src/extension/panels/metricDirection';
-import { fitSeries, pointBudget } from '../../src/extension/panels/panelPayloads';
+import { fitSeries, pointBudget } from '../../src/core/display/panelPayloads';
 import { renderWebviewHtml } from '../../src/extension/panels/webviewHtml';
 import { compareCsv, compareMarkdown } from '../../webview-ui/compare/tableExport';
-import { loadSnapshot } from './harness/fixtureDataSource';
+import { loadSnapshot } from '../webview/harness/fixtureDataSource';
 import type { RunData } from '../../src/protocol/panelData';
 
 const f64 = (...v: number[]) => Float64Array.from(v);
@@ -98,6 +98,11 @@ describe('panel logic (Node)', () => {
     assert.match(lines[1], /^run-0,a\|b <img>,[^,]+,finished,2026-\d\d-\d\dT[\d:.]+Z,[\d.]+,0\.0003,"x,y",0\.3003\d*,[\d.]+,[\d.]+,3$/);
     assert.match(lines[2], /^run-1,"'=HYPERLINK\(""x""\)",[^,]+,finished,[^,]+,[^,]*,0\.001,'-cmd,/);
     assert.equal(lines[3], '');
+    // A leading tab or carriage return is a formula too (the CLI's quoter, now the panel's as well).
+    const [, tab] = compareCsv([{ ...runs[0], name: '\t=1+2' }], [], []).split('\r\n');
+    assert.match(tab, /^run-0,'\t=1\+2,/);
+    const [, cr] = compareCsv([{ ...runs[0], name: '\r=1+2' }], [], []).split('\r\n');
+    assert.match(cr, /^run-0,"'\r=1\+2",/);
     const md = compareMarkdown(runs, runs[0], ['lr'], ['loss'], { loss: 'lower' });
     assert.match(md, /\| a\\\|b &lt;img&gt; \(baseline\) \|/);
     assert.match(md, /\| loss ↓ \| 0\.3004 \| 0\.2227 \(-0\.07771\) \|/);
