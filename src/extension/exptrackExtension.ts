@@ -10,6 +10,7 @@ import { CommandRegistry } from './commandRegistry';
 import { DoctorDocuments } from './doctorDocuments';
 import { Disposable, DisposableStore } from './lifecycle';
 import { Logger } from './logger';
+import { directionOverrides } from '../core/metrics/metricDirection';
 import { gitTreeCodeIdentity } from '../core/lineage/gitTreeCodeIdentity';
 import { analyzeCommand } from '../core/recorder/commandAnalysis';
 import { missingScript, whyNeverStarted } from '../core/recorder/experimentFilter';
@@ -69,7 +70,7 @@ export class ExptrackExtension extends Disposable {
     this.panels = new PanelManager({
       vscode, extensionUri: context.extensionUri, data,
       log: (m) => this.logger.scoped('panels').info(m),
-      metricDirections: () => vscode.workspace.getConfiguration('exptrack').get('metrics.directions') ?? {},
+      metricDirections: () => directionOverrides(vscode.workspace.getConfiguration('exptrack').get('metrics.directions')).directions,
     });
     this.register(this.panels);
 

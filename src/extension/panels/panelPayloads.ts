@@ -3,7 +3,7 @@ import type {
   GitData, MetricDirection, MetricSummaryData, RunData, RunDetailData, SeriesData, StepRange,
 } from '../../protocol/panelData';
 import type { PanelDataSource } from './panelContext';
-import { inferMetricDirection } from './metricDirection';
+import { inferMetricDirection } from '../../core/metrics/metricDirection';
 import { downsampleMinMax } from '../../core/store/downsample';
 import { terminalScreen } from '../../core/metrics/terminalScreen';
 import { environmentRows } from '../../core/display/environmentRows';
