@@ -1,4 +1,4 @@
-import type { MetricSummary, RunStatus } from '../core/model';
+import type { RunStatus } from '../core/model';
 
 export function duration(ms: number | null | undefined): string {
   if (ms === null || ms === undefined || !Number.isFinite(ms)) return '';
@@ -19,20 +19,6 @@ export function metricValue(v: number | null | undefined): string {
   const a = Math.abs(v);
   if (a !== 0 && (a < 1e-3 || a >= 1e6)) return v.toExponential(2);
   return String(Number(v.toPrecision(4)));
-}
-
-/** The metric a run is summarised by: validation accuracy/loss first, then any accuracy, loss, first key. */
-export function headlineMetric(metrics: Readonly<Record<string, MetricSummary>>): [string, MetricSummary] | undefined {
-  const keys = Object.keys(metrics);
-  if (!keys.length) return undefined;
-  const prefs = [/^(val|valid|validation|eval|test)[_/.\s-]?(acc|accuracy)$/i, /(val|valid|eval|test).*(acc|f1|auc)/i,
-    /(val|valid|eval|test).*loss/i, /acc|f1|auc/i, /loss/i];
-  for (const re of prefs) {
-    const k = keys.find((key) => re.test(key));
-    if (k) return [k, metrics[k]];
-  }
-  const k = keys.sort()[0];
-  return [k, metrics[k]];
 }
 
 export const statusIcon: Record<RunStatus, { icon: string; color?: string }> = {

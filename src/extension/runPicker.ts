@@ -1,7 +1,8 @@
 import * as vscode from 'vscode';
 import type { RunSummary } from '../core/model';
 import { shortAge } from '../core/display/runRow';
-import { headlineMetric, metricValue } from './format';
+import { metricValue } from './format';
+import { headlineMetric } from '../core/metrics/headlineMetric';
 import type { RunRef, RunsNode } from './trees/runsTree';
 import type { WorkspaceStores } from './workspaceStores';
 

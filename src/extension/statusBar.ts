@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
-import { headlineMetric, metricValue } from './format';
+import { metricValue } from './format';
+import { headlineMetric } from '../core/metrics/headlineMetric';
 import { Disposable } from './lifecycle';
 import type { RunRef } from './trees/runsTree';
 import type { WorkspaceStores } from './workspaceStores';

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import type * as vscode from 'vscode';
 import type { RunDetail } from '../../core/model';
-import { headlineMetric } from '../format';
+import { headlineMetric } from '../../core/metrics/headlineMetric';
 import type { RunData } from '../../protocol/panelData';
 import {
   isFromCompareWebviewMessage, type CompareInitMessage, type FromCompareWebviewMessage, type ToCompareWebviewMessage,

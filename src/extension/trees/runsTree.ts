@@ -5,7 +5,11 @@ import { leftOutOf } from '../../core/recorder/secretFiles';
 import type { Store } from '../../core/store/store';
 import { environmentRows } from '../../core/display/environmentRows';
 import { ageRefreshDelayMs, runRowDescription, runRowLabel, visibleTags } from '../../core/display/runRow';
-import { byteSize as bytes, duration, headlineMetric, metricValue, statusIcon } from '../format';
+import { byteSize as bytes, duration, metricValue, statusIcon } from '../format';
+import { headlineMetric } from '../../core/metrics/headlineMetric';
+import { scriptLabelOf } from '../../core/editor/scriptRuns';
+import { sortRunsByMetric, type RunOrder } from '../../core/editor/experimentTrend';
+import type { DirectionOverrides } from '../../core/metrics/metricDirection';
 import { Disposable } from '../lifecycle';
 import type { Logger } from '../logger';
 import type { FolderStore, WorkspaceStores } from '../workspaceStores';
@@ -42,15 +46,6 @@ const SECTIONS: readonly { section: Section; label: string; icon: string }[] = [
   { section: 'code', label: 'Code', icon: 'git-commit' },
 ];
 
-/** The script a command runs (`python train.py ...` -> train.py), for Group By script. */
-export function scriptOf(command: string): string {
-  const words: string[] = command.match(/"[^"]*"|'[^']*'|\S+/g) ?? [];
-  const script = words.map((w) => w.replace(/^["']|["']$/g, '')).find((w) => /\.(py|sh|ipynb|jl|r|js|ts)$/i.test(w));
-  if (script) return path.basename(script);
-  const m = words.indexOf('-m');
-  return m >= 0 && words[m + 1] ? words[m + 1] : words[0] ?? '(none)';
-}
-
 /**
  * Runs view: experiment -> runs (newest first) -> Params, Metrics, Artifacts, Environment, Code, Output.
  * It reads the stores and refreshes from their (debounced) change event; getChildren has no side
@@ -81,6 +76,22 @@ export class RunsTreeProvider extends Disposable implements vscode.TreeDataProvi
   setGroupBy(groupBy: GroupBy): void {
     this.groupBy = groupBy;
     this.changeEmitter.fire(undefined);
+  }
+
+  private order: RunOrder = { by: 'newest' };
+  private directions: () => DirectionOverrides = () => ({});
+
+  get runOrder(): RunOrder { return this.order; }
+
+  /** Orders the runs of each group newest first, or by a metric best first (its direction from `directions`). */
+  setRunOrder(order: RunOrder, directions: () => DirectionOverrides): void {
+    this.order = order;
+    this.directions = directions;
+    this.changeEmitter.fire(undefined);
+  }
+
+  private ordered(runs: RunSummary[]): RunSummary[] {
+    return this.order.by === 'metric' ? sortRunsByMetric(runs, this.order.key, this.directions()) : runs;
   }
 
   refresh(): void { this.changeEmitter.fire(undefined); }
@@ -187,7 +198,7 @@ export class RunsTreeProvider extends Disposable implements vscode.TreeDataProvi
       return [{ type: 'leaf', parentId: 'filter', item: Object.assign(new vscode.TreeItem(text), { iconPath: new vscode.ThemeIcon('filter'), tooltip: 'Clear the filter from the view title bar' }) }];
     }
     const tags: TagsByRun = folderStore.store.tagsByRun();
-    if (this.groupBy === 'none') return runs.map((run) => this.runNode(folderStore, run, tags));
+    if (this.groupBy === 'none') return this.ordered(runs).map((run) => this.runNode(folderStore, run, tags));
     // Git info for every run in one query when grouping by commit (getRun per run is slow at 10k).
     const git = this.groupBy === 'commit' ? folderStore.store.gitByRun() : undefined;
     const groups = new Map<string, RunSummary[]>();
@@ -199,7 +210,7 @@ export class RunsTreeProvider extends Disposable implements vscode.TreeDataProvi
     }
     const icon = this.groupBy === 'commit' ? 'git-commit' : this.groupBy === 'script' ? 'file-code' : 'beaker';
     return [...groups].map(([label, list]) => {
-      const group = { type: 'group' as const, folderStore, label, runs: list, icon, tags };
+      const group = { type: 'group' as const, folderStore, label, runs: this.ordered(list), icon, tags };
       this.lastGroups.set(`${folderStore.folder.uri}#${label}`, group);
       return group;
     });
@@ -207,7 +218,7 @@ export class RunsTreeProvider extends Disposable implements vscode.TreeDataProvi
 
   private groupKey(run: RunSummary, store: Store, gitByRun?: Map<string, GitInfo>): string {
     switch (this.groupBy) {
-      case 'script': return scriptOf(run.command);
+      case 'script': return scriptLabelOf(run.command);
       case 'commit': {
         const git = gitByRun ? gitByRun.get(run.id) : store.getRun(run.id)?.git;
         return git?.commit ? `${git.commit.slice(0, 8)}${git.dirty ? ' (dirty)' : ''}` : '(no commit)';
@@ -375,7 +386,9 @@ export class RunsTreeProvider extends Disposable implements vscode.TreeDataProvi
     item.id = `run:${node.folderStore.folder.uri}#${run.id}`;
     const icon = statusIcon[run.status] ?? statusIcon.finished;
     item.iconPath = new vscode.ThemeIcon(icon.icon, icon.color ? new vscode.ThemeColor(icon.color) : undefined);
-    const headline = headlineMetric(run.metrics);
+    // Sorted by a metric, the rows show that metric: the order is read from the numbers.
+    const sortKey = this.order.by === 'metric' ? this.order.key : undefined;
+    const headline = sortKey && run.metrics[sortKey] ? [sortKey, run.metrics[sortKey]] as const : headlineMetric(run.metrics);
     item.description = runRowDescription(headline ? [headline[0], metricValue(headline[1].last)] : undefined, run.startedAt, Date.now());
     item.contextValue = `run.${run.status}`;
     return item;
