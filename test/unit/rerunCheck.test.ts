@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { compareForRerun, describeDifferences, repeatReason, type RerunStates } from '../../src/core/editor/rerunCheck';
 import { gatherRerunStates } from '../../src/core/editor/rerunState';
+import { addSnapshotWorktree } from '../../src/core/editor/snapshotWorktree';
 import { FileHasher } from '../../src/core/recorder/fileHasher';
 import { Recorder } from '../../src/core/recorder/recorder';
 import { Store } from '../../src/core/store/store';
@@ -131,6 +132,32 @@ describe('re-run check on a real recorded run (git snapshot, config file, input 
       git('checkout', '--', 'train.py');
       const c = await check(store, runId);
       assert.deepEqual(describeDifferences(c.check, c.files), ['train.py changed since this run']);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('checks the recorded snapshot out in a temporary worktree, links the untracked data, keeps what the run wrote, removes it', async () => {
+    fs.appendFileSync(path.join(dir, 'train.py'), '# as recorded\n');
+    const { store, runId } = await recordRun();
+    try {
+      fs.writeFileSync(path.join(dir, 'train.py'), 'raise SystemExit("edited since")\n');
+      const wt = await addSnapshotWorktree(runId, dir, store.getRun(runId)!.git!.snapshot);
+      assert.notEqual(wt.dir, dir);
+      assert.equal(wt.cwd, wt.dir);
+      assert.match(fs.readFileSync(path.join(wt.cwd, 'train.py'), 'utf8'), /# as recorded/);
+      assert.deepEqual(wt.linked, ['data'], 'the ignored data folder is linked, nothing else is missing');
+      assert.equal(fs.readFileSync(path.join(wt.cwd, 'data', 'train.csv'), 'utf8'), 'x\n1\n2\n');
+      const out = execFileSync('python3', ['train.py', '--data', 'data/train.csv'], { cwd: wt.cwd, encoding: 'utf8' });
+      assert.match(out, /loss=/);
+      fs.writeFileSync(path.join(wt.cwd, 'report.txt'), 'written by the run\n');
+      const keep = path.join(dir, '.exptrack', 'kept');
+      assert.deepEqual(await wt.remove(keep), ['report.txt']);
+      assert.equal(fs.readFileSync(path.join(keep, 'report.txt'), 'utf8'), 'written by the run\n');
+      assert.equal(fs.existsSync(wt.dir), false);
+      assert.equal(fs.readFileSync(path.join(dir, 'data', 'train.csv'), 'utf8'), 'x\n1\n2\n', 'the linked data survives the removal');
+      assert.equal(git('worktree', 'list').split('\n').length, 1);
+      assert.match(fs.readFileSync(path.join(dir, 'train.py'), 'utf8'), /edited since/, 'the working tree is untouched');
     } finally {
       await store.close();
     }
