@@ -6,6 +6,7 @@ import { TaskCapture } from './capture/taskCapture';
 import { TerminalCapture } from './capture/terminalCapture';
 import { TrackedTaskProvider } from './capture/trackedTaskProvider';
 import type { RunEndHook } from './capture/trackedPty';
+import type { TrackedTaskDefinition } from './capture/trackedTaskDefinition';
 import { CommandRegistry } from './commandRegistry';
 import { DoctorDocuments } from './doctorDocuments';
 import { Disposable, DisposableStore } from './lifecycle';
@@ -30,6 +31,11 @@ import type { RunRef, RunsNode } from './trees/runsTree';
 import { RunsTreeProvider } from './trees/runsTree';
 import { ArtifactsTreeProvider, type ArtifactsNode } from './trees/artifactsTree';
 import { WorkspaceStores } from './workspaceStores';
+import { ScriptRunsIndex } from './codeLens/scriptRunsIndex';
+import { ScriptCodeLens } from './codeLens/scriptCodeLens';
+import { FlagHover } from './codeLens/flagHover';
+import { RerunLauncher } from './rerun/rerunLauncher';
+import { pickRunOrder } from './trees/sortRuns';
 
 /**
  * The composition root: builds every service by constructor injection and registers what it
@@ -48,6 +54,8 @@ export class ExptrackExtension extends Disposable {
   readonly tasks: TrackedTaskProvider;
   readonly terminals: TerminalCapture;
   readonly interpreters: PythonInterpreters;
+  readonly scripts: ScriptRunsIndex;
+  readonly reruns: RerunLauncher;
 
   constructor(readonly context: vscode.ExtensionContext, channel: vscode.LogOutputChannel) {
     super();
@@ -106,6 +114,20 @@ export class ExptrackExtension extends Disposable {
     this.register(new TaskCapture(this.recorders, this.capture, this.terminals, this.logger.scoped('tasks'), notExperiments));
     const live = this.register(new LiveRunsStatus(this.stores));
     const doctor = this.register(new DoctorDocuments(this.stores));
+
+    // The script CodeLens and flag hover, and Re-run that says what it re-runs (docs/editor.md).
+    this.scripts = this.register(new ScriptRunsIndex(this.stores, this.logger.scoped('lens')));
+    this.reruns = new RerunLauncher(this.tasks, this.interpreters, this.scripts,
+      (command, cwd, choice) => this.whenLaunchEnds(command, cwd, choice), this.logger.scoped('rerun'));
+    const lens = this.register(new ScriptCodeLens(this.scripts, {
+      showRun: (runId) => this.panels.showRun(runId),
+      compare: (runIds) => this.panels.showCompare(runIds),
+      rerun: (run) => this.reruns.rerun(run),
+    }));
+    lens.registerCommands(commands);
+    this.register(new FlagHover(this.scripts));
+    const directions = () => directionOverrides(vscode.workspace.getConfiguration('exptrack').get('metrics.directions')).directions;
+    commands.register('exptrack.sortRuns', () => pickRunOrder(this.stores, this.runsTree, directions));
 
     const actions = this.register(new RunActions(this.stores, this.runsTree, this.runsView, {
       compare: async (runs) => this.panels.showCompare(runs.map((r) => r.run.id)),
@@ -168,17 +190,7 @@ export class ExptrackExtension extends Disposable {
   }
 
   private async rerun(ref: RunRef): Promise<void> {
-    this.requireTrust('Re-run');
-    const run = ref.folderStore.store.getRun(ref.run.id);
-    const tags = Object.fromEntries(Object.entries(run?.tags ?? {}).filter(([k]) => !k.startsWith('exptrack.')));
-    // A bare `python` in the recorded command is whatever the recording shell had first on its PATH:
-    // the user's interpreter now is the better guess (the run's own is one of the candidates).
-    const recorded = (run?.environment.python as { executable?: unknown } | undefined)?.executable;
-    const choice = await this.interpreters.choose({ resource: vscode.Uri.file(ref.run.cwd), recordedRun: typeof recorded === 'string' ? recorded : null });
-    const command = substituteInterpreter(ref.run.command, choice.executable) ?? ref.run.command;
-    await vscode.tasks.executeTask(this.tasks.commandTask(command, ref.run.cwd, {
-      experiment: ref.run.experiment, tags: { ...tags, 'exptrack.rerunOf': ref.run.id },
-    }, this.whenLaunchEnds(command, ref.run.cwd, command === ref.run.command ? undefined : choice)));
+    await this.reruns.rerun(ref);
   }
 
   private async runCurrentFile(uri?: vscode.Uri): Promise<void> {
@@ -189,7 +201,10 @@ export class ExptrackExtension extends Disposable {
     if (doc?.isDirty) await doc.save(); // the run must use what the user sees
     const choice = await this.interpreters.choose({ resource: target });
     const onEnded = this.whenLaunchEnds([choice.executable, target.fsPath], path.dirname(target.fsPath), choice);
-    await vscode.tasks.executeTask(this.tasks.fileTask(target, choice.executable, onEnded));
+    const task = this.tasks.fileTask(target, choice.executable, onEnded);
+    // Said before it starts: this run would repeat an earlier one exactly.
+    const hint = await this.reruns.repeatHintBefore((task.definition as TrackedTaskDefinition).command, vscode.workspace.getWorkspaceFolder(target)?.uri.fsPath ?? path.dirname(target.fsPath));
+    await vscode.tasks.executeTask(hint ? this.tasks.fileTask(target, choice.executable, onEnded, [`${hint}.`]) : task);
   }
 
   private async runCommand(): Promise<void> {
@@ -207,7 +222,9 @@ export class ExptrackExtension extends Disposable {
       validateInput: (v) => (v.trim() ? undefined : 'Enter a command') });
     if (!command?.trim()) return;
     await this.context.workspaceState.update('exptrack.lastCommand', command.trim());
-    await vscode.tasks.executeTask(this.tasks.commandTask(command.trim(), folder.uri.fsPath, {}, this.whenLaunchEnds(command.trim(), folder.uri.fsPath, choice)));
+    const hint = await this.reruns.repeatHintBefore(command.trim(), folder.uri.fsPath);
+    await vscode.tasks.executeTask(this.tasks.commandTask(command.trim(), folder.uri.fsPath, {}, this.whenLaunchEnds(command.trim(), folder.uri.fsPath, choice),
+      hint ? [`${hint}.`] : undefined));
   }
 
   /**

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { declaredFlags, flagAt, flagUsage, paramKeysOf } from '../../src/core/editor/argparseFlags';
 import { experimentTrend, metricKeysOf, sortRunsByMetric } from '../../src/core/editor/experimentTrend';
-import { scriptLensSummary, signedPercent } from '../../src/core/editor/scriptLens';
+import { entryPointLine, scriptLensSummary, signedPercent } from '../../src/core/editor/scriptLens';
 import { ScriptRunIndex, scriptLabelOf, scriptPathsOf } from '../../src/core/editor/scriptRuns';
 import type { MetricSummary, ParamValue, RunSummary } from '../../src/core/model';
 
@@ -74,6 +74,12 @@ describe('script lens text', () => {
     const failed = run({ status: 'failed' });
     assert.equal(scriptLensSummary([failed, only], undefined, { format })!.title, `last (failed): ${failed.name}, no metrics · 2 runs`);
     assert.equal(scriptLensSummary([], undefined, { format }), undefined);
+  });
+
+  it('goes above the main guard, else def main, else the first line', () => {
+    assert.equal(entryPointLine('import x\n\ndef main():\n  pass\n\nif __name__ == "__main__":\n  main()\n'), 5);
+    assert.equal(entryPointLine("import x\r\ndef train():\r\n  pass\r\ndef main(args):\r\n  pass\r\n"), 3);
+    assert.equal(entryPointLine('print(1)\n    if __name__ == "__main__": pass\n'), 0, 'an indented guard is not the entry point');
   });
 
   it('signed percentages', () => {

@@ -71,3 +71,15 @@ export function signedPercent(change: number): string {
   const text = abs === 0 ? '0' : abs >= 10 ? abs.toFixed(0) : abs >= 0.1 ? abs.toFixed(1) : abs.toPrecision(2);
   return `${pct > 0 ? '+' : pct < 0 ? '-' : '±'}${text}%`;
 }
+
+/**
+ * The line the lens goes above: the script's `if __name__ == "__main__":`, else its `def main(`,
+ * else the first line.
+ */
+export function entryPointLine(text: string): number {
+  const lines = text.split(/\r?\n/);
+  const guard = lines.findIndex((l) => /^if\s+__name__\s*==\s*['"]__main__['"]\s*:/.test(l) || /^if\s+['"]__main__['"]\s*==\s*__name__\s*:/.test(l));
+  if (guard >= 0) return guard;
+  const main = lines.findIndex((l) => /^(async\s+)?def\s+main\s*\(/.test(l));
+  return main >= 0 ? main : 0;
+}

@@ -54,10 +54,20 @@ export function scriptLabelOf(command: string): string {
 export class ScriptRunIndex {
   private constructor(private readonly byPath: ReadonlyMap<string, readonly RunSummary[]>) {}
 
-  static build(runs: readonly RunSummary[]): ScriptRunIndex {
+  /**
+   * `memo` (kept by the caller between builds) remembers each command's scripts: a store change
+   * rebuilds the index, and commands never change.
+   */
+  static build(runs: readonly RunSummary[], memo?: Map<string, readonly string[]>): ScriptRunIndex {
     const byPath = new Map<string, RunSummary[]>();
     for (const run of runs) {
-      for (const file of scriptPathsOf(run.command, run.cwd)) {
+      const memoKey = `${run.cwd}\0${run.command}`;
+      let files = memo?.get(memoKey);
+      if (!files) {
+        files = scriptPathsOf(run.command, run.cwd);
+        memo?.set(memoKey, files);
+      }
+      for (const file of files) {
         const key = pathKey(file);
         let list = byPath.get(key);
         if (!list) byPath.set(key, (list = []));
