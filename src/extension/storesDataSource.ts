@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { RunDetail } from '../core/model';
+import { baselinesByExperiment } from '../core/explain/baseline';
+import type { RunDetail, RunSummary } from '../core/model';
 import type { PanelDataSource, SeriesColumns } from './panels/panelContext';
 import { Disposable } from './lifecycle';
 import type { FolderStore, WorkspaceStores } from './workspaceStores';
@@ -50,6 +51,14 @@ export class StoresDataSource extends Disposable implements PanelDataSource {
   /** The code snapshot kept outside git (path -> content): the Compare panel diffs it. */
   getCodeFiles(runId: string): Readonly<Record<string, string>> | undefined {
     return this.storeOf(runId)?.store.getCodeFiles(runId);
+  }
+
+  /** The runs of `experiment` in the store holding `runId`, and the experiment's baseline. */
+  experimentRuns(runId: string, experiment: string): { runs: RunSummary[]; baselineRunId: string | undefined } {
+    const store = this.storeOf(runId)?.store;
+    if (!store) return { runs: [], baselineRunId: undefined };
+    const runs = store.listRuns({ experiment });
+    return { runs, baselineRunId: baselinesByExperiment(runs, store.tagsByRun()).get(experiment) };
   }
 
   /** The last lines of a run's console output (bounded read: logs can be large). */

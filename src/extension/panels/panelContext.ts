@@ -1,5 +1,5 @@
 import type * as vscode from 'vscode';
-import type { RunDetail } from '../../core/model';
+import type { RunDetail, RunSummary } from '../../core/model';
 import type { MetricDirection } from '../../protocol/panelData';
 
 /** Columns of one downsampled series, as the store's `series()` returns them. */
@@ -26,6 +26,8 @@ export interface PanelDataSource {
   outputTail?(runId: string, maxLines: number): string | undefined;
   /** Code kept for a run outside git (entry script and the files it names): path -> content. */
   getCodeFiles?(runId: string): Readonly<Record<string, string>> | undefined;
+  /** The runs of the experiment `runId` belongs to, and its baseline: the Run panel's trend. */
+  experimentRuns?(runId: string, experiment: string): { readonly runs: readonly RunSummary[]; readonly baselineRunId: string | undefined };
 }
 
 /** The slice of the `vscode` module the panels use, so they can be built against a stand-in. */
