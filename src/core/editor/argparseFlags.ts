@@ -105,8 +105,17 @@ export function flagUsage(flag: DeclaredFlag, runs: readonly { readonly run: Run
     if (!best || isBetter(direction, v, best.value)) best = { run, value: v, flagValue: value };
   }
   const values = [...byValue].map(([value, u]) => ({ value, runs: u.runs, best: u.best }))
-    .sort((a, b) => b.runs - a.runs || (a.value === null ? 1 : b.value === null ? -1 : a.value.localeCompare(b.value, undefined, { numeric: true })));
+    .sort((a, b) => b.runs - a.runs || compareValues(a.value, b.value));
   return { key, direction, values, best };
+}
+
+/** Numbers by value (`0.03` before `0.1`), other text naturally; values not recorded last. */
+function compareValues(a: string | null, b: string | null): number {
+  if (a === null || b === null) return a === b ? 0 : a === null ? 1 : -1;
+  const x = Number(a);
+  const y = Number(b);
+  if (a.trim() && b.trim() && Number.isFinite(x) && Number.isFinite(y)) return x - y;
+  return a.localeCompare(b, undefined, { numeric: true });
 }
 
 function paramText(v: ParamValue): string {

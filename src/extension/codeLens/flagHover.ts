@@ -37,9 +37,9 @@ export class FlagHover extends Disposable implements vscode.HoverProvider {
     const name = at.flag.options.find((o) => o.startsWith('--')) ?? at.flag.options[0];
     const md = new vscode.MarkdownString();
     const counted = runs.length < found.runs.length ? `the newest ${runs.length} of ${found.runs.length} runs` : `${runs.length} run${runs.length === 1 ? '' : 's'}`;
-    md.appendMarkdown(`**${escapeMd(name)}** across ${counted} of this script`);
+    md.appendMarkdown(`\`${name}\` across ${counted} of this script`);
     if (usage.best && key) {
-      md.appendMarkdown(`  \nBest ${escapeMd(key)}: **${metricValue(usage.best.value)}** with ${escapeMd(name)} = \`${usage.best.flagValue ?? 'not recorded'}\` (${escapeMd(usage.best.run.name)})`);
+      md.appendMarkdown(`  \nBest ${escapeMd(key)}: **${metricValue(usage.best.value)}** with \`${name}\` = \`${usage.best.flagValue ?? 'not recorded'}\` (${escapeMd(usage.best.run.name)})`);
     } else if (key && !usage.direction) {
       md.appendMarkdown(`  \n(${escapeMd(key)} has no known direction: set it in \`exptrack.metrics.directions\` to see the best)`);
     }
