@@ -34,7 +34,9 @@ describe('workbench (packaged VSIX in a real VS Code)', function () {
     for (const [lr, epochs] of [['0.02', '4'], ['0.1', '6'], ['0.5', '5']]) {
       // The last run has an uncommitted change: its code snapshot differs from the first run's.
       if (lr === '0.5') fs.appendFileSync(path.join(workspace, 'train.py'), '\n# tried: a larger learning rate\n');
-      execFileSync(process.execPath, [path.join(harness.ROOT, 'dist/cli.js'), 'run', '--experiment', 'lr-sweep', ...(lr === '0.1' ? ['--tag', 'best'] : []), '--', 'python3', 'train.py',
+      // The first run is the experiment's baseline (the tag the Experiments view sets).
+      execFileSync(process.execPath, [path.join(harness.ROOT, 'dist/cli.js'), 'run', '--experiment', 'lr-sweep', ...(lr === '0.1' ? ['--tag', 'best'] : []),
+        ...(lr === '0.02' ? ['--tag', 'exptrack.baseline=1'] : []), '--', 'python3', 'train.py',
         '--lr', lr, '--epochs', epochs, '--sleep', '0', '--data', 'data/train.csv'],
         // EXPTRACK_DIR: the workspace's own store, even if a folder above it has one.
         { cwd: workspace, stdio: 'ignore', env: { ...process.env, EXPTRACK_DIR: '.exptrack' } });
@@ -97,6 +99,43 @@ describe('workbench (packaged VSIX in a real VS Code)', function () {
     const texts = (await rows.allInnerTexts()).map((t) => t.replace(/\s+/g, ' '));
     // Tags after the name; the value first in the description (a narrow sidebar cuts its end, not the number).
     assert.ok(texts.some((t) => / #best\s*[\d.]+ val_acc · /.test(t)), `a run row shows its tags and leads with its headline metric: ${texts.join(' | ')}`);
+  });
+
+  it('shows the CodeLens above train.py, the values of --lr on hover, and the experiment\'s trend', async () => {
+    await page.keyboard.press('Control+P');
+    const input = page.locator('.quick-input-widget input.input');
+    await input.waitFor({ state: 'visible' });
+    await input.fill('train.py');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'train.py' }).first().waitFor({ state: 'visible' });
+    await page.keyboard.press('Enter');
+    await page.locator('.tab', { hasText: 'train.py' }).waitFor({ state: 'visible' });
+    // The lens over `if __name__ == "__main__":` (scrolled into view) with the last run against the baseline.
+    await page.locator('.editor-instance .view-lines').first().click();
+    await page.keyboard.press('Control+End');
+    const lens = page.locator('.contentWidgets .codelens-decoration, .codelens-decoration').first();
+    await lens.waitFor({ state: 'visible', timeout: 30_000 });
+    await page.waitForFunction(() => /vs baseline/.test(document.querySelector('.codelens-decoration')?.textContent ?? ''), undefined, { timeout: 30_000 });
+    const text = (await lens.textContent())!.replace(/\s+/g, ' ');
+    assert.match(text, /last: val_acc [\d.]+ \([+-][\d.]+% vs baseline(, worse)?\) · 3 runs \| Re-run \| Compare/);
+    await page.screenshot({ path: path.join(shots, 'codelens.png') });
+    // Hover the --lr flag: the three values the sweep used, and which gave the best val_acc.
+    await page.keyboard.press('Control+Home');
+    await page.locator('.view-line span', { hasText: '"--lr"' }).first().hover();
+    const hover = page.locator('.monaco-hover-content', { hasText: 'across 3 runs' }).first();
+    await hover.waitFor({ state: 'visible', timeout: 30_000 });
+    assert.match((await hover.textContent())!, /Best val_acc/);
+    await page.screenshot({ path: path.join(shots, 'flag-hover.png') });
+    // The lens's title opens the last run: its panel draws the experiment's val_acc across the runs.
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Control+End');
+    await page.locator('.codelens-decoration a', { hasText: 'last:' }).first().click();
+    const frame = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+    await frame.locator('#trend:not([hidden]) .trend[data-points="3"]').waitFor({ state: 'visible', timeout: 30_000 });
+    await frame.locator('#trend').scrollIntoViewIfNeeded();
+    await page.waitForTimeout(1000);
+    await page.screenshot({ path: path.join(shots, 'trend.png') });
+    await harness.runCommand(page, 'View: Close All Editors');
+    await page.locator('.tab').first().waitFor({ state: 'detached', timeout: 10_000 }).catch(() => undefined);
   });
 
   it('runs the current file with tracking from the palette', async () => {
