@@ -28,6 +28,11 @@ interface FolderIndex {
 
 /** Lenses are asked again at most this often while runs record (a live run changes the store 4 times a second). */
 const CHANGE_INTERVAL_MS = 1000;
+/**
+ * And no sooner than this many times the last rebuild took: at 10,000 runs listing them costs
+ * ~0.3-1 s (`npm run bench`), which must not be paid every second of a live run.
+ */
+const REBUILD_COST_FACTOR = 10;
 
 /**
  * Runs by script file for the CodeLens and the hover. Built from the stores already open, once per
@@ -43,7 +48,8 @@ export class ScriptRunsIndex extends Disposable {
   private stale = true;
   private opening: Promise<unknown> | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
-  private lastFired = 0;
+  private builtAt = 0;
+  private buildMs = 0;
 
   constructor(private readonly stores: WorkspaceStores, private readonly logger: Logger) {
     super();
@@ -57,7 +63,9 @@ export class ScriptRunsIndex extends Disposable {
   /** The runs of the script at `fsPath` (newest first), or undefined when it has none. */
   runsOf(fsPath: string): ScriptRuns | undefined {
     this.ensureOpen();
-    if (this.stale) this.rebuild();
+    // Stale but rebuilt a moment ago: the last index answers (a keystroke asks the lenses again too);
+    // the change event due after the interval brings the new one.
+    if (this.stale && Date.now() - this.builtAt >= this.interval()) this.rebuild();
     for (const [folderStore, x] of this.built) {
       const runs = x.index.runsOf(fsPath);
       if (!runs.length) continue;
@@ -100,15 +108,20 @@ export class ScriptRunsIndex extends Disposable {
       }
     }
     const ms = performance.now() - t0;
+    this.builtAt = Date.now();
+    this.buildMs = ms;
     if (ms > 50) this.logger.info(`indexed ${count} runs by script in ${ms.toFixed(0)} ms`);
+  }
+
+  private interval(): number {
+    return Math.max(CHANGE_INTERVAL_MS, REBUILD_COST_FACTOR * this.buildMs);
   }
 
   private fireSoon(): void {
     if (this.timer) return;
-    const wait = Math.max(0, this.lastFired + CHANGE_INTERVAL_MS - Date.now());
+    const wait = Math.max(0, this.builtAt + this.interval() - Date.now());
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      this.lastFired = Date.now();
       this.changeEmitter.fire();
     }, wait);
   }
