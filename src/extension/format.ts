@@ -1,4 +1,4 @@
-import type { MetricSummary, RunStatus } from '../core/model';
+import type { RunStatus } from '../core/model';
 
 export function duration(ms: number | null | undefined): string {
   if (ms === null || ms === undefined || !Number.isFinite(ms)) return '';
@@ -21,19 +21,8 @@ export function metricValue(v: number | null | undefined): string {
   return String(Number(v.toPrecision(4)));
 }
 
-/** The metric a run is summarised by: validation accuracy/loss first, then any accuracy, loss, first key. */
-export function headlineMetric(metrics: Readonly<Record<string, MetricSummary>>): [string, MetricSummary] | undefined {
-  const keys = Object.keys(metrics);
-  if (!keys.length) return undefined;
-  const prefs = [/^(val|valid|validation|eval|test)[_/.\s-]?(acc|accuracy)$/i, /(val|valid|eval|test).*(acc|f1|auc)/i,
-    /(val|valid|eval|test).*loss/i, /acc|f1|auc/i, /loss/i];
-  for (const re of prefs) {
-    const k = keys.find((key) => re.test(key));
-    if (k) return [k, metrics[k]];
-  }
-  const k = keys.sort()[0];
-  return [k, metrics[k]];
-}
+// The choice lives in core (the CLI's explain and the regression check make it too); kept here for the views' imports.
+export { headlineMetric } from '../core/metrics/headlineMetric';
 
 export const statusIcon: Record<RunStatus, { icon: string; color?: string }> = {
   running: { icon: 'loading~spin' },
