@@ -7,6 +7,7 @@ import { environmentRows } from '../../core/display/environmentRows';
 import { ageRefreshDelayMs, runRowDescription, runRowLabel, visibleTags } from '../../core/display/runRow';
 import { byteSize as bytes, duration, headlineMetric, metricValue, statusIcon } from '../format';
 import { Disposable } from '../lifecycle';
+import type { RunMark } from '../explain/runMarks';
 import type { Logger } from '../logger';
 import type { FolderStore, WorkspaceStores } from '../workspaceStores';
 
@@ -24,7 +25,7 @@ type TagsByRun = ReadonlyMap<string, Readonly<Record<string, string>>>;
 export type RunsNode =
   | { readonly type: 'folder'; readonly folderStore: FolderStore }
   | { readonly type: 'group'; readonly folderStore: FolderStore; readonly label: string; readonly runs: readonly RunSummary[]; readonly icon: string; readonly tags: TagsByRun }
-  | ({ readonly type: 'run'; readonly tags?: Readonly<Record<string, string>> } & RunRef)
+  | ({ readonly type: 'run'; readonly tags?: Readonly<Record<string, string>>; readonly mark?: RunMark } & RunRef)
   | ({ readonly type: 'section'; readonly section: Section } & RunRef)
   | { readonly type: 'leaf'; readonly parentId: string; readonly item: vscode.TreeItem; readonly children?: readonly RunsNode[] };
 
@@ -67,6 +68,14 @@ export class RunsTreeProvider extends Disposable implements vscode.TreeDataProvi
     super();
     this.register(stores.onDidChange(() => this.changeEmitter.fire(undefined)));
     this.register({ dispose: () => clearTimeout(this.ageTimer?.handle) });
+  }
+
+  private marks: { mark(folderStore: FolderStore, run: RunSummary, tags: TagsByRun): RunMark | undefined } | undefined;
+
+  /** Baseline and regression marks on run rows (the Explain feature supplies them). */
+  setMarks(marks: { mark(folderStore: FolderStore, run: RunSummary, tags: TagsByRun): RunMark | undefined }): void {
+    this.marks = marks;
+    this.changeEmitter.fire(undefined);
   }
 
   get filter(): string { return this.filterText; }
@@ -217,7 +226,7 @@ export class RunsTreeProvider extends Disposable implements vscode.TreeDataProvi
   }
 
   private runNode(folderStore: FolderStore, run: RunSummary, tags: TagsByRun): RunsNode & { type: 'run' } {
-    const node = { type: 'run' as const, folderStore, run, tags: tags.get(run.id) };
+    const node = { type: 'run' as const, folderStore, run, tags: tags.get(run.id), mark: this.marks?.mark(folderStore, run, tags) };
     this.runNodes.set(run.id, node);
     this.scheduleAgeRefresh(run.startedAt);
     return node;
@@ -378,12 +387,26 @@ export class RunsTreeProvider extends Disposable implements vscode.TreeDataProvi
     const headline = headlineMetric(run.metrics);
     item.description = runRowDescription(headline ? [headline[0], metricValue(headline[1].last)] : undefined, run.startedAt, Date.now());
     item.contextValue = `run.${run.status}`;
+    if (node.mark?.baseline) {
+      item.description = `baseline · ${item.description}`;
+      item.contextValue += '.baseline';
+    } else if (node.mark?.regression) {
+      item.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'));
+      item.description = `worse than baseline · ${item.description}`;
+      item.contextValue += '.regression';
+      item.accessibilityInformation = { label: `${runRowLabel(run.name, node.tags)}, ${node.mark.regression}` };
+    }
     return item;
   }
 
   /** Tooltips are built on hover only: 10,000 markdown tables up front would slow the view down. */
   resolveTreeItem(item: vscode.TreeItem, node: RunsNode): vscode.TreeItem {
-    if (node.type === 'run' && !item.tooltip) item.tooltip = this.runTooltip(node.run, node.folderStore.store.getRun(node.run.id));
+    if (node.type === 'run' && !item.tooltip) {
+      const tip = this.runTooltip(node.run, node.folderStore.store.getRun(node.run.id));
+      if (node.mark?.baseline) tip.appendMarkdown('\n\n$(star-full) The baseline of its experiment: runs that end are checked against it.');
+      if (node.mark?.regression) tip.appendMarkdown(`\n\n$(warning) ${escapeMd(node.mark.regression)}`);
+      item.tooltip = tip;
+    }
     return item;
   }
 
