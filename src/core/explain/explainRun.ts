@@ -2,6 +2,7 @@
 // difference as the cause of the change in the metric. Built from what the store recorded; the CLI
 // prints it (`exptrack explain`) and the editor's Explain panel shows it.
 
+import path from 'node:path';
 import type { MetricSummary, ParamValue, RunDetail, RunSummary } from '../model';
 import { headlineMetric } from '../metrics/headlineMetric';
 import { inferMetricDirection, relativeWorsening, type DirectionOverrides, type MetricDirection } from '../metrics/metricDirection';
@@ -110,7 +111,7 @@ export async function explainRun(store: ExplainStore, runId: string, baselineId:
   const inputs = inputChanges(baseline.artifacts, run.artifacts);
   const environment = environmentChanges(baseline.environment, run.environment);
   const command = commandChange(launchOf(store, baseline), launchOf(store, run), params);
-  const code = await codeChanges(baseline, run, (id) => store.getCodeFiles(id), options.repoHint);
+  const code = withoutInputs(await codeChanges(baseline, run, (id) => store.getCodeFiles(id), options.repoHint), [baseline, run]);
 
   const sweep = metric ? sweepEvidence(store, run.experiment, metric, params) : new Map<string, SweepEvidence>();
   const items = rank({ params, inputs, environment, command, code, sweep, metric, metricDirection });
@@ -135,6 +136,24 @@ export async function explainRun(store: ExplainStore, runId: string, baselineId:
     metricValues: { run: metric ? run.metrics[metric]?.last ?? null : null, baseline: metric ? baseline.metrics[metric]?.last ?? null : null },
     items, curves, codeUnavailable: code.source === 'none' ? code.reason : null, method,
   };
+}
+
+/**
+ * Data kept in git (a tracked `data/train.csv`) is in the code snapshot too: a file either run read as
+ * an input is data, said once by its input item, not again as code.
+ */
+function withoutInputs(code: CodeChanges, runs: readonly RunDetail[]): CodeChanges {
+  if (code.source === 'none') return code;
+  const inputs = new Set<string>();
+  for (const r of runs) {
+    for (const a of r.artifacts) {
+      if (a.role !== 'input') continue;
+      inputs.add(a.path);
+      inputs.add(path.resolve(r.cwd, a.path));
+    }
+  }
+  const isInput = (p: string) => inputs.has(p) || (code.source === 'git' && inputs.has(path.join(code.repo, p)));
+  return { ...code, files: code.files.filter((f) => !isInput(f.path)) };
 }
 
 function ref(r: RunDetail): ExplainRunRef {

@@ -387,12 +387,14 @@ export class RunsTreeProvider extends Disposable implements vscode.TreeDataProvi
     const headline = headlineMetric(run.metrics);
     item.description = runRowDescription(headline ? [headline[0], metricValue(headline[1].last)] : undefined, run.startedAt, Date.now());
     item.contextValue = `run.${run.status}`;
+    // The mark goes after the headline value and before the age: a narrow sidebar cuts the end.
+    const marked = (word: string) => { const parts = String(item.description).split(' · '); parts.splice(Math.max(0, parts.length - 1), 0, word); return parts.join(' · '); };
     if (node.mark?.baseline) {
-      item.description = `baseline · ${item.description}`;
+      item.description = marked('baseline');
       item.contextValue += '.baseline';
     } else if (node.mark?.regression) {
       item.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'));
-      item.description = `worse than baseline · ${item.description}`;
+      item.description = marked('worse than baseline');
       item.contextValue += '.regression';
       item.accessibilityInformation = { label: `${runRowLabel(run.name, node.tags)}, ${node.mark.regression}` };
     }
