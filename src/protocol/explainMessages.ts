@@ -3,6 +3,9 @@
 import type { MetricDirection, ParamValueData } from './panelData';
 import { arrayOf, isRecord, isString, messageGuard, nullable, oneOf, shape, type Check } from './validate';
 
+/** The tag marking an experiment's baseline run (written by src/core/explain/baseline.ts, which names it too). */
+export const EXPERIMENT_BASELINE_TAG = 'exptrack.baseline';
+
 export interface ExplainRunRefData { readonly id: string; readonly name: string; readonly experiment: string }
 export interface ArtifactVersionData { readonly sha256: string | null; readonly size: number | null }
 export interface ValueChangeData { readonly key: string; readonly baseline: string | null; readonly run: string | null }

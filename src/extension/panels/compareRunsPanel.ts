@@ -223,6 +223,9 @@ export class CompareRunsPanel {
         await v.env.clipboard.writeText(m.text);
         v.window.setStatusBarMessage(`Copied ${m.what.slice(0, 60)}`, 2500);
         return;
+      case 'setExperimentBaseline':
+        if (this.runIds.includes(m.runId)) await v.commands.executeCommand('exptrack.setBaseline', m.runId);
+        return;
     }
   }
 
