@@ -190,14 +190,18 @@ function sweepEvidence(
   if (!keys.length) return out;
   const runs = store.listRuns({ experiment, limit: MAX_SWEEP_RUNS }).filter((r) => r.status === 'finished' && r.metrics[metric]?.count);
   if (runs.length < MIN_SWEEP_RUNS) return out;
-  const details = runs.map((r) => store.getRun(r.id)).filter((r): r is RunDetail => !!r);
+  const finals = new Map(runs.map((r) => [r.id, r.metrics[metric].last]));
   for (const key of keys) {
+    // One query per changed param (its numeric values across the experiment), not a getRun per run.
+    const rows = store.all(
+      'SELECT r.id AS id, p.num AS num FROM params p JOIN runs r ON r.rid = p.run JOIN experiments e ON e.id = r.experiment_id WHERE e.name = ? AND p.key = ? AND p.num IS NOT NULL',
+      [experiment, key]);
     const xs: number[] = [];
     const ys: number[] = [];
-    for (const d of details) {
-      const x = numeric(d.params[key]);
-      const y = d.metrics[metric].last;
-      if (Number.isFinite(x) && Number.isFinite(y)) { xs.push(x); ys.push(y); }
+    for (const row of rows) {
+      const y = finals.get(String(row.id));
+      const x = Number(row.num);
+      if (y !== undefined && Number.isFinite(x) && Number.isFinite(y)) { xs.push(x); ys.push(y); }
     }
     if (xs.length < MIN_SWEEP_RUNS || new Set(xs).size < 2) continue;
     const rho = spearman(xs, ys);
