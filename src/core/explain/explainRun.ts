@@ -276,7 +276,7 @@ function rank(x: RankInput): ExplainItem[] {
   // What changed alone comes first: with one difference, it is the explanation the records allow.
   if (items.length === 1) {
     const only = items[0];
-    items[0] = { ...only, score: 1, evidence: `the only recorded difference from the baseline (${only.evidence})` } as ExplainItem;
+    items[0] = { ...only, score: 1, evidence: `the only recorded difference from the baseline; ${only.evidence}` } as ExplainItem;
   }
   return items.map((it, i) => [it, i] as const).sort((a, b) => b[0].score - a[0].score || a[1] - b[1]).map(([it]) => it);
 }

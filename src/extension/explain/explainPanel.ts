@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import * as vscode from 'vscode';
+import type * as vscode from 'vscode';
 import { explainRun, type ExplainReport } from '../../core/explain/explainRun';
 import { inferMetricDirection } from '../../core/metrics/metricDirection';
 import { writeMetricDirection } from '../../core/metrics/metricsConfig';
@@ -14,6 +14,9 @@ import { WebviewConnection } from '../panels/webviewConnection';
 import type { FolderStore, WorkspaceStores } from '../workspaceStores';
 import type { FolderMetricsConfig } from './folderMetricsConfig';
 
+/** The part of FolderMetricsConfig the panel reads. */
+export type MetricsConfigSource = Pick<FolderMetricsConfig, 'get'>;
+
 /** What the Explain panel's evidence links open. */
 export interface ExplainPanelActions {
   compare(runIds: readonly string[]): void;
@@ -23,8 +26,8 @@ export interface ExplainPanelActions {
 
 export interface ExplainPanelDeps {
   readonly ctx: Pick<PanelContext, 'vscode' | 'extensionUri' | 'log'>;
-  readonly stores: WorkspaceStores;
-  readonly config: FolderMetricsConfig;
+  readonly stores: Pick<WorkspaceStores, 'openExisting'>;
+  readonly config: MetricsConfigSource;
   readonly actions: ExplainPanelActions;
 }
 
@@ -158,7 +161,8 @@ export class ExplainPanel {
         const uri = v.Uri.file(file);
         try {
           const stat = await v.workspace.fs.stat(uri);
-          await v.commands.executeCommand(stat.type & vscode.FileType.Directory ? 'revealInExplorer' : 'vscode.open', uri);
+          // Directories (datasets) go to the explorer (FileType.Directory = 2); files open in an editor.
+          await v.commands.executeCommand(stat.type & 2 ? 'revealInExplorer' : 'vscode.open', uri);
         } catch {
           void v.window.showWarningMessage(`Experiments: ${m.path} is no longer on disk; its recorded versions are in the Lineage panel.`);
         }
