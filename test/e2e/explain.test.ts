@@ -35,9 +35,8 @@ describe('explain a regression (packaged VSIX in a real VS Code)', function () {
     const extensionsDir = path.join(runDir, 'extensions');
     harness.installVsix({ vsix, runDir, extensionsDir });
     workspace = makeWorkspace(path.join(runDir, 'workspace'));
-    // The baseline, recorded and chosen with the CLI before the editor opens.
+    // The baseline's run, recorded with the CLI before the editor opens (chosen in the Runs view below).
     cli(...train);
-    cli('baseline', '@last');
     cs = await harness.startCodeServer({ runDir, workspace, extensionsDir, settings: { 'workbench.tree.expandMode': 'doubleClick' } });
     ctx = await harness.launchBrowser(runDir);
     page = ctx.pages()[0] ?? await ctx.newPage();
@@ -61,6 +60,24 @@ describe('explain a regression (packaged VSIX in a real VS Code)', function () {
     await page.locator('.activitybar [aria-label^="Experiments"]').first().click();
     const sidebar = page.locator('.sidebar');
     await sidebar.locator('.monaco-list-row', { hasText: 'data-drift' }).first().waitFor({ state: 'visible', timeout: 30_000 });
+    const group = sidebar.locator('.monaco-list-row[aria-level="1"]', { hasText: 'data-drift' });
+    const expand = async () => {
+      for (let i = 0; i < 20 && (await group.getAttribute('aria-expanded')) !== 'true'; i++) {
+        await group.click();
+        await page.keyboard.press('ArrowRight');
+        await page.waitForTimeout(250);
+      }
+    };
+    await expand();
+    // Set as Baseline from the run's context menu.
+    const first = sidebar.locator('.monaco-list-row[aria-level="2"]').first();
+    await first.click();
+    await first.click({ button: 'right' });
+    await page.locator('.context-view .action-label', { hasText: 'Set as Baseline' }).first().hover();
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => [...document.querySelectorAll('.sidebar .monaco-list-row[aria-level="2"]')].some((r) => /val_acc · baseline · /.test((r.textContent ?? '').replace(/\s+/g, ' '))),
+      undefined, { timeout: 30_000 });
+    assert.match(cli('baseline', '--show', 'data-drift'), /\S+ \S+/, 'the CLI reads the baseline the editor set');
 
     // Same code, same params; the validation rows' labels flipped (a broken data export).
     const file = path.join(workspace, 'data', 'train.csv');
@@ -80,12 +97,7 @@ describe('explain a regression (packaged VSIX in a real VS Code)', function () {
     await page.screenshot({ path: path.join(shots, 'regression-notification.png') });
 
     // The Runs view marks the run.
-    const group = sidebar.locator('.monaco-list-row[aria-level="1"]', { hasText: 'data-drift' });
-    for (let i = 0; i < 20 && (await group.getAttribute('aria-expanded')) !== 'true'; i++) {
-      await group.click();
-      await page.keyboard.press('ArrowRight');
-      await page.waitForTimeout(250);
-    }
+    await expand();
     await sidebar.locator('.monaco-list-row[aria-level="2"] .codicon-warning').first().waitFor({ state: 'visible', timeout: 30_000 });
     const rows = (await sidebar.locator('.monaco-list-row[aria-level="2"]').allInnerTexts()).map((t) => t.replace(/\s+/g, ' '));
     assert.ok(rows.some((t) => /[\d.]+ val_acc · worse than baseline · /.test(t)) && rows.some((t) => /[\d.]+ val_acc · baseline · /.test(t)), rows.join(' | '));
@@ -93,11 +105,11 @@ describe('explain a regression (packaged VSIX in a real VS Code)', function () {
     await toast.locator('.monaco-button', { hasText: 'Explain' }).click();
     await page.locator('.tab', { hasText: /^Explain: / }).first().waitFor({ state: 'visible', timeout: 30_000 });
     const frame = page.frameLocator('iframe.webview.ready').last().frameLocator('#active-frame');
-    const first = frame.locator('.explain-items > li').first();
-    await first.waitFor({ state: 'visible', timeout: 30_000 });
-    assert.equal(await first.getAttribute('data-kind'), 'data');
-    assert.match(await first.innerText(), /data\/train\.csv changed/);
-    assert.match(await first.innerText(), /the only recorded difference/);
+    const top = frame.locator('.explain-items > li').first();
+    await top.waitFor({ state: 'visible', timeout: 30_000 });
+    assert.equal(await top.getAttribute('data-kind'), 'data');
+    assert.match(await top.innerText(), /data\/train\.csv changed/);
+    assert.match(await top.innerText(), /the only recorded difference/);
     // Params and code are the same: neither is listed (the CSV is in git, but it is data, said once).
     const kinds = await frame.locator('.explain-items > li').evaluateAll((els) => els.map((e) => e.getAttribute('data-kind')));
     assert.ok(!kinds.includes('param') && !kinds.includes('code'), kinds.join(','));
@@ -106,7 +118,7 @@ describe('explain a regression (packaged VSIX in a real VS Code)', function () {
     await page.screenshot({ path: path.join(shots, 'explain.png') });
 
     // One click to the evidence: the data file opens in an editor.
-    await first.locator('vscode-button', { hasText: 'Open File' }).click();
+    await top.locator('vscode-button', { hasText: 'Open File' }).click();
     await page.locator('.tab', { hasText: 'train.csv' }).first().waitFor({ state: 'visible', timeout: 30_000 });
   });
 });
