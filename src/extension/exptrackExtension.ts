@@ -9,6 +9,7 @@ import type { RunEndHook } from './capture/trackedPty';
 import type { TrackedTaskDefinition } from './capture/trackedTaskDefinition';
 import { CommandRegistry } from './commandRegistry';
 import { DoctorDocuments } from './doctorDocuments';
+import { ExplainFeature } from './explain/explainFeature';
 import { Disposable, DisposableStore } from './lifecycle';
 import { Logger } from './logger';
 import { directionOverrides } from '../core/metrics/metricDirection';
@@ -135,6 +136,14 @@ export class ExptrackExtension extends Disposable {
       rerun: async (run) => this.rerun(run),
     }, this.logger.scoped('runs')));
     actions.registerCommands(commands);
+    const explain = this.register(new ExplainFeature(this.stores, this.runsTree, {
+      vscode, extensionUri: context.extensionUri, log: (m) => this.logger.scoped('explain').info(m),
+    }, {
+      compare: (runIds) => this.panels.showCompare(runIds),
+      showRun: (runId) => this.panels.showRun(runId),
+      showLineage: (_folderStore, artifactPath) => { LineagePanel.show(this.lineage, { type: 'path', path: artifactPath }); },
+    }, this.logger.scoped('explain')));
+    explain.registerCommands(commands);
     commands.register('exptrack.showLog', () => this.logger.show());
     commands.register('exptrack.toggleCapture', () => this.capture.toggle());
     commands.register('exptrack.openDoctor', () => doctor.open());

@@ -65,7 +65,7 @@ export async function pickRuns(
   return picked ? [picked.ref] : undefined;
 }
 
-function runPickItem(run: RunSummary, folder?: string): vscode.QuickPickItem {
+export function runPickItem(run: RunSummary, folder?: string): vscode.QuickPickItem {
   const headline = headlineMetric(run.metrics);
   return {
     label: `$(${run.status === 'running' ? 'loading~spin' : run.status === 'finished' ? 'pass' : run.status === 'failed' ? 'error' : 'circle-slash'}) ${run.name}`,

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { BASELINE_TAG, baselineOf, baselinesByExperiment, clearBaseline, setBaseline } from '../../src/core/explain/baseline';
 import { Store } from '../../src/core/store/store';
+import { EXPERIMENT_BASELINE_TAG } from '../../src/protocol/explainMessages';
 
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const made: string[] = [];
@@ -54,6 +55,10 @@ describe('baselines', () => {
       await reader.close();
       await store.close();
     }
+  });
+
+  it('names the tag as the webviews read it', () => {
+    assert.equal(BASELINE_TAG, EXPERIMENT_BASELINE_TAG);
   });
 
   it('settles on the most recently started run when two carry the tag', () => {

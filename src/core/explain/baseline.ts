@@ -3,6 +3,7 @@
 
 import type { RunSummary } from '../model';
 
+/** The webviews read it as EXPERIMENT_BASELINE_TAG (src/protocol/explainMessages.ts): keep the two equal. */
 export const BASELINE_TAG = 'exptrack.baseline';
 
 /** The slice of the Store that baselines read and write. */

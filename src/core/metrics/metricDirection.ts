@@ -20,6 +20,19 @@ const higherIsBetter = new Set([
  */
 export function inferMetricDirection(key: string, overrides: DirectionOverrides = {}): MetricDirection | undefined {
   if (Object.hasOwn(overrides, key)) return overrides[key];
+  // The Runs view judges every row against its baseline on each redraw: the same few keys, over and over.
+  const known = fromName.get(key);
+  if (known !== undefined || fromName.has(key)) return known;
+  if (fromName.size >= MAX_REMEMBERED) fromName.clear();
+  const d = directionFromName(key);
+  fromName.set(key, d);
+  return d;
+}
+
+const fromName = new Map<string, MetricDirection | undefined>();
+const MAX_REMEMBERED = 10_000;
+
+function directionFromName(key: string): MetricDirection | undefined {
   const plain = key.toLowerCase().split(/[^a-z0-9]+/).filter(Boolean);
   const camel = key.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase().split(/[^a-z0-9]+/).filter(Boolean);
   // The last matching word decides (`val/loss`, `eval_accuracy`: the tail is the noun). Whole

@@ -9,7 +9,7 @@ import {
   type LineageQueryData, type LineageTarget, type ToLineageWebviewMessage,
 } from '../../protocol/lineageMessages';
 import type { PanelVscode } from '../panels/panelContext';
-import { repositoryRoot } from '../panels/gitSnapshots';
+import { repositoryRoot } from '../../core/gitSnapshots';
 import { panelWebviewOptions } from '../panels/panelWebview';
 import { snapshotUri } from '../panels/snapshotContentProvider';
 import { WebviewConnection } from '../panels/webviewConnection';

@@ -11,6 +11,7 @@ import { scriptLabelOf } from '../../core/editor/scriptRuns';
 import { sortRunsByMetric, type RunOrder } from '../../core/editor/experimentTrend';
 import type { DirectionOverrides } from '../../core/metrics/metricDirection';
 import { Disposable } from '../lifecycle';
+import type { RunMark } from '../explain/runMarks';
 import type { Logger } from '../logger';
 import type { FolderStore, WorkspaceStores } from '../workspaceStores';
 
@@ -28,7 +29,7 @@ type TagsByRun = ReadonlyMap<string, Readonly<Record<string, string>>>;
 export type RunsNode =
   | { readonly type: 'folder'; readonly folderStore: FolderStore }
   | { readonly type: 'group'; readonly folderStore: FolderStore; readonly label: string; readonly runs: readonly RunSummary[]; readonly icon: string; readonly tags: TagsByRun }
-  | ({ readonly type: 'run'; readonly tags?: Readonly<Record<string, string>> } & RunRef)
+  | ({ readonly type: 'run'; readonly tags?: Readonly<Record<string, string>>; readonly mark?: RunMark } & RunRef)
   | ({ readonly type: 'section'; readonly section: Section } & RunRef)
   | { readonly type: 'leaf'; readonly parentId: string; readonly item: vscode.TreeItem; readonly children?: readonly RunsNode[] };
 
@@ -62,6 +63,14 @@ export class RunsTreeProvider extends Disposable implements vscode.TreeDataProvi
     super();
     this.register(stores.onDidChange(() => this.changeEmitter.fire(undefined)));
     this.register({ dispose: () => clearTimeout(this.ageTimer?.handle) });
+  }
+
+  private marks: { mark(folderStore: FolderStore, run: RunSummary, tags: TagsByRun): RunMark | undefined } | undefined;
+
+  /** Baseline and regression marks on run rows (the Explain feature supplies them). */
+  setMarks(marks: { mark(folderStore: FolderStore, run: RunSummary, tags: TagsByRun): RunMark | undefined }): void {
+    this.marks = marks;
+    this.changeEmitter.fire(undefined);
   }
 
   get filter(): string { return this.filterText; }
@@ -228,7 +237,7 @@ export class RunsTreeProvider extends Disposable implements vscode.TreeDataProvi
   }
 
   private runNode(folderStore: FolderStore, run: RunSummary, tags: TagsByRun): RunsNode & { type: 'run' } {
-    const node = { type: 'run' as const, folderStore, run, tags: tags.get(run.id) };
+    const node = { type: 'run' as const, folderStore, run, tags: tags.get(run.id), mark: this.marks?.mark(folderStore, run, tags) };
     this.runNodes.set(run.id, node);
     this.scheduleAgeRefresh(run.startedAt);
     return node;
@@ -391,12 +400,28 @@ export class RunsTreeProvider extends Disposable implements vscode.TreeDataProvi
     const headline = sortKey && run.metrics[sortKey] ? [sortKey, run.metrics[sortKey]] as const : headlineMetric(run.metrics);
     item.description = runRowDescription(headline ? [headline[0], metricValue(headline[1].last)] : undefined, run.startedAt, Date.now());
     item.contextValue = `run.${run.status}`;
+    // The mark goes after the headline value and before the age: a narrow sidebar cuts the end.
+    const marked = (word: string) => { const parts = String(item.description).split(' · '); parts.splice(Math.max(0, parts.length - 1), 0, word); return parts.join(' · '); };
+    if (node.mark?.baseline) {
+      item.description = marked('baseline');
+      item.contextValue += '.baseline';
+    } else if (node.mark?.regression) {
+      item.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'));
+      item.description = marked('worse than baseline');
+      item.contextValue += '.regression';
+      item.accessibilityInformation = { label: `${runRowLabel(run.name, node.tags)}, ${node.mark.regression}` };
+    }
     return item;
   }
 
   /** Tooltips are built on hover only: 10,000 markdown tables up front would slow the view down. */
   resolveTreeItem(item: vscode.TreeItem, node: RunsNode): vscode.TreeItem {
-    if (node.type === 'run' && !item.tooltip) item.tooltip = this.runTooltip(node.run, node.folderStore.store.getRun(node.run.id));
+    if (node.type === 'run' && !item.tooltip) {
+      const tip = this.runTooltip(node.run, node.folderStore.store.getRun(node.run.id));
+      if (node.mark?.baseline) tip.appendMarkdown('\n\n$(star-full) The baseline of its experiment: runs that end are checked against it.');
+      if (node.mark?.regression) tip.appendMarkdown(`\n\n$(warning) ${escapeMd(node.mark.regression)}`);
+      item.tooltip = tip;
+    }
     return item;
   }
 
