@@ -120,7 +120,8 @@ describe('workbench (packaged VSIX in a real VS Code)', function () {
     await page.screenshot({ path: path.join(shots, 'codelens.png') });
     // Hover the --lr flag: the three values the sweep used, and which gave the best val_acc.
     await page.keyboard.press('Control+Home');
-    await page.locator('.view-line span', { hasText: '"--lr"' }).first().hover();
+    // The token's own span (the line's outer span would put the mouse mid-line).
+    await page.locator('.view-line span span', { hasText: /^"--lr"$/ }).first().hover();
     const hover = page.locator('.monaco-hover-content', { hasText: 'across 3 runs' }).first();
     await hover.waitFor({ state: 'visible', timeout: 30_000 });
     assert.match((await hover.textContent())!, /Best val_acc/);
