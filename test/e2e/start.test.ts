@@ -48,7 +48,7 @@ describe('npm start (the demo)', function () {
     const browser: BrowserContext = await harness.launchBrowser(runDir);
     ctx = browser;
     const page = browser.pages()[0] ?? await browser.newPage();
-    await page.goto(url);
+    await page.goto(url, { timeout: 180_000 });
     const item = page.locator('.activitybar [aria-label^="Experiments"]').first();
     await item.waitFor({ state: 'visible', timeout: 60_000 });
     await harness.runCommand(page, 'Experiments: Show Log');

@@ -46,7 +46,7 @@ describe('workbench (packaged VSIX in a real VS Code)', function () {
     ctx = await harness.launchBrowser(runDir);
     page = ctx.pages()[0] ?? await ctx.newPage();
     page.on('console', (m) => { if (m.type() === 'error' && process.env.E2E_DEBUG) console.log(`[browser] ${m.text()}`); });
-    await page.goto(`${cs.base}/?folder=${encodeURIComponent(workspace)}`);
+    await page.goto(`${cs.base}/?folder=${encodeURIComponent(workspace)}`, { timeout: 180_000 });
     await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
   });
 

@@ -50,7 +50,8 @@ try {
   let resolveExit;
   const exited = new Promise((r) => { resolveExit = r; });
   await page.exposeFunction('codeAutomationExit', (c) => resolveExit(c));
-  await page.goto(url);
+  // A loaded machine (CI, parallel suites) takes longer than the 30 s default to serve the workbench.
+  await page.goto(url, { timeout: 180_000 });
   code = await Promise.race([exited, new Promise((r) => setTimeout(() => r('timeout'), TIMEOUT_MS))]);
   if (code === 'timeout') { console.error(`integration: no result from the extension host within ${TIMEOUT_MS} ms`); code = 2; }
   await printing;

@@ -1,16 +1,7 @@
 import type { ArtifactRole, ParamValue } from '../model';
 import { flattenParams } from './flattenParams';
+import type { ReportedPython } from './pythonInfo';
 
-/** The interpreter a Python process reports (the hook's `python` record). */
-export interface HookPython {
-  readonly executable: string;
-  readonly version: string;
-  readonly implementation: string;
-  readonly prefix: string;
-  readonly base: string;
-  readonly conda: string | null;
-  readonly sitePackages: readonly string[];
-}
 
 /**
  * What exptrack's Python hook (src/python/exptrack_hook) reports, one JSON line each, with
@@ -21,7 +12,7 @@ export interface HookPython {
  * - `{"exptrack": "file", "dropped": n}`: files past the hook's cap
  */
 export type HookRecord =
-  | { readonly kind: 'python'; readonly pid: number; readonly python: HookPython }
+  | { readonly kind: 'python'; readonly pid: number; readonly python: ReportedPython }
   | { readonly kind: 'argparse'; readonly pid: number; readonly script: string | null; readonly params: Record<string, ParamValue> }
   | { readonly kind: 'file'; readonly pid: number; readonly path: string; readonly write: boolean }
   | { readonly kind: 'dropped'; readonly pid: number; readonly count: number };

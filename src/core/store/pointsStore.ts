@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Database } from 'sql.js';
-import { fsyncDir } from './atomicWrite';
+import { writeFileAtomic } from './atomicWrite';
 import { encodePointsFile, type KeyPoints, PointsFileError, PointsFileIndex } from './pointsFile';
 
 /** A growable column of doubles. */
@@ -209,24 +209,10 @@ export class PointsStore {
 
   private writeFile(rel: string, data: Uint8Array): void {
     const file = path.join(this.dir, rel);
-    const tmp = path.join(path.dirname(file), `.${path.basename(file)}.tmp-${this.tmpSuffix}`);
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    let fd: number | undefined;
-    try {
-      fd = fs.openSync(tmp, 'w');
-      let off = 0;
-      while (off < data.length) off += fs.writeSync(fd, data, off, data.length - off);
-      fs.fsyncSync(fd);
-      fs.closeSync(fd);
-      fd = undefined;
-      fs.renameSync(tmp, file);
-    } catch (e) {
-      if (fd !== undefined) { try { fs.closeSync(fd); } catch { /* reported by the caller */ } }
-      try { fs.unlinkSync(tmp); } catch { /* never created */ }
-      throw e;
-    }
-    fsyncDir(path.dirname(file));
+    writeFileAtomic(file, data, this.tmpSuffix);
   }
+
 
   /**
    * After a save (lock held): deletes files the saved catalog does not list, once they are older

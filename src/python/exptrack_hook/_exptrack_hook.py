@@ -198,13 +198,40 @@ def _write_distributions():
         try:
             name = d.metadata['Name']
             if name:
-                names.add('%s==%s' % (name, d.version))
+                url = _direct_url(d)
+                names.add('%s @ %s' % (name, url) if url else '%s==%s' % (name, d.version))
         except Exception:
             pass
     tmp = '%s.%d.tmp' % (target, os.getpid())
     with open(tmp, 'w', encoding='utf-8') as f:
         f.write('# importlib.metadata\n' + ''.join(n + '\n' for n in sorted(names, key=str.lower)))
     os.replace(tmp, target)
+
+
+def _direct_url(d):
+    """Where a package installed from a URL came from, as `pip freeze` says (`name @ url`), credentials
+    left out here already: the cache file is written by this process, before exptrack's redactor
+    sees it. Every query value goes (wheel URLs carry signatures and tokens there)."""
+    try:
+        import json
+        from urllib.parse import urlsplit, urlunsplit, parse_qsl
+        info = json.loads(d.read_text('direct_url.json') or 'null')
+        if not isinstance(info, dict) or not isinstance(info.get('url'), str) or (info.get('dir_info') or {}).get('editable'):
+            return None
+        if str(info['url']).startswith('file:'):
+            return None
+        u = urlsplit(info['url'])
+        host = u.hostname or ''
+        if u.port:
+            host += ':%d' % u.port
+        query = '&'.join('%s=[redacted]' % k for k, _ in parse_qsl(u.query, keep_blank_values=True))
+        url = urlunsplit((u.scheme, host, u.path, query, ''))
+        vcs = info.get('vcs_info')
+        if isinstance(vcs, dict) and vcs.get('vcs') and vcs.get('commit_id'):
+            url = '%s+%s@%s' % (vcs['vcs'], url, vcs['commit_id'])
+        return url
+    except Exception:
+        return None
 
 
 def _mtime_ns(p):
