@@ -45,7 +45,8 @@ export class ScriptCodeLens extends Disposable implements vscode.CodeLensProvide
     const summary = scriptLensSummary(found.runs, found.baselineOf(found.runs[0].experiment),
       { format: metricValue, directions: found.directions, tolerance: found.tolerance });
     if (!summary) return [];
-    const range = new vscode.Range(entryPointLine(document.getText()), 0, entryPointLine(document.getText()), 0);
+    const line = entryPointLine(document.getText());
+    const range = new vscode.Range(line, 0, line, 0);
     const file = document.uri.fsPath;
     const compareWhat = summary.baseline ? `${summary.last.name} with the baseline ${summary.baseline.name}` : found.runs.length > 1 ? `${summary.last.name} with ${found.runs[1].name}` : undefined;
     return [
