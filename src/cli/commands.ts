@@ -19,6 +19,8 @@ export const QUERY_COMMANDS: Readonly<Record<string, () => Promise<CommandHandle
   doctor: async () => (await import('./queryCommands')).doctor,
   lineage: async () => (await import('./lineageCommand')).lineage,
   import: async () => (await import('./importCommand')).importRuns,
+  explain: async () => (await import('./explainCommand')).explain,
+  baseline: async () => (await import('./explainCommand')).baseline,
 };
 
 export async function parseCommand(argv: readonly string[], io: CliIo, stdin: NodeJS.ReadableStream): Promise<number> {

@@ -21,6 +21,9 @@ import { createFoldLog } from '../core/store/backgroundFolds';
 import { JournalAppender } from '../core/store/journalAppender';
 import { fileSize } from '../core/store/journalReader';
 import { Store } from '../core/store/store';
+import { readMetricsConfig } from '../core/metrics/metricsConfig';
+import { regressionLines } from '../core/explain/regressionCheck';
+import { regressionOfRun } from '../core/explain/runRegression';
 
 /** What the main thread tells the worker at start (structured-clone data only). */
 export interface RecordingWorkerData {
@@ -38,6 +41,8 @@ export interface RecordingWorkerData {
   readonly inlineFoldBytes: number;
   /** False leaves a big backlog to the next writer or reader (tests and the benchmark time the fold alone). */
   readonly backgroundFold: boolean;
+  /** Compare with the experiment's baseline even when the fold is not done here (`--fail-on-regression`). */
+  readonly regressionCheckRequired?: boolean;
   readonly request: {
     readonly id: string;
     readonly startedAt: number;
@@ -62,7 +67,9 @@ export type ToRecordingWorker =
 
 export type FromRecordingWorker =
   | { readonly t: 'warn'; readonly m: string }
-  | { readonly t: 'done'; readonly end: RunEnd; readonly name: string; readonly metricCount: number; readonly fold: 'inline' | 'background' | 'none'; readonly repeats?: string };
+  | { readonly t: 'done'; readonly end: RunEnd; readonly name: string; readonly metricCount: number; readonly fold: 'inline' | 'background' | 'none'; readonly repeats?: string;
+      /** Sentences of the regression check against the experiment's baseline; undefined when not checked. */
+      readonly regressions?: readonly string[]; readonly regressionProblem?: string };
 
 
 /**
@@ -120,10 +127,11 @@ export function runRecordingWorker(data: RecordingWorkerData, port: MessagePort)
         await appender?.closeWaitingForSpace(r.env.EXPTRACK_DISK_FULL_WAIT_MS && Number.isFinite(wait) ? wait : undefined);
         let fold: 'inline' | 'background' | 'none' = 'none';
         let repeats: string | undefined;
+        let check: RegressionCheckResult | undefined;
         if (appender) {
           try {
             if (pendingJournalBytes(exptrackDir) <= data.inlineFoldBytes && fileSize(path.join(exptrackDir, 'exptrack.db')) <= INLINE_FOLD_MAX_DB_BYTES) {
-              repeats = await foldHere(exptrackDir, warn, data.wantRepeatHint ? active.id : undefined);
+              ({ repeats, check } = await foldHere(exptrackDir, warn, data.wantRepeatHint ? active.id : undefined, active.id));
               fold = 'inline';
             } else if (data.backgroundFold) {
               startBackgroundFold(data.cliPath, exptrackDir, r.env);
@@ -134,7 +142,8 @@ export function runRecordingWorker(data: RecordingWorkerData, port: MessagePort)
             warn(`saving the run: ${(e as Error).message}`);
           }
         }
-        post({ t: 'done', end, name: active.name, metricCount: active.metricCount, fold, repeats });
+        if (!check && data.regressionCheckRequired) check = await checkInReadStore(exptrackDir, active.id, warn);
+        post({ t: 'done', end, name: active.name, metricCount: active.metricCount, fold, repeats, regressions: check?.lines, regressionProblem: check?.problem });
         port.close();
       });
     }
@@ -154,16 +163,51 @@ export function pendingJournalBytes(exptrackDir: string): number {
   return total;
 }
 
-/** Folds and saves in this process; returns the "this run repeats ..." line when asked for one. */
-async function foldHere(exptrackDir: string, warn: (m: string) => void, hintFor: string | undefined): Promise<string | undefined> {
+interface RegressionCheckResult {
+  readonly lines: readonly string[];
+  readonly problem?: string;
+}
+
+/** The run against its experiment's baseline (docs/explain.md); never throws. */
+function regressionCheck(store: Store, exptrackDir: string, runId: string): RegressionCheckResult {
+  try {
+    const { config, problems } = readMetricsConfig(exptrackDir);
+    const report = regressionOfRun(store, runId, config);
+    return { lines: report ? regressionLines(report) : [], problem: problems.length ? problems.join('; ') : undefined };
+  } catch (e) {
+    return { lines: [], problem: `regression check: ${(e as Error).message}` };
+  }
+}
+
+/** When the fold is left to the background: a read-only look (journals included) just for the check. */
+async function checkInReadStore(exptrackDir: string, runId: string, warn: (m: string) => void): Promise<RegressionCheckResult> {
+  try {
+    const store = await Store.open(exptrackDir, { readOnly: true, logger: { info: () => undefined, warn, error: warn } });
+    try { return regressionCheck(store, exptrackDir, runId); } finally { await store.close(); }
+  } catch (e) {
+    return { lines: [], problem: `regression check: ${(e as Error).message}` };
+  }
+}
+
+/**
+ * Folds and saves in this process; returns the "this run repeats ..." line when asked for one and the
+ * regression check of `runId` (the store is open and folded anyway).
+ */
+async function foldHere(exptrackDir: string, warn: (m: string) => void, hintFor: string | undefined, runId: string): Promise<{ repeats?: string; check: RegressionCheckResult }> {
   const store = await Store.open(exptrackDir, { logger: { info: () => undefined, warn, error: warn } });
   let repeats: string | undefined;
+  let check: RegressionCheckResult = { lines: [] };
   try {
     // A small store (this fold is for small ones) moves a schema-v2 store's points out of the catalog in a moment.
     await store.finishMigration(30_000);
+    try {
+      await store.flush();
+      check = regressionCheck(store, exptrackDir, runId);
+    } catch (e) {
+      check = { lines: [], problem: `regression check: ${(e as Error).message}` };
+    }
     if (hintFor) {
       try {
-        await store.flush();
         const [hint] = new LineageQueries(storeSqlReader(store), gitTreeCodeIdentity()).duplicatesOf(hintFor, 1);
         if (hint) repeats = `exptrack: this run repeats ${hint.run.name} (${hint.reason})\n`;
       } catch { /* a hint, never a failure */ }
@@ -171,7 +215,7 @@ async function foldHere(exptrackDir: string, warn: (m: string) => void, hintFor:
   } finally {
     await store.close();
   }
-  return repeats;
+  return { repeats, check };
 }
 
 /**

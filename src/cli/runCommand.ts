@@ -53,12 +53,14 @@ interface RunArgs {
   parse: boolean;
   git: boolean;
   env: boolean;
+  /** Exit 3 when the run is worse than its experiment's baseline (and exited 0). */
+  failOnRegression: boolean;
   command: string[];
 }
 
 /** `exptrack run` options until `--` or the first word that is not an option (then the command). */
 function parseRunArgs(argv: readonly string[]): RunArgs {
-  const out: RunArgs = { tags: {}, quiet: false, parse: true, git: true, env: true, command: [] };
+  const out: RunArgs = { tags: {}, quiet: false, parse: true, git: true, env: true, failOnRegression: false, command: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--') { out.command = argv.slice(i + 1); break; }
@@ -84,12 +86,16 @@ function parseRunArgs(argv: readonly string[]): RunArgs {
       case '--no-parse': out.parse = false; break;
       case '--no-git': out.git = false; break;
       case '--no-env': out.env = false; break;
+      case '--fail-on-regression': out.failOnRegression = true; break;
       default: throw new UsageError(`unknown option ${flag}`);
     }
   }
   if (!out.command.length) throw new UsageError('no command given (exptrack run [options] -- <command...>)');
   return out;
 }
+
+/** Exit code of `exptrack run --fail-on-regression` for a run worse than its baseline (CI gates on it). */
+export const REGRESSION_EXIT = 3;
 
 /** `"recorder": {"capture": {"pythonHook": false}}` in `.exptrack/config.json` (read here: the hook is given at the spawn). */
 function hookOffInConfig(exptrackDir: string): boolean {
@@ -157,6 +163,7 @@ export async function runCommand(argv: readonly string[], proc: RunProcess): Pro
     // Internal knobs for tests and the benchmark (docs/cli.md).
     inlineFoldBytes: io.env.EXPTRACK_INLINE_FOLD_BYTES && Number.isFinite(inline) ? inline : DEFAULT_INLINE_FOLD_BYTES,
     backgroundFold: io.env.EXPTRACK_BACKGROUND_FOLD !== '0',
+    regressionCheckRequired: args.failOnRegression,
     request: { id, startedAt: started, command, cwd: io.cwd, experiment: args.experiment, name: args.name, tags: args.tags, env: { ...io.env }, namedPaths, pythonHook: hookDir !== null },
   }, warn, proc.outputWritten, hookEnv);
 
@@ -221,7 +228,11 @@ export async function runCommand(argv: readonly string[], proc: RunProcess): Pro
     io.stderr(`exptrack: ${end.status} ${result?.name ?? ''} (${id}) in ${formatDuration(end.endedAt - started)}, ${result?.metricCount ?? 0} metric points; exptrack show @last\n`);
     if (result?.repeats) io.stderr(result.repeats);
   }
+  // Worse than the experiment's baseline: said on stderr always (CI logs), an exit code when asked.
+  for (const line of result?.regressions ?? []) io.stderr(`exptrack: regression: ${line}; exptrack explain ${id}\n`);
+  if (result?.regressionProblem) warn(result.regressionProblem);
   if (stoppedBy && !exit.signal && exit.exitCode === 0) return 128 + (os.constants.signals[stoppedBy] ?? 0);
+  if (args.failOnRegression && exit.exitCode === 0 && !exit.signal && result?.regressions?.length) return REGRESSION_EXIT;
   if (exit.signal) return 128 + (os.constants.signals[exit.signal] ?? 0);
   return exit.exitCode ?? 1;
 }

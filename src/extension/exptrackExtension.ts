@@ -8,9 +8,11 @@ import { TrackedTaskProvider } from './capture/trackedTaskProvider';
 import { CliOnPath } from './cliOnPath';
 import { CommandRegistry } from './commandRegistry';
 import { DoctorDocuments } from './doctorDocuments';
+import { ExplainFeature } from './explain/explainFeature';
 import { Disposable, DisposableStore } from './lifecycle';
 import { Logger } from './logger';
 import { ImportExportCommands } from './importExport/importExportCommands';
+import { directionOverrides } from '../core/metrics/metricDirection';
 import { trackRunSelection } from './runPicker';
 import { PanelManager } from './panels/panelManager';
 import { PythonInterpreters } from './pythonInterpreters';
@@ -22,6 +24,10 @@ import { RunsTreeProvider } from './trees/runsTree';
 import { ArtifactActions } from './trees/artifactActions';
 import { ArtifactsTreeProvider } from './trees/artifactsTree';
 import { WorkspaceStores } from './workspaceStores';
+import { ScriptRunsIndex } from './codeLens/scriptRunsIndex';
+import { ScriptCodeLens } from './codeLens/scriptCodeLens';
+import { FlagHover } from './codeLens/flagHover';
+import { pickRunOrder } from './trees/sortRuns';
 
 /**
  * The composition root: builds every service by constructor injection and registers what it
@@ -41,6 +47,7 @@ export class ExptrackExtension extends Disposable {
   readonly tasks: TrackedTaskProvider;
   readonly terminals: TerminalCapture;
   readonly interpreters: PythonInterpreters;
+  readonly scripts: ScriptRunsIndex;
 
   constructor(readonly context: vscode.ExtensionContext, channel: vscode.LogOutputChannel) {
     super();
@@ -63,7 +70,7 @@ export class ExptrackExtension extends Disposable {
     this.panels = new PanelManager({
       vscode, extensionUri: context.extensionUri, data,
       log: (m) => this.logger.scoped('panels').info(m),
-      metricDirections: () => vscode.workspace.getConfiguration('exptrack').get('metrics.directions') ?? {},
+      metricDirections: () => directionOverrides(vscode.workspace.getConfiguration('exptrack').get('metrics.directions')).directions,
       revealRun: (runId) => this.runActions.revealRun(runId),
     });
     this.register(this.panels);
@@ -81,8 +88,20 @@ export class ExptrackExtension extends Disposable {
     const cli = this.register(new CliOnPath(context.environmentVariableCollection, this.logger.scoped('cli')));
     const doctor = this.register(new DoctorDocuments(this.stores, () => cli.state));
 
-    this.launches = new TrackedLaunches(this.stores, this.tasks, this.interpreters, context.workspaceState, this.logger);
+    // The script CodeLens and flag hover, and launches that say what they re-run (docs/editor.md).
+    this.scripts = this.register(new ScriptRunsIndex(this.stores, this.logger.scoped('lens')));
+    this.launches = new TrackedLaunches(this.stores, this.tasks, this.interpreters, this.scripts, context.workspaceState, this.logger);
     this.launches.registerCommands(commands);
+    const lens = this.register(new ScriptCodeLens(this.scripts, {
+      showRun: (runId) => this.panels.showRun(runId),
+      compare: (runIds) => this.panels.showCompare(runIds),
+      rerun: (run) => this.launches.rerun(run),
+    }));
+    lens.registerCommands(commands);
+    this.register(new FlagHover(this.scripts));
+    const directions = () => directionOverrides(vscode.workspace.getConfiguration('exptrack').get('metrics.directions')).directions;
+    commands.register('exptrack.sortRuns', () => pickRunOrder(this.stores, this.runsTree, directions));
+
     this.runActions = this.register(new RunActions(this.stores, this.runsTree, this.runsView, {
       compare: async (runs) => this.panels.showCompare(runs.map((r) => r.run.id)),
       show: async (run) => this.panels.showRun(run.run.id),
@@ -91,6 +110,14 @@ export class ExptrackExtension extends Disposable {
     this.runActions.registerCommands(commands);
     new ImportExportCommands(this.stores, this.logger.scoped('import')).registerCommands(commands);
     new ArtifactActions(this.stores, this.artifactsTree, (target) => this.panels.showLineage(target)).registerCommands(commands);
+    const explain = this.register(new ExplainFeature(this.stores, this.runsTree, {
+      vscode, extensionUri: context.extensionUri, log: (m) => this.logger.scoped('explain').info(m),
+    }, {
+      compare: (runIds) => this.panels.showCompare(runIds),
+      showRun: (runId) => this.panels.showRun(runId),
+      showLineage: (_folderStore, artifactPath) => this.panels.showLineage({ type: 'path', path: artifactPath }),
+    }, this.logger.scoped('explain')));
+    explain.registerCommands(commands);
     commands.register('exptrack.showLog', () => this.logger.show());
     commands.register('exptrack.toggleCapture', () => this.capture.toggle());
     commands.register('exptrack.openDoctor', () => doctor.open());

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import type { RunSummary } from '../core/model';
 import { shortAge } from '../core/display/runRow';
 import { formatValue } from '../protocol/format';
-import { headlineMetric } from '../core/display/headlineMetric';
+import { headlineMetric } from '../core/metrics/headlineMetric';
 import type { RunRef, RunsNode } from './trees/runsTree';
 import type { WorkspaceStores } from './workspaceStores';
 
@@ -65,7 +65,7 @@ async function pickRuns(
   return picked ? [picked.ref] : undefined;
 }
 
-function runPickItem(run: RunSummary, folder?: string): vscode.QuickPickItem {
+export function runPickItem(run: RunSummary, folder?: string): vscode.QuickPickItem {
   const headline = headlineMetric(run.metrics);
   return {
     label: `$(${run.status === 'running' ? 'loading~spin' : run.status === 'finished' ? 'pass' : run.status === 'failed' ? 'error' : 'circle-slash'}) ${run.name}`,

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { formatValue } from '../protocol/format';
-import { headlineMetric } from '../core/display/headlineMetric';
+import { headlineMetric } from '../core/metrics/headlineMetric';
 import { Disposable } from './lifecycle';
 import type { RunRef } from './trees/runsTree';
 import type { WorkspaceStores } from './workspaceStores';

@@ -4,7 +4,8 @@ import * as vscode from 'vscode';
 import { gitTreeCodeIdentity } from '../core/lineage/gitTreeCodeIdentity';
 import { LineageQueries } from '../core/lineage/lineageQueries';
 import { storeSqlReader } from '../core/lineage/storeSqlReader';
-import type { RunDetail } from '../core/model';
+import { baselinesByExperiment } from '../core/explain/baseline';
+import type { RunDetail, RunSummary } from '../core/model';
 import type { Series } from '../core/store/downsample';
 import type { LineageSource, PanelDataSource } from './panels/panelContext';
 import { Disposable } from './lifecycle';
@@ -64,6 +65,14 @@ export class StoresDataSource extends Disposable implements PanelDataSource {
       getRun: (id: string) => s.store.getRun(id),
       getCodeFiles: (id: string) => s.store.getCodeFiles(id),
     }));
+  }
+
+  /** The runs of `experiment` in the store holding `runId`, and the experiment's baseline. */
+  experimentRuns(runId: string, experiment: string): { runs: RunSummary[]; baselineRunId: string | undefined } {
+    const store = this.storeOf(runId)?.store;
+    if (!store) return { runs: [], baselineRunId: undefined };
+    const runs = store.listRuns({ experiment });
+    return { runs, baselineRunId: baselinesByExperiment(runs, store.tagsByRun()).get(experiment) };
   }
 
   /** The last lines of a run's console output (bounded read: logs can be large). */

@@ -71,10 +71,12 @@ export interface OpenDiffMessage { readonly type: 'openDiff'; readonly runA: str
 export interface OpenRunMessage { readonly type: 'openRun'; readonly runId: string }
 export interface ExportCsvMessage { readonly type: 'exportCsv'; readonly fileName: string; readonly csv: string }
 export interface CopyTextMessage { readonly type: 'copyText'; readonly text: string; readonly what: string }
+/** Make a compared run its experiment's baseline (the tag exptrack.baseline; docs/explain.md). */
+export interface SetExperimentBaselineMessage { readonly type: 'setExperimentBaseline'; readonly runId: string }
 
 export type FromCompareWebviewMessage =
   | ReadyMessage | FetchRangeMessage | RequestChangedFilesMessage | OpenDiffMessage | OpenRunMessage
-  | ExportCsvMessage | CopyTextMessage;
+  | ExportCsvMessage | CopyTextMessage | SetExperimentBaselineMessage;
 
 const isChangedFile = shape({ path: isString, status: isString });
 
@@ -95,6 +97,7 @@ const fromCompareChecks: Readonly<Record<FromCompareWebviewMessage['type'], Chec
   openRun: shape({ runId: isString }),
   exportCsv: shape({ fileName: isString, csv: isString }),
   copyText: shape({ text: isString, what: isString }),
+  setExperimentBaseline: shape({ runId: isString }),
 };
 
 export const isToCompareWebviewMessage = messageGuard<ToCompareWebviewMessage>(toCompareChecks);

@@ -75,3 +75,22 @@ export interface StepRange {
   readonly fromStep: number;
   readonly toStep: number;
 }
+
+/** One run on an experiment's trend. */
+export interface TrendPointData {
+  readonly runId: string;
+  readonly name: string;
+  readonly startedAt: number;
+  readonly value: number;
+  readonly bestSoFar: number;
+}
+
+/** An experiment's headline metric across its runs, oldest first: is it getting better? */
+export interface TrendData {
+  readonly experiment: string;
+  readonly key: string;
+  readonly direction: MetricDirection | null;
+  readonly points: readonly TrendPointData[];
+  /** The experiment's baseline run, when it has one. */
+  readonly baselineRunId: string | null;
+}

@@ -1,13 +1,15 @@
 // Messages between the extension host and the Run panel webview.
-import type { MetricDirection, RunDetailData, SeriesData, StepRange } from './panelData';
+import type { MetricDirection, RunDetailData, SeriesData, StepRange, TrendData } from './panelData';
 import type { CopyTextMessage, ReadyMessage, SeriesRangeMessage } from './compareMessages';
-import { arrayOf, isDirections, isFiniteNumber, isNumber, isRecord, isRunDetailData, isSeriesData, isStepRange, isString, messageGuard, shape, type Check } from './validate';
+import { arrayOf, isDirections, isFiniteNumber, isNumber, isRecord, isRunDetailData, isSeriesData, isStepRange, isString, messageGuard, nullable, oneOf, shape, type Check } from './validate';
 
 export interface RunInitMessage {
   readonly type: 'init';
   readonly run: RunDetailData;
   readonly directions: Readonly<Record<string, MetricDirection>>;
   readonly series: readonly SeriesData[];
+  /** The run's headline metric across its experiment's runs; null with fewer than two such runs. */
+  readonly trend: TrendData | null;
 }
 
 /** Sent at most 4 times a second while the run records. */
@@ -17,6 +19,7 @@ export interface RunUpdatedMessage {
   /** Of every metric the run has now: keys that appear while it records get theirs too. */
   readonly directions: Readonly<Record<string, MetricDirection>>;
   readonly series: readonly SeriesData[];
+  readonly trend: TrendData | null;
 }
 
 /** The run was deleted or can no longer be read. */
@@ -35,9 +38,14 @@ export interface RevealArtifactMessage { readonly type: 'revealArtifact'; readon
 export type FromRunWebviewMessage =
   | ReadyMessage | RunFetchRangeMessage | RevealArtifactMessage | CopyTextMessage;
 
+const isTrendData = shape({
+  experiment: isString, key: isString, direction: nullable(oneOf('lower', 'higher')), baselineRunId: nullable(isString),
+  points: arrayOf(shape({ runId: isString, name: isString, startedAt: isFiniteNumber, value: isFiniteNumber, bestSoFar: isFiniteNumber })),
+});
+
 const toRunChecks: Readonly<Record<ToRunWebviewMessage['type'], Check>> = {
-  init: shape({ run: isRunDetailData, directions: isDirections, series: arrayOf(isSeriesData) }),
-  runUpdated: shape({ run: isRunDetailData, directions: isDirections, series: arrayOf(isSeriesData) }),
+  init: shape({ run: isRunDetailData, directions: isDirections, series: arrayOf(isSeriesData), trend: nullable(isTrendData) }),
+  runUpdated: shape({ run: isRunDetailData, directions: isDirections, series: arrayOf(isSeriesData), trend: nullable(isTrendData) }),
   seriesRange: shape({ requestId: isNumber, key: isString, series: arrayOf(isSeriesData) }),
   runGone: shape({ runId: isString }),
 };

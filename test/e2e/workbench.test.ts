@@ -107,6 +107,53 @@ describe('workbench (packaged VSIX in a real VS Code)', function () {
     assert.ok(texts.some((t) => / #best\s*[\d.]+ val_acc · /.test(t)), `a run row shows its tags and leads with its headline metric: ${texts.join(' | ')}`);
   });
 
+  it('shows the CodeLens above train.py, the values of --lr on hover, and the experiment\'s trend', async () => {
+    // The first run of the sweep becomes the baseline (with the CLI; cleared at the end: the runs worse
+    // than a baseline get a warning mark, which the next tests do not expect).
+    const workspace = path.join(runDir, 'workspace');
+    const cli = (...args: string[]): string => execFileSync(process.execPath, [path.join(harness.ROOT, 'dist/cli.js'), ...args],
+      { cwd: workspace, encoding: 'utf8', env: { ...process.env, EXPTRACK_DIR: '.exptrack' } });
+    const sweep = JSON.parse(cli('ls', '--json')) as { id: string; command: string }[];
+    cli('baseline', sweep.find((r) => r.command.includes('--lr 0.02'))!.id);
+    await page.keyboard.press('Control+P');
+    const input = page.locator('.quick-input-widget input.input');
+    await input.waitFor({ state: 'visible' });
+    await input.fill('train.py');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'train.py' }).first().waitFor({ state: 'visible' });
+    await page.keyboard.press('Enter');
+    await page.locator('.tab', { hasText: 'train.py' }).waitFor({ state: 'visible' });
+    // The lens over `if __name__ == "__main__":` (scrolled into view) with the last run against the baseline.
+    await page.locator('.editor-instance .view-lines').first().click();
+    await page.keyboard.press('Control+End');
+    const lens = page.locator('.contentWidgets .codelens-decoration, .codelens-decoration').first();
+    await lens.waitFor({ state: 'visible', timeout: 30_000 });
+    await page.waitForFunction(() => /vs baseline/.test(document.querySelector('.codelens-decoration')?.textContent ?? ''), undefined, { timeout: 30_000 });
+    const text = (await lens.textContent())!.replace(/\s+/g, ' ');
+    assert.match(text, /last: val_acc [\d.]+ \([+-][\d.]+% vs baseline(, worse)?\) · 3 runs \| Re-run \| Compare/);
+    await page.screenshot({ path: path.join(shots, 'codelens.png') });
+    // Hover the --lr flag: the three values the sweep used, and which gave the best val_acc.
+    await page.keyboard.press('Control+Home');
+    // The token's own span (the line's outer span would put the mouse mid-line).
+    await page.locator('.view-line span span', { hasText: /^"--lr"$/ }).first().hover();
+    const hover = page.locator('.monaco-hover-content', { hasText: 'across 3 runs' }).first();
+    await hover.waitFor({ state: 'visible', timeout: 30_000 });
+    assert.match((await hover.textContent())!, /Best val_acc/);
+    await page.screenshot({ path: path.join(shots, 'flag-hover.png') });
+    // The lens's title opens the last run: its panel draws the experiment's val_acc across the runs.
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Control+End');
+    await page.locator('.codelens-decoration a', { hasText: 'last:' }).first().click();
+    const frame = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+    await frame.locator('#trend:not([hidden]) .trend[data-points="3"]').waitFor({ state: 'visible', timeout: 30_000 });
+    await frame.locator('#trend').scrollIntoViewIfNeeded();
+    await page.waitForTimeout(1000);
+    await page.screenshot({ path: path.join(shots, 'trend.png') });
+    await harness.runCommand(page, 'View: Close All Editors');
+    await page.locator('.tab').first().waitFor({ state: 'detached', timeout: 10_000 }).catch(() => undefined);
+    cli('baseline', '--clear', 'lr-sweep');
+    await page.waitForFunction(() => document.querySelectorAll('.sidebar .monaco-list-row .codicon-pass').length >= 3, undefined, { timeout: 30_000 });
+  });
+
   it('runs the current file with tracking from the palette', async () => {
     await harness.runCommand(page, 'Go to File...').catch(() => undefined);
     await page.keyboard.press('Escape');

@@ -5,7 +5,7 @@ import { isFromCompareWebviewMessage, isToCompareWebviewMessage } from '../../sr
 import { isToRunWebviewMessage } from '../../src/protocol/runMessages';
 import { readCompareViewState } from '../../src/protocol/viewState';
 import { LiveThrottle } from '../../src/extension/panels/liveThrottle';
-import { inferMetricDirection } from '../../src/extension/panels/metricDirection';
+import { inferMetricDirection } from '../../src/core/metrics/metricDirection';
 import { fitSeries, pointBudget } from '../../src/core/display/panelPayloads';
 import { renderWebviewHtml } from '../../src/extension/panels/webviewHtml';
 import { compareCsv, compareMarkdown } from '../../webview-ui/compare/tableExport';

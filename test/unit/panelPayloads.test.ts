@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { headlineKeyOf, headlineMetric } from '../../src/core/display/headlineMetric';
+import { headlineKeyOf, headlineMetric } from '../../src/core/metrics/headlineMetric';
 import { entryScript, lineageGraphMessage, queryLineage } from '../../src/core/display/lineagePayload';
 import { PanelPayloads, runSignature, type DirectionRule } from '../../src/core/display/panelPayloads';
 import { LineageQueries } from '../../src/core/lineage/lineageQueries';

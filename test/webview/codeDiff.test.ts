@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { RunDetail } from '../../src/core/model';
-import { changedFiles, fileAtRevision, isSafeRevision } from '../../src/extension/panels/gitSnapshots';
+import { changedFiles, fileAtRevision, isSafeRevision } from '../../src/core/gitSnapshots';
 import { snapshotScheme } from '../../src/extension/panels/snapshotContentProvider';
 import { loadSnapshot } from './harness/fixtureDataSource';
 import { openPanel, until, type OpenedPanel } from './harness/openPanels';

@@ -53,6 +53,20 @@ describe('Run panel (Chromium)', function () {
     });
   }
 
+  it('draws the experiment\'s headline metric across its runs, this run and the baseline marked', async () => {
+    const runs = loadSnapshot('compareRuns.json').map((r) => (r.id === 'run-1' ? { ...r, tags: { ...r.tags, 'exptrack.baseline': '1' } } : r));
+    opened = await openPanel(browser, 'run', runs, 'dark', ['run-3']);
+    const { page } = opened;
+    await page.waitForSelector('#trend:not([hidden]) .trend[data-points="4"]');
+    assert.equal(await page.textContent('.trend-caption'), 'val/accuracy over 4 runs of train (higher is better): best 0.9235 (first run 0.8891).');
+    // A run alone in its experiment has no trend to draw.
+    opened.manager.dispose();
+    opened = await openPanel(browser, 'run', runs.slice(0, 1), 'dark', ['run-0']);
+    await opened.page.waitForSelector('.metric-card');
+    assert.equal(await opened.page.$eval('#trend', (el) => (el as HTMLElement).hidden), true);
+    assert.deepEqual(opened.page.__errors, []);
+  });
+
   it('shows a run, param, metric key, tag, note and artifact path that look like HTML as text', async () => {
     const evil = '<img src=x onerror="window.__xss=1">';
     const r = loadSnapshot('compareRuns.json')[0];

@@ -3,6 +3,7 @@ import {
 } from '../../src/protocol/compareMessages';
 import type { MetricDirection, RunData } from '../../src/protocol/panelData';
 import { type CompareViewState, readCompareViewState } from '../../src/protocol/viewState';
+import { EXPERIMENT_BASELINE_TAG } from '../../src/protocol/explainMessages';
 import { ChartPanel, chartPanelHost } from '../shared/chartPanel';
 import { checkbox, dropdown, h, icon, panelSection, slot } from '../shared/dom';
 import type { ChartRun } from '../shared/metricChart';
@@ -120,7 +121,9 @@ export class CompareApp {
   private adoptRuns(refreshFiles = true): void {
     const ids = this.runs.map((r) => r.id);
     const has = (id: string | null) => id !== null && ids.includes(id);
-    const baselineId = has(this.state.baselineId) ? this.state.baselineId : (ids[0] ?? null);
+    // Unless the user chose one here, deltas are against the experiment's baseline when it is compared.
+    const experimentBaseline = this.runs.find((r) => r.tags[EXPERIMENT_BASELINE_TAG] === '1')?.id ?? null;
+    const baselineId = has(this.state.baselineId) ? this.state.baselineId : (experimentBaseline ?? ids[0] ?? null);
     const params = allParamKeys(this.runs);
     const metrics = allMetricKeys(this.runs);
     const informative = informativeParams(this.runs);
@@ -152,6 +155,19 @@ export class CompareApp {
     this.sections.toolbar.replaceChildren(h('div', { className: 'toolbar' }, [
       h('span', { className: 'toolbar-label', text: 'Baseline' }),
       dropdown(this.runs.map((r) => ({ value: r.id, label: r.name })), s.baselineId ?? '', 'Baseline run', (v) => this.setBaseline(v)),
+      baseline && baseline.tags[EXPERIMENT_BASELINE_TAG] === '1'
+        ? experimentBaselineLabel(baseline.experiment)
+        : h('vscode-button', {
+          attrs: { appearance: 'secondary' }, title: 'Make this run its experiment\'s baseline: runs that end are checked against it',
+          on: {
+            click: (e) => {
+              if (!baseline) return;
+              this.host.post({ type: 'setExperimentBaseline', runId: baseline.id });
+              // Live updates leave the toolbar alone (an open dropdown would close): say it here.
+              (e.currentTarget as HTMLElement).replaceWith(experimentBaselineLabel(baseline.experiment));
+            },
+          },
+        }, [icon('star-empty'), ' Set as Experiment Baseline']),
       h('vscode-button', { attrs: { appearance: 'secondary' }, title: 'Export params and metrics as CSV', on: { click: () => this.exportCsv() } }, [icon('export'), ' Export CSV']),
       h('vscode-button', { attrs: { appearance: 'secondary' }, title: 'Copy params and metrics as Markdown tables', on: { click: () => this.copyMarkdown() } }, [icon('markdown'), ' Copy as Markdown']),
     ]));
@@ -285,4 +301,9 @@ export class CompareApp {
     if (this.runs.length) this.render();
     document.body.dataset.themeGeneration = String(Number(document.body.dataset.themeGeneration ?? 0) + 1);
   }
+}
+
+/** Says that the compared baseline is also its experiment's baseline. */
+function experimentBaselineLabel(experiment: string): HTMLElement {
+  return h('span', { className: 'toolbar-label experiment-baseline' }, [icon('star-full'), h('span', { text: ` the baseline of ${experiment}` })]);
 }

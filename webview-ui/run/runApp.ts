@@ -10,6 +10,8 @@ import type { ChartRun } from '../shared/metricChart';
 import { onThemeChange, readThemeColors, runColor, type ThemeColors } from '../shared/themeColors';
 import { HostConnection } from '../shared/vscodeApi';
 import { chartPointBudget } from '../shared/pointBudget';
+import { TrendView } from './trendView';
+import type { TrendData } from '../../src/protocol/panelData';
 
 /** The Run panel's page: one run, redrawn as the host streams updates while it records. */
 export class RunApp {
@@ -21,6 +23,9 @@ export class RunApp {
   private readonly charts: ChartPanel;
   private readonly slots: Record<'header' | 'summary' | 'params' | 'artifacts' | 'environment' | 'output', HTMLElement>;
   private tick: ReturnType<typeof setInterval> | undefined;
+  private readonly trendView = new TrendView();
+  private readonly trendSection: HTMLElement;
+  private trend: TrendData | null = null;
 
   constructor(private readonly root: HTMLElement) {
     this.host = new HostConnection(isToRunWebviewMessage, (m) => this.onMessage(m));
@@ -28,9 +33,12 @@ export class RunApp {
     this.theme = readThemeColors();
     this.charts = new ChartPanel(this.state, this.theme, chartPanelHost((view) => this.setState(view), (m) => this.host.post(m)));
     this.slots = { header: slot('header'), summary: slot('summary'), params: slot('params'), artifacts: slot('artifacts'), environment: slot('environment'), output: slot('output') };
+    this.trendSection = panelSection('trend', 'Trend', 'pulse', this.trendView.element);
+    this.trendSection.hidden = true;
     root.replaceChildren(
       this.slots.header,
       panelSection('summary', 'Metrics', 'graph', this.slots.summary),
+      this.trendSection,
       panelSection('charts', 'Charts', 'graph-line', this.charts.element),
       h('div', { className: 'two-col' }, [
         panelSection('params', 'Params', 'settings', this.slots.params),
@@ -43,6 +51,7 @@ export class RunApp {
     onThemeChange(() => {
       this.theme = readThemeColors();
       this.charts.setTheme(this.theme, this.chartRuns());
+      this.drawTrend();
       document.body.dataset.themeGeneration = String(Number(document.body.dataset.themeGeneration ?? 0) + 1);
     });
     this.host.post({ type: 'ready', pointBudget: chartPointBudget() });
@@ -66,7 +75,9 @@ export class RunApp {
         this.run = m.run;
         this.setState({ runId: m.run.id });
         this.charts.setData(this.chartRuns(), Object.keys(m.run.metrics), m.series, first);
+        this.trend = m.trend;
         this.render();
+        this.drawTrend();
         this.root.classList.remove('loading');
         document.body.dataset.chartsDrawn = String(this.charts.chartCount);
         return;
@@ -79,6 +90,12 @@ export class RunApp {
         this.slots.header.replaceChildren(h('p', { className: 'empty', text: 'This run no longer exists in the database.' }));
         return;
     }
+  }
+
+  /** The experiment's headline metric across its runs; hidden with fewer than two. */
+  private drawTrend(): void {
+    this.trendSection.hidden = !this.trend || !this.run;
+    if (this.trend && this.run) this.trendView.update(this.trend, this.run.id, this.theme);
   }
 
   private render(): void {

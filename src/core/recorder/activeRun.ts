@@ -8,7 +8,7 @@ import { ArtifactTracker, DEFAULT_OUTPUT_GLOBS } from './artifactTracker';
 import { parseArgvParams } from './argvParams';
 import { readCodeFiles } from './codeFiles';
 import { analyzeCommand, type CommandAnalysis } from './commandAnalysis';
-import { isConfigFileName, readConfigParams } from './configParams';
+import { isConfigFileName, namedConfigFiles, readConfigParams } from './configParams';
 import { allowListedEnv, collectGpus, collectHostInfo } from './environmentInfo';
 import { FileHasher } from './fileHasher';
 import { captureGit } from './gitSnapshot';
@@ -21,7 +21,7 @@ import { cachedPackages, findWorkspaceVenvPython, listPackages, probePythonCache
 import type { MetricLineParser, ParsedMetricLike, RecorderOptions, RunExit, RunRequest } from './recorderTypes';
 import { newRunId } from './runId';
 import { newRunName } from './runName';
-import { credentialContentReason, credentialFileReason, leftOutTags, type LeftOutFile } from './secretFiles';
+import { isCredentialFile, leftOutTags, type LeftOutFile } from './secretFiles';
 import { redactArgv, redactCommandLine, redactParams, redactText } from './secrets';
 import { shellQuote } from './shellWords';
 import { parseStructuredLine, type HookRecord, type StructuredRecord } from './structuredLine';
@@ -452,15 +452,7 @@ export class ActiveRun {
     const redacted = typeof this.request.command === 'string' ? redactCommandLine(this.request.command) : redactArgv(this.request.command);
     const parsed = parseArgvParams(analyzeCommand(redacted).scriptArgs);
     const params: Record<string, ParamValue> = {};
-    const configs = new Set<string>();
-    for (const w of parsed.pathCandidates) if (isConfigFileName(w)) configs.add(w);
-    if (parsed.hydra.configName) {
-      const dir = parsed.hydra.configPath ?? 'conf';
-      const entryDir = this.analysis.entry?.kind === 'script' ? path.dirname(path.resolve(this.cwd, this.analysis.entry.name)) : this.cwd;
-      const name = /\.ya?ml$/i.test(parsed.hydra.configName) ? parsed.hydra.configName : `${parsed.hydra.configName}.yaml`;
-      configs.add(path.resolve(entryDir, dir, name));
-    }
-    const existing = [...configs].map((c) => path.resolve(this.cwd, c)).filter((c) => fs.existsSync(c));
+    const existing = namedConfigFiles(parsed, this.analysis.entry, this.cwd);
     // A credential file named on the command line (`--credentials sa.json`) is not a config: never read.
     this.credentialConfigs = existing.filter((c) => isCredentialFile(c));
     this.configFiles = existing.filter((c) => !this.credentialConfigs.includes(c));
@@ -627,17 +619,6 @@ export class ActiveRun {
 
   private warn(message: string): void {
     try { this.options.logger?.warn(`[recorder] run ${this.id}: ${message}`); } catch { /* nothing more to do */ }
-  }
-}
-
-/** A config-looking file that is a credential by name or by content (read only up to 2 MiB). */
-function isCredentialFile(file: string): boolean {
-  if (credentialFileReason(path.basename(file))) return true;
-  try {
-    const st = fs.statSync(file);
-    return st.size <= 2 * 1024 * 1024 && credentialContentReason(fs.readFileSync(file)) !== null;
-  } catch {
-    return false;
   }
 }
 

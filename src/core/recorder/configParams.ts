@@ -3,6 +3,8 @@ import path from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { parseAllDocuments } from 'yaml';
 import type { ParamValue } from '../model';
+import type { ArgvParams } from './argvParams';
+import type { CommandAnalysis } from './commandAnalysis';
 import { flattenParams } from './flattenParams';
 
 /** Config files bigger than this are not read for params (they are data, not settings). */
@@ -13,6 +15,23 @@ const CONFIG_EXT_RE = /\.(ya?ml|json|toml)$/i;
 /** True when the file name looks like a YAML, JSON or TOML config. */
 export function isConfigFileName(file: string): boolean {
   return CONFIG_EXT_RE.test(file);
+}
+
+/**
+ * The config files a command names that exist, absolute: config-looking words of its arguments and
+ * Hydra's `--config-name` (in `--config-path`, default `conf/`, beside the entry script). What the
+ * recorder reads params from at the start of a run, and what a re-run compares.
+ */
+export function namedConfigFiles(parsed: ArgvParams, entry: CommandAnalysis['entry'], cwd: string): string[] {
+  const configs = new Set<string>();
+  for (const w of parsed.pathCandidates) if (isConfigFileName(w)) configs.add(w);
+  if (parsed.hydra.configName) {
+    const dir = parsed.hydra.configPath ?? 'conf';
+    const entryDir = entry?.kind === 'script' ? path.dirname(path.resolve(cwd, entry.name)) : cwd;
+    const name = /\.ya?ml$/i.test(parsed.hydra.configName) ? parsed.hydra.configName : `${parsed.hydra.configName}.yaml`;
+    configs.add(path.resolve(entryDir, dir, name));
+  }
+  return [...new Set([...configs].map((c) => path.resolve(cwd, c)))].filter((c) => fs.existsSync(c));
 }
 
 /**

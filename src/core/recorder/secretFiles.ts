@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { findSecrets } from './secrets';
 
 /** A file a code snapshot did not take (or took as it was committed), and why. */
@@ -92,5 +94,16 @@ export function leftOutOf(tags: Readonly<Record<string, string>>): { count: numb
     return { count: typeof v.count === 'number' ? v.count : files.length, files };
   } catch {
     return null;
+  }
+}
+
+/** A config-looking file that is a credential by name or by content (read only up to 2 MiB). */
+export function isCredentialFile(file: string): boolean {
+  if (credentialFileReason(path.basename(file))) return true;
+  try {
+    const st = fs.statSync(file);
+    return st.size <= 2 * 1024 * 1024 && credentialContentReason(fs.readFileSync(file)) !== null;
+  } catch {
+    return false;
   }
 }

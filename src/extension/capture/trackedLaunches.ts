@@ -10,21 +10,31 @@ import type { PythonInterpreters } from '../pythonInterpreters';
 import { removeRun } from '../removeRun';
 import type { RunRef } from '../trees/runsTree';
 import type { WorkspaceStores } from '../workspaceStores';
+import type { ScriptRunsIndex } from '../codeLens/scriptRunsIndex';
+import { RerunLauncher } from '../rerun/rerunLauncher';
 import type { RunEndHook } from './trackedPty';
+import type { TrackedTaskDefinition } from './trackedTaskDefinition';
 import type { TrackedTaskProvider } from './trackedTaskProvider';
 
 /**
  * The launchers: Run Current File, Run Command and Re-run start a tracked task with the python
- * `PythonInterpreters` chooses; a launch that never started is removed and explained.
+ * `PythonInterpreters` chooses; a launch that never started is removed and explained. A launch that
+ * would repeat an earlier run exactly is said so before it starts; Re-run says what it re-runs
+ * (rerunLauncher.ts).
  */
 export class TrackedLaunches {
+  private readonly reruns: RerunLauncher;
+
   constructor(
     private readonly stores: WorkspaceStores,
     private readonly tasks: TrackedTaskProvider,
     private readonly interpreters: PythonInterpreters,
+    scripts: ScriptRunsIndex,
     private readonly workspaceState: vscode.Memento,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.reruns = new RerunLauncher(tasks, interpreters, scripts, (command, cwd, choice) => this.whenLaunchEnds(command, cwd, choice), logger.scoped('rerun'));
+  }
 
   registerCommands(commands: CommandRegistry): void {
     commands.register('exptrack.runCurrentFile', (uri?: vscode.Uri) => this.runCurrentFile(uri));
@@ -36,17 +46,7 @@ export class TrackedLaunches {
   }
 
   async rerun(ref: RunRef): Promise<void> {
-    this.requireTrust('Re-run');
-    const run = ref.folderStore.store.getRun(ref.run.id);
-    const tags = Object.fromEntries(Object.entries(run?.tags ?? {}).filter(([k]) => !k.startsWith('exptrack.')));
-    // A bare `python` in the recorded command is whatever the recording shell had first on its PATH:
-    // the user's interpreter now is the better guess (the run's own is one of the candidates).
-    const recorded = (run?.environment.python as { executable?: unknown } | undefined)?.executable;
-    const choice = await this.interpreters.choose({ resource: vscode.Uri.file(ref.run.cwd), recordedRun: typeof recorded === 'string' ? recorded : null });
-    const command = substituteInterpreter(ref.run.command, choice.executable) ?? ref.run.command;
-    await vscode.tasks.executeTask(this.tasks.commandTask(command, ref.run.cwd, {
-      experiment: ref.run.experiment, tags: { ...tags, 'exptrack.rerunOf': ref.run.id },
-    }, this.whenLaunchEnds(command, ref.run.cwd, command === ref.run.command ? undefined : choice)));
+    await this.reruns.rerun(ref);
   }
 
   private async runCurrentFile(uri?: vscode.Uri): Promise<void> {
@@ -57,7 +57,10 @@ export class TrackedLaunches {
     if (doc?.isDirty) await doc.save(); // the run must use what the user sees
     const choice = await this.interpreters.choose({ resource: target });
     const onEnded = this.whenLaunchEnds([choice.executable, target.fsPath], path.dirname(target.fsPath), choice);
-    await vscode.tasks.executeTask(this.tasks.fileTask(target, choice.executable, onEnded));
+    const task = this.tasks.fileTask(target, choice.executable, onEnded);
+    // Said before it starts: this run would repeat an earlier one exactly.
+    const hint = await this.reruns.repeatHintBefore((task.definition as TrackedTaskDefinition).command, vscode.workspace.getWorkspaceFolder(target)?.uri.fsPath ?? path.dirname(target.fsPath));
+    await vscode.tasks.executeTask(hint ? this.tasks.fileTask(target, choice.executable, onEnded, [`${hint}.`]) : task);
   }
 
   private async runCommand(): Promise<void> {
@@ -75,7 +78,9 @@ export class TrackedLaunches {
       validateInput: (v) => (v.trim() ? undefined : 'Enter a command') });
     if (!command?.trim()) return;
     await this.workspaceState.update('exptrack.lastCommand', command.trim());
-    await vscode.tasks.executeTask(this.tasks.commandTask(command.trim(), folder.uri.fsPath, {}, this.whenLaunchEnds(command.trim(), folder.uri.fsPath, choice)));
+    const hint = await this.reruns.repeatHintBefore(command.trim(), folder.uri.fsPath);
+    await vscode.tasks.executeTask(this.tasks.commandTask(command.trim(), folder.uri.fsPath, {}, this.whenLaunchEnds(command.trim(), folder.uri.fsPath, choice),
+      hint ? [`${hint}.`] : undefined));
   }
 
   /**

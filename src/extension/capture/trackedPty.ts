@@ -2,9 +2,6 @@ import { StringDecoder } from 'node:string_decoder';
 import * as vscode from 'vscode';
 import type { RunEnd } from '../../core/model';
 import type { SpawnedRun } from '../../core/recorder/spawnedRun';
-import { gitTreeCodeIdentity } from '../../core/lineage/gitTreeCodeIdentity';
-import { LineageQueries } from '../../core/lineage/lineageQueries';
-import { storeSqlReader } from '../../core/lineage/storeSqlReader';
 import { formatDuration } from '../../protocol/format';
 import type { FolderRecorder } from './folderRecorders';
 import type { TrackedTaskDefinition } from './trackedTaskDefinition';
@@ -40,6 +37,8 @@ export class TrackedPty implements vscode.Pseudoterminal {
     private readonly onStarted: (runId: string) => void,
     private readonly log: (message: string) => void,
     private readonly onEnded?: RunEndHook,
+    /** Lines shown before the command starts (what a re-run differs in, or which run it repeats). */
+    private readonly preface: readonly string[] = [],
   ) {}
 
   open(dimensions: vscode.TerminalDimensions | undefined): void {
@@ -56,6 +55,7 @@ export class TrackedPty implements vscode.Pseudoterminal {
       return;
     }
     if (this.closed) return;
+    for (const line of this.preface) this.writeEmitter.fire(`${DIM}exptrack: ${line}${RESET}\r\n`);
     const d = this.definition;
     const run = folder.recorder.spawn({
       command: typeof d.command === 'string' ? d.command : [...d.command],
@@ -82,30 +82,15 @@ export class TrackedPty implements vscode.Pseudoterminal {
       this.closeEmitter.fire(end.exitCode ?? 1);
       return;
     }
-    this.finish(end, run, await this.repeatHint(folder, run.run.id));
+    this.finish(end, run);
   }
 
-  /** "This run repeats <name>": same command, code, params and input contents as an earlier run. */
-  private async repeatHint(folder: FolderRecorder, runId: string): Promise<string | undefined> {
-    try {
-      await folder.folderStore.store.flush();
-      const [hint] = new LineageQueries(storeSqlReader(folder.folderStore.store), gitTreeCodeIdentity()).duplicatesOf(runId, 1);
-      if (!hint) return undefined;
-      const text = `run ${runId} repeats ${hint.run.name} (${hint.reason})`;
-      this.log(text);
-      return `exptrack: this run repeats ${hint.run.name} (${hint.reason}).`;
-    } catch {
-      return undefined; // a hint, never a reason to fail the task
-    }
-  }
-
-  private finish(end: RunEnd, run: SpawnedRun, hint?: string): void {
+  private finish(end: RunEnd, run: SpawnedRun): void {
     const how = end.status === 'finished' ? 'finished' : end.status === 'killed' ? `was stopped${end.signal ? ` (${end.signal})` : ''}`
       : `failed${end.exitCode !== null ? ` with exit code ${end.exitCode}` : ''}`;
     const colour = end.status === 'finished' ? DIM : RED;
     this.writeEmitter.fire(`\r\n${colour}exptrack: run ${run.run.name} ${how} after ${formatDuration(end.endedAt - run.run.startedAt)}; ` +
       `${run.run.metricCount} metric points recorded.${RESET}\r\n`);
-    if (hint) this.writeEmitter.fire(`${DIM}${hint}${RESET}\r\n`);
     this.closeEmitter.fire(end.exitCode ?? (end.status === 'finished' ? 0 : 1));
   }
 

@@ -43,28 +43,31 @@ export class TrackedTaskProvider extends Disposable implements vscode.TaskProvid
   }
 
   /** "Run <file> with tracking": the file with `interpreter` (see PythonInterpreters). */
-  fileTask(uri: vscode.Uri, interpreter: string, onEnded?: RunEndHook): vscode.Task {
+  fileTask(uri: vscode.Uri, interpreter: string, onEnded?: RunEndHook, preface?: readonly string[]): vscode.Task {
     const folder = vscode.workspace.getWorkspaceFolder(uri);
     const cwd = folder?.uri.fsPath ?? path.dirname(uri.fsPath);
     const script = path.relative(cwd, uri.fsPath) || uri.fsPath;
     const definition: TrackedTaskDefinition = { type: TASK_TYPE, command: [interpreter, script] };
-    return this.build(definition, folder ?? vscode.TaskScope.Workspace, `Run ${path.basename(uri.fsPath)} with tracking`, onEnded);
+    return this.build(definition, folder ?? vscode.TaskScope.Workspace, `Run ${path.basename(uri.fsPath)} with tracking`, onEnded, preface);
   }
 
-  /** A tracked task for an arbitrary command line (Run Command with Tracking…, Re-run). */
-  commandTask(command: string | readonly string[], cwd: string, extra: Partial<TrackedTaskDefinition> = {}, onEnded?: RunEndHook): vscode.Task {
+  /**
+   * A tracked task for an arbitrary command line (Run Command with Tracking…, Re-run). `preface`:
+   * lines the terminal shows before the command starts (what a re-run differs in, a repeat).
+   */
+  commandTask(command: string | readonly string[], cwd: string, extra: Partial<TrackedTaskDefinition> = {}, onEnded?: RunEndHook, preface?: readonly string[]): vscode.Task {
     const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(cwd));
     const definition: TrackedTaskDefinition = { ...extra, type: TASK_TYPE, command, cwd };
     const label = typeof command === 'string' ? command : command.join(' ');
-    return this.build(definition, folder ?? vscode.TaskScope.Workspace, label.length > 60 ? `${label.slice(0, 57)}…` : label, onEnded);
+    return this.build(definition, folder ?? vscode.TaskScope.Workspace, label.length > 60 ? `${label.slice(0, 57)}…` : label, onEnded, preface);
   }
 
-  private build(definition: TrackedTaskDefinition, scope: vscode.WorkspaceFolder | vscode.TaskScope, name: string, onEnded?: RunEndHook): vscode.Task {
+  private build(definition: TrackedTaskDefinition, scope: vscode.WorkspaceFolder | vscode.TaskScope, name: string, onEnded?: RunEndHook, preface?: readonly string[]): vscode.Task {
     const folderPath = typeof scope === 'object' ? scope.uri.fsPath : vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
     const cwd = definition.cwd ? path.resolve(folderPath ?? process.cwd(), definition.cwd) : folderPath ?? process.cwd();
     const execution = new vscode.CustomExecution(async () =>
       new TrackedPty(definition, cwd, () => this.recorders.forPath(cwd), (runId) => this.startedEmitter.fire(runId),
-        (m) => this.logger.info(m), onEnded));
+        (m) => this.logger.info(m), onEnded, preface));
     const task = new vscode.Task(definition, scope, name, TASK_TYPE, execution, []);
     // Shared: a finished tracked task's terminal is taken by the next one (any command), so runs one
     // after another leave one tab, not one per command; it stays open after the end, showing the last

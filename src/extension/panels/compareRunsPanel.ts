@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import type * as vscode from 'vscode';
 import type { RunDetail } from '../../core/model';
-import { headlineKeyOf } from '../../core/display/headlineMetric';
+import { headlineKeyOf } from '../../core/metrics/headlineMetric';
 import type { RunData } from '../../protocol/panelData';
 import {
   isFromCompareWebviewMessage, type CompareInitMessage, type FromCompareWebviewMessage, type ToCompareWebviewMessage,
@@ -12,7 +12,7 @@ import { fitSeries, type PanelPayloads, pointBudget, runSignature } from '../../
 import { initPanelWebview } from './panelWebview';
 import { WebviewConnection } from './webviewConnection';
 import { LiveThrottle } from './liveThrottle';
-import { changedFiles, repositoryRoot } from './gitSnapshots';
+import { changedFiles, repositoryRoot } from '../../core/gitSnapshots';
 import { snapshotUri, storedFileUri } from './snapshotContentProvider';
 
 /** Host side of the Compare panel: any number of runs, params/metrics diffs, charts, code diff. */
@@ -222,6 +222,9 @@ export class CompareRunsPanel {
       case 'copyText':
         await v.env.clipboard.writeText(m.text);
         v.window.setStatusBarMessage(`Copied ${m.what.slice(0, 60)}`, 2500);
+        return;
+      case 'setExperimentBaseline':
+        if (this.runIds.includes(m.runId)) await v.commands.executeCommand('exptrack.setBaseline', m.runId);
         return;
     }
   }

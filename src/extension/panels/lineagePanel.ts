@@ -10,7 +10,7 @@ import {
 } from '../../protocol/lineageMessages';
 import type { LineageSource, PanelContext } from './panelContext';
 import { unsubscribe } from './panelContext';
-import { repositoryRoot } from './gitSnapshots';
+import { repositoryRoot } from '../../core/gitSnapshots';
 import { initPanelWebview } from './panelWebview';
 import { snapshotUri } from './snapshotContentProvider';
 import { WebviewConnection } from './webviewConnection';

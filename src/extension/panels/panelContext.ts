@@ -1,9 +1,9 @@
 import type * as vscode from 'vscode';
 import type { LineageQueries } from '../../core/lineage/lineageQueries';
 import { PanelPayloads, type PayloadSource } from '../../core/display/panelPayloads';
-import type { RunDetail } from '../../core/model';
+import type { RunDetail, RunSummary } from '../../core/model';
 import type { MetricDirection } from '../../protocol/panelData';
-import { inferMetricDirection } from './metricDirection';
+import { inferMetricDirection } from '../../core/metrics/metricDirection';
 
 /** One store as the Lineage panel reads it (one per workspace folder). */
 export interface LineageSource {
@@ -28,6 +28,8 @@ export interface PanelDataSource extends PayloadSource {
   getCodeFiles?(runId: string): Readonly<Record<string, string>> | undefined;
   /** Every open store, for the Lineage panel (a lineage crosses runs, so it is read per store). */
   lineageSources?(): readonly LineageSource[];
+  /** The runs of the experiment `runId` belongs to, and its baseline: the Run panel's trend. */
+  experimentRuns?(runId: string, experiment: string): { readonly runs: readonly RunSummary[]; readonly baselineRunId: string | undefined };
 }
 
 /** The slice of the `vscode` module the panels use, so they can be built against a stand-in. */

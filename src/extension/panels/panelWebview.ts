@@ -15,7 +15,7 @@ export function panelWebviewOptions(ctx: Pick<PanelContext, 'vscode' | 'extensio
 }
 
 /** Sets options and HTML for `dist/webview/<bundle>.js|css`; also used on restore, since the old extension folder may be gone. */
-export function initPanelWebview(ctx: PanelContext, webview: vscode.Webview, bundle: string, title: string): void {
+export function initPanelWebview(ctx: Pick<PanelContext, 'vscode' | 'extensionUri'>, webview: vscode.Webview, bundle: string, title: string): void {
   const { Uri } = ctx.vscode;
   webview.options = panelWebviewOptions(ctx);
   const asUri = (...p: string[]) => webview.asWebviewUri(Uri.joinPath(ctx.extensionUri, 'dist', ...p)).toString();

@@ -9,6 +9,11 @@ import { type PanelPayloads, pointBudget } from '../../core/display/panelPayload
 import { initPanelWebview } from './panelWebview';
 import { WebviewConnection } from './webviewConnection';
 import { LiveThrottle } from './liveThrottle';
+import { trendData } from './trendPayload';
+import type { TrendData } from '../../protocol/panelData';
+
+/** A live run's trend (every run of its experiment) is read again at most this often. */
+const TREND_INTERVAL_MS = 5000;
 
 /** Updates a live run's panel at most this often (4 per second). */
 export const runPanelUpdateIntervalMs = 250;
@@ -60,7 +65,23 @@ export class RunPanel {
     const directions = this.payloads.directionsFor([run]);
     const series = this.payloads.overviewSeries(run, this.budget);
     const data = this.payloads.runDetailData(run, series, directions);
-    this.connection.post({ type, run: data, directions, series });
+    this.connection.post({ type, run: data, directions, series, trend: this.trend(type === 'init', run) });
+  }
+
+  private lastTrend: { at: number; data: TrendData | null } | undefined;
+
+  private trend(fresh: boolean, run: Parameters<typeof trendData>[0]): TrendData | null {
+    const now = Date.now();
+    if (!fresh && this.lastTrend && now - this.lastTrend.at < TREND_INTERVAL_MS) return this.lastTrend.data;
+    let data: TrendData | null = null;
+    try {
+      const found = this.ctx.data.experimentRuns?.(run.id, run.experiment);
+      if (found) data = trendData(run, found.runs, found.baselineRunId, this.ctx.metricDirections?.() ?? {});
+    } catch (e) {
+      this.ctx.log(`trend of ${run.experiment}: ${e instanceof Error ? e.message : e}`);
+    }
+    this.lastTrend = { at: now, data };
+    return data;
   }
 
   private async onMessage(m: FromRunWebviewMessage): Promise<void> {

@@ -1,5 +1,5 @@
 import type * as vscode from 'vscode';
-import { fileAtRevision } from './gitSnapshots';
+import { fileAtRevision } from '../../core/gitSnapshots';
 
 export const snapshotScheme = 'exptrack-snapshot';
 

@@ -6,9 +6,13 @@ import type { Store } from '../../core/store/store';
 import { environmentRows } from '../../core/display/environmentRows';
 import { ageRefreshDelayMs, importedFrom, runRowDescription, runRowLabel, visibleTags } from '../../core/display/runRow';
 import { formatBytes, formatDuration, formatParam, formatValue } from '../../protocol/format';
-import { headlineMetric } from '../../core/display/headlineMetric';
+import { headlineMetric } from '../../core/metrics/headlineMetric';
+import { scriptLabelOf } from '../../core/editor/scriptRuns';
+import { sortRunsByMetric, type RunOrder } from '../../core/editor/experimentTrend';
+import type { DirectionOverrides } from '../../core/metrics/metricDirection';
 import { statusIcon } from './statusIcon';
 import { Disposable } from '../lifecycle';
+import type { RunMark } from '../explain/runMarks';
 import type { Logger } from '../logger';
 import type { FolderStore, WorkspaceStores } from '../workspaceStores';
 
@@ -26,7 +30,7 @@ type TagsByRun = ReadonlyMap<string, Readonly<Record<string, string>>>;
 export type RunsNode =
   | { readonly type: 'folder'; readonly folderStore: FolderStore }
   | { readonly type: 'group'; readonly folderStore: FolderStore; readonly label: string; readonly runs: readonly RunSummary[]; readonly icon: string; readonly tags: TagsByRun }
-  | ({ readonly type: 'run'; readonly tags?: Readonly<Record<string, string>> } & RunRef)
+  | ({ readonly type: 'run'; readonly tags?: Readonly<Record<string, string>>; readonly mark?: RunMark } & RunRef)
   | ({ readonly type: 'section'; readonly section: Section } & RunRef)
   | { readonly type: 'leaf'; readonly parentId: string; readonly item: vscode.TreeItem; readonly children?: readonly RunsNode[] };
 
@@ -43,15 +47,6 @@ const SECTIONS: readonly { section: Section; label: string; icon: string }[] = [
   { section: 'environment', label: 'Environment', icon: 'server-environment' },
   { section: 'code', label: 'Code', icon: 'git-commit' },
 ];
-
-/** The script a command runs (`python train.py ...` -> train.py), for Group By script. */
-export function scriptOf(command: string): string {
-  const words: string[] = command.match(/"[^"]*"|'[^']*'|\S+/g) ?? [];
-  const script = words.map((w) => w.replace(/^["']|["']$/g, '')).find((w) => /\.(py|sh|ipynb|jl|r|js|ts)$/i.test(w));
-  if (script) return path.basename(script);
-  const m = words.indexOf('-m');
-  return m >= 0 && words[m + 1] ? words[m + 1] : words[0] ?? '(none)';
-}
 
 /**
  * What the view shows, read from the open stores in one go after a change: the same node objects for
@@ -94,6 +89,14 @@ export class RunsTreeProvider extends Disposable implements vscode.TreeDataProvi
     this.register({ dispose: () => clearTimeout(this.ageTimer?.handle) });
   }
 
+  private marks: { mark(folderStore: FolderStore, run: RunSummary, tags: TagsByRun): RunMark | undefined } | undefined;
+
+  /** Baseline and regression marks on run rows (the Explain feature supplies them). */
+  setMarks(marks: { mark(folderStore: FolderStore, run: RunSummary, tags: TagsByRun): RunMark | undefined }): void {
+    this.marks = marks;
+    this.invalidate();
+  }
+
   get filter(): string { return this.filterText; }
   get grouping(): GroupBy { return this.groupBy; }
 
@@ -115,6 +118,22 @@ export class RunsTreeProvider extends Disposable implements vscode.TreeDataProvi
     this.changeEmitter.fire(undefined);
   }
 
+  private order: RunOrder = { by: 'newest' };
+  private directions: () => DirectionOverrides = () => ({});
+
+  get runOrder(): RunOrder { return this.order; }
+
+  /** Orders the runs of each group newest first, or by a metric best first (its direction from `directions`). */
+  setRunOrder(order: RunOrder, directions: () => DirectionOverrides): void {
+    this.order = order;
+    this.directions = directions;
+    this.invalidate();
+  }
+
+  private ordered(runs: RunSummary[]): RunSummary[] {
+    return this.order.by === 'metric' ? sortRunsByMetric(runs, this.order.key, this.directions()) : runs;
+  }
+
   /** The tree node of a run, from the tree's data (not the UI) so it can be revealed. */
   findRun(runId: string): RunsNode | undefined {
     return this.current().runs.get(runId);
@@ -133,7 +152,7 @@ export class RunsTreeProvider extends Disposable implements vscode.TreeDataProvi
         case 'group': {
           const known = this.current().children.get(node);
           // A group of an earlier snapshot: its own runs, as VS Code shows it until it refreshes.
-          return known ? [...known] : node.runs.map((run) => ({ type: 'run', folderStore: node.folderStore, run, tags: node.tags.get(run.id) }));
+          return known ? [...known] : node.runs.map((run) => this.runNode(node.folderStore, run, node.tags));
         }
         case 'run': return [...this.sections(node)];
         case 'section': return this.sectionChildren(node);
@@ -169,7 +188,7 @@ export class RunsTreeProvider extends Disposable implements vscode.TreeDataProvi
       for (const n of nodes) {
         if (parent && (n.type === 'run' || n.type === 'group')) parents.set(this.rowId(n), parent);
         if (n.type === 'run' && !runs.has(n.run.id)) runs.set(n.run.id, n);
-        if (n.type === 'group') add(n, n.runs.map((run) => ({ type: 'run' as const, folderStore: n.folderStore, run, tags: n.tags.get(run.id) })));
+        if (n.type === 'group') add(n, n.runs.map((run) => this.runNode(n.folderStore, run, n.tags)));
       }
       return nodes;
     };
@@ -244,7 +263,7 @@ export class RunsTreeProvider extends Disposable implements vscode.TreeDataProvi
     }
     if (!runs.length && this.filterText) return [filterLeaf(`No run matches "${this.filterText}"`, 'filter', 'Clear the filter from the view title bar')];
     const tags: TagsByRun = folderStore.store.tagsByRun();
-    if (this.groupBy === 'none') return runs.map((run) => ({ type: 'run', folderStore, run, tags: tags.get(run.id) }));
+    if (this.groupBy === 'none') return this.ordered(runs).map((run) => this.runNode(folderStore, run, tags));
     // Git info for every run in one query when grouping by commit (getRun per run is slow at 10k).
     const git = this.groupBy === 'commit' ? folderStore.store.gitByRun() : undefined;
     const groups = new Map<string, RunSummary[]>();
@@ -255,18 +274,22 @@ export class RunsTreeProvider extends Disposable implements vscode.TreeDataProvi
       list.push(run);
     }
     const icon = this.groupBy === 'commit' ? 'git-commit' : this.groupBy === 'script' ? 'file-code' : 'beaker';
-    return [...groups].map(([label, list]) => ({ type: 'group' as const, folderStore, label, runs: list, icon, tags }));
+    return [...groups].map(([label, list]) => ({ type: 'group' as const, folderStore, label, runs: this.ordered(list), icon, tags }));
   }
 
   private groupKey(run: RunSummary, store: Store, gitByRun?: Map<string, GitInfo>): string {
     switch (this.groupBy) {
-      case 'script': return scriptOf(run.command);
+      case 'script': return scriptLabelOf(run.command);
       case 'commit': {
         const git = gitByRun ? gitByRun.get(run.id) : store.getRun(run.id)?.git;
         return git?.commit ? `${git.commit.slice(0, 8)}${git.dirty ? ' (dirty)' : ''}` : '(no commit)';
       }
       default: return run.experiment;
     }
+  }
+
+  private runNode(folderStore: FolderStore, run: RunSummary, tags: TagsByRun): RunsNode & { type: 'run' } {
+    return { type: 'run' as const, folderStore, run, tags: tags.get(run.id), mark: this.marks?.mark(folderStore, run, tags) };
   }
 
   private ageTimer: { handle: ReturnType<typeof setTimeout>; due: number } | undefined;
@@ -433,15 +456,33 @@ export class RunsTreeProvider extends Disposable implements vscode.TreeDataProvi
     item.id = runItemId(node);
     const icon = statusIcon[run.status] ?? statusIcon.finished;
     item.iconPath = new vscode.ThemeIcon(icon.icon, icon.color ? new vscode.ThemeColor(icon.color) : undefined);
-    const headline = headlineMetric(run.metrics);
+    // Sorted by a metric, the rows show that metric: the order is read from the numbers.
+    const sortKey = this.order.by === 'metric' ? this.order.key : undefined;
+    const headline = sortKey && run.metrics[sortKey] ? [sortKey, run.metrics[sortKey]] as const : headlineMetric(run.metrics);
     item.description = runRowDescription(headline ? [headline[0], formatValue(headline[1].last)] : undefined, run.startedAt, Date.now(), importedFrom(node.tags));
     item.contextValue = `run.${run.status}`;
+    // The mark goes after the headline value and before the age: a narrow sidebar cuts the end.
+    const marked = (word: string) => { const parts = String(item.description).split(' · '); parts.splice(Math.max(0, parts.length - 1), 0, word); return parts.join(' · '); };
+    if (node.mark?.baseline) {
+      item.description = marked('baseline');
+      item.contextValue += '.baseline';
+    } else if (node.mark?.regression) {
+      item.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'));
+      item.description = marked('worse than baseline');
+      item.contextValue += '.regression';
+      item.accessibilityInformation = { label: `${runRowLabel(run.name, node.tags)}, ${node.mark.regression}` };
+    }
     return item;
   }
 
   /** Tooltips are built on hover only: 10,000 markdown tables up front would slow the view down. */
   resolveTreeItem(item: vscode.TreeItem, node: RunsNode): vscode.TreeItem {
-    if (node.type === 'run' && !item.tooltip) item.tooltip = this.runTooltip(node.run, node.folderStore.store.getRun(node.run.id));
+    if (node.type === 'run' && !item.tooltip) {
+      const tip = this.runTooltip(node.run, node.folderStore.store.getRun(node.run.id));
+      if (node.mark?.baseline) tip.appendMarkdown('\n\n$(star-full) The baseline of its experiment: runs that end are checked against it.');
+      if (node.mark?.regression) tip.appendMarkdown(`\n\n$(warning) ${escapeMd(node.mark.regression)}`);
+      item.tooltip = tip;
+    }
     return item;
   }
 

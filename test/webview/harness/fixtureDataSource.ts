@@ -68,6 +68,12 @@ export class FixtureDataSource implements PanelDataSource {
     return { dispose: () => this.listeners.delete(listener) };
   }
 
+  /** The runs of an experiment; its baseline is the run tagged `exptrack.baseline` = 1 (the store's contract). */
+  experimentRuns(_runId: string, experiment: string): { runs: RunDetail[]; baselineRunId: string | undefined } {
+    const runs = [...this.runs.values()].filter((r) => r.experiment === experiment);
+    return { runs, baselineRunId: runs.find((r) => r.tags['exptrack.baseline'] === '1')?.id };
+  }
+
   getCodeFiles(runId: string): Record<string, string> | undefined {
     return this.codeFiles.get(runId);
   }

@@ -1,5 +1,13 @@
 import { execFile } from 'node:child_process';
-import type { ChangedFile } from '../../protocol/compareMessages';
+
+// Reading runs' code snapshots (refs/exptrack/runs/<id>) back from git: the Compare panel's code
+// tab, Explain, and the snapshot documents VS Code's diff editor shows.
+
+/** A file that differs between two snapshots, with git's status letter (A, M, D). */
+export interface ChangedFile {
+  readonly status: string;
+  readonly path: string;
+}
 
 // Revisions come from run records, which a webview can name; only accept object ids and our refs so a
 // value can never be read by git as an option.
@@ -48,4 +56,10 @@ export async function fileAtRevision(repo: string, rev: string, path: string): P
     if (e instanceof Error && /does not exist|exists on disk, but not in/.test(e.message)) return '';
     throw e;
   }
+}
+
+/** `git diff -U3` between two snapshots for the given paths (all when none): the hunks Explain shows. */
+export async function unifiedDiff(repo: string, revA: string, revB: string, paths: readonly string[] = []): Promise<string> {
+  if (!isSafeRevision(revA) || !isSafeRevision(revB)) throw new Error('not a snapshot revision');
+  return (await git(repo, ['diff', '--no-renames', '--no-color', '--no-ext-diff', '-U3', revA, revB, '--', ...paths])).toString('utf8');
 }
