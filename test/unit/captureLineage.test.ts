@@ -5,11 +5,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { Recorder } from '../../src/core/recorder/recorder';
 import { Store } from '../../src/core/store/store';
+import { builtCli } from './helpers/builtCli';
 
-const root = path.resolve(__dirname, '..', '..', '..');
 // A private build of the CLI: others rebuild dist/ (which wipes it) while tests run.
-const binDir = fs.mkdtempSync(path.join(os.tmpdir(), 'exptrack-capture-bin-'));
-const cli = path.join(binDir, 'cli.js');
+const bin = builtCli('capture');
+const cli = bin.cli;
 
 function exptrack(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): { code: number | null; stdout: string; stderr: string } {
   // stdout is a pipe, as from a script: the case where the recording thread came too late.
@@ -26,11 +26,8 @@ describe('capture: lineage of fast commands (exptrack run from a script)', funct
   this.timeout(120_000);
   let dir: string;
 
-  before(() => {
-    const b = spawnSync(process.execPath, ['esbuild.mjs', '--cli', binDir], { cwd: root, stdio: 'inherit' });
-    assert.equal(b.status, 0, 'build the CLI');
-  });
-  after(() => fs.rmSync(binDir, { recursive: true, force: true }));
+  before(() => bin.build());
+  after(() => bin.remove());
   beforeEach(() => {
     dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'exptrack-chain-')));
     fs.mkdirSync(path.join(dir, '.exptrack'));

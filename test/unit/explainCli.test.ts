@@ -3,11 +3,11 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { builtCli } from './helpers/builtCli';
 
-const root = path.resolve(__dirname, '..', '..', '..');
 // A private build of the CLI: others rebuild dist/ (which wipes it) while tests run.
-const binDir = fs.mkdtempSync(path.join(os.tmpdir(), 'exptrack-explain-bin-'));
-const cli = path.join(binDir, 'cli.js');
+const bin = builtCli('explain');
+const cli = bin.cli;
 
 function exptrack(args: string[], cwd: string) {
   const r = spawnSync(process.execPath, [cli, ...args], { cwd, env: { ...process.env, EXPTRACK_DIR: '' }, encoding: 'utf8' });
@@ -39,11 +39,8 @@ describe('cli: baseline, regression check, explain', function () {
   this.timeout(120_000);
   let dir: string;
 
-  before(() => {
-    const b = spawnSync(process.execPath, ['esbuild.mjs', '--cli', binDir], { cwd: root, stdio: 'inherit' });
-    assert.equal(b.status, 0, 'build the CLI');
-  });
-  after(() => fs.rmSync(binDir, { recursive: true, force: true }));
+  before(() => bin.build());
+  after(() => bin.remove());
   beforeEach(() => {
     dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'exptrack-explain-')));
     fs.mkdirSync(path.join(dir, '.exptrack'));

@@ -12,11 +12,12 @@ import { OutputLog } from '../../src/core/recorder/outputLog';
 import { JournalAppender } from '../../src/core/store/journalAppender';
 import { StoreLock } from '../../src/core/store/storeLock';
 import { Store } from '../../src/core/store/store';
+import { builtCli } from './helpers/builtCli';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 // A private build of the CLI: others rebuild dist/ (which wipes it) while tests run.
-const binDir = fs.mkdtempSync(path.join(os.tmpdir(), 'exptrack-neverlose-bin-'));
-const cli = path.join(binDir, 'cli.js');
+const bin = builtCli('neverlose');
+const cli = bin.cli;
 
 interface Result { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
 
@@ -82,11 +83,8 @@ describe('never lose (issue #19)', function () {
   this.timeout(120_000);
   let dir: string;
 
-  before(() => {
-    const b = spawnSync(process.execPath, ['esbuild.mjs', '--cli', binDir], { cwd: root, stdio: 'inherit' });
-    assert.equal(b.status, 0, 'build the CLI');
-  });
-  after(() => fs.rmSync(binDir, { recursive: true, force: true }));
+  before(() => bin.build());
+  after(() => bin.remove());
   beforeEach(() => {
     dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'exptrack-neverlose-')));
     fs.mkdirSync(path.join(dir, '.exptrack'));

@@ -4,14 +4,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadSqlJs } from '../../src/core/sqlite';
+import { builtCli } from './helpers/builtCli';
 
 // A workspace full of planted secrets, recorded through the real CLI; afterwards no secret value may be
 // anywhere under .exptrack (database bytes, journals, caches, logs) nor in any git object reachable from
 // refs/exptrack/.
 
 const root = path.resolve(__dirname, '..', '..', '..');
-const binDir = fs.mkdtempSync(path.join(os.tmpdir(), 'exptrack-secrets-bin-'));
-const cli = path.join(binDir, 'cli.js');
+const bin = builtCli('secrets');
+const cli = bin.cli;
 
 const git = (cwd: string, ...args: string[]): string => execFileSync('git', args, { cwd, encoding: 'utf8', env: { ...process.env, GIT_OPTIONAL_LOCKS: '0' } }).trim();
 
@@ -123,11 +124,8 @@ describe('planted secrets never reach .exptrack or refs/exptrack', function () {
   let repo: string;
   let plain: string;
 
-  before(() => {
-    const b = spawnSync(process.execPath, ['esbuild.mjs', '--cli', binDir], { cwd: root, stdio: 'inherit' });
-    assert.equal(b.status, 0, 'build the CLI');
-  });
-  after(() => fs.rmSync(binDir, { recursive: true, force: true }));
+  before(() => bin.build());
+  after(() => bin.remove());
 
   beforeEach(() => {
     repo = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'exptrack-secrets-')));

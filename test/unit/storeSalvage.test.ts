@@ -11,11 +11,11 @@ import { loadSqlJs } from '../../src/core/sqlite';
 import { Store } from '../../src/core/store/store';
 import { checkImage, salvageRows } from '../../src/core/store/storeSalvage';
 import { migrate } from '../../src/core/store/schema';
+import { builtCli } from './helpers/builtCli';
 
-const root = path.resolve(__dirname, '..', '..', '..');
 // A private build of the CLI: others rebuild dist/ (which wipes it) while tests run.
-const binDir = fs.mkdtempSync(path.join(os.tmpdir(), 'exptrack-salvage-bin-'));
-const cli = path.join(binDir, 'cli.js');
+const bin = builtCli('salvage');
+const cli = bin.cli;
 
 function exptrack(args: string[], cwd: string): { code: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [cli, ...args], { cwd, input: '', maxBuffer: 64 * 1024 * 1024 });
@@ -63,11 +63,8 @@ describe('a damaged database is moved aside and salvaged (issue #19 item 4)', fu
   let ws: string;
   let dir: string;
 
-  before(() => {
-    const b = spawnSync(process.execPath, ['esbuild.mjs', '--cli', binDir], { cwd: root, stdio: 'inherit' });
-    assert.equal(b.status, 0, 'build the CLI');
-  });
-  after(() => fs.rmSync(binDir, { recursive: true, force: true }));
+  before(() => bin.build());
+  after(() => bin.remove());
   beforeEach(() => {
     ws = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'exptrack-salvage-')));
     dir = path.join(ws, '.exptrack');
