@@ -53,11 +53,14 @@ describe('workbench (packaged VSIX in a real VS Code)', function () {
     await harness.stopCodeServer(cs);
     if (!process.env.KEEP_RUN && runDir) {
       // The CLI's big runs end with a detached `exptrack _fold`, which may still be saving into the
-      // workspace: removing the folder under it fails (ENOTEMPTY). Wait while a fold holds the store's
-      // lock, then remove (retrying, should one start just then).
-      const lock = path.join(runDir, 'workspace', '.exptrack', 'lock');
-      for (const end = Date.now() + 30_000; fs.existsSync(lock) && Date.now() < end;) await new Promise((r) => setTimeout(r, 100));
-      fs.rmSync(runDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+      // workspace: removing the folder under it fails (ENOTEMPTY). Wait while a fold runs (its log in
+      // cache/ is deleted once it saved) or holds the store's lock, then remove (retrying, should one
+      // start just then).
+      const exptrackDir = path.join(runDir, 'workspace', '.exptrack');
+      const folding = (): boolean => fs.existsSync(path.join(exptrackDir, 'lock'))
+        || (fs.existsSync(path.join(exptrackDir, 'cache')) && fs.readdirSync(path.join(exptrackDir, 'cache')).some((n) => n.startsWith('fold-')));
+      for (const end = Date.now() + 60_000; folding() && Date.now() < end;) await new Promise((r) => setTimeout(r, 100));
+      fs.rmSync(runDir, { recursive: true, force: true, maxRetries: 20, retryDelay: 250 });
     }
   });
 
