@@ -5,6 +5,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
+import { backgroundFolds } from '../../src/core/store/backgroundFolds';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const harness = require('../harness/codeServer.cjs');
@@ -53,12 +54,10 @@ describe('workbench (packaged VSIX in a real VS Code)', function () {
     await harness.stopCodeServer(cs);
     if (!process.env.KEEP_RUN && runDir) {
       // The CLI's big runs end with a detached `exptrack _fold`, which may still be saving into the
-      // workspace: removing the folder under it fails (ENOTEMPTY). Wait while a fold runs (its log in
-      // cache/ is deleted once it saved) or holds the store's lock, then remove (retrying, should one
-      // start just then).
+      // workspace: removing the folder under it fails (ENOTEMPTY). Wait while a fold runs or holds the
+      // store's lock, then remove (retrying, should one start just then).
       const exptrackDir = path.join(runDir, 'workspace', '.exptrack');
-      const folding = (): boolean => fs.existsSync(path.join(exptrackDir, 'lock'))
-        || (fs.existsSync(path.join(exptrackDir, 'cache')) && fs.readdirSync(path.join(exptrackDir, 'cache')).some((n) => n.startsWith('fold-')));
+      const folding = (): boolean => fs.existsSync(path.join(exptrackDir, 'lock')) || backgroundFolds(exptrackDir).some((f) => f.running);
       for (const end = Date.now() + 60_000; folding() && Date.now() < end;) await new Promise((r) => setTimeout(r, 100));
       fs.rmSync(runDir, { recursive: true, force: true, maxRetries: 20, retryDelay: 250 });
     }
