@@ -109,12 +109,28 @@ describe('Migration of a schema-v2 store', function () {
     const v2Bytes = fs.statSync(path.join(dir, 'exptrack.db')).size;
     const reader = await Store.open(dir, { logger: quiet, readOnly: true });
     assert.equal(reader.doctor().migration?.runsLeft, runs, 'doctor shows what is left');
-    const writer = await Store.open(dir, { logger: quiet });
-    // Reads through the writer during the migration: every point, from both places.
+    const v2File = fs.statSync(path.join(dir, 'exptrack.db'));
+    const writer = await Store.open(dir, { logger: quiet, migrate: false });
+    // Reads through the writer before the migration: every point, read from the old file on disk.
     for (let r = 1; r <= runs; r++) assert.equal(writer.series(`run${r}`, 'loss').steps.length, steps);
-    assert.equal(await writer.finishMigration(), true);
-    assert.equal(writer.doctor().migration, null);
+    assert.deepEqual([...writer.series('run2', 'acc').steps.slice(0, 3)], [0, 1, 2]);
+    // A run recorded meanwhile is folded (shown) but not saved over the old file, the only place of its points.
+    writer.sink.startRun({ id: 'during', experiment: 'v2', name: 'during', command: 'x', cwd: '', startedAt: Date.now(), source: 'cli' });
+    writer.sink.metrics('during', [{ key: 'loss', step: 0, value: 0.5, time: Date.now() }, { key: 'loss', step: 1, value: 0.25, time: Date.now() }]);
+    writer.sink.endRun('during', { endedAt: Date.now(), exitCode: 0, signal: null, status: 'finished' });
+    await writer.flush();
+    assert.equal(writer.getRun('during')!.metrics.loss.count, 2);
+    const untouched = fs.statSync(path.join(dir, 'exptrack.db'));
+    assert.deepEqual([untouched.ino, untouched.size, untouched.mtimeMs], [v2File.ino, v2File.size, v2File.mtimeMs], 'the old file is untouched until the migration ends');
     await writer.close();
+    const migrator = await Store.open(dir, { logger: quiet });
+    assert.equal(await migrator.finishMigration(), true);
+    assert.equal(migrator.doctor().migration, null);
+    await migrator.close();
+    const writerAfter = await Store.open(dir, { logger: quiet });
+    assert.equal(writerAfter.getRun('during')!.metrics.loss.count, 2, 'the run recorded meanwhile is saved with the migrated catalog');
+    assert.deepEqual([...writerAfter.series('during', 'loss').values], [0.5, 0.25]);
+    await writerAfter.close();
     // The reader opened before the migration still reads every point (its catalog lists the rows).
     const s = reader.series('run3', 'val/loss');
     assert.equal(s.steps.length, steps);
@@ -122,6 +138,9 @@ describe('Migration of a schema-v2 store', function () {
     await reader.close();
     const state = await pointsOnDisk(dir);
     assert.equal(state.inRows, 0, 'no point left in the catalog');
+    const during = [...state.counts.keys()].filter((k) => k.startsWith('during/'));
+    assert.deepEqual(during, ['during/loss/0', 'during/loss/1']);
+    for (const k of during) state.counts.delete(k);
     assertEveryPointOnce(state, runs, steps, 'after');
     const v3Bytes = fs.statSync(path.join(dir, 'exptrack.db')).size;
     assert.ok(v3Bytes < v2Bytes / 4, `catalog ${v3Bytes} bytes after, ${v2Bytes} before`);

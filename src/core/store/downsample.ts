@@ -32,8 +32,16 @@ export function downsampleMinMax(s: Series, maxPoints: number): Series {
       if (lo < 0 || v < s.values[lo]) lo = i;
       if (hi < 0 || v > s.values[hi]) hi = i;
     }
-    const picked = [lo, hi, nan].filter((i) => i >= 0).sort((a, b2) => a - b2);
-    for (const i of picked) if (keep[keep.length - 1] !== i) keep.push(i);
+    // The bucket's picks in index order (-1: none), without allocating: charts call this per refresh.
+    for (let prev = -1; ;) {
+      let i = Infinity;
+      if (lo > prev && lo < i) i = lo;
+      if (hi > prev && hi < i) i = hi;
+      if (nan > prev && nan < i) i = nan;
+      if (i === Infinity) break;
+      if (keep[keep.length - 1] !== i) keep.push(i);
+      prev = i;
+    }
   }
   if (keep[keep.length - 1] !== n - 1) keep.push(n - 1);
   // NaN markers are extra points: drop some (never the first or last point) to stay within budget.

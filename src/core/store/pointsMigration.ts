@@ -1,173 +1,161 @@
 import { performance } from 'node:perf_hooks';
-import { overviewMinSavedPoints } from './overviewCache';
+import type { LegacyPoints } from './legacyPoints';
 import type { KeyPoints } from './pointsFile';
 import type { StoreImage } from './storeImage';
-import type { StoreLock } from './storeLock';
 import type { StoreLogger } from './storeLogger';
 
-/** Rows read from the catalog per statement (a few ms of sql.js), then maybe a turn of the event loop. */
-const rowsPerRead = 16_384;
-/** The event loop gets a turn at least this often. */
+/** The event loop gets a turn at least this often while the old file is read. */
 const sliceMs = 10;
+/** Points of one run written to one file at most (a longer run gets several, in step order). */
+const maxFileRows = 4_000_000;
 
-/** Points a schema-v2 store still keeps in the catalog (doctor). */
+/** Points a store from before points files still keeps in exptrack.db (doctor). */
 export interface MigrationProgress {
-  /** Runs whose points are (partly) still in the catalog's `metrics` table. */
+  /** Runs whose points are still in the old file's `metrics` table. */
   readonly runsLeft: number;
-  /** Their points, from the summaries (exact unless a run also has points in files). */
+  /** Their points, from the summaries. */
   readonly pointsLeft: number;
-  /** Runs moved by this process so far. */
+  /** Runs this process has written to points files so far (listed when the migration ends). */
   readonly runsMoved: number;
 }
 
-/** Runs whose points are still in the catalog's `metrics` table, and about how many points (null: none). */
-export function pointsLeftInCatalog(image: StoreImage): { runsLeft: number; pointsLeft: number } | null {
-  const runs = image.oneShot('SELECT rid FROM runs WHERE EXISTS (SELECT 1 FROM metrics WHERE run = rid)', []).map((r) => Number(r[0]));
-  if (!runs.length) return null;
+/** Runs whose points are still in the old file, and how many points (null: none). */
+export function pointsLeftInCatalog(image: StoreImage, moved = 0): MigrationProgress | null {
+  const legacy = image.legacy;
+  if (!legacy) return null;
+  const rids = image.oneShot('SELECT rid FROM runs', []).map((r) => Number(r[0]));
+  const runs = [...legacy.runsWithPoints(rids)];
   let points = 0;
   for (let i = 0; i < runs.length; i += 500) {
     const part = runs.slice(i, i + 500);
     points += Number(image.oneShot(`SELECT coalesce(sum(count), 0) FROM metric_summary WHERE run IN (${part.map(() => '?').join(',')})`, part)[0]?.[0] ?? 0);
   }
-  return { runsLeft: runs.length, pointsLeft: points };
+  return { runsLeft: runs.length, pointsLeft: points, runsMoved: moved };
 }
+
+/** A run's points written to files by the migration, to be listed when it ends. */
+export interface MigratedRun { readonly rid: number; readonly runId: string; readonly files: { file: string; rows: number }[] }
 
 const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /**
- * Moves the points of a schema-v2 store (table `metrics` inside exptrack.db) to points files, one run
- * at a time, in the writer that holds the lock, in the background: every ~10 ms the event loop gets a
- * turn. Per run: its rows are read in slices, written to a points file (complete on disk before
- * anything lists it), then one transaction lists the file and deletes the run's rows, and the store
- * saves that catalog before it releases the lock. So whatever `exptrack.db` is on disk (a kill -9 at
- * any moment), each run's points are either still in its rows or in a file it lists, never both and
- * never neither: a file written but not listed is swept later. Readers read both places meanwhile.
- * Once no run has rows left, the catalog is vacuumed (it shrinks to runs x keys).
+ * Moves the points a store from before points files keeps in exptrack.db (see legacyPoints.ts) to
+ * points files: one ordered pass over the old file's `metrics` table, from disk, in bounded memory
+ * (one run's points at a time), the event loop getting a turn every ~10 ms, nothing holding the lock:
+ * the files are written (fsynced, complete) but listed by nothing yet. Then {@link finish}, in the
+ * store's cycle under the lock, lists them all in the catalog built from the old file and the store
+ * saves it: that save replaces the old file, atomically. So whatever `exptrack.db` is on disk (a kill
+ * -9 at any moment), it is the old file with every point in its rows, or the new catalog listing
+ * every point's file; files written and never listed are swept later. A killed migration starts
+ * again from the old file (~25 s per 1e8 points here); readers read the old file meanwhile.
  */
 export class PointsMigration {
   private runsMoved = 0;
-  private startedAt = 0;
-  private lastYield = 0;
+  private job: Promise<void> | undefined;
+  private done: { legacy: LegacyPoints; runs: MigratedRun[] } | undefined;
 
   constructor(
     private readonly image: StoreImage,
-    private readonly lock: StoreLock | undefined,
     private readonly logger: StoreLogger,
   ) {}
 
-  /** Whether a run still has points in the catalog, or the catalog still has the space they took. */
+  /** Whether the store's file still keeps points in its catalog. */
   pending(): boolean {
-    return this.nextRun(0) !== undefined || this.wantsVacuum();
+    return this.image.legacy !== undefined;
   }
 
-  /** Runs moved by this process so far. */
+  /** Runs written to files by this process so far. */
   get moved(): number { return this.runsMoved; }
 
+  /** Whether the pass over the old file has ended and {@link finish} can list what it wrote. */
+  ready(): boolean {
+    return this.done !== undefined && this.done.legacy === this.image.legacy;
+  }
+
+  /** Reads the old file and writes the files (once at a time); resolves when the pass ends, rejects when it fails. */
+  run(): Promise<void> {
+    const legacy = this.image.legacy;
+    if (!legacy || this.ready()) return Promise.resolve();
+    this.job ??= this.pass(legacy).then((runs) => { if (runs) this.done = { legacy, runs }; }).finally(() => { this.job = undefined; });
+    return this.job;
+  }
+
   /**
-   * Moves runs for about `budgetMs` (with turns of the event loop); the caller holds the lock and
-   * saves right after, before releasing it. Returns whether anything changed.
+   * Under the lock, in the store's cycle: lists every file the pass wrote and drops the old file's
+   * points from the image, which the caller saves now (that save replaces the old file). False when
+   * the image no longer reads from the file the pass read (another writer replaced it meanwhile).
    */
-  async step(budgetMs: number): Promise<boolean> {
+  finish(): boolean {
+    const done = this.done;
+    this.done = undefined;
     const image = this.image;
-    image.commitFold();
-    const until = performance.now() + budgetMs;
-    let changed = false;
-    let after = 0;
-    while (performance.now() < until) {
-      const run = this.nextRun(after);
-      if (!run) break;
-      after = run.rid;
-      if (!this.startedAt) {
-        this.startedAt = performance.now();
-        const p = pointsLeftInCatalog(image);
-        if (p) this.logger.info(`moving the points of ${p.runsLeft} run(s) (~${p.pointsLeft} points) out of exptrack.db into points files, in the background`);
-      }
-      if (await this.moveRun(run.rid, run.id)) { changed = true; this.runsMoved++; }
-    }
-    if (!this.nextRun(0) && this.wantsVacuum()) {
-      const before = image.statFile()?.size ?? 0;
-      // Overviews of shorter series were saved by the v2 store; they are read whole from files now.
-      image.db.run('DELETE FROM metric_overviews WHERE count < ?', [overviewMinSavedPoints]);
-      image.vacuum();
-      changed = true;
-      if (this.startedAt) this.logger.info(`moved the points of ${this.runsMoved} run(s) in ${((performance.now() - this.startedAt) / 1000).toFixed(1)} s; exptrack.db shrinks from ${(before / 2 ** 20).toFixed(1)} MB to ${(image.pageBytes() / 2 ** 20).toFixed(1)} MB`);
-    }
-    return changed;
-  }
-
-  /** The next run (by rid, after `after`) with rows in `metrics`. */
-  private nextRun(after: number): { rid: number; id: string } | undefined {
-    const r = this.image.rows('SELECT rid, id FROM runs WHERE rid > ? AND EXISTS (SELECT 1 FROM metrics WHERE run = rid) ORDER BY rid LIMIT 1', [after])[0];
-    return r ? { rid: Number(r[0]), id: String(r[1]) } : undefined;
-  }
-
-  /** Space the moved rows left in the catalog: worth a vacuum once nothing is left to move. */
-  private wantsVacuum(): boolean {
-    const r = this.image.db.exec('PRAGMA freelist_count; PRAGMA page_count; PRAGMA page_size');
-    const free = Number(r[0]?.values[0]?.[0] ?? 0);
-    const pages = Number(r[1]?.values[0]?.[0] ?? 0);
-    const pageSize = Number(r[2]?.values[0]?.[0] ?? 0);
-    return free * pageSize >= 256 << 10 && free * 4 >= pages;
-  }
-
-  private async turn(): Promise<void> {
-    if (performance.now() - this.lastYield < sliceMs) return;
-    this.lock?.refresh();
-    await yieldToLoop();
-    this.lastYield = performance.now();
-  }
-
-  /** One run: read its rows, write the file, then list it and delete the rows in one transaction. */
-  private async moveRun(rid: number, runId: string): Promise<boolean> {
-    const image = this.image;
-    const keyIds: number[] = [];
-    for (let k = -Infinity; ;) {
-      const r = image.rows('SELECT key FROM metrics WHERE run = ? AND key > ? ORDER BY key LIMIT 1', [rid, k])[0];
-      if (!r) break;
-      k = Number(r[0]);
-      keyIds.push(k);
-    }
-    const series: (KeyPoints & { keyId: number })[] = [];
-    for (const keyId of keyIds) {
-      const name = image.rows('SELECT name FROM metric_keys WHERE id = ?', [keyId])[0]?.[0];
-      const steps: number[] = [];
-      const values: number[] = [];
-      const times: number[] = [];
-      for (let from = -Infinity; ;) {
-        const rows = image.rows('SELECT step, value, time FROM metrics WHERE run = ? AND key = ? AND step > ? ORDER BY step LIMIT ?', [rid, keyId, from, rowsPerRead]);
-        for (const row of rows) {
-          steps.push(Number(row[0]));
-          // NULL means NaN in the catalog (SQLite stores NaN as NULL).
-          values.push(row[1] === null ? NaN : Number(row[1]));
-          times.push(Number(row[2]));
-        }
-        if (rows.length < rowsPerRead) break;
-        from = steps[steps.length - 1];
-        await this.turn();
-      }
-      series.push({ keyId, key: name === undefined || name === null ? `#${keyId}` : String(name), steps: Float64Array.from(steps), values: Float64Array.from(values), times: Float64Array.from(times) });
-      await this.turn();
-    }
-    series.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-    // Written (and fsynced) before any catalog lists it; if anything below fails, it is unlisted and swept.
-    const written = await image.points.writeMigrated(image.db, rid, runId, series);
-    await this.turn();
+    if (!done || done.legacy !== image.legacy) return false;
     image.beginFold();
     try {
-      // Deleted or moved by someone else (an edit during a turn): the file stays unlisted.
-      const still = image.rows('SELECT 1 FROM runs WHERE rid = ? AND EXISTS (SELECT 1 FROM metrics WHERE run = rid)', [rid]).length > 0;
-      if (!still) { image.commitFold(); return false; }
-      image.points.list(image.db, { files: [written] });
-      for (const s of series) {
-        image.db.run('DELETE FROM metrics WHERE run = ? AND key = ?', [rid, s.keyId]);
-        await this.turn();
-      }
+      for (const r of done.runs) image.points.listMigrated(image.db, r.rid, r.runId, r.files);
       image.commitFold();
     } catch (e) {
       image.rollback();
       throw e;
     }
+    image.dropLegacy();
     image.markDirty(true);
     return true;
+  }
+
+  /** The pass; undefined when the store's file was replaced meanwhile (another writer finished first). */
+  private async pass(legacy: LegacyPoints): Promise<MigratedRun[] | undefined> {
+    const image = this.image;
+    const t0 = performance.now();
+    const left = pointsLeftInCatalog(image);
+    if (left) this.logger.info(`moving the points of ${left.runsLeft} run(s) (~${left.pointsLeft} points) out of exptrack.db into points files, in the background`);
+    const runIds = new Map(image.oneShot('SELECT rid, id FROM runs', []).map((r) => [Number(r[0]), String(r[1])]));
+    const keyNames = new Map(image.oneShot('SELECT id, name FROM metric_keys', []).map((r) => [Number(r[0]), String(r[1])]));
+    const out: MigratedRun[] = [];
+    let orphans = 0;
+    let rid = NaN;
+    let current: MigratedRun | undefined;
+    let series = new Map<number, { steps: number[]; values: number[]; times: number[] }>();
+    let rows = 0;
+    const flush = async (): Promise<void> => {
+      if (!current || !rows) return;
+      const parts: KeyPoints[] = [...series].map(([keyId, s]) => ({
+        key: keyNames.get(keyId) ?? `#${keyId}`, steps: Float64Array.from(s.steps), values: Float64Array.from(s.values), times: Float64Array.from(s.times),
+      })).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+      series = new Map();
+      rows = 0;
+      current.files.push(await image.points.writeMigrated(current.runId, parts));
+    };
+    const cursor = legacy.file.cursor(legacy.rootPage);
+    let sliceStart = performance.now();
+    for (let row = cursor.next(); ; row = cursor.next()) {
+      const r = row ? Number(row[0]) : NaN;
+      if (r !== rid || rows >= maxFileRows) {
+        await flush();
+        if (r !== rid) {
+          if (current?.files.length) { out.push(current); this.runsMoved++; }
+          rid = r;
+          const runId = runIds.get(r);
+          current = runId === undefined ? undefined : { rid: r, runId, files: [] };
+        }
+      }
+      if (!row) break;
+      if (!current) { orphans++; continue; }
+      const keyId = Number(row[1]);
+      let s = series.get(keyId);
+      if (!s) { s = { steps: [], values: [], times: [] }; series.set(keyId, s); }
+      s.steps.push(Number(row[2]));
+      s.values.push(row[3] === null ? NaN : Number(row[3]));
+      s.times.push(Number(row[4]));
+      rows++;
+      if ((rows & 1023) === 0 && performance.now() - sliceStart > sliceMs) {
+        await yieldToLoop();
+        if (image.legacy !== legacy) return undefined;
+        sliceStart = performance.now();
+      }
+    }
+    if (orphans) this.logger.warn(`${orphans} point(s) in exptrack.db belong to no run of the catalog (not written by exptrack); they are not moved`);
+    this.logger.info(`wrote the points of ${out.length} run(s) to points files in ${((performance.now() - t0) / 1000).toFixed(1)} s; listing them`);
+    return out;
   }
 }

@@ -209,18 +209,28 @@ export class PointsStore {
   }
 
   /**
-   * The migration (pointsMigration.ts): writes `series`, the points a schema-v2 store kept for this
-   * run in the catalog's `metrics` table, to a file ordered before every file the run already has
-   * (those hold newer points). Listed with {@link list} in the transaction that deletes the rows.
-   * The run's pending points stay pending.
+   * The migration (pointsMigration.ts): writes `series`, points a store from before points files kept
+   * in exptrack.db, to a new file listed by nothing yet ({@link listMigrated} lists it).
    */
-  async writeMigrated(db: Database, rid: number, runId: string, series: readonly KeyPoints[]): Promise<WrittenFiles['files'][number]> {
-    const first = this.listed(db, rid)[0]?.seq ?? 1;
-    const seq = Math.min(0, first - 1);
-    const file = path.posix.join('runs', safeDirName(runId), `p${String(Math.max(0, seq)).padStart(6, '0')}-${Math.random().toString(36).slice(2, 8)}.parquet`);
+  async writeMigrated(runId: string, series: readonly KeyPoints[]): Promise<{ file: string; rows: number }> {
+    const file = path.posix.join('runs', safeDirName(runId), `p000000-${Math.random().toString(36).slice(2, 8)}.parquet`);
     await this.writeFile(file, encodePointsFileParts(runId, series));
     this.toSweep.add(runId);
-    return { rid, runId, seq, file, rows: series.reduce((a, s) => a + s.steps.length, 0), replaces: [] };
+    return { file, rows: series.reduce((a, s) => a + s.steps.length, 0) };
+  }
+
+  /**
+   * Lists a run's migrated files (in step order) before every file it already has (those hold newer
+   * points: folded since); call inside a transaction. A run deleted meanwhile is skipped (its files swept).
+   */
+  listMigrated(db: Database, rid: number, runId: string, files: readonly { file: string; rows: number }[]): void {
+    if (!db.exec('SELECT 1 FROM runs WHERE rid = ?', [rid]).length) return;
+    const first = Math.min(1, this.listed(db, rid)[0]?.seq ?? 1) - files.length;
+    files.forEach((f, i) => {
+      db.run('INSERT INTO point_files (run, seq, file, rows) VALUES (?, ?, ?, ?)', [rid, first + i, f.file, f.rows]);
+      this.unsaved.push(f.file);
+    });
+    this.toSweep.add(runId);
   }
 
   /** Every series of a listed file, in file order, a turn of the event loop between series; throws when it cannot be read whole. */

@@ -113,17 +113,20 @@ export class SeriesOverview {
     const k = this.buckets;
     for (let b = 0; b < this.used; b++) {
       const o = b * FIELDS;
-      // Up to three points per bucket, pushed in step order (NaN fields never compare true).
-      const a = k[o + MIN_STEP], c = k[o + MAX_STEP], z = k[o + NAN_STEP];
-      const order: number[] = [];
-      if (a === a) order.push(0);
-      if (c === c && c !== a) order.push(1);
-      if (z === z) order.push(2);
-      order.sort((x, y) => stepOf(k, o, x) - stepOf(k, o, y));
-      for (const which of order) {
-        if (which === 0) push(a, k[o + MIN_VALUE], k[o + MIN_TIME]);
-        else if (which === 1) push(c, k[o + MAX_VALUE], k[o + MAX_TIME]);
-        else push(z, NaN, k[o + NAN_TIME]);
+      // Up to three points per bucket, pushed in step order (NaN steps never compare true and are
+      // skipped); no allocation per bucket: a live chart rebuilds this several times a second.
+      const a = k[o + MIN_STEP], c = k[o + MAX_STEP] === a ? NaN : k[o + MAX_STEP], z = k[o + NAN_STEP];
+      let last = -Infinity;
+      for (let left = 3; left > 0; left--) {
+        let next = Infinity;
+        if (a > last && a < next) next = a;
+        if (c > last && c < next) next = c;
+        if (z > last && z < next) next = z;
+        if (next === Infinity) break;
+        if (next === a) push(a, k[o + MIN_VALUE], k[o + MIN_TIME]);
+        if (next === c) push(c, k[o + MAX_VALUE], k[o + MAX_TIME]);
+        if (next === z) push(z, NaN, k[o + NAN_TIME]);
+        last = next;
       }
     }
     if (this.count > 0) {
@@ -190,8 +193,4 @@ function clearBucket(k: Float64Array, o: number): void {
   k[o + MIN_STEP] = NaN; k[o + MIN_VALUE] = Infinity; k[o + MIN_TIME] = 0;
   k[o + MAX_STEP] = NaN; k[o + MAX_VALUE] = -Infinity; k[o + MAX_TIME] = 0;
   k[o + NAN_STEP] = NaN; k[o + NAN_TIME] = 0;
-}
-
-function stepOf(k: Float64Array, o: number, which: number): number {
-  return k[o + (which === 0 ? MIN_STEP : which === 1 ? MAX_STEP : NAN_STEP)];
 }

@@ -64,9 +64,7 @@ const defaultRotateJournalBytes = 256 * 1024 * 1024;
 const foreignSaveDelayMs = 10_000;
 /** Fold own appends into memory this soon after they are written. */
 const foldDelayMs = 100;
-/** A migration step works at least this long between two saves (which export the whole old catalog). */
-const migrateStepMs = 1000;
-/** Retry a migration step this soon when another writer holds the lock. */
+/** Retry listing the migrated files this soon when another writer holds the lock. */
 const migrateRetryMs = 1000;
 
 /**
@@ -122,7 +120,7 @@ export class Store {
     this.folder = new StoreFold(this.image, this.journals, this.lock, this.logger, problem, options.limits);
     this.queries = new StoreQueries(this.image);
     this.reportsFailedFolds = options.reportFailedFolds ?? true;
-    this.migration = this.readOnly || options.migrate === false ? undefined : new PointsMigration(this.image, this.lock, this.logger);
+    this.migration = this.readOnly || options.migrate === false ? undefined : new PointsMigration(this.image, this.logger);
     this.edits = new StoreEdits(this.image, this.journals, (id) => { this.emit({ runs: [id] }); this.scheduleFold(); });
     this.sink = createJournalSink(
       (line, inMemory) => {
@@ -187,7 +185,7 @@ export class Store {
 
   /**
    * Runs one cycle at a time: flush own journal, take the lock if free, reload if changed, fold,
-   * (mode `migrate`) move some of a schema-v2 store's points to files, save.
+   * (mode `migrate`) list the files the migration wrote, save.
    */
   private cycle(mode: 'auto' | 'now' | 'migrate'): Promise<boolean> {
     const next = this.chain.then(() => this.runCycle(mode));
@@ -202,7 +200,6 @@ export class Store {
     const changed = new Set<string>();
     let reloaded = false;
     const migrating = mode === 'migrate';
-    let migrateDelay = locked ? 0 : migrateRetryMs;
     try {
       // Without the lock, another process may fold, save and delete a journal while this one is
       // half-way through reading it: then the file changed meanwhile, and one more pass (reload,
@@ -225,16 +222,9 @@ export class Store {
         const saveMidway = locked && !this.readOnly ? (): Promise<boolean> => image.save(this.lock, this.writerId) : undefined;
         for (const id of await this.folder.foldAll(saveMidway)) changed.add(id);
       }
-      // The files a step writes are listed only by the catalog it saves: saved now, under this lock.
-      if (migrating && locked && this.migration && !image.blocked) {
-        try {
-          if (await this.migration.step(Math.max(migrateStepMs, 25 * (image.lastSave?.ms ?? 0)))) mode = 'now';
-          this.recovered('migrate');
-        } catch (e) {
-          // Nothing is lost: the run's rows stay where they were until a step succeeds.
-          migrateDelay = 5000;
-          this.failure('migrate', `moving points out of exptrack.db failed: ${(e as Error).message}; they stay where they are and it is retried`);
-        }
+      // The migrated files are listed by the catalog saved now, under this lock: it replaces the old file.
+      if (migrating && locked && this.migration?.ready() && !image.blocked) {
+        if (this.migration.finish()) mode = 'now';
       }
       if (locked) {
         if (image.dirty) {
@@ -276,7 +266,7 @@ export class Store {
       if (locked) this.lock!.release();
     }
     this.noteFailures();
-    if (migrating) this.scheduleMigration(migrateDelay);
+    if (migrating && this.migration?.pending()) this.scheduleMigration(migrateRetryMs);
     if (changed.size || reloaded) this.emit({ runs: [...changed], reloaded: reloaded || undefined });
     return changed.size > 0 || reloaded;
   }
@@ -312,27 +302,52 @@ export class Store {
     this.foldTimer.unref();
   }
 
-  /** The next migration step, while a schema-v2 store's points are not all moved. */
+  /**
+   * While the store's file keeps points in its catalog: the migration's pass over it (no lock), then
+   * a cycle that lists what it wrote and saves (retried while another writer holds the lock).
+   */
   private scheduleMigration(delayMs: number): void {
     if (!this.migration || this.migrateTimer || this.closing || this.image.blocked || !this.migration.pending()) return;
-    this.migrateTimer = setTimeout(() => { this.migrateTimer = undefined; void this.cycle('migrate'); }, delayMs);
+    this.migrateTimer = setTimeout(() => {
+      this.migrateTimer = undefined;
+      void this.migrateOnce().catch(() => undefined);
+    }, delayMs);
     this.migrateTimer.unref();
   }
 
+  private async migrateOnce(): Promise<void> {
+    const migration = this.migration!;
+    try {
+      await migration.run();
+      this.recovered('migrate');
+    } catch (e) {
+      if (this.closing) return; // the pass stops where it is when the store closes: not a failure
+      // Nothing is lost: the points stay in the old file until a pass succeeds; its files are swept.
+      this.failure('migrate', `moving points out of exptrack.db failed: ${(e as Error).message}; they stay where they are and it is retried`);
+      this.noteFailures();
+      this.scheduleMigration(5000);
+      throw e;
+    }
+    if (!this.closing) await this.cycle('migrate');
+  }
+
   /**
-   * Moves every point of a schema-v2 store out of the catalog now (steps as in the background, one
-   * save each); waits for the lock while another writer holds it, up to `timeoutMs`. True when done.
+   * Moves every point a store from before points files keeps in its catalog out now (as in the
+   * background); waits for the lock while another writer holds it, up to `timeoutMs`. True when done.
    */
   async finishMigration(timeoutMs = 10 * 60_000): Promise<boolean> {
     const until = Date.now() + timeoutMs;
     while (this.migration?.pending() && !this.closing && !this.image.blocked) {
       if (Date.now() > until) return false;
       if (this.migrateTimer) { clearTimeout(this.migrateTimer); this.migrateTimer = undefined; }
-      const before = this.migration.moved;
-      await this.cycle('migrate');
+      try {
+        await this.migrateOnce();
+      } catch {
+        await new Promise((r) => setTimeout(r, 250));
+      }
       if (this.migrateTimer) { clearTimeout(this.migrateTimer); this.migrateTimer = undefined; }
-      // Another writer holds the lock (or a step failed): wait a little rather than spin.
-      if (this.migration.moved === before && this.migration.pending()) await new Promise((r) => setTimeout(r, 250));
+      // Another writer holds the lock: wait a little rather than spin.
+      if (this.migration.pending()) await new Promise((r) => setTimeout(r, 250));
     }
     return !this.migration?.pending();
   }

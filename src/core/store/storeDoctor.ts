@@ -99,19 +99,20 @@ export function doctorReport(s: DoctorSources): DoctorReport {
   const st = image.statFile();
   const pf = image.points.check(image.db);
   const folds = backgroundFolds(s.dir);
+  const migration = migrationProgress(image, s.migration);
   // Failures of other writers (the editor's save failing while `exptrack doctor` runs, say).
   const others = readFailureNotes(s.dir).filter((n) => n.writer !== s.writerId).flatMap((n) => n.failures.map((f) =>
     `writer ${n.writer} (pid ${n.pid} on ${n.host}${n.alive ? '' : ', gone'}): ${f.message} (failing since ${new Date(f.since).toISOString()})`));
   return {
     dir: s.dir, dbFile: image.dbFile, dbBytes: st?.size ?? null, schemaVersion: readUserVersion(image.db), codeSchemaVersion: schemaVersion,
     integrity, experiments: count('SELECT count(*) FROM experiments'), runs: count('SELECT count(*) FROM runs'),
-    runningRuns: count("SELECT count(*) FROM runs WHERE status = 'running'"), metricPoints: count('SELECT count(*) FROM metrics') + pf.rows + image.points.pendingPoints(),
+    runningRuns: count("SELECT count(*) FROM runs WHERE status = 'running'"), metricPoints: (migration?.pointsLeft ?? 0) + pf.rows + image.points.pendingPoints(),
     pointFiles: { files: pf.files, bytes: pf.bytes, unreadable: pf.unreadable },
     journals,
     lock: ls ? { writer: ls.info?.writer ?? null, pid: ls.info?.pid ?? null, host: ls.info?.host ?? null, ageMs: ls.ageMs, stale: ls.stale } : null,
     corruptFiles, salvageReports, lastSave: image.lastSave, problems: [...s.problems, ...pf.unreadable.filter((u) => !s.problems.some((p) => p.startsWith(u))), ...walProblems, ...others, ...folds.filter((f) => !f.running).map(failedFoldMessage), ...(image.blocked ? [image.blocked] : []),
       ...(image.saveError ? [`saving has failed since ${new Date(image.saveError.since).toISOString()} (${image.saveError.message}); retried every 5 s, the last good file is kept and the journals hold everything until a save succeeds`] : [])],
-    migration: migrationProgress(image, s.migration),
+    migration,
     backgroundFolds: folds.filter((f) => f.running).map((f) => ({ pid: f.pid, startedAt: f.startedAt })),
     skippedLongLines: {
       runs: count("SELECT count(*) FROM tags WHERE key = 'exptrack.skippedLongLines'"),
@@ -122,6 +123,5 @@ export function doctorReport(s: DoctorSources): DoctorReport {
 
 
 function migrationProgress(image: StoreImage, migration: PointsMigration | undefined): MigrationProgress | null {
-  const left = pointsLeftInCatalog(image);
-  return left && { ...left, runsMoved: migration?.moved ?? 0 };
+  return pointsLeftInCatalog(image, migration?.moved ?? 0);
 }
