@@ -116,6 +116,22 @@ describe('Store', () => {
     await r.close();
   });
 
+  it('a resumed run that logs thousands of steps again (many fold batches) gets exact summaries, folded and saved', async () => {
+    const s = await Store.open(dir, { logger: captureLogger().logger });
+    s.sink.startRun(runStart('r1'));
+    const n = 20_000;
+    s.sink.metrics('r1', Array.from({ length: n }, (_, step) => ({ key: 'loss', step, value: step === 100 ? 1e6 : 1, time: step })));
+    await s.flush();
+    // Resumed from step 50: steps 50..n-1 again (step 100's spike replaced), then 500 new steps.
+    s.sink.metrics('r1', Array.from({ length: n - 50 + 500 }, (_, i) => ({ key: 'loss', step: 50 + i, value: 2, time: n + i })));
+    await s.flush();
+    assert.deepEqual(s.getRun('r1')!.metrics.loss, { last: 2, min: 1, max: 2, count: n + 500, lastStep: n + 499 }, 'the writer');
+    const reader = await Store.open(dir, { readOnly: true });
+    assert.deepEqual(reader.getRun('r1')!.metrics.loss, { last: 2, min: 1, max: 2, count: n + 500, lastStep: n + 499 }, 'a reader of the saved file');
+    await reader.close();
+    await s.close();
+  });
+
   it('keeps NaN and ±Infinity in metrics, summaries and params', async () => {
     const s = await Store.open(dir, { logger: captureLogger().logger });
     s.sink.startRun(runStart('r1'));

@@ -47,6 +47,8 @@ export class RecordApplier {
    * is made after a rollback, a reload or an export).
    */
   private readonly written = new Map<string, StoredSummary>();
+  /** Series whose stored summary counts rewritten points twice, until {@link settleSummaries}. */
+  private readonly inexact = new Map<string, { rid: number; keyId: number; key: string }>();
   /** Run ids touched since the last {@link takeChanged}. */
   private changed = new Set<string>();
   /** Writers whose close record was applied, with the journal they continue in (rotation), if any. */
@@ -284,9 +286,9 @@ export class RecordApplier {
         if (old.lastStep > lastStep) ({ last, lastStep, lastTime } = old);
         if (!Number.isNaN(old.min) && (Number.isNaN(min) || old.min < min)) min = old.min;
         if (!Number.isNaN(old.max) && (Number.isNaN(max) || old.max > max)) max = old.max;
-        if (s.rewrote || s.firstStep <= old.lastStep) ({ last, min, max, count, lastStep, lastTime } = this.exactSummary(s));
+        if (s.rewrote || s.firstStep <= old.lastStep) this.inexact.set(sk, { rid: s.rid, keyId: s.keyId, key: s.key });
       } else if (s.rewrote) {
-        ({ last, min, max, count, lastStep, lastTime } = this.exactSummary(s));
+        this.inexact.set(sk, { rid: s.rid, keyId: s.keyId, key: s.key });
       }
       this.run('INSERT OR REPLACE INTO metric_summary (run, key, last, min, max, count, last_step, last_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
         [s.rid, s.key, nanToNull(last), nanToNull(min), nanToNull(max), count, lastStep, lastTime]);
@@ -295,6 +297,28 @@ export class RecordApplier {
       if (s.ov && (s.ovBroken || s.ov.count !== count)) this.overviews?.drop(this.db, s.rid, s.keyId);
     }
     this.summaries.clear();
+  }
+
+  /** Whether some summary counts rewritten points twice until {@link settleSummaries}. */
+  hasInexact(): boolean {
+    return this.inexact.size > 0;
+  }
+
+  /**
+   * Recomputes the summaries of series whose steps were logged again (see {@link exactSummary}): once
+   * per fold and before a save, not per batch (a resumed 1e6-point run re-read its whole series for
+   * every 1,000 points folded: minutes of CPU). Call inside a transaction; the runs are noted as changed.
+   */
+  settleSummaries(): void {
+    for (const [sk, s] of this.inexact) {
+      const e = this.exactSummary(s);
+      this.run('INSERT OR REPLACE INTO metric_summary (run, key, last, min, max, count, last_step, last_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+        [s.rid, s.key, nanToNull(e.last), nanToNull(e.min), nanToNull(e.max), e.count, e.lastStep, e.lastTime]);
+      this.written.set(sk, e);
+      const runId = this.get1('SELECT id FROM runs WHERE rid = ?', [s.rid])?.[0];
+      if (runId !== undefined) this.changed.add(String(runId));
+    }
+    this.inexact.clear();
   }
 
   /** The series' summary row as stored (from what this applier last wrote, else read). */
@@ -314,7 +338,7 @@ export class RecordApplier {
    * a loop restarting its counter) the replaced points must not count twice, nor their old values
    * stay the min or max. Rare, so a scan of the series is fine.
    */
-  private exactSummary(s: PendingSummary): Pick<PendingSummary, 'last' | 'min' | 'max' | 'count' | 'lastStep' | 'lastTime'> {
+  private exactSummary(s: { rid: number; keyId: number; key: string }): Pick<PendingSummary, 'last' | 'min' | 'max' | 'count' | 'lastStep' | 'lastTime'> {
     const p = this.readSeries(s.rid, s.keyId, s.key);
     const n = p.steps.length;
     let min = NaN;

@@ -433,6 +433,11 @@ export class StoreImage {
     if (this.blocked || this.suspect || this.legacy || this.mustReloadToSave()) return false;
     if (lock && !lock.stillHeld()) { this.hooks.problem('lock-lost', 'the store lock was taken over; this save was skipped'); return false; }
     if (this.fileId && this.fileChanged()) return false; // someone else saved: the next cycle reloads and refolds
+    // A summary must not be saved counting rewritten points twice (a save midway through a fold).
+    if (this.applier.hasInexact()) {
+      this.inTransaction(() => this.applier.settleSummaries());
+      this.summaryCache.clear();
+    }
     this.commitFold(); // sql.js cannot export inside a transaction; points files are written outside one
     let written;
     try {
