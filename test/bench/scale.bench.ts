@@ -137,7 +137,9 @@ async function idleLoop(seconds: number): Promise<ReturnType<typeof monitorEvent
 async function liveRecording(dir: string, seconds: number): Promise<{ loop: string; sent: number; folded: number; saves: string }> {
   const store = await Store.open(dir, { logger: quiet, longLived: true });
   const h = monitorEventLoopDelay({ resolution: 10 });
-  store.sink.startRun({ id: 'live', experiment: 'scale', name: 'live', command: 'bench', cwd: '', startedAt: Date.now(), source: 'bench' });
+  // A new id each time: a --keep workspace holds the runs of earlier benches.
+  const id = `live-${Date.now().toString(36)}`;
+  store.sink.startRun({ id, experiment: 'scale', name: id, command: 'bench', cwd: '', startedAt: Date.now(), source: 'bench' });
   const names = Array.from({ length: 10 }, (_, k) => `live_${k}`);
   let step = 0;
   let sent = 0;
@@ -151,16 +153,16 @@ async function liveRecording(dir: string, seconds: number): Promise<{ loop: stri
         const n = Math.ceil((due - sent) / names.length);
         const pts = [];
         for (let i = 0; i < n; i++, step++) for (const key of names) pts.push({ key, step, value: Math.sin(step), time: Date.now() });
-        store.sink.metrics('live', pts);
+        store.sink.metrics(id, pts);
         sent += pts.length;
       }
       if (elapsed >= seconds * 1000) { clearInterval(timer); resolve(); }
     }, 10);
   });
   h.disable();
-  store.sink.endRun('live', { endedAt: Date.now(), exitCode: 0, signal: null, status: 'finished' });
+  store.sink.endRun(id, { endedAt: Date.now(), exitCode: 0, signal: null, status: 'finished' });
   await store.flush();
-  const folded = Object.values(store.getRun('live')!.metrics).reduce((a, m) => a + m.count, 0);
+  const folded = Object.values(store.getRun(id)!.metrics).reduce((a, m) => a + m.count, 0);
   const save = store.doctor().lastSave;
   await store.close();
   return { loop: loopMs(h), sent, folded, saves: save ? `last save ${fmt(save.ms, 1)} ms (${fmt(save.bytes / 2 ** 20, 1)} MB)` : 'no save' };
@@ -175,6 +177,7 @@ async function liveRecording(dir: string, seconds: number): Promise<{ loop: stri
  */
 async function liveCliRecording(ws: string, seconds: number): Promise<{ loop: string; points: number; stalls: string }> {
   const dir = path.join(ws, '.exptrack');
+  const name = `liveCli-${Date.now().toString(36)}`;
   const store = await Store.open(dir, { logger: quiet, longLived: true });
   const printer = path.join(ws, 'live-printer.js');
   const lines = seconds * 10_000;
@@ -195,20 +198,29 @@ const timer = setInterval(() => {
   let runId: string | undefined;
   let lastPanel = 0;
   let refreshTimer: NodeJS.Timeout | undefined;
+  // Each reader in a task of its own, as in the editor (the tree asks for its children after its
+  // change event; the Run panel sends on its own 250 ms throttle).
+  let closed = false;
   const sub = store.onDidChange((e) => {
-    store.listRuns({ limit: 200 });
-    runId ??= e.runs.find((id) => store.getRun(id)?.name === 'liveCli');
+    setImmediate(() => { if (!closed) store.listRuns({ limit: 200 }); });
+    runId ??= e.runs.find((id) => store.getRun(id)?.name === name);
     if (runId && performance.now() - lastPanel >= 250) {
       lastPanel = performance.now();
-      const run = store.getRun(runId);
-      for (const key of Object.keys(run?.metrics ?? {})) store.series(runId, key, { maxPoints: 2000 });
+      const id = runId;
+      setImmediate(() => {
+        if (closed) return;
+        const run = store.getRun(id);
+        for (const key of Object.keys(run?.metrics ?? {})) store.series(id, key, { maxPoints: 2000 });
+      });
     }
   });
   const poll = setInterval(() => {
     refreshTimer ??= setTimeout(() => { refreshTimer = undefined; void store.refresh(); }, 250);
   }, 500);
+  // Started before measuring: the editor does not start the user's command (a terminal does).
+  const child = spawn(process.execPath, [cli, 'run', '--name', name, '--', process.execPath, printer], { cwd: ws, stdio: 'ignore', env: { ...process.env, EXPTRACK_DIR: '' } });
   h.enable();
-  const child = spawn(process.execPath, [cli, 'run', '--name', 'liveCli', '--', process.execPath, printer], { cwd: ws, stdio: 'ignore', env: { ...process.env, EXPTRACK_DIR: '' } });
+  last = performance.now();
   await new Promise<void>((resolve) => child.on('exit', () => resolve()));
   // Until this store has folded what the run left (its journal, or a background fold's save).
   const until = performance.now() + 60_000;
@@ -225,6 +237,7 @@ const timer = setInterval(() => {
   clearInterval(probe);
   if (refreshTimer) clearTimeout(refreshTimer);
   sub.dispose();
+  closed = true;
   await store.close();
   stalls.sort((a, b) => b - a);
   return { loop: loopMs(h), points, stalls: stalls.length ? `${stalls.length} stalls over 50 ms (longest ${stalls.slice(0, 3).map((s) => fmt(s)).join(', ')} ms)` : 'no stall over 50 ms' };
