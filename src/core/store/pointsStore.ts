@@ -16,16 +16,26 @@ const CHUNK = 1 << CHUNK_BITS;
  */
 class Column {
   private readonly chunks: Float64Array[] = [];
+  /** The chunk being filled and the next index in it (CHUNK: full, the next push starts a chunk). */
+  private cur: Float64Array = new Float64Array(0);
+  private at = CHUNK;
   n = 0;
   push(v: number): void {
-    const i = this.n & (CHUNK - 1);
-    if (i === 0 && this.chunks.length === this.n >>> CHUNK_BITS) this.chunks.push(new Float64Array(CHUNK));
-    this.chunks[this.n >>> CHUNK_BITS][i] = v;
+    if (this.at === CHUNK) this.nextChunk();
+    this.cur[this.at++] = v;
     this.n++;
+  }
+  private nextChunk(): void {
+    const c = this.n >>> CHUNK_BITS;
+    if (c === this.chunks.length) this.chunks.push(new Float64Array(CHUNK));
+    this.cur = this.chunks[c];
+    this.at = 0;
   }
   truncate(n: number): void {
     this.n = n;
     this.chunks.length = Math.min(this.chunks.length, (n + CHUNK - 1) >>> CHUNK_BITS);
+    const c = n >>> CHUNK_BITS;
+    if (c < this.chunks.length) { this.cur = this.chunks[c]; this.at = n & (CHUNK - 1); } else { this.at = CHUNK; }
   }
   /** The values as one array of their own. */
   copy(): Float64Array {

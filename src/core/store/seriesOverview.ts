@@ -3,6 +3,8 @@ import { downsampleMinMax, type Series } from './downsample';
 /** Fields of one bucket in {@link SeriesOverview}'s flat array. */
 const MIN_STEP = 0, MIN_VALUE = 1, MIN_TIME = 2, MAX_STEP = 3, MAX_VALUE = 4, MAX_TIME = 5, NAN_STEP = 6, NAN_TIME = 7;
 const FIELDS = 8;
+/** Scratch columns {@link SeriesOverview} fills before downsampling (one thread: one set). */
+let scratch: Series = { steps: new Float64Array(0), values: new Float64Array(0), times: new Float64Array(0) };
 /** Header of a snapshot: format, origin, width, count, number of points. */
 const HEADER = 5;
 const SNAPSHOT_FORMAT = 1;
@@ -100,10 +102,18 @@ export class SeriesOverview {
    */
   points(): Series {
     if (this.restored) return this.restored;
+    const n = this.fill();
+    return { steps: scratch.steps.slice(0, n), values: scratch.values.slice(0, n), times: scratch.times.slice(0, n) };
+  }
+
+  /**
+   * Writes {@link points} into the shared scratch columns (valid until the next call) and returns how
+   * many: a live chart asks 4 times a second per series, and fresh arrays fault their pages in.
+   */
+  private fill(): number {
     const cap = 2 + this.used * 3;
-    const steps = new Float64Array(cap);
-    const values = new Float64Array(cap);
-    const times = new Float64Array(cap);
+    if (scratch.steps.length < cap) scratch = { steps: new Float64Array(cap), values: new Float64Array(cap), times: new Float64Array(cap) };
+    const { steps, values, times } = scratch;
     let n = 0;
     const push = (s: number, v: number, t: number): void => {
       if (n > 0 && !(s > steps[n - 1])) return;
@@ -133,12 +143,17 @@ export class SeriesOverview {
       if (n > 0 && this.lastStepValue === steps[n - 1]) { values[n - 1] = this.lastValue; times[n - 1] = this.lastTime; } // exact
       else push(this.lastStepValue, this.lastValue, this.lastTime);
     }
-    return { steps: steps.slice(0, n), values: values.slice(0, n), times: times.slice(0, n) };
+    return n;
   }
 
   /** The overview as columns, in step order, at most `maxPoints` points. */
   toSeries(maxPoints = this.maxPoints): Series {
-    return downsampleMinMax(this.points(), Math.min(maxPoints, this.maxPoints));
+    const budget = Math.min(maxPoints, this.maxPoints);
+    if (this.restored) return downsampleMinMax(this.restored, budget);
+    const n = this.fill();
+    const view = { steps: scratch.steps.subarray(0, n), values: scratch.values.subarray(0, n), times: scratch.times.subarray(0, n) };
+    // Downsampling makes new arrays; at or under the budget the scratch is copied out instead.
+    return n > budget ? downsampleMinMax(view, budget) : { steps: view.steps.slice(), values: view.values.slice(), times: view.times.slice() };
   }
 
   /** Everything needed to go on growing it later, as one array (stored as a BLOB). */
