@@ -67,6 +67,11 @@ describe('params', () => {
       assert.deepEqual([e.envAssignments, e.entry?.name, e.scriptArgs], [{ CUDA_VISIBLE_DEVICES: '0,1' }, 'train.py', ['--lr', '1']]);
       const d = analyzeCommand(['python', '-m', 'torch.distributed.run', '--nproc_per_node=2', 'train.py', '--b', '3']);
       assert.deepEqual([d.entry?.name, d.scriptArgs], ['train.py', ['--b', '3']]);
+      // Inline code is no script: its text must not name the experiment (it was "(i+1)))").
+      for (const argv of [['node', '-e', "for (const i of [1]) console.log('step ' + i + ' loss ' + 1/(i+1))"], ['bash', '-c', 'python a/b.py'], ['node', '--eval', 'x/y'], ['perl', '-E', 'say 1/2']]) {
+        assert.equal(analyzeCommand(argv).entry, null, argv.join(' '));
+      }
+      assert.deepEqual(analyzeCommand(['node', '--inspect', 'train.js', '1']).entry, { kind: 'script', name: 'train.js' });
     });
 
     it('picks the simple command doing the work from a shell line', () => {

@@ -30,6 +30,8 @@ const RUNNER_VALUE_OPTIONS = new Set([
 const PYTHON_LAUNCHERS = new Set(['torchrun', 'deepspeed', 'accelerate', 'horovodrun', 'mpirun', 'srun', 'lightning', 'composer']);
 // Interpreters whose first non-option word is the script.
 const OTHER_INTERPRETERS = new Set(['bash', 'sh', 'zsh', 'node', 'Rscript', 'julia', 'ruby', 'perl', 'deno', 'bun', 'lua']);
+/** Their options whose next word is code to run, not a script. */
+const INLINE_CODE_FLAGS = new Set(['-c', '-e', '-E', '--eval', '-p', '--print', '--command']);
 // Python options that take a value.
 const PYTHON_VALUE_OPTIONS = new Set(['-W', '-X', '--check-hash-based-pycs']);
 
@@ -134,7 +136,11 @@ function analyzeArgv(input: readonly string[]): CommandAnalysis {
   if (OTHER_INTERPRETERS.has(base)) {
     let i = 1;
     if (base === 'deno' && argv[1] === 'run') i = 2;
-    while (i < argv.length && argv[i].startsWith('-')) i++;
+    while (i < argv.length && argv[i].startsWith('-')) {
+      // `node -e CODE`, `bash -c CODE`: the code is not a script (its last path part named the experiment).
+      if (INLINE_CODE_FLAGS.has(argv[i])) return { argv, envAssignments: env, python: null, entry: null, scriptArgs: argv.slice(i + 2), allArgs };
+      i++;
+    }
     if (i < argv.length) {
       return { argv, envAssignments: env, python: null, entry: { kind: 'script', name: argv[i] }, scriptArgs: argv.slice(i + 1), allArgs };
     }
