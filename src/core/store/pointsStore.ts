@@ -82,6 +82,8 @@ const compactAtFiles = 16;
 const defaultMaxFileRows = 4_000_000;
 /** Unlisted points files (crash leftovers, files replaced by a compaction) are deleted after this long. */
 const unlistedGraceMs = 60_000;
+/** Run folders the first sweeps after opening look into per save. */
+const sweepFoldersPerSave = 256;
 /** Footers kept in memory (files never change once written). */
 const indexCacheSize = 512;
 
@@ -108,6 +110,8 @@ export class PointsStore {
   /** Files replaced by a compaction, hidden once the catalog that replaces them is saved. */
   private readonly toHide: string[] = [];
   private sweptAll = false;
+  /** Run folders not looked at since opening (see {@link sweep}). */
+  private unswept: string[] = [];
   /** Files listed in memory since the last save: each must still exist when the catalog is saved. */
   private unsaved: string[] = [];
 
@@ -342,13 +346,13 @@ export class PointsStore {
    */
   sweep(db: Database): void {
     const runsDir = path.join(this.dir, 'runs');
-    let runs: string[];
     if (!this.sweptAll) {
-      try { runs = fs.readdirSync(runsDir); } catch { runs = []; }
+      try { this.unswept = fs.readdirSync(runsDir); } catch { this.unswept = []; }
       this.sweptAll = true;
-    } else {
-      runs = [...this.toSweep].map(safeDirName);
     }
+    // Every folder once after opening, a few hundred per save: a store of 10,000 runs looked into all
+    // of them in one go on the editor's thread.
+    const runs = [...new Set([...[...this.toSweep].map(safeDirName), ...this.unswept.splice(0, sweepFoldersPerSave)])];
     this.toSweep.clear();
     if (!runs.length) return;
     const listed = new Set<string>();
