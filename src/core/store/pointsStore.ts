@@ -60,10 +60,11 @@ class Column {
 }
 
 /** Points of one series folded into memory and not yet in a points file. */
-class PendingSeries {
+export class PendingSeries {
   readonly steps = new Column();
   readonly values = new Column();
   readonly times = new Column();
+  push(step: number, value: number, time: number): void { this.steps.push(step); this.values.push(value); this.times.push(time); }
   get length(): number { return this.steps.n; }
   truncate(n: number): void { this.steps.truncate(n); this.values.truncate(n); this.times.truncate(n); }
 }
@@ -133,7 +134,15 @@ export class PointsStore {
   readonly spilled = new Set<number>();
 
   add(rid: number, runId: string, key: string, step: number, value: number, time: number): void {
-    if (this.spilled.size && this.spilled.has(rid)) return;
+    this.seriesFor(rid, runId, key)?.push(step, value, time);
+  }
+
+  /**
+   * The pending series points of (rid, key) are pushed to, marked for the open transaction (a fold
+   * takes it once per record and key, not per point); undefined for a spilled run.
+   */
+  seriesFor(rid: number, runId: string, key: string): PendingSeries | undefined {
+    if (this.spilled.size && this.spilled.has(rid)) return undefined;
     let run = this.pending.get(rid);
     if (!run) { run = { runId, series: new Map() }; this.pending.set(rid, run); }
     let s = run.series.get(key);
@@ -144,7 +153,7 @@ export class PointsStore {
     } else if (this.marks && !this.marks.has(s)) {
       this.marks.set(s, s.length);
     }
-    s.steps.push(step); s.values.push(value); s.times.push(time);
+    return s;
   }
 
   begin(): void {

@@ -3,7 +3,7 @@ import type { ParamValue, RunStart } from '../model';
 import { decodeFloats, decodeParam, floatsFromPlain, type JournalRecord } from './journalRecord';
 import type { OverviewCache } from './overviewCache';
 import type { KeyPoints } from './pointsFile';
-import type { PointsStore } from './pointsStore';
+import type { PendingSeries, PointsStore } from './pointsStore';
 import type { SeriesOverview } from './seriesOverview';
 import { salvagedSource } from './storeSalvage';
 
@@ -251,14 +251,19 @@ export class RecordApplier {
     this.changed.add(id);
     const sums = keys.map((k) => (typeof k === 'string' && k !== '' ? this.summaryFor(rid, k) : undefined));
     const points = this.points;
+    // Each key's pending series, looked up at its first point in this record (null: a spilled run).
+    const pending: (PendingSeries | null | undefined)[] = new Array(keys.length);
     for (let i = 0; i + 3 < f.length; i += 4) {
-      const s = sums[f[i]];
+      const ki = f[i];
+      const s = sums[ki];
       const step = f[i + 1];
       if (!s || !Number.isFinite(step)) continue;
       const value = f[i + 2];
       const t = f[i + 3];
       const time = Number.isFinite(t) ? t : 0;
-      points.add(rid, id, s.key, step, value, time);
+      let ps = pending[ki];
+      if (ps === undefined) ps = pending[ki] = points.seriesFor(rid, id, s.key) ?? null;
+      if (ps) ps.push(step, value, time);
       if (s.count++ === 0) s.firstStep = step;
       else if (step <= s.lastStep) s.rewrote = true;
       const ov = s.ov;
