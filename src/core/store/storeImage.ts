@@ -388,7 +388,13 @@ export class StoreImage {
    * from before points files, read from disk), then the run's points files, then points folded since the save.
    */
   readSeries(rid: number, keyId: number, key: string): KeyPoints {
-    const before = this.legacy?.read(rid, keyId, key);
+    let before: KeyPoints | undefined;
+    try {
+      before = this.legacy?.read(rid, keyId, key);
+    } catch (e) {
+      // A damaged page among the old file's points: say so, show the rest (the migration reports it too).
+      this.hooks.problem('legacy-read', `${this.dbFile}: points still in the old file could not be read (${(e as Error).message}); the rest of the run is shown`);
+    }
     const stored = this.points.read(this.db, rid, key, before);
     if (!this.points.spilled.has(rid)) return stored;
     // Folded but not kept in memory (a reader past its bound): read again from the journals.
