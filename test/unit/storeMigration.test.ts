@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,6 +7,7 @@ import { loadSqlJs } from '../../src/core/sqlite';
 import { PointsFileIndex } from '../../src/core/store/pointsFile';
 import { Store } from '../../src/core/store/store';
 import { writeV2Store } from './fixtures/v2Store';
+import { builtCli } from './helpers/builtCli';
 
 const child = path.join(__dirname, 'fixtures', 'storeMigrate.child.js');
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -148,6 +149,38 @@ describe('Migration of a schema-v2 store', function () {
     assert.equal(again.getRun('run2')!.metrics.loss.count, steps);
     assert.equal(again.series('run2', 'loss', { maxPoints: 100 }).steps.at(-1), steps - 1);
     await again.close();
+  });
+
+  describe('through the CLI', () => {
+    const bin = builtCli('migrate');
+    before(() => bin.build());
+    after(() => bin.remove());
+
+    it('ls and show read the old file; a run migrates it (in its process, or exptrack _fold for a big one); doctor shows what is left until then', async () => {
+      const runs = 5;
+      const steps = 4000;
+      await writeV2(dir, runs, steps);
+      const ws = path.dirname(dir);
+      const cli = (...args: string[]) => spawnSync(process.execPath, [bin.cli, ...args], { cwd: ws, encoding: 'utf8', env: { ...process.env, EXPTRACK_DIR: '' } });
+      const ls = cli('ls');
+      assert.equal(ls.status, 0, ls.stderr);
+      for (let r = 1; r <= runs; r++) assert.match(ls.stdout, new RegExp(`run${r}\\b`));
+      assert.match(cli('doctor').stdout, new RegExp(`migration: +${runs} run\\(s\\) \\(~${runs * keyNames.length * steps} points\\) still in exptrack.db`));
+      const shown = cli('show', 'run3', '--json');
+      assert.equal(shown.status, 0, shown.stderr);
+      const run = cli('run', '--name', 'after', '--', process.execPath, '-e', 'console.log("loss=0.5")');
+      assert.equal(run.status, 0, run.stderr);
+      // The fold of this small store runs in the run's process, or in a detached exptrack _fold: wait for it.
+      const until = Date.now() + 60_000;
+      while (/migration:/.test(cli('doctor').stdout) && Date.now() < until) await new Promise((r) => setTimeout(r, 250));
+      assert.doesNotMatch(cli('doctor').stdout, /migration:/);
+      const state = await pointsOnDisk(dir);
+      assert.equal(state.inRows, 0);
+      const after = [...state.counts.keys()].filter((k) => k.includes('/loss/') && !k.startsWith('run'));
+      assert.equal(after.length, 1, 'the new run is saved with the migrated catalog');
+      for (const k of after) state.counts.delete(k);
+      assertEveryPointOnce(state, runs, steps, 'after the CLI migrated it');
+    });
   });
 
   it('kill -9 of the migrating process at several moments: every point exactly once, in the old place or the new', async () => {
