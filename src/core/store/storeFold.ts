@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileSize, readJournalChunk, readWriterHeader } from './journalReader';
+import type { OffThreadChunks } from './offThreadChunks';
 import { JOURNAL_FORMAT, type JournalRecord } from './journalRecord';
 import { isProcessAlive } from './processInfo';
 import type { StoreImage } from './storeImage';
@@ -58,6 +59,8 @@ export class StoreFold {
     private readonly logger: StoreLogger,
     private readonly problem: (kind: string, message: string) => void,
     limits: Partial<FoldLimits> = {},
+    /** Journal chunks read and parsed in a worker thread (the editor's store); else here. */
+    private readonly chunks?: OffThreadChunks,
   ) {
     this.limits = { ...defaultLimits, ...limits };
   }
@@ -119,7 +122,9 @@ export class StoreFold {
       }
       while (offset < size) {
         let chunk;
-        try { chunk = readJournalChunk(file, offset, this.limits.foldChunkBytes); } catch { break; }
+        try {
+          chunk = this.chunks ? await this.chunks.read(file, offset, this.limits.foldChunkBytes) : readJournalChunk(file, offset, this.limits.foldChunkBytes);
+        } catch { break; }
         tail = chunk.tail;
         if (chunk.end === offset) break;
         await this.applyItems(chunk.lines, writer, chunk.end);
