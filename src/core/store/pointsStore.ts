@@ -6,6 +6,13 @@ import { encodePointsFileParts, type KeyPoints, PointsFileError, PointsFileIndex
 
 const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
+/**
+ * Chunks of columns whose points were saved, taken again by new ones: a fresh chunk faults its pages in
+ * (1.4 ms per 128 KB measured in the editor while a run recorded: a quarter of the fold's time).
+ */
+const chunkPool: Float64Array[] = [];
+const maxPooledChunks = 256;
+
 /** Doubles per chunk of a {@link Column}: 128 KB. */
 const CHUNK_BITS = 14;
 const CHUNK = 1 << CHUNK_BITS;
@@ -27,9 +34,15 @@ class Column {
   }
   private nextChunk(): void {
     const c = this.n >>> CHUNK_BITS;
-    if (c === this.chunks.length) this.chunks.push(new Float64Array(CHUNK));
+    if (c === this.chunks.length) this.chunks.push(chunkPool.pop() ?? new Float64Array(CHUNK));
     this.cur = this.chunks[c];
     this.at = 0;
+  }
+  /** Gives the chunks back for other columns (the column is not used again). */
+  release(): void {
+    for (const c of this.chunks.splice(0)) if (chunkPool.length < maxPooledChunks) chunkPool.push(c);
+    this.n = 0;
+    this.at = CHUNK;
   }
   truncate(n: number): void {
     this.n = n;
@@ -65,6 +78,7 @@ export class PendingSeries {
   readonly values = new Column();
   readonly times = new Column();
   push(step: number, value: number, time: number): void { this.steps.push(step); this.values.push(value); this.times.push(time); }
+  release(): void { this.steps.release(); this.values.release(); this.times.release(); }
   get length(): number { return this.steps.n; }
   truncate(n: number): void { this.steps.truncate(n); this.values.truncate(n); this.times.truncate(n); }
 }
@@ -320,6 +334,8 @@ export class PointsStore {
   /** After the save's transaction committed: the written points are no longer pending. */
   written(written: WrittenFiles): void {
     for (const w of written.files) {
+      // Written from copies (writeFiles): the columns' chunks are free for the next points.
+      for (const ps of this.pending.get(w.rid)?.series.values() ?? []) ps.release();
       this.pending.delete(w.rid);
       for (const f of w.replaces) { this.indexes.delete(f.file); this.toHide.push(f.file); }
       this.toSweep.add(w.runId);
