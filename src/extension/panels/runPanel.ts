@@ -54,7 +54,23 @@ export class RunPanel {
     this.subscriptions.push(panel.onDidDispose(() => this.dispose()));
   }
 
+  private sending = false;
+  /** A send asked for while one was being built: done after it (an init wins over an update). */
+  private resend: 'init' | 'runUpdated' | undefined;
+
+  /** One send at a time, in order: a later one never overtakes an earlier one still being built. */
   private send(type: 'init' | 'runUpdated'): void {
+    if (this.sending) { this.resend = this.resend === 'init' ? 'init' : type; return; }
+    this.sending = true;
+    this.build(type).catch((e) => this.ctx.log(`run panel ${this.runId}: ${e instanceof Error ? e.message : String(e)}`)).finally(() => {
+      this.sending = false;
+      const again = this.resend;
+      this.resend = undefined;
+      if (again && !this.disposed) this.send(again);
+    });
+  }
+
+  private async build(type: 'init' | 'runUpdated'): Promise<void> {
     if (!this.connection.isReady) return;
     const run = this.ctx.data.getRun(this.runId);
     if (!run) {
@@ -63,7 +79,10 @@ export class RunPanel {
     }
     this.panel.title = `Run: ${run.name}`;
     const directions = this.payloads.directionsFor([run]);
-    const series = this.payloads.overviewSeries(run, this.budget);
+    // Series read with turns of the event loop between them: a run of many metrics, or the first
+    // send of a panel (cold code), must not hold the extension host for 100 ms at once.
+    const series = await this.payloads.overviewSeriesOf([run], this.budget);
+    if (this.disposed || !this.connection.isReady) return;
     const data = this.payloads.runDetailData(run, series, directions);
     this.connection.post({ type, run: data, directions, series, trend: this.trend(type === 'init', run) });
   }
