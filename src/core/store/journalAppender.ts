@@ -64,7 +64,9 @@ export class JournalAppender {
         if (this.closed) return;
         this.checkVanished();
         this.remember(line, inMemory);
-        this.writer.append(line, inMemory);
+        // Without the record: nothing folds from this writer's memory (a journal-only writer), and
+        // the writer would keep every metric record's points until its queue bound (~all of a run's).
+        this.writer.append(line);
         if (this.writer.written + this.writer.pending >= this.rotateAt) this.rotate();
       },
       (m) => logger.warn(m),
