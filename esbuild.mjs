@@ -92,8 +92,6 @@ function productTargets() {
       banner: { js: 'globalThis.__exptrackLoadStart = performance.now();' } },
     // Imports and exports of the editor run in this worker thread, off the extension host's event loop.
     { ...nodeCommon, entryPoints: ['src/extension/importExport/importExportWorker.ts'], outfile: 'dist/importExportWorker.js' },
-    // The editor's store reads and parses journal chunks in this thread (offThreadChunks.ts).
-    { ...nodeCommon, entryPoints: ['src/core/store/journalChunkThread.ts'], outfile: 'dist/journalChunkThread.js' },
     ...cliTargets('dist'),
     ...(webviews.length ? [{ ...common, platform: 'browser', format: 'iife', entryPoints: webviews, outdir: 'dist/webview', loader: { '.css': 'css' } }] : []),
   ].filter((t) => t.entryPoints.every((e) => fs.existsSync(path.join(root, typeof e === 'string' ? e : e.in))));
@@ -104,8 +102,6 @@ function testTargets() {
   const t = [];
   const unit = [...entries('test/unit'), ...entries('test/bench')];
   if (unit.length) t.push({ ...nodeCommon, entryPoints: unit, outdir: 'out', outbase: '.', external: ['mocha', 'better-sqlite3', 'playwright-core'] });
-  // The journal chunk thread, where the test and bench bundles' stores look for it (out/test/).
-  t.push({ ...nodeCommon, entryPoints: ['src/core/store/journalChunkThread.ts'], outfile: 'out/test/journalChunkThread.js' });
   const browser = [...entries('test/webview'), ...entries('test/e2e')];
   if (browser.length) t.push({ ...nodeCommon, entryPoints: browser, outdir: 'out', outbase: '.', external: ['mocha', 'playwright-core'] });
   const integration = [...entries('test/integration'), ...entries('test/integration-multiroot'), ...entries('test/integration-restricted')];

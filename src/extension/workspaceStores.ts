@@ -188,8 +188,6 @@ export class WorkspaceStores extends Disposable {
       writerId: `${this.writerLabel}-${process.pid}-${Date.now().toString(36)}`,
       // Open as long as the window: big CLI runs' journals are left to this store to fold.
       longLived: true,
-      // ...in a worker thread as far as reading and parsing them goes: the extension host stays free.
-      readJournalsOffThread: true,
       logger: {
         info: (m) => log.info(m),
         // Data problems from a run (skipped points...) are logged; only failures of the store itself pop up.

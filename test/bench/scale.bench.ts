@@ -178,7 +178,7 @@ async function liveRecording(dir: string, seconds: number): Promise<{ loop: stri
 async function liveCliRecording(ws: string, seconds: number): Promise<{ loop: string; points: number; stalls: string }> {
   const dir = path.join(ws, '.exptrack');
   const name = `liveCli-${Date.now().toString(36)}`;
-  const store = await Store.open(dir, { logger: quiet, longLived: true, readJournalsOffThread: true });
+  const store = await Store.open(dir, { logger: quiet, longLived: true });
   const printer = path.join(ws, 'live-printer.js');
   const lines = seconds * 10_000;
   fs.writeFileSync(printer, `const t0 = Date.now(); let step = 0;

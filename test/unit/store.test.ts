@@ -528,32 +528,6 @@ describe('Store', () => {
     await r.close();
   });
 
-  it('the editor\'s store reads journals in a worker thread and folds exactly what a store reading them itself folds', async () => {
-    const a = JournalAppender.open(dir, captureLogger().logger);
-    a.sink.startRun(runStart('cli'));
-    a.sink.params('cli', { lr: 0.1, name: 'x' });
-    for (let b = 0; b < 30; b++) {
-      a.sink.metrics('cli', Array.from({ length: 1500 }, (_, i) => ({ key: ['loss', 'acc', 'lr'][i % 3], step: b * 500 + Math.floor(i / 3), value: i % 97 === 0 ? NaN : b + i / 1e4, time: 1 })));
-    }
-    a.sink.endRun('cli', { endedAt: 1_700_000_010_000, exitCode: 0, signal: null, status: 'finished' });
-    a.flush();
-    // A line that is not JSON and a torn last line: skipped and left alone alike.
-    fs.appendFileSync(a.file, 'not json\n{"t":"tags","r":"cli","tags":{"k":"v"}}\n{"t":"note","r":"cli"');
-    const read = async (offThread: boolean): Promise<unknown> => {
-      const { logger, lines } = captureLogger();
-      const st = await Store.open(dir, { readOnly: true, logger, readJournalsOffThread: offThread });
-      const run = st.getRun('cli')!;
-      const series = Object.fromEntries(Object.keys(run.metrics).map((k) => [k, Array.from(st.series('cli', k).values, String)]));
-      await st.close();
-      return { run: { ...run, series }, warnings: lines.filter((l) => !l.startsWith('info')) };
-    };
-    const here = await read(false);
-    const there = await read(true);
-    assert.deepEqual(there, here);
-    assert.equal((here as { run: { metrics: Record<string, { count: number }> } }).run.metrics.loss.count, 15_000);
-    a.close();
-  });
-
   it('a journal-only writer (exptrack run) goes on in new files past its size; its running run stays running and nothing is lost', async () => {
     const { logger, lines: warnings } = captureLogger();
     const a = JournalAppender.open(dir, logger, { rotateBytes: 8 * 1024 });

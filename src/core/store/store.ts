@@ -8,7 +8,6 @@ import { backgroundFolds, failedFoldMessage } from './backgroundFolds';
 import { readFailureNotes, writeFailureNote } from './failureNotes';
 import { createJournalSink } from './journalSink';
 import { thisHost } from './processInfo';
-import { chunkThreadScript, OffThreadChunks } from './offThreadChunks';
 import { PointsMigration } from './pointsMigration';
 import { NewerSchemaError } from './schema';
 import { doctorReport, type DoctorReport } from './storeDoctor';
@@ -50,11 +49,6 @@ export interface StoreOptions {
    * that folded what it left, and deletes its log (default true). A `_fold` itself says false.
    */
   readonly reportFailedFolds?: boolean;
-  /**
-   * Read and parse journal chunks in a worker thread (the editor's store: its thread stays free while
-   * a CLI run's journal is folded). Default false (a CLI command is over before a thread would help).
-   */
-  readonly readJournalsOffThread?: boolean;
 }
 
 export interface StoreChange {
@@ -99,7 +93,6 @@ export class Store {
   private watchTimer: NodeJS.Timeout | undefined;
   private migrateTimer: NodeJS.Timeout | undefined;
   private readonly migration: PointsMigration | undefined;
-  private readonly chunks: OffThreadChunks | undefined;
   private readonly reportsFailedFolds: boolean;
   private readonly listeners = new Set<(e: StoreChange) => void>();
   private readonly problems: string[] = [];
@@ -124,9 +117,7 @@ export class Store {
     this.image = new StoreImage(this.dbFile, SQL, this.readOnly, this.logger, { problem, retrySave: (ms) => this.scheduleSave(ms) }, this.writerId, options.limits?.pointsFileRows);
     this.journals = new StoreJournals(this.dir, this.journalDir, this.writerId, options.longLived ?? false,
       options.rotateJournalBytes ?? defaultRotateJournalBytes, this.logger);
-    const script = options.readJournalsOffThread ? chunkThreadScript() : undefined;
-    this.chunks = script ? new OffThreadChunks(script, (m) => this.logger.warn(m)) : undefined;
-    this.folder = new StoreFold(this.image, this.journals, this.lock, this.logger, problem, options.limits, this.chunks);
+    this.folder = new StoreFold(this.image, this.journals, this.lock, this.logger, problem, options.limits);
     this.queries = new StoreQueries(this.image);
     this.reportsFailedFolds = options.reportFailedFolds ?? true;
     this.migration = this.readOnly || options.migrate === false ? undefined : new PointsMigration(this.image, this.logger);
@@ -450,7 +441,6 @@ export class Store {
       await this.chain;
       if (!this.readOnly) writeFailureNote(this.dir, this.writerId, []);
       this.journals.close();
-      this.chunks?.close();
       this.image.close();
       this.listeners.clear();
     })();

@@ -2,7 +2,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileSize, readJournalChunk, readWriterHeader } from './journalReader';
-import type { OffThreadChunks } from './offThreadChunks';
 import { JOURNAL_FORMAT, type JournalRecord } from './journalRecord';
 import { isProcessAlive } from './processInfo';
 import type { StoreImage } from './storeImage';
@@ -59,8 +58,6 @@ export class StoreFold {
     private readonly logger: StoreLogger,
     private readonly problem: (kind: string, message: string) => void,
     limits: Partial<FoldLimits> = {},
-    /** Journal chunks read and parsed in a worker thread (the editor's store); else here. */
-    private readonly chunks?: OffThreadChunks,
   ) {
     this.limits = { ...defaultLimits, ...limits };
   }
@@ -122,9 +119,7 @@ export class StoreFold {
       }
       while (offset < size) {
         let chunk;
-        try {
-          chunk = this.chunks ? await this.chunks.read(file, offset, this.limits.foldChunkBytes) : readJournalChunk(file, offset, this.limits.foldChunkBytes);
-        } catch { break; }
+        try { chunk = readJournalChunk(file, offset, this.limits.foldChunkBytes); } catch { break; }
         tail = chunk.tail;
         if (chunk.end === offset) break;
         await this.applyItems(chunk.lines, writer, chunk.end);
