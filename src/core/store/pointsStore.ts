@@ -147,10 +147,6 @@ export class PointsStore {
    */
   readonly spilled = new Set<number>();
 
-  add(rid: number, runId: string, key: string, step: number, value: number, time: number): void {
-    this.seriesFor(rid, runId, key)?.push(step, value, time);
-  }
-
   /**
    * The pending series points of (rid, key) are pushed to, marked for the open transaction (a fold
    * takes it once per record and key, not per point); undefined for a spilled run.

@@ -312,18 +312,20 @@ export class RecordApplier {
   /**
    * Recomputes the summaries of series whose steps were logged again (see {@link exactSummary}): once
    * per fold and before a save, not per batch (a resumed 1e6-point run re-read its whole series for
-   * every 1,000 points folded: minutes of CPU). Call inside a transaction; the runs are noted as changed.
+   * every 1,000 points folded: minutes of CPU). Call inside a transaction; returns the runs (also noted as changed).
    */
-  settleSummaries(): void {
+  settleSummaries(): string[] {
+    const runs: string[] = [];
     for (const [sk, s] of this.inexact) {
       const e = this.exactSummary(s);
       this.run('INSERT OR REPLACE INTO metric_summary (run, key, last, min, max, count, last_step, last_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
         [s.rid, s.key, nanToNull(e.last), nanToNull(e.min), nanToNull(e.max), e.count, e.lastStep, e.lastTime]);
       this.written.set(sk, e);
       const runId = this.get1('SELECT id FROM runs WHERE rid = ?', [s.rid])?.[0];
-      if (runId !== undefined) this.changed.add(String(runId));
+      if (runId !== undefined) { this.changed.add(String(runId)); runs.push(String(runId)); }
     }
     this.inexact.clear();
+    return runs;
   }
 
   /** The series' summary row as stored (from what this applier last wrote, else read). */

@@ -160,10 +160,8 @@ export class StoreFold {
         image.markDirty(this.journals.isOwn(writer));
       }
     }
-    if (image.applier.hasInexact()) {
-      image.inTransaction(() => image.applier.settleSummaries());
-      for (const id of image.applier.takeChanged()) { changed.add(id); image.summaryCache.delete(id); }
-    }
+    image.settleSummaries();
+    for (const id of image.applier.takeChanged()) changed.add(id);
     image.commitFold();
     return changed;
   }

@@ -258,6 +258,12 @@ export class StoreImage {
     return true;
   }
 
+  /** Recomputes summaries that count rewritten points twice (RecordApplier.settleSummaries), their runs' cached listings dropped. */
+  settleSummaries(): void {
+    if (!this.applier.hasInexact()) return;
+    this.inTransaction(() => { for (const id of this.applier.settleSummaries()) this.summaryCache.delete(id); });
+  }
+
   /** The migration listed every legacy point's file (or the file was replaced): read no more from it. */
   dropLegacy(): void {
     this.legacy?.close();
@@ -440,10 +446,7 @@ export class StoreImage {
     if (lock && !lock.stillHeld()) { this.hooks.problem('lock-lost', 'the store lock was taken over; this save was skipped'); return false; }
     if (this.fileId && this.fileChanged()) return false; // someone else saved: the next cycle reloads and refolds
     // A summary must not be saved counting rewritten points twice (a save midway through a fold).
-    if (this.applier.hasInexact()) {
-      this.inTransaction(() => this.applier.settleSummaries());
-      this.summaryCache.clear();
-    }
+    this.settleSummaries();
     this.commitFold(); // sql.js cannot export inside a transaction; points files are written outside one
     let written;
     try {
