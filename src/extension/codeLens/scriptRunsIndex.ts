@@ -60,12 +60,15 @@ export class ScriptRunsIndex extends Disposable {
     this.register({ dispose: () => clearTimeout(this.timer) });
   }
 
-  /** The runs of the script at `fsPath` (newest first), or undefined when it has none. */
-  runsOf(fsPath: string): ScriptRuns | undefined {
+  /**
+   * The runs of the script at `fsPath` (newest first), or undefined when it has none. `fresh` (a
+   * launch deciding whether it repeats a run that ended a moment ago) rebuilds whatever changed.
+   */
+  runsOf(fsPath: string, options: { fresh?: boolean } = {}): ScriptRuns | undefined {
     this.ensureOpen();
     // Stale but rebuilt a moment ago: the last index answers (a keystroke asks the lenses again too);
     // the change event due after the interval brings the new one.
-    if (this.stale && Date.now() - this.builtAt >= this.interval()) this.rebuild();
+    if (this.stale && (options.fresh || Date.now() - this.builtAt >= this.interval())) this.rebuild();
     for (const [folderStore, x] of this.built) {
       const runs = x.index.runsOf(fsPath);
       if (!runs.length) continue;

@@ -84,7 +84,7 @@ export class RerunLauncher {
   async repeatHintBefore(command: string | readonly string[], cwd: string): Promise<string | undefined> {
     const text = typeof command === 'string' ? command : command.map((a) => shellQuote(a, 'linux')).join(' ');
     const script = scriptPathsOf(text, cwd)[0];
-    const found = script ? this.scripts.runsOf(script) : undefined;
+    const found = script ? this.scripts.runsOf(script, { fresh: true }) : undefined;
     const earlier = found?.runs.find((r) => r.command === text && path.resolve(r.cwd) === path.resolve(cwd) && r.status !== 'running');
     const run = earlier && found?.folderStore.store.getRun(earlier.id);
     if (!found || !run) return undefined;
