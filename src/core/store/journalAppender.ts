@@ -9,6 +9,7 @@ import { createJournalSink } from './journalSink';
 import { JOURNAL_FORMAT, type JournalRecord } from './journalRecord';
 import { JournalWriter, journalLossText, metricLineCount } from './journalWriter';
 import { ensureExptrackDir } from './exptrackDir';
+import { LineRing } from './lineRing';
 import { isProcessAlive, thisHost } from './processInfo';
 import { NewerSchemaError, schemaVersion } from './schema';
 import type { StoreLogger } from './storeLogger';
@@ -17,11 +18,14 @@ import type { StoreLogger } from './storeLogger';
 const defaultRotateBytes = 256 * 1024 * 1024;
 
 /**
- * Metric records kept in memory (the newest) to journal a run again if its journal is deleted under
- * it (`rm -rf .exptrack`, `git clean -xdf`): ~750,000 points. Every other record is kept whole (a
+ * Metric records kept in memory (the newest, as bytes) to journal a run again if its journal is
+ * deleted under it (`rm -rf .exptrack`, `git clean -xdf`): ~750,000 points. Every other record is kept whole (a
  * run's start, params, environment, end: small).
  */
 const keptMetricBytes = 32 * 1024 * 1024;
+
+/** A history entry whose line the metric ring holds. */
+const IN_RING = 0;
 
 /** How often appends look whether the journal file was deleted (one fstat). */
 const vanishCheckMs = 1000;
@@ -46,13 +50,13 @@ export class JournalAppender {
   private generation = 0;
   /** Size of the current file at which the next one is started. */
   private rotateAt: number;
-  /** Every line appended, in order; metric lines beyond the newest keptMetricBytes are nulled. */
-  private readonly history: (string | null)[] = [];
-  private readonly metricLines: number[] = [];
-  /** Run and point count of each line in metricLines (counted when it is forgotten). */
-  private readonly metricCounts: { run: string; points: number }[] = [];
-  private metricHead = 0;
-  private metricBytes = 0;
+  /** Every line appended, in order: a metric line as {@link IN_RING} while the ring keeps it, then null. */
+  private readonly history: (string | typeof IN_RING | null)[] = [];
+  /** The newest metric lines, as bytes (line number in history, run, points: counted when dropped). */
+  private readonly metricRing = new LineRing<{ line: number; run: string; points: number }>(keptMetricBytes, (m) => {
+    this.history[m.line] = null;
+    this.forgotten.set(m.run, (this.forgotten.get(m.run) ?? 0) + m.points);
+  });
   /** Metric points no longer in memory, per run (only matters if the journal has to be written again). */
   private readonly forgotten = new Map<string, number>();
   private lastVanishCheck = Date.now();
@@ -180,23 +184,13 @@ export class JournalAppender {
   }
 
   private remember(line: string, rec: JournalRecord | undefined): void {
-    this.history.push(line);
-    if (rec?.t !== 'm' && !line.startsWith('{"t":"m"')) return;
-    this.metricLines.push(this.history.length - 1);
-    this.metricCounts.push(rec?.t === 'm' && rec.f ? { run: rec.r, points: rec.f.length >> 2 } : metricLineCount(Buffer.from(line, 'latin1')));
-    this.metricBytes += line.length;
-    while (this.metricBytes > keptMetricBytes && this.metricHead < this.metricLines.length) {
-      const { run, points } = this.metricCounts[this.metricHead];
-      const i = this.metricLines[this.metricHead++];
-      this.metricBytes -= (this.history[i] as string).length;
-      this.history[i] = null;
-      this.forgotten.set(run, (this.forgotten.get(run) ?? 0) + points);
+    if (rec?.t !== 'm' && !line.startsWith('{"t":"m"')) {
+      this.history.push(line);
+      return;
     }
-    if (this.metricHead > 4096 && this.metricHead * 2 > this.metricLines.length) {
-      this.metricLines.splice(0, this.metricHead);
-      this.metricCounts.splice(0, this.metricHead);
-      this.metricHead = 0;
-    }
+    const counted = rec?.t === 'm' && rec.f ? { run: rec.r, points: rec.f.length >> 2 } : metricLineCount(Buffer.from(line, 'latin1'));
+    this.metricRing.push(line, { line: this.history.length, ...counted });
+    this.history.push(IN_RING);
   }
 
   /**
@@ -223,9 +217,11 @@ export class JournalAppender {
     }
     this.rotateAt = this.rotateBytes;
     let records = 0;
+    const kept = this.metricRing.lines();
     for (const line of this.history) {
       if (line === null) continue;
-      this.writer.append(line);
+      // The ring holds the metric lines still IN_RING, in the same order.
+      this.writer.append(line === IN_RING ? (kept.next().value as [string, unknown])[0] : line);
       records++;
     }
     for (const [run, n] of this.forgotten) {
