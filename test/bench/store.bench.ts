@@ -1,14 +1,14 @@
 // Store benchmark, all figures measured in this one run:
 //   1. ingestion points/s through the sink + fold (+ final save) against better-sqlite3 inserting the
 //      same points into the same schema in one transaction (target >= 0.7x);
-//   2. database save (export + atomic write) in ms per MB;
-//   3. event-loop delay p99 of a process ingesting 100k points/s into a ~100 MB database (<= 50 ms);
-//   4. listRuns() for 10,000 runs beside a bare SQL select of the same rows.
-// Usage: node out/test/bench/store.bench.js [--quick] [--only=ingestion|listing|loop]
+//   2. listRuns() for 10,000 runs beside a bare SQL select of the same rows.
+// The save and the event loop while a run records are measured at 1e8 points by scale.bench.ts (the
+// catalog no longer grows with points: a store "grown to 100 MB" through the sink is no longer a thing).
+// Usage: node out/test/bench/store.bench.js [--quick] [--only=ingestion|listing]
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { performance } from 'node:perf_hooks';
 import type { MetricPoint } from '../../src/core/model';
 import { loadSqlJs } from '../../src/core/sqlite';
 import { Store } from '../../src/core/store/store';
@@ -124,70 +124,6 @@ async function ingestion(): Promise<void> {
   console.log(`  ratio: ${fmt(med(wallRatios), 2)}x by wall time, ${fmt(med(cpuRatios), 2)}x by CPU time, medians of the rounds (target >= 0.70x; per round ${wallRatios.map((r) => fmt(r, 2)).join('/')})`);
 }
 
-/** Grows a store to about `mb` MB through the sink; returns it open. */
-async function bigStore(mb: number): Promise<{ store: Store; dir: string }> {
-  const dir = tmp();
-  const store = await Store.open(dir, { logger: quiet });
-  const w: Workload = { runs: 1, keys: 10, steps: 0 };
-  let r = 0;
-  // ~30 bytes per metric row on disk: grow until the saved file reaches the size.
-  for (;;) {
-    const id = `big${r}`;
-    store.sink.startRun({ id, experiment: 'big', name: id, command: 'bench', cwd: dir, startedAt: Date.now(), source: 'bench' });
-    for (let s = 0; s < 100_000; s += 1000) store.sink.metrics(id, points(w, r, s, 1000, 0));
-    await store.flush();
-    r++;
-    const size = store.doctor().dbBytes ?? 0;
-    if (size >= mb * 1024 * 1024) break;
-  }
-  return { store, dir };
-}
-
-async function saveAndLoop(): Promise<void> {
-  const mb = quick ? 30 : 100;
-  const { store } = await bigStore(mb);
-  const d = store.doctor();
-  const save = d.lastSave!;
-  console.log(`database save: ${fmt(save.bytes / 1024 / 1024, 1)} MB in ${fmt(save.ms, 1)} ms = ${fmt(save.ms / (save.bytes / 1024 / 1024), 2)} ms/MB (the export, which blocks the thread; the write, fsync and rename run off it)`);
-
-  const seconds = quick ? 5 : 10;
-  // The same timer loop doing nothing: what this machine's scheduler alone costs right now.
-  const idle = monitorEventLoopDelay({ resolution: 10 });
-  idle.enable();
-  await new Promise<void>((resolve) => { const t = setInterval(() => undefined, 10); setTimeout(() => { clearInterval(t); resolve(); }, seconds * 1000); });
-  idle.disable();
-
-  // 100k points/s for a while: 1,000 points every 10 ms, as a recorder would hand them over.
-  const h = monitorEventLoopDelay({ resolution: 10 });
-  store.sink.startRun({ id: 'live', experiment: 'big', name: 'live', command: 'bench', cwd: '', startedAt: Date.now(), source: 'bench' });
-  let step = 0;
-  let sent = 0;
-  const w: Workload = { runs: 1, keys: 10, steps: 0 };
-  const savesBefore = store.doctor().lastSave!.at;
-  h.enable();
-  const t0 = performance.now();
-  await new Promise<void>((resolve) => {
-    const timer = setInterval(() => {
-      const elapsed = performance.now() - t0;
-      const due = Math.min(seconds * 100_000, Math.floor(elapsed * 100)); // 100 points per ms
-      if (due > sent) {
-        const n = Math.ceil((due - sent) / w.keys);
-        store.sink.metrics('live', points(w, 7, step, n, 0));
-        step += n;
-        sent += n * w.keys;
-      }
-      if (elapsed >= seconds * 1000) { clearInterval(timer); resolve(); }
-    }, 10);
-  });
-  h.disable();
-  await store.flush();
-  const got = store.getRun('live')!.metrics.metric_0.count;
-  const lastSave = store.doctor().lastSave!;
-  console.log(`event loop while ingesting 100k points/s for ${seconds} s into a ${fmt((store.doctor().dbBytes ?? 0) / 1024 / 1024)} MB database:`);
-  console.log(`  p50 ${fmt(h.percentile(50) / 1e6, 1)} ms, p99 ${fmt(h.percentile(99) / 1e6, 1)} ms, max ${fmt(h.max / 1e6, 1)} ms (target p99 <= 50 ms); idle baseline on this machine now: p99 ${fmt(idle.percentile(99) / 1e6, 1)} ms; ${fmt(sent)} points sent, ${fmt(got * w.keys)} folded; saves spaced ${fmt(25 * lastSave.ms)} ms apart${lastSave.at > savesBefore ? '' : ' (no save during the run)'}`);
-  await store.close();
-}
-
 /** Wall and CPU time of one call: the CPU figure stays meaningful on a busy machine. */
 function time1(f: () => unknown): string {
   const c = process.cpuUsage();
@@ -254,7 +190,6 @@ async function main(): Promise<void> {
   try {
     if (!only || only === 'ingestion') { await ingestion(); cleanUp(); }
     if (!only || only === 'listing') { await listing(); cleanUp(); }
-    if (!only || only === 'loop') { await saveAndLoop(); cleanUp(); }
   } finally {
     cleanUp();
   }
