@@ -165,7 +165,9 @@ describe('Migration of a schema-v2 store', function () {
       const ls = cli('ls');
       assert.equal(ls.status, 0, ls.stderr);
       for (let r = 1; r <= runs; r++) assert.match(ls.stdout, new RegExp(`run${r}\\b`));
-      assert.match(cli('doctor').stdout, new RegExp(`migration: +${runs} run\\(s\\) \\(~${runs * keyNames.length * steps} points\\) still in exptrack.db`));
+      const doctor = cli('doctor').stdout;
+      assert.match(doctor, new RegExp(`migration: +${runs} run\\(s\\) \\(~${runs * keyNames.length * steps} points\\) still in exptrack.db`));
+      assert.match(doctor, /schema version 2 \(this exptrack: 3\)/, 'the file on disk is still v2');
       const shown = cli('show', 'run3', '--json');
       assert.equal(shown.status, 0, shown.stderr);
       const run = cli('run', '--name', 'after', '--', process.execPath, '-e', 'console.log("loss=0.5")');
@@ -174,6 +176,7 @@ describe('Migration of a schema-v2 store', function () {
       const until = Date.now() + 60_000;
       while (/migration:/.test(cli('doctor').stdout) && Date.now() < until) await new Promise((r) => setTimeout(r, 250));
       assert.doesNotMatch(cli('doctor').stdout, /migration:/);
+      assert.match(cli('doctor').stdout, /schema version 3 \(this exptrack: 3\)/);
       const state = await pointsOnDisk(dir);
       assert.equal(state.inRows, 0);
       const after = [...state.counts.keys()].filter((k) => k.includes('/loss/') && !k.startsWith('run'));

@@ -104,7 +104,9 @@ export function doctorReport(s: DoctorSources): DoctorReport {
   const others = readFailureNotes(s.dir).filter((n) => n.writer !== s.writerId).flatMap((n) => n.failures.map((f) =>
     `writer ${n.writer} (pid ${n.pid} on ${n.host}${n.alive ? '' : ', gone'}): ${f.message} (failing since ${new Date(f.since).toISOString()})`));
   return {
-    dir: s.dir, dbFile: image.dbFile, dbBytes: st?.size ?? null, schemaVersion: readUserVersion(image.db), codeSchemaVersion: schemaVersion,
+    dir: s.dir, dbFile: image.dbFile, dbBytes: st?.size ?? null,
+    // A file being migrated is still the old version on disk (the catalog in memory is already this one's).
+    schemaVersion: image.legacy?.file.userVersion ?? readUserVersion(image.db), codeSchemaVersion: schemaVersion,
     integrity, experiments: count('SELECT count(*) FROM experiments'), runs: count('SELECT count(*) FROM runs'),
     runningRuns: count("SELECT count(*) FROM runs WHERE status = 'running'"), metricPoints: (migration?.pointsLeft ?? 0) + pf.rows + image.points.pendingPoints(),
     pointFiles: { files: pf.files, bytes: pf.bytes, unreadable: pf.unreadable },
