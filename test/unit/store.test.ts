@@ -559,14 +559,15 @@ describe('Store', () => {
 
   it('a journal deleted under a journal-only writer is written again from memory: the newest metric records, the older points counted and the run tagged', async () => {
     const { logger, lines: messages } = captureLogger();
-    const a = JournalAppender.open(dir, logger);
+    // 1 MB kept: 200 records of 1,000 points (~8.6 MB of lines) overflow it, and one record is longer than all of it.
+    const a = JournalAppender.open(dir, logger, { keptMetricBytes: 1024 * 1024 });
     a.sink.startRun(runStart('big'));
-    // 1,000 records of 1,000 points (~43 MB of lines): more than the ~32 MB kept in memory.
     const perRecord = 1000;
-    for (let r = 0; r < 1000; r++) {
+    const records = 200;
+    for (let r = 0; r < records; r++) {
       const f = new Float64Array(perRecord * 4);
       for (let i = 0; i < perRecord; i++) f.set([0, r * perRecord + i, Math.sin(r + i), 1], i * 4);
-      a.sink.metricColumns!('big', ['loss'], f);
+      a.sink.metricColumns!('big', r === 150 ? Array.from({ length: 40_000 }, (_, k) => `key_${k}_${'x'.repeat(20)}`).fill('loss', 0, 1) : ['loss'], f);
     }
     a.flush();
     fs.rmSync(path.join(dir, 'journal'), { recursive: true });
@@ -574,12 +575,12 @@ describe('Store', () => {
     a.close();
     const said = messages.find((m) => m.startsWith('error '));
     const lost = Number(/; (\d+) older metric points were no longer in memory and are lost/.exec(said ?? '')?.[1]);
-    assert.ok(lost > 0 && lost < 400_000, said);
+    assert.ok(lost > 150 * perRecord && lost < records * perRecord, said);
     const s = await Store.open(dir, { logger });
     const run = s.getRun('big')!;
     assert.equal(run.status, 'finished');
-    assert.equal(run.metrics.loss.count + lost, perRecord * 1000, 'every point is journaled again or counted as lost');
-    assert.equal(run.metrics.loss.lastStep, perRecord * 1000 - 1, 'the newest are kept');
+    assert.equal(run.metrics.loss.count + lost, perRecord * records, 'every point is journaled again or counted as lost');
+    assert.equal(run.metrics.loss.lastStep, perRecord * records - 1, 'the newest are kept');
     assert.match(run.tags['exptrack.incomplete'], new RegExp(`^${lost} metric points were lost when the journal was deleted`));
     await s.close();
   });

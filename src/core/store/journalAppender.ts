@@ -19,8 +19,8 @@ const defaultRotateBytes = 256 * 1024 * 1024;
 
 /**
  * Metric records kept in memory (the newest, as bytes) to journal a run again if its journal is
- * deleted under it (`rm -rf .exptrack`, `git clean -xdf`): ~750,000 points. Every other record is kept whole (a
- * run's start, params, environment, end: small).
+ * deleted under it (`rm -rf .exptrack`, `git clean -xdf`): ~750,000 points. Every other record is
+ * kept whole (a run's start, params, environment, end: small).
  */
 const keptMetricBytes = 32 * 1024 * 1024;
 
@@ -53,16 +53,17 @@ export class JournalAppender {
   /** Every line appended, in order: a metric line as {@link IN_RING} while the ring keeps it, then null. */
   private readonly history: (string | typeof IN_RING | null)[] = [];
   /** The newest metric lines, as bytes (line number in history, run, points: counted when dropped). */
-  private readonly metricRing = new LineRing<{ line: number; run: string; points: number }>(keptMetricBytes, (m) => {
-    this.history[m.line] = null;
-    this.forgotten.set(m.run, (this.forgotten.get(m.run) ?? 0) + m.points);
-  });
+  private readonly metricRing: LineRing<{ line: number; run: string; points: number }>;
   /** Metric points no longer in memory, per run (only matters if the journal has to be written again). */
   private readonly forgotten = new Map<string, number>();
   private lastVanishCheck = Date.now();
   private recreations = 0;
 
-  private constructor(private writer: JournalWriter, readonly writerId: string, private readonly logger: StoreLogger, private readonly rotateBytes: number, private readonly exptrackDir: string) {
+  private constructor(private writer: JournalWriter, readonly writerId: string, private readonly logger: StoreLogger, private readonly rotateBytes: number, private readonly exptrackDir: string, keptBytes: number) {
+    this.metricRing = new LineRing(keptBytes, (m) => {
+      this.history[m.line] = null;
+      this.forgotten.set(m.run, (this.forgotten.get(m.run) ?? 0) + m.points);
+    });
     this.sink = createJournalSink(
       (line, inMemory) => {
         if (this.closed) return;
@@ -83,13 +84,13 @@ export class JournalAppender {
    * when `exptrack.db` was written by a newer exptrack (its lines could not be folded here), and
    * when the journal cannot be created.
    */
-  static open(exptrackDir: string, logger: StoreLogger, options: { rotateBytes?: number } = {}): JournalAppender {
+  static open(exptrackDir: string, logger: StoreLogger, options: { rotateBytes?: number; keptMetricBytes?: number } = {}): JournalAppender {
     const dir = path.resolve(exptrackDir);
     checkSchema(path.join(dir, 'exptrack.db'));
     const journalDir = path.join(dir, 'journal');
     fs.mkdirSync(journalDir, { recursive: true });
     const id = freeWriterId(journalDir, `${thisHost}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
-    const appender = new JournalAppender(startJournal(journalDir, id, logger), id, logger, options.rotateBytes ?? defaultRotateBytes, dir);
+    const appender = new JournalAppender(startJournal(journalDir, id, logger), id, logger, options.rotateBytes ?? defaultRotateBytes, dir, options.keptMetricBytes ?? keptMetricBytes);
     removeDeadReserves(path.dirname(appender.reserveFile));
     try {
       fs.mkdirSync(path.dirname(appender.reserveFile), { recursive: true });
@@ -189,8 +190,9 @@ export class JournalAppender {
       return;
     }
     const counted = rec?.t === 'm' && rec.f ? { run: rec.r, points: rec.f.length >> 2 } : metricLineCount(Buffer.from(line, 'latin1'));
-    this.metricRing.push(line, { line: this.history.length, ...counted });
+    // Marked first: a line too long for the ring is dropped (nulled) at once.
     this.history.push(IN_RING);
+    this.metricRing.push(line, { line: this.history.length - 1, ...counted });
   }
 
   /**
