@@ -253,7 +253,8 @@ export class WorkspaceStores extends Disposable {
     }, 100);
   }
 
-  private async closeFolder(folder: vscode.WorkspaceFolder): Promise<void> {
+  /** Closes one folder's store (its folder left the workspace). */
+  async closeFolder(folder: vscode.WorkspaceFolder): Promise<void> {
     const key = folder.uri.toString();
     const pending = this.opened.get(key);
     this.opened.delete(key);

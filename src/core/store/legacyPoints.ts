@@ -1,4 +1,5 @@
 import type { Database, SqlJsStatic, SqlValue } from 'sql.js';
+import { Slices } from '../eventLoop';
 import type { KeyPoints } from './pointsFile';
 import { migrate } from './schema';
 import { type FileTable, type FileValue, SqliteFile } from './sqliteFile';
@@ -36,13 +37,15 @@ export class LegacyPoints {
 
   /**
    * Every table but `metrics`, copied row by row into a new database in this version's schema (the
-   * old schemas only lack tables this one adds): the catalog, without the points.
+   * old schemas only lack tables this one adds): the catalog, without the points. In slices: 400
+   * runs' catalog is ~0.1 s of work, which the editor's thread must not spend in one go.
    */
-  convertCatalog(SQL: SqlJsStatic, dbFile: string): Database {
+  async convertCatalog(SQL: SqlJsStatic, dbFile: string): Promise<Database> {
     const db = new SQL.Database();
     try {
       migrate(db, dbFile);
       const scratch = new SQL.Database();
+      const slices = new Slices();
       try {
         db.exec('BEGIN');
         for (const t of this.file.tables()) {
@@ -50,7 +53,7 @@ export class LegacyPoints {
           const target = columnsOf(db, t.name);
           if (!target.length) continue; // a table this version does not have: not exptrack's
           scratch.exec(t.sql);
-          copyTable(this.file, t, columnsOf(scratch, t.name), new Set(target.map((c) => c.name)), db);
+          await copyTable(this.file, t, columnsOf(scratch, t.name), new Set(target.map((c) => c.name)), db, slices);
         }
         db.exec('COMMIT');
       } finally {
@@ -105,7 +108,7 @@ function columnsOf(db: Database, table: string): Column[] {
  * the columns in table order, but an INTEGER PRIMARY KEY is the rowid (NULL in the record), and a
  * WITHOUT ROWID table's record starts with its primary key columns, in key order.
  */
-function copyTable(file: SqliteFile, t: FileTable, cols: Column[], keep: Set<string>, db: Database): void {
+async function copyTable(file: SqliteFile, t: FileTable, cols: Column[], keep: Set<string>, db: Database, slices: Slices): Promise<void> {
   const pks = cols.filter((c) => c.pk > 0).sort((a, b) => a.pk - b.pk);
   const order = t.withoutRowid ? [...pks, ...cols.filter((c) => c.pk === 0)] : cols;
   const rowidAlias = !t.withoutRowid && pks.length === 1 && pks[0].type === 'INTEGER' ? pks[0].name : undefined;
@@ -117,6 +120,7 @@ function copyTable(file: SqliteFile, t: FileTable, cols: Column[], keep: Set<str
     const cursor = file.cursor(t.rootPage);
     for (let row = cursor.next(); row; row = cursor.next()) {
       stmt.run(kept.map(({ c, i }): SqlValue => (c.name === rowidAlias ? cursor.rowid : valueOf(row[i]))));
+      await slices.turn();
     }
   } finally {
     stmt.free();

@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { yieldToLoop } from '../eventLoop';
 import type { LegacyPoints } from './legacyPoints';
 import type { KeyPoints } from './pointsFile';
 import type { StoreImage } from './storeImage';
@@ -35,8 +36,6 @@ export function pointsLeftInCatalog(image: StoreImage, moved = 0): MigrationProg
 
 /** A run's points written to files by the migration, to be listed when it ends. */
 export interface MigratedRun { readonly rid: number; readonly runId: string; readonly files: { file: string; rows: number }[] }
-
-const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /**
  * Moves the points a store from before points files keeps in exptrack.db (see legacyPoints.ts) to

@@ -1,10 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Database } from 'sql.js';
+import { yieldToLoop } from '../eventLoop';
 import { writeFileAtomicAsync } from './atomicWrite';
 import { encodePointsFileParts, type KeyPoints, PointsFileError, PointsFileIndex } from './pointsFile';
-
-const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /**
  * Chunks of columns whose points were saved, taken again by new ones: a fresh chunk faults its pages in
@@ -101,7 +100,6 @@ const unlistedGraceMs = 60_000;
 const sweepFoldersPerSave = 256;
 /** Footers kept in memory (files never change once written). */
 const indexCacheSize = 512;
-
 
 /**
  * Where metric points live: per-run Parquet files under `.exptrack/runs/<id>/` (see pointsFile.ts),

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { yieldToLoop } from '../eventLoop';
 import { fileSize, readJournalChunk, readWriterHeader } from './journalReader';
 import { JOURNAL_FORMAT, type JournalRecord } from './journalRecord';
 import { isProcessAlive } from './processInfo';
@@ -38,8 +39,6 @@ export interface FoldLimits {
 const defaultLimits: FoldLimits = { foldChunkBytes: 1 << 20, foldPendingPoints: 4_000_000 };
 /** The image's headroom is sized for at most this much of a backlog up front (the rest as it grows). */
 const maxRoomUpFront = 256 << 20;
-
-const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /**
  * Folds journals into the in-memory image: each from its saved offset, in transactions of ~1000

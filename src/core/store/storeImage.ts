@@ -137,7 +137,7 @@ export class StoreImage {
    * (rename) cannot mix two files' bytes.
    */
   async load(mayMoveAside: boolean): Promise<void> {
-    if (this.loadLegacy()) return;
+    if (await this.loadLegacy()) return;
     let bytes: Buffer | undefined;
     let room: Buffer | undefined;
     let id: FileId | undefined;
@@ -231,23 +231,28 @@ export class StoreImage {
    * (a 3 GB schema-v2 store: ~0.1 s and the catalog's size in memory, not a 3 GB image). False when
    * the file has no such points, or is not readable that way (the whole load then checks and salvages it).
    */
-  private loadLegacy(): boolean {
-    this.dropLegacy();
+  private async loadLegacy(): Promise<boolean> {
     const id = this.statFile();
     const legacy = id && LegacyPoints.open(this.dbFile);
-    if (!legacy) return false;
+    if (!legacy) {
+      this.dropLegacy();
+      return false;
+    }
     let db: Database;
     try {
       const found = legacy.file.userVersion;
       if (found > schemaVersion) throw new NewerSchemaError(found, this.dbFile);
-      db = legacy.convertCatalog(this.SQL, this.dbFile);
+      // Readers go on meanwhile with the image and the old file they have (it is converted in slices).
+      db = await legacy.convertCatalog(this.SQL, this.dbFile);
     } catch (e) {
       legacy.close();
+      this.dropLegacy();
       if (e instanceof NewerSchemaError) throw e;
       return false;
     }
     const image = db.export();
     db.close();
+    this.dropLegacy();
     this.replaceDb(this.openImage(image));
     this.legacy = legacy;
     this.fileId = id;
