@@ -1,12 +1,10 @@
 import { performance } from 'node:perf_hooks';
-import { yieldToLoop } from '../eventLoop';
+import { Slices } from '../eventLoop';
 import type { LegacyPoints } from './legacyPoints';
 import type { KeyPoints } from './pointsFile';
 import type { StoreImage } from './storeImage';
 import type { StoreLogger } from './storeLogger';
 
-/** The event loop gets a turn at least this often while the old file is read. */
-const sliceMs = 10;
 /** Points of one run written to one file at most (a longer run gets several, in step order). */
 const maxFileRows = 4_000_000;
 
@@ -126,7 +124,8 @@ export class PointsMigration {
       current.files.push(await image.points.writeMigrated(current.runId, parts));
     };
     const cursor = legacy.file.cursor(legacy.rootPage);
-    let sliceStart = performance.now();
+    // The event loop gets a turn every ~10 ms while the old file is read.
+    const slices = new Slices();
     for (let row = cursor.next(); ; row = cursor.next()) {
       const r = row ? Number(row[0]) : NaN;
       if (r !== rid || rows >= maxFileRows) {
@@ -147,10 +146,9 @@ export class PointsMigration {
       s.values.push(row[3] === null ? NaN : Number(row[3]));
       s.times.push(Number(row[4]));
       rows++;
-      if ((rows & 1023) === 0 && performance.now() - sliceStart > sliceMs) {
-        await yieldToLoop();
+      if ((rows & 1023) === 0 && slices.due) {
+        await slices.turn();
         if (image.legacy !== legacy) return undefined;
-        sliceStart = performance.now();
       }
     }
     if (orphans) this.logger.warn(`${orphans} point(s) in exptrack.db belong to no run of the catalog (not written by exptrack); they are not moved`);
