@@ -7,8 +7,8 @@ import * as path from 'node:path';
 import { MetricBatch } from '../../src/core/metrics/metricBatch';
 import { MetricParser, type MetricParserOptions, type ParsedMetric } from '../../src/core/metrics/metricParser';
 
-// The repository's fixture logs, and the team's shared ones where this machine has them.
-const FIXTURE_DIRS = [{ dir: path.join(process.cwd(), 'test', 'fixtures', 'logs'), label: 'repo' }, { dir: '/work/shared/fixtures/logs', label: 'shared' }].filter((d) => fs.existsSync(d.dir));
+// The repository's fixture logs, and the team's shared ones beside the checkout (where CI has them too).
+const FIXTURE_DIRS = [{ dir: path.join(process.cwd(), 'test', 'fixtures', 'logs'), label: 'repo' }, { dir: path.resolve(process.cwd(), '..', 'shared', 'fixtures', 'logs'), label: 'shared' }].filter((d) => fs.existsSync(d.dir));
 const CHUNK_SIZES = [undefined, 1, 2, 3, 7, 64, 4093, 65536];
 
 interface Parse { points: string[]; stats: Record<string, number> }
